@@ -1,0 +1,55 @@
+"""The ``radcore`` command. Subcommands: extract (one case), ingest, run, demo, serve (cohorts)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from radcore.errors import RadcoreError
+
+
+def _add_extract(sub) -> None:
+    p = sub.add_parser("extract", help="features of one case (image + mask)")
+    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
+    p.add_argument("mask", help="mask file on the image's grid")
+    p.add_argument("--config", help="radcore settings YAML or a PyRadiomics params YAML")
+    p.add_argument("--label", type=int, default=None, help="mask label of the ROI (default: settings, 1)")
+    p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
+    p.add_argument("--out", help="output file: .csv, .json or .parquet (default: JSON on stdout)")
+    p.set_defaults(func=_run_extract)
+
+
+def _run_extract(args) -> int:
+    from radcore import extract
+    from radcore.io.results import write_features
+
+    values = extract(args.image, args.mask, config=args.config, label=args.label, naming=args.naming)
+    write_features(values, args.out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="radcore", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_extract(sub)
+    try:
+        from radcore.cli_cohort import add_cohort_commands
+    except ModuleNotFoundError as exc:
+        if exc.name != "radcore.cli_cohort":
+            raise
+    else:
+        add_cohort_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RadcoreError as exc:
+        print(f"radcore {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The radcore error hierarchy.
+
+Every error raised on bad input is a :class:`RadcoreError`; its message names the problem, what was
+expected and what came in. The cohort flow records the class name as the failure stage's reason.
+"""
+
+
+class RadcoreError(Exception):
+    """Base class of every error radcore raises on purpose."""
+
+
+class SettingsError(RadcoreError, ValueError):
+    """A settings file or mapping is invalid: unknown key, wrong type or value out of range."""
+
+
+class ImageReadError(RadcoreError, OSError):
+    """An image or mask file is missing, unreadable or in an unsupported format."""
+
+
+class InvalidImageError(RadcoreError, ValueError):
+    """An image is not a 3D scalar image, or holds non-finite intensities inside the ROI."""
+
+
+class GeometryMismatchError(RadcoreError, ValueError):
+    """Image and mask differ in size, spacing, origin or direction beyond the tolerance."""
+
+
+class EmptyROIError(RadcoreError, ValueError):
+    """The region of interest holds no voxel (before or after preprocessing)."""
+
+
+class LabelNotFoundError(EmptyROIError):
+    """The requested label does not occur in the mask."""
+
+
+class ManifestError(RadcoreError, ValueError):
+    """A cohort manifest is malformed: missing columns, duplicate case ids, unreadable file."""

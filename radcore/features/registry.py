@@ -1,0 +1,89 @@
+"""The explicit feature registry: every feature radcore computes is one :class:`Feature` record.
+
+A family module (``radcore/features/<family>.py``) declares ``FAMILY = Family(...)`` with its features and
+its ``compute`` function; this module lists the family modules. No reflection: renaming a Python
+function never changes an output column (column names come from :mod:`radcore.naming`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+#: ``compute(roi, disc, settings) -> {(feature_name, aggregation): value}``; aggregation is "" for
+#: families without one, else one of settings.MATRIX_AGGREGATIONS / ZONE_AGGREGATIONS.
+ComputeFn = Callable[..., dict[tuple[str, str], float]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature: its native name, family, IBSI code and tag, PyRadiomics name and formula.
+
+    ``function`` maps the family's intermediate object (a matrix summary, the ROI values, ...) to the
+    value; its docstring gives the formula. ``ibsi_code`` is None only with a ``no_code_reason``.
+    """
+
+    family: str
+    name: str
+    ibsi_code: str | None
+    ibsi_tag: str
+    function: Callable[[Any], float]
+    description: str = ""
+    no_code_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A feature family: its features and the function that computes all of them for one ROI."""
+
+    name: str
+    ibsi_prefix: str
+    features: tuple[Feature, ...]
+    compute: ComputeFn
+    aggregated: bool = False
+
+
+#: family name -> module that defines ``FAMILY``; order is the column order.
+FAMILY_MODULES = {
+    "diagnostics": "radcore.features.diagnostics",
+    "morph": "radcore.features.morph",
+    "local_intensity": "radcore.features.local_intensity",
+    "stat": "radcore.features.stat",
+    "ih": "radcore.features.ih",
+    "ivh": "radcore.features.ivh",
+    "glcm": "radcore.features.glcm",
+    "glrlm": "radcore.features.glrlm",
+    "glszm": "radcore.features.glszm",
+    "gldzm": "radcore.features.gldzm",
+    "ngtdm": "radcore.features.ngtdm",
+    "ngldm": "radcore.features.ngldm",
+}
+
+
+def family(name: str) -> Family:
+    """The :class:`Family` called ``name``."""
+    try:
+        module = FAMILY_MODULES[name]
+    except KeyError:
+        raise KeyError(f"unknown feature family {name!r}; known: {list(FAMILY_MODULES)}") from None
+    return importlib.import_module(module).FAMILY
+
+
+def available_families() -> list[str]:
+    """Names of the families whose module exists (all of them once the engine is complete)."""
+    names = []
+    for name, module in FAMILY_MODULES.items():
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        names.append(name)
+    return names
+
+
+def all_features() -> list[Feature]:
+    """Every registered feature, in column order."""
+    return [f for name in available_families() for f in family(name).features]

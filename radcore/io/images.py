@@ -1,0 +1,115 @@
+"""Reading images and masks with SimpleITK, and checking that they belong together.
+
+Arrays come out (z, y, x); ``Volume.spacing`` is (z, y, x) in mm, ``origin`` (x, y, z) and
+``direction`` the row-major 3x3 ITK direction matrix, kept so results can be mapped back to patient space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from radcore.errors import (
+    GeometryMismatchError,
+    ImageReadError,
+    InvalidImageError,
+    LabelNotFoundError,
+)
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A 3D array with its geometry."""
+
+    array: np.ndarray
+    spacing: tuple[float, float, float]
+    origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    direction: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+def read_image(source: str | Path | sitk.Image, what: str = "image") -> sitk.Image:
+    """A SimpleITK image from a file (NIfTI, NRRD, MHA, ...), a DICOM series folder or as it is."""
+    if isinstance(source, sitk.Image):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise ImageReadError(f"{what} {str(path)!r} does not exist")
+    try:
+        if path.is_dir():
+            return _read_dicom_series(path)
+        return sitk.ReadImage(str(path))
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
+        raise ImageReadError(f"{what} {str(path)!r} could not be read: {reason.strip()}") from exc
+
+
+def _read_dicom_series(folder: Path) -> sitk.Image:
+    reader = sitk.ImageSeriesReader()
+    series = reader.GetGDCMSeriesIDs(str(folder))
+    if not series:
+        raise ImageReadError(f"DICOM folder {str(folder)!r} holds no image series")
+    if len(series) > 1:
+        raise ImageReadError(
+            f"DICOM folder {str(folder)!r} holds {len(series)} series; point at a folder with one"
+        )
+    reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(folder), series[0]))
+    return reader.Execute()
+
+
+def to_volume(image: sitk.Image, what: str = "image") -> Volume:
+    """The array and geometry of a 3D scalar SimpleITK image."""
+    if image.GetDimension() != 3:
+        raise InvalidImageError(f"{what} must be 3D, got {image.GetDimension()}D")
+    if image.GetNumberOfComponentsPerPixel() != 1:
+        raise InvalidImageError(
+            f"{what} must be a scalar image, got {image.GetNumberOfComponentsPerPixel()} components per voxel"
+        )
+    array = sitk.GetArrayFromImage(image)
+    sx, sy, sz = image.GetSpacing()
+    return Volume(array, (sz, sy, sx), tuple(image.GetOrigin()), tuple(image.GetDirection()))
+
+
+def check_geometry(image: Volume, mask: Volume, tolerance: float = 1e-3) -> None:
+    """Raise :class:`GeometryMismatchError` when image and mask grids differ.
+
+    Size must be equal; spacing, origin (mm) and direction cosines may differ by ``tolerance``.
+    """
+    if image.array.shape != mask.array.shape:
+        raise GeometryMismatchError(
+            f"mask size {mask.array.shape[::-1]} (x, y, z) differs from image size {image.array.shape[::-1]}"
+        )
+    for name, a, b in (
+        ("spacing", image.spacing[::-1], mask.spacing[::-1]),
+        ("origin", image.origin, mask.origin),
+        ("direction", image.direction, mask.direction),
+    ):
+        if not np.allclose(a, b, rtol=0, atol=tolerance):
+            raise GeometryMismatchError(
+                f"mask {name} {tuple(round(v, 6) for v in b)} differs from image {name} "
+                f"{tuple(round(v, 6) for v in a)} by more than {tolerance}"
+            )
+
+
+def load_case(
+    image: str | Path | sitk.Image,
+    mask: str | Path | sitk.Image,
+    label: int = 1,
+    tolerance: float = 1e-3,
+) -> tuple[Volume, Volume]:
+    """Read and check one case: the image as float64 and the mask as bool for ``label``."""
+    img = to_volume(read_image(image, "image"), "image")
+    msk = to_volume(read_image(mask, "mask"), "mask")
+    check_geometry(img, msk, tolerance)
+    roi = msk.array == label
+    if not roi.any():
+        present = np.unique(msk.array)
+        shown = ", ".join(str(v) for v in present[:10]) + (" ..." if present.size > 10 else "")
+        raise LabelNotFoundError(f"label {label} does not occur in the mask (labels present: {shown})")
+    return (
+        Volume(img.array.astype(np.float64, copy=False), img.spacing, img.origin, img.direction),
+        Volume(roi, msk.spacing, msk.origin, msk.direction),
+    )

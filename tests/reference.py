@@ -1,0 +1,57 @@
+"""IBSI-1 reference values and the matching rule the IBSI uses."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+IBSI1 = DATA / "ibsi1"
+DIGITAL_PHANTOM = (
+    IBSI1 / "digital_phantom" / "nifti" / "image" / "phantom.nii.gz",
+    IBSI1 / "digital_phantom" / "nifti" / "mask" / "mask.nii.gz",
+)
+CT_PHANTOM = (
+    IBSI1 / "ct_phantom" / "nifti" / "image" / "phantom.nii.gz",
+    IBSI1 / "ct_phantom" / "nifti" / "mask" / "mask.nii.gz",
+)
+CONFIGS = Path(__file__).parents[1] / "configs" / "ibsi1"
+
+
+def reference(name: str) -> dict[str, tuple[float, float]]:
+    """tag -> (reference value, tolerance) of ``reference_values/<name>.csv``; tags without a value skipped."""
+    out = {}
+    with open(IBSI1 / "reference_values" / f"{name}.csv") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            if row["reference value"].strip():
+                out[row["tag"]] = (float(row["reference value"]), float(row["tolerance"]))
+    return out
+
+
+def round_sig(x: float, digits: int = 3) -> float:
+    """``x`` rounded to ``digits`` significant digits."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def matches(value: float | None, ref: float, tol: float) -> bool:
+    """IBSI rule: the value rounded to 3 significant digits lies within the tolerance of the reference."""
+    if value is None or not math.isfinite(value):
+        return False
+    return abs(round_sig(value) - ref) <= tol + 1e-12 * max(1.0, abs(ref))
+
+
+def compare(values: dict[str, float], name: str, prefix: str = "") -> tuple[list[str], list[str]]:
+    """(matched tags, mismatched descriptions) of ``values`` against reference ``name``, tags under ``prefix``."""
+    ok, bad = [], []
+    for tag, (ref, tol) in reference(name).items():
+        if not tag.startswith(prefix):
+            continue
+        v = values.get(tag)
+        if matches(v, ref, tol):
+            ok.append(tag)
+        else:
+            bad.append(f"{tag}: got {v!r}, reference {ref} ± {tol}")
+    return ok, bad
