@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from radcore.errors import SettingsError
+from radcore.pyradiomics.settings import PyRadiomicsParams
 
 MATRIX_AGGREGATIONS = ("2D_avg", "2D_comb", "2_5D_avg", "2_5D_comb", "3D_avg", "3D_comb")
 ZONE_AGGREGATIONS = ("2D", "2_5D", "3D")
@@ -120,6 +121,8 @@ class Settings:
     morphology: MorphologySettings = field(default_factory=MorphologySettings)
     image_types: tuple[ImageType, ...] = (ImageType(),)
     label: int = 1
+    #: set when the settings came from a PyRadiomics params file: PyRadiomics definitions and names
+    pyradiomics: PyRadiomicsParams | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
