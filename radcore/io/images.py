@@ -22,12 +22,25 @@ from radcore.errors import (
 
 @dataclass(frozen=True)
 class Volume:
-    """A 3D array with its geometry."""
+    """A 3D array with its geometry.
+
+    ``origin`` is the physical position of ``array[0, 0, 0]``. When ``array`` is a crop of a larger image
+    (read from a store around one ROI), ``full_shape`` is that image's shape and ``offset`` the (z, y, x)
+    index of the crop's first voxel in it, so grid-dependent steps (interpolation, diagnostics) can act
+    as on the whole image.
+    """
 
     array: np.ndarray
     spacing: tuple[float, float, float]
     origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
     direction: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+    full_shape: tuple[int, int, int] | None = None
+    offset: tuple[int, int, int] = (0, 0, 0)
+
+    @property
+    def whole_shape(self) -> tuple[int, int, int]:
+        """Shape of the whole image this array belongs to."""
+        return self.full_shape if self.full_shape is not None else tuple(self.array.shape)
 
 
 def read_image(source: str | Path | sitk.Image, what: str = "image") -> sitk.Image:
