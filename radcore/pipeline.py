@@ -22,6 +22,10 @@ ImageLike = str | Path | sitk.Image
 
 def extract_volumes(image: Volume, mask: Volume, settings: Settings) -> dict[FeatureKey, float]:
     """Features of an already loaded case (image float64, mask bool on the same grid)."""
+    if settings.pyradiomics is not None:  # PyRadiomics params: its preprocessing, filters and definitions
+        from radcore.pyradiomics import extractor
+
+        return extractor.extract_volumes(image, mask, settings.pyradiomics)
     roi = prepare(image, mask, settings)
     return features_of_roi(roi, settings, "original")
 
@@ -43,5 +47,9 @@ def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[
 
 def extract_case(image: ImageLike, mask: ImageLike, settings: Settings, label: int | None = None) -> dict[FeatureKey, float]:
     """Read one case from files (or SimpleITK images) and compute its features."""
+    if settings.pyradiomics is not None:  # PyRadiomics reads images in their own pixel types
+        from radcore.pyradiomics import extractor
+
+        return extractor.extract_case(image, mask, settings.pyradiomics, label)
     img, msk = load_case(image, mask, settings.label if label is None else label)
     return extract_volumes(img, msk, settings)

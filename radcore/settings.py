@@ -186,7 +186,9 @@ def load(source: str | Path | dict | Settings | None) -> Settings:
     if isinstance(source, Settings):
         return source
     if isinstance(source, dict):
-        return from_mapping(source)
+        from radcore.io.config import settings_from_data
+
+        return settings_from_data(source)
     from radcore.io.config import read_settings_file
 
     return read_settings_file(Path(source))

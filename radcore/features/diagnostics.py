@@ -21,6 +21,8 @@ def _tags() -> list[str]:
         tags += [f"int_mask_dim_{a}_{stage}_roi" for a in "xyz"]
         tags += [f"int_mask_bb_dim_{a}_{stage}_roi" for a in "xyz"]
         tags.append(f"int_mask_vox_count_{stage}_roi")
+        tags += [f"morph_mask_bb_dim_{a}_{stage}_roi" for a in "xyz"]
+        tags.append(f"morph_mask_vox_count_{stage}_roi")
         tags += [f"int_mask_{s}_int_{stage}_roi" for s in ("mean", "min", "max")]
     return tags
 

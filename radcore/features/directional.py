@@ -13,7 +13,8 @@ Given per-slice matrices ``S`` (n_slices, 4, ...) over the 4 in-plane directions
 ============  ==============================================================================
 
 Empty matrices (a slice without ROI voxels, a direction without voxel pairs) are left out of averages;
-an aggregation without any non-empty matrix gives NaN for every feature.
+an aggregation without any non-empty matrix gives NaN for every feature. A feature undefined (NaN) for
+some matrices, e.g. the correlation of a slice with a single grey level, is averaged over the others.
 """
 
 from __future__ import annotations
@@ -77,5 +78,6 @@ def aggregate(
     out: dict[tuple[str, str], float] = {}
     for n in names:
         for agg, chunk in zip(stacks, parts[n]):
-            out[(n, agg)] = float(np.mean(chunk)) if chunk.size else float("nan")
+            defined = chunk[~np.isnan(chunk)]
+            out[(n, agg)] = float(np.mean(defined)) if defined.size else float("nan")
     return out

@@ -35,7 +35,7 @@ def kurtosis(x: np.ndarray) -> float:
 
 
 def median(x: np.ndarray) -> float:
-    """Median of X."""
+    """Median: M = P50 of X (mean of the two middle values when N is even)."""
     return float(np.median(x))
 
 
@@ -45,12 +45,12 @@ def minimum(x: np.ndarray) -> float:
 
 
 def p10(x: np.ndarray) -> float:
-    """10th percentile P10 of X (linear interpolation between order statistics)."""
+    """10th percentile: P10 of X (linear interpolation between order statistics)."""
     return float(np.percentile(x, 10))
 
 
 def p90(x: np.ndarray) -> float:
-    """90th percentile P90 of X (linear interpolation between order statistics)."""
+    """90th percentile: P90 of X (linear interpolation between order statistics)."""
     return float(np.percentile(x, 90))
 
 

@@ -22,14 +22,20 @@ def read_settings_file(path: Path) -> Settings:
         raise SettingsError(f"settings file {str(path)!r} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"settings file {str(path)!r} must hold a mapping, got {type(data).__name__}")
+    return settings_from_data(data, f"settings file {str(path)!r}")
+
+
+def settings_from_data(data: dict, source: str = "settings") -> Settings:
+    """Settings from a parsed mapping: PyRadiomics params (``setting`` / ``imageType`` / ``featureClass``
+    sections) or radcore's own layout."""
     if data and set(data) <= PYRADIOMICS_SECTIONS:
         from radcore.pyradiomics.params import settings_from_params
 
-        return settings_from_params(data, source=str(path))
+        return settings_from_params(data, source=source)
     try:
         return from_mapping(data)
     except SettingsError as exc:
-        raise SettingsError(f"settings file {str(path)!r}: {exc}") from exc
+        raise SettingsError(f"{source}: {exc}") from exc
 
 
 def write_settings_file(settings: Settings, path: Path) -> None:

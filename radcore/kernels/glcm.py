@@ -13,6 +13,7 @@ API (shared by the IBSI and PyRadiomics GLCM definitions):
 with both voxels inside the ROI, level i at ``v`` and level j at ``v + offsets[k]``. With
 ``symmetric=True`` every pair is also counted as (j, i), so ``M`` equals ``M.T`` and each pair counts
 twice (the IBSI convention; normalisation removes the factor). Counts are not normalised.
+Slices are along z; for another slicing axis pass ``levels`` transposed (and the offsets permuted).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ API (shared by the IBSI and PyRadiomics GLRLM definitions):
 A run is a maximal chain ``v, v + d, v + 2d, ...`` of ROI voxels with one grey level; ``M[k, i - 1, j - 1]``
 counts the runs of level i and length j along ``offsets[k]``. Each ROI voxel lies in exactly one run per
 direction, so ``sum_ij j M[k, i, j]`` is the number of ROI voxels. Counts are not normalised.
+Slices are along z; for another slicing axis pass ``levels`` transposed (and the offsets permuted).
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ Public API (Python wrappers validate and allocate; the ``_``-prefixed numba kern
 ``zone_minimum(labels, values, n_zones) -> int64 (n_zones,)``
     minimum of ``values`` over the voxels of each zone (the IBSI zone distance when ``values`` is the
     distance map).
+
+Helpers shared with the NGTDM / NGLDM kernels: ``neighbour_offsets(connectivity)`` and
+``box_offsets((dz, dy, dx))`` give (k, 3) neighbour offsets; the kernels run on raveled arrays zero-padded
+by ``padded`` so neighbours need no bounds checks, stepping by ``flat_offsets(offsets, padded_shape)``.
 """
 
 from __future__ import annotations
@@ -49,72 +53,75 @@ def neighbour_offsets(connectivity: int) -> np.ndarray:
     """(k, 3) int64 (dz, dy, dx) offsets of the neighbours for ``connectivity`` (centre excluded)."""
     if connectivity not in CONNECTIVITIES:
         raise ValueError(f"connectivity must be one of {CONNECTIVITIES}, got {connectivity!r}")
-    in_plane = connectivity in (4, 8)
-    out = []
-    for dz in (0,) if in_plane else (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                steps = abs(dz) + abs(dy) + abs(dx)
-                if steps == 0:
-                    continue
-                if connectivity in (4, 6) and steps > 1:
-                    continue
-                if connectivity == 18 and steps > 2:
-                    continue
-                out.append((dz, dy, dx))
-    return np.array(out, dtype=np.int64)
+    box = box_offsets((0, 1, 1) if connectivity in (4, 8) else (1, 1, 1))
+    max_steps = {4: 1, 8: 2, 6: 1, 18: 2, 26: 3}[connectivity]
+    return np.ascontiguousarray(box[np.abs(box).sum(axis=1) <= max_steps])
+
+
+def box_offsets(distance: tuple[int, int, int]) -> np.ndarray:
+    """(k, 3) int64 offsets of the box within Chebyshev distance (dz, dy, dx), centre excluded."""
+    dz, dy, dx = distance
+    grid = np.mgrid[-dz:dz + 1, -dy:dy + 1, -dx:dx + 1].reshape(3, -1).T
+    return np.ascontiguousarray(grid[np.any(grid != 0, axis=1)], dtype=np.int64)
+
+
+def padded(array: np.ndarray, pad: tuple[int, int, int], dtype) -> np.ndarray:
+    """``array`` as ``dtype`` with ``pad`` zeros (False) around each axis, C-contiguous."""
+    return np.pad(np.asarray(array, dtype=dtype), [(p, p) for p in pad])
+
+
+def flat_offsets(offsets: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """int64 (k,): ``offsets`` (k, 3) as steps in the raveled C-order array of ``shape``."""
+    return np.ascontiguousarray(offsets @ np.array([shape[1] * shape[2], shape[2], 1], np.int64))
+
+
+# The kernels below work on raveled arrays padded with one zero voxel per side, so neighbours never leave
+# the array and need no bounds checks.
 
 
 @numba.njit(cache=True, nogil=True)
-def _label_zones(levels, offsets, labels, zone_level, zone_size):
-    """Flood-fill zones of equal level; fills labels, zone_level, zone_size; returns the zone count."""
-    nz, ny, nx = levels.shape
-    stack = np.empty(levels.size, np.int64)
+def _label_zones(levels, steps, labels, zone_level, zone_size, stack):
+    """Flood-fill zones of equal level; fills labels, zone_level, zone_size; returns the zone count.
+
+    ``stack`` is int64 work space with room for every ROI voxel.
+    """
     n = 0
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                g = levels[z, y, x]
-                if g <= 0 or labels[z, y, x] != 0:
-                    continue
-                n += 1
-                labels[z, y, x] = n
-                stack[0] = (z * ny + y) * nx + x
-                top = 1
-                size = 0
-                while top > 0:
-                    top -= 1
-                    flat = stack[top]
-                    size += 1
-                    cx = flat % nx
-                    cy = (flat // nx) % ny
-                    cz = flat // (nx * ny)
-                    for k in range(offsets.shape[0]):
-                        qz = cz + offsets[k, 0]
-                        qy = cy + offsets[k, 1]
-                        qx = cx + offsets[k, 2]
-                        if qz < 0 or qz >= nz or qy < 0 or qy >= ny or qx < 0 or qx >= nx:
-                            continue
-                        if levels[qz, qy, qx] != g or labels[qz, qy, qx] != 0:
-                            continue
-                        labels[qz, qy, qx] = n
-                        stack[top] = (qz * ny + qy) * nx + qx
-                        top += 1
-                zone_level[n - 1] = g
-                zone_size[n - 1] = size
+    for start in range(levels.size):
+        g = levels[start]
+        if g <= 0 or labels[start] != 0:
+            continue
+        n += 1
+        labels[start] = n
+        stack[0] = start
+        top = 1
+        size = 0
+        while top > 0:
+            top -= 1
+            c = stack[top]
+            size += 1
+            for k in range(steps.size):
+                q = c + steps[k]
+                if levels[q] == g and labels[q] == 0:
+                    labels[q] = n
+                    stack[top] = q
+                    top += 1
+        zone_level[n - 1] = g
+        zone_size[n - 1] = size
     return n
 
 
 def label_zones(levels: np.ndarray, connectivity: int = 26) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Zones of equal grey level: (labels int32, zone_level int32, zone_size int64); see module doc."""
     levels = _as_levels(levels)
-    offsets = neighbour_offsets(connectivity)
-    labels = np.zeros(levels.shape, np.int32)
+    pad = padded(levels, (1, 1, 1), np.int32)
+    steps = flat_offsets(neighbour_offsets(connectivity), pad.shape)
+    labels = np.zeros(pad.shape, np.int32)
     n_max = int(np.count_nonzero(levels > 0))
     zone_level = np.zeros(n_max, np.int32)
     zone_size = np.zeros(n_max, np.int64)
-    n = _label_zones(levels, offsets, labels, zone_level, zone_size)
-    return labels, zone_level[:n].copy(), zone_size[:n].copy()
+    stack = np.empty(max(n_max, 1), np.int64)
+    n = _label_zones(pad.ravel(), steps, labels.ravel(), zone_level, zone_size, stack)
+    return labels[1:-1, 1:-1, 1:-1].copy(), zone_level[:n].copy(), zone_size[:n].copy()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -136,43 +143,31 @@ def zone_slices(labels: np.ndarray, n_zones: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _distance_to_edge(mask, offsets, dist):
-    """Multi-source breadth-first search from the mask's edge voxels (distance 1) inwards."""
-    nz, ny, nx = mask.shape
-    queue = np.empty(mask.size, np.int64)
+def _distance_to_edge(mask, steps, dist, queue):
+    """Multi-source breadth-first search from the mask's edge voxels (distance 1) inwards.
+
+    ``queue`` is int64 work space with room for every mask voxel.
+    """
     tail = 0
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                if not mask[z, y, x]:
-                    continue
-                for k in range(offsets.shape[0]):
-                    qz = z + offsets[k, 0]
-                    qy = y + offsets[k, 1]
-                    qx = x + offsets[k, 2]
-                    if (qz < 0 or qz >= nz or qy < 0 or qy >= ny or qx < 0 or qx >= nx
-                            or not mask[qz, qy, qx]):
-                        dist[z, y, x] = 1
-                        queue[tail] = (z * ny + y) * nx + x
-                        tail += 1
-                        break
+    for c in range(mask.size):
+        if not mask[c]:
+            continue
+        for k in range(steps.size):
+            if not mask[c + steps[k]]:
+                dist[c] = 1
+                queue[tail] = c
+                tail += 1
+                break
     head = 0
     while head < tail:
-        flat = queue[head]
+        c = queue[head]
         head += 1
-        cx = flat % nx
-        cy = (flat // nx) % ny
-        cz = flat // (nx * ny)
-        d = dist[cz, cy, cx] + 1
-        for k in range(offsets.shape[0]):
-            qz = cz + offsets[k, 0]
-            qy = cy + offsets[k, 1]
-            qx = cx + offsets[k, 2]
-            if qz < 0 or qz >= nz or qy < 0 or qy >= ny or qx < 0 or qx >= nx:
-                continue
-            if mask[qz, qy, qx] and dist[qz, qy, qx] == 0:
-                dist[qz, qy, qx] = d
-                queue[tail] = (qz * ny + qy) * nx + qx
+        d = dist[c] + 1
+        for k in range(steps.size):
+            q = c + steps[k]
+            if mask[q] and dist[q] == 0:
+                dist[q] = d
+                queue[tail] = q
                 tail += 1
 
 
@@ -181,21 +176,20 @@ def distance_to_edge(mask: np.ndarray, connectivity: int = 6) -> np.ndarray:
     mask = np.asarray(mask)
     if mask.ndim != 3:
         raise InvalidImageError(f"mask must be a 3D (z, y, x) array, got shape {mask.shape}")
-    mask = np.ascontiguousarray(mask, dtype=np.bool_)
-    dist = np.zeros(mask.shape, np.int32)
-    _distance_to_edge(mask, neighbour_offsets(connectivity), dist)
-    return dist
+    pad = padded(mask, (1, 1, 1), np.bool_)
+    steps = flat_offsets(neighbour_offsets(connectivity), pad.shape)
+    dist = np.zeros(pad.shape, np.int32)
+    queue = np.empty(max(int(np.count_nonzero(pad)), 1), np.int64)
+    _distance_to_edge(pad.ravel(), steps, dist.ravel(), queue)
+    return dist[1:-1, 1:-1, 1:-1].copy()
 
 
 @numba.njit(cache=True, nogil=True)
 def _zone_minimum(labels, values, out):
-    nz, ny, nx = labels.shape
-    for z in range(nz):
-        for y in range(ny):
-            for x in range(nx):
-                lab = labels[z, y, x]
-                if lab > 0 and values[z, y, x] < out[lab - 1]:
-                    out[lab - 1] = values[z, y, x]
+    for c in range(labels.size):
+        lab = labels[c]
+        if lab > 0 and values[c] < out[lab - 1]:
+            out[lab - 1] = values[c]
 
 
 def zone_minimum(labels: np.ndarray, values: np.ndarray, n_zones: int) -> np.ndarray:
@@ -205,7 +199,7 @@ def zone_minimum(labels: np.ndarray, values: np.ndarray, n_zones: int) -> np.nda
     if labels.shape != values.shape:
         raise InvalidImageError(f"labels {labels.shape} and values {values.shape} must have the same shape")
     out = np.full(n_zones, np.iinfo(np.int64).max, np.int64)
-    _zone_minimum(labels, values, out)
+    _zone_minimum(labels.ravel(), values.ravel(), out)
     return out
 
 

@@ -1,6 +1,7 @@
 """From a loaded case to the ROI arrays the feature families read.
 
-Order (IBSI 2): crop to the mask's bounding box plus a margin, interpolate (optional), round, resegment.
+Order (IBSI 2): interpolate (optional, only around the ROI) or crop to the mask's bounding box plus a
+margin, round, resegment. Discretisation follows per family (:mod:`radcore.preprocess.discretise`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def bounding_box(mask: np.ndarray) -> tuple[slice, ...]:
 
 
 def crop(volume: Volume, mask: Volume, margin_mm: float) -> tuple[Volume, Volume]:
-    """Image and mask cut to the mask's bounding box grown by ``margin_mm`` (clipped at the borders)."""
+    """Image and mask cut to the mask's bounding box grown by ``margin_mm`` (clipped at the borders).
+
+    The crops record the whole image's shape and their offset in it (``Volume.full_shape``, ``offset``).
+    """
     box = bounding_box(mask.array)
     grown = []
     for s, sp, n in zip(box, volume.spacing, volume.array.shape):
@@ -35,27 +39,38 @@ def crop(volume: Volume, mask: Volume, margin_mm: float) -> tuple[Volume, Volume
     start = np.array([g.start for g in grown][::-1], dtype=float)  # x, y, z index
     d = np.array(volume.direction).reshape(3, 3)
     origin = tuple(np.array(volume.origin) + d @ (start * np.array(volume.spacing[::-1])))
-    return (
-        Volume(volume.array[grown], volume.spacing, origin, volume.direction),
-        Volume(mask.array[grown], mask.spacing, origin, mask.direction),
-    )
+    offset = tuple(o + g.start for o, g in zip(volume.offset, grown))
+    kw = dict(origin=origin, direction=volume.direction, full_shape=volume.whole_shape, offset=offset)
+    return Volume(volume.array[grown], volume.spacing, **kw), Volume(mask.array[grown], mask.spacing, **kw)
 
 
 def prepare(image: Volume, mask: Volume, settings: Settings, margin_mm: float = PEAK_RADIUS_MM) -> RoiImage:
-    """The preprocessed ROI of one case (see module docstring), with IBSI diagnostics recorded."""
+    """The preprocessed ROI of one case (see module docstring), with IBSI diagnostics recorded.
+
+    ``image`` and ``mask`` are the whole volumes or a crop of them that records where it lies
+    (``Volume.full_shape``, ``Volume.offset``, e.g. read from a store around the ROI); grid-dependent steps
+    act as on the whole image. The result covers the ROI's bounding box plus ``margin_mm`` on the
+    (interpolated) grid. The whole interpolated image is computed only for the ``diagnostics`` family
+    (its mean, minimum and maximum intensity) and only from a whole image; a crop leaves those
+    whole-image intensity diagnostics out.
+    """
     from radcore.preprocess.diagnostics import image_diagnostics, roi_diagnostics
     from radcore.preprocess.resegment import resegment
 
     diag: dict[str, float] = {}
     diag.update(image_diagnostics(image, "init"))
-    diag.update(roi_diagnostics(image.array, mask.array, image.spacing, "init"))
-    img, msk = crop(image, mask, margin_mm + _interpolation_margin(image, settings))
+    diag.update(roi_diagnostics(image.array, mask.array, mask.array, image.whole_shape, "init"))
     if settings.interpolation.spacing is not None:
         from radcore.preprocess.interpolate import interpolate_case
 
-        img, msk, whole = interpolate_case(img, msk, image, settings.interpolation)
-        diag.update(whole)
+        done = interpolate_case(
+            image, mask, settings.interpolation, margin_mm, whole_image_stats="diagnostics" in settings.families
+        )
+        img, msk, grid_shape = done.image, done.mask, done.grid_shape
+        diag.update(done.diagnostics)
     else:
+        img, msk = crop(image, mask, margin_mm)
+        grid_shape = image.whole_shape
         diag.update(image_diagnostics(image, "interp"))
     array = img.array
     if settings.interpolation.round_intensities:
@@ -63,7 +78,7 @@ def prepare(image: Volume, mask: Volume, settings: Settings, margin_mm: float = 
     morph = np.asarray(msk.array, dtype=bool)
     if not morph.any():
         raise EmptyROIError("the ROI holds no voxel after interpolation")
-    diag.update(roi_diagnostics(array, morph, img.spacing, "interp"))
+    diag.update(roi_diagnostics(array, morph, morph, grid_shape, "interp"))
     if not np.isfinite(array[morph]).all():
         raise InvalidImageError("the image holds non-finite intensities (NaN or inf) inside the ROI")
     intensity = resegment(array, morph, settings.resegmentation)
@@ -71,12 +86,5 @@ def prepare(image: Volume, mask: Volume, settings: Settings, margin_mm: float = 
         raise EmptyROIError(
             f"the ROI holds no voxel after resegmentation with {settings.resegmentation}"
         )
-    diag.update(roi_diagnostics(array, intensity, img.spacing, "reseg"))
+    diag.update(roi_diagnostics(array, morph, intensity, grid_shape, "reseg"))
     return RoiImage(array, morph, intensity, img.spacing, diag)
-
-
-def _interpolation_margin(image: Volume, settings: Settings) -> float:
-    """Extra margin (mm) so interpolation near the ROI border sees real neighbours."""
-    if settings.interpolation.spacing is None:
-        return 0.0
-    return 2.0 * max(max(image.spacing), max(settings.interpolation.spacing))

@@ -1,6 +1,9 @@
 """IBSI diagnostic values (image and ROI dimensions, voxel sizes, counts, intensities) per stage.
 
-Tags follow the IBSI reference tables: ``img_dim_x_init_img``, ``int_mask_vox_count_reseg_roi``, ...
+Tags follow the IBSI reference tables: ``img_dim_x_init_img``, ``int_mask_vox_count_reseg_roi``,
+``morph_mask_bb_dim_z_interp_roi``, ... Stages: ``init`` (as read), ``interp`` (after interpolation and
+rounding), ``reseg`` (after resegmentation). ``int_mask_dim_*`` is the size of the whole image grid at
+that stage, not of the crop radcore works on.
 """
 
 from __future__ import annotations
@@ -11,11 +14,17 @@ from radcore.io.images import Volume
 
 
 def image_diagnostics(volume: Volume, stage: str) -> dict[str, float]:
-    """Size, voxel size and intensity mean/min/max of a whole image at ``stage`` (init, interp)."""
+    """Size, voxel size and intensity mean/min/max of a whole image at ``stage`` (init, interp).
+
+    For a crop (``volume.full_shape`` set and larger) the size is the whole image's and the intensity
+    statistics, which the crop cannot give, are left out.
+    """
     out: dict[str, float] = {}
-    for axis, n, sp in zip("zyx", volume.array.shape, volume.spacing):
+    for axis, n, sp in zip("zyx", volume.whole_shape, volume.spacing):
         out[f"img_dim_{axis}_{stage}_img"] = float(n)
         out[f"vox_dim_{axis}_{stage}_img"] = float(sp)
+    if tuple(volume.array.shape) != tuple(volume.whole_shape):
+        return out
     a = volume.array
     out[f"mean_int_{stage}_img"] = float(a.mean())
     out[f"min_int_{stage}_img"] = float(a.min())
@@ -23,15 +32,33 @@ def image_diagnostics(volume: Volume, stage: str) -> dict[str, float]:
     return out
 
 
-def roi_diagnostics(image: np.ndarray, mask: np.ndarray, spacing, stage: str) -> dict[str, float]:
-    """Mask grid size, bounding-box size, voxel count and intensity mean/min/max inside the mask."""
+def _box_and_count(mask: np.ndarray, prefix: str, stage: str) -> dict[str, float]:
     out: dict[str, float] = {}
     idx = np.nonzero(mask)
-    for k, (axis, n) in enumerate(zip("zyx", mask.shape)):
+    for k, axis in enumerate("zyx"):
+        size = float(idx[k].max() - idx[k].min() + 1) if idx[k].size else 0.0
+        out[f"{prefix}_bb_dim_{axis}_{stage}_roi"] = size
+    out[f"{prefix}_vox_count_{stage}_roi"] = float(idx[0].size)
+    return out
+
+
+def roi_diagnostics(
+    image: np.ndarray,
+    morph_mask: np.ndarray,
+    int_mask: np.ndarray,
+    grid_shape: tuple[int, int, int],
+    stage: str,
+) -> dict[str, float]:
+    """Grid size, bounding-box sizes and voxel counts of both masks, intensities in the intensity mask.
+
+    ``image`` and the masks may be a crop of the whole grid of size ``grid_shape`` (z, y, x).
+    """
+    out: dict[str, float] = {}
+    for axis, n in zip("zyx", grid_shape):
         out[f"int_mask_dim_{axis}_{stage}_roi"] = float(n)
-        out[f"int_mask_bb_dim_{axis}_{stage}_roi"] = float(idx[k].max() - idx[k].min() + 1) if idx[k].size else 0.0
-    x = image[mask]
-    out[f"int_mask_vox_count_{stage}_roi"] = float(x.size)
+    out.update(_box_and_count(int_mask, "int_mask", stage))
+    out.update(_box_and_count(morph_mask, "morph_mask", stage))
+    x = image[int_mask]
     out[f"int_mask_mean_int_{stage}_roi"] = float(x.mean()) if x.size else float("nan")
     out[f"int_mask_min_int_{stage}_roi"] = float(x.min()) if x.size else float("nan")
     out[f"int_mask_max_int_{stage}_roi"] = float(x.max()) if x.size else float("nan")

@@ -12,7 +12,7 @@ new voxel j lies at
 ``by_slice`` keeps the slices (z is not interpolated). Intensities are sampled with nearest-neighbour
 (order 0), linear (1) or cubic-spline (3) interpolation, positions outside the original grid take the
 nearest edge value. The mask is interpolated as a float with ``mask_order`` and kept where the value is
-at least ``mask_threshold``.
+at least ``mask_threshold`` (less 1e-9, so values exactly at the threshold are kept despite rounding).
 
 Only the new voxels within the ROI's reach plus ``margin_mm`` are computed, from the original voxels
 they depend on (plus a few more so a cubic spline's prefilter sees the same neighbourhood), at the
@@ -34,8 +34,11 @@ from radcore.settings import InterpolationSettings
 #: half-width (old voxels) beyond which a new mask voxel cannot reach the threshold, per interpolation order
 _MASK_REACH = {0: 0.5, 1: 1.0, 3: 2.0}
 #: extra original voxels read around the needed ones, per image interpolation order (cubic: prefilter decay)
-_SOURCE_PAD = {0: 1, 1: 1, 3: 10}
-#: voxels per block when sampling a large grid (bounds the memory of the coordinate arrays)
+_SOURCE_PAD = {0: 1, 1: 1, 3: 14}
+#: slack of the mask threshold: a value meant to be exactly at the threshold (e.g. 0.5 halfway between an
+#: ROI slice and a background slice) can come out a rounding error below it
+_MASK_EPS = 1e-9
+#: voxels per block of output slices in the whole-image statistics (bounds their memory)
 _BLOCK_VOXELS = 1 << 21
 
 
@@ -61,12 +64,14 @@ class Interpolated:
 
     image, mask  the interpolated crop (float64 intensities, bool mask) with its world geometry
     grid_shape   (z, y, x) size of the whole interpolated image
+    offset       (z, y, x) index in the whole interpolated image of the crop's first voxel
     diagnostics  ``img_dim_*``, ``vox_dim_*`` and (when asked) ``mean/min/max_int`` ``_interp_img`` tags
     """
 
     image: Volume
     mask: Volume
     grid_shape: tuple[int, int, int]
+    offset: tuple[int, int, int]
     diagnostics: dict[str, float]
 
 
@@ -90,24 +95,72 @@ def new_grid(shape: tuple[int, ...], spacing: tuple[float, ...], settings: Inter
     return tuple(grids)
 
 
-def sample(array: np.ndarray, positions: tuple[np.ndarray, ...], order: int, prefiltered: bool = False) -> np.ndarray:
+def _taps(pos: np.ndarray, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Source indices and weights, each (taps, len(pos)), of 1D interpolation on ``n`` samples.
+
+    Positions are clamped to [0, n - 1] (outside: the nearest edge value). Order 3 weights are the
+    cubic B-spline's, applied to spline coefficients, with coefficient indices mirrored at the edges.
+    """
+    p = np.clip(np.asarray(pos, dtype=np.float64), 0.0, n - 1.0)
+    if order == 0 or n == 1:
+        return np.minimum(np.floor(p + 0.5), n - 1).astype(np.intp)[None], np.ones((1, p.size))
+    if order == 1:
+        i0 = np.minimum(np.floor(p), n - 2).astype(np.intp)
+        f = p - i0
+        return np.stack([i0, i0 + 1]), np.stack([1.0 - f, f])
+    i0 = np.floor(p).astype(np.intp)
+    t = p - i0
+    idx = np.stack([i0 - 1, i0, i0 + 1, i0 + 2])
+    idx = np.abs(idx)  # mirror below 0
+    idx = np.where(idx > n - 1, 2 * (n - 1) - idx, idx)  # mirror above n - 1
+    t2, t3 = t * t, t * t * t
+    w = np.stack([(1.0 - t) ** 3, 3.0 * t3 - 6.0 * t2 + 4.0, -3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0, t3]) / 6.0
+    return idx, w
+
+
+def _is_identity(pos: np.ndarray, n: int) -> bool:
+    return pos.size == n and np.array_equal(pos, np.arange(n, dtype=np.float64))
+
+
+def _evaluate(coef: np.ndarray, pos: np.ndarray, axis: int, order: int) -> np.ndarray:
+    idx, w = _taps(pos, coef.shape[axis], order)
+    shape = [1] * coef.ndim
+    shape[axis] = pos.size
+    out = np.zeros(coef.shape[:axis] + (pos.size,) + coef.shape[axis + 1:], np.float64)
+    for k in range(idx.shape[0]):
+        out += np.take(coef, idx[k], axis=axis) * w[k].reshape(shape)
+    return out
+
+
+def _coefficients(data: np.ndarray, axis: int, order: int) -> np.ndarray:
+    """Cubic B-spline coefficients along ``axis`` (mirror boundary) for order 3, else ``data``."""
+    if order == 3 and data.shape[axis] > 1:
+        return ndimage.spline_filter1d(data, order=3, axis=axis, mode="mirror", output=np.float64)
+    return data
+
+
+def resample_axis(data: np.ndarray, pos: np.ndarray, axis: int, order: int) -> np.ndarray:
+    """``data`` (float64) interpolated along one ``axis`` at positions ``pos`` (old index units).
+
+    Order 3 first turns the samples along the axis into cubic B-spline coefficients (mirror boundary).
+    Positions outside [0, n - 1] take the nearest edge value.
+    """
+    pos = np.asarray(pos, dtype=np.float64)
+    if _is_identity(pos, data.shape[axis]):
+        return data
+    return _evaluate(_coefficients(data, axis, order), pos, axis, order)
+
+
+def sample(array: np.ndarray, positions: tuple[np.ndarray, ...], order: int) -> np.ndarray:
     """``array`` interpolated at the tensor grid of per-axis ``positions`` (old index units).
 
-    Out-of-range positions take the nearest edge value. ``prefiltered``: ``array`` already holds cubic
-    spline coefficients (:func:`scipy.ndimage.spline_filter` with mode ``nearest``).
+    Separable (the interpolation kernels are tensor products): one :func:`resample_axis` pass per axis,
+    the most shrinking axis first. Positions outside the array take the nearest edge value.
     """
     data = np.asarray(array, dtype=np.float64)
-    if order > 1 and not prefiltered:
-        data = ndimage.spline_filter(data, order=order, mode="nearest", output=np.float64)
-    pz, py, px = positions
-    out = np.empty((pz.size, py.size, px.size), np.float64)
-    slab = max(1, _BLOCK_VOXELS // max(py.size * px.size, 1))
-    for z0 in range(0, pz.size, slab):
-        zz, yy, xx = np.meshgrid(pz[z0:z0 + slab], py, px, indexing="ij")
-        ndimage.map_coordinates(
-            data, (zz, yy, xx), output=out[z0:z0 + slab], order=order, mode="nearest", prefilter=False
-        )
-    return out
+    for axis in sorted(range(data.ndim), key=lambda a: len(positions[a]) / data.shape[a]):
+        data = resample_axis(data, positions[axis], axis, order)
+    return data
 
 
 def interpolate_case(
@@ -117,45 +170,55 @@ def interpolate_case(
     margin_mm: float = 0.0,
     whole_image_stats: bool = False,
 ) -> Interpolated:
-    """Interpolate the region of ``image`` and ``mask`` (whole, uncropped volumes) around the ROI.
+    """Interpolate the region of ``image`` and ``mask`` around the ROI.
 
-    The crop holds every new voxel the interpolated ROI may reach plus ``margin_mm``. With
-    ``whole_image_stats`` the whole image is interpolated as well for its mean, minimum and maximum
-    (IBSI diagnostics); the intensities are rounded first when ``settings.round_intensities``.
+    ``image`` and ``mask`` are the whole volumes, or a crop of them that says where it lies
+    (``Volume.full_shape``, ``Volume.offset``): the new grid is always that of the whole image. The
+    result holds every new voxel the interpolated ROI may reach plus ``margin_mm`` (as far as the crop
+    has data), as a crop of the new grid. With ``whole_image_stats`` and a whole ``image``, the whole image
+    is interpolated as well for its mean, minimum and maximum (IBSI diagnostics), rounded first when
+    ``settings.round_intensities``; a crop cannot give them.
     """
     if not mask.array.any():
         raise EmptyROIError("the ROI holds no voxel before interpolation")
-    grids = new_grid(image.array.shape, image.spacing, settings)
+    # index arithmetic in the whole image's voxel indices; ``image`` may be a crop of it at ``offset``
+    shape, offset = image.whole_shape, image.offset
+    grids = new_grid(shape, image.spacing, settings)
     box = np.nonzero(mask.array)
     reach = _MASK_REACH[settings.mask_order]
+    pad = max(_SOURCE_PAD[settings.image_order], _SOURCE_PAD[settings.mask_order])
     new_ranges, src = [], []
-    for g, idx, n_old, s_old in zip(grids, box, image.array.shape, image.spacing):
-        lo_pos = idx.min() - reach - margin_mm / s_old
-        hi_pos = idx.max() + reach + margin_mm / s_old
+    for g, idx, off, n_have, s_old in zip(grids, box, offset, image.array.shape, image.spacing):
+        lo_pos = off + idx.min() - reach - margin_mm / s_old
+        hi_pos = off + idx.max() + reach + margin_mm / s_old
         j0 = min(max(int(math.ceil((lo_pos - g.start) / g.step - 1e-9)), 0), g.n - 1)
         j1 = max(min(int(math.floor((hi_pos - g.start) / g.step + 1e-9)), g.n - 1), j0)
-        pad = max(_SOURCE_PAD[settings.image_order], _SOURCE_PAD[settings.mask_order])
         p0, p1 = g.start + j0 * g.step, g.start + j1 * g.step
-        s0 = max(int(math.floor(p0)) - pad, 0)
-        s1 = min(int(math.ceil(p1)) + pad + 1, n_old)
+        s0 = max(int(math.floor(p0)) - pad, off)
+        s1 = min(int(math.ceil(p1)) + pad + 1, off + n_have)
         new_ranges.append((j0, j1 + 1))
-        src.append(slice(s0, s1))
-    src = tuple(src)
-    positions = tuple(g.positions(a, b) - s.start for g, (a, b), s in zip(grids, new_ranges, src))
-    img = sample(image.array[src], positions, settings.image_order)
-    msk = sample(mask.array[src].astype(np.float64), positions, settings.mask_order) >= settings.mask_threshold
+        src.append((s0, s1))
+    crop = tuple(slice(s0 - off, s1 - off) for (s0, s1), off in zip(src, offset))
+    positions = tuple(g.positions(a, b) - s0 for g, (a, b), (s0, _) in zip(grids, new_ranges, src))
+    img = sample(image.array[crop], positions, settings.image_order)
+    msk = sample(mask.array[crop].astype(np.float64), positions, settings.mask_order)
+    msk = msk >= settings.mask_threshold - _MASK_EPS
     spacing = tuple(g.spacing for g in grids)
-    first = np.array([g.start + a * g.step for g, (a, _) in zip(grids, new_ranges)])  # z, y, x old index
-    origin = _world(image, first)
+    first = np.array([g.start + a * g.step - off for g, (a, _), off in zip(grids, new_ranges, offset)])
+    origin = _world(image, first)  # first is relative to image.array[0, 0, 0]
     diag = _grid_diagnostics(grids)
-    if whole_image_stats:
+    if whole_image_stats and tuple(image.array.shape) == tuple(shape):
         diag.update(_whole_image_stats(image.array, grids, settings))
-    return Interpolated(
-        Volume(img, spacing, origin, image.direction),
-        Volume(msk, spacing, origin, image.direction),
-        tuple(g.n for g in grids),
-        diag,
-    )
+    new_shape = tuple(g.n for g in grids)
+    new_offset = tuple(a for a, _ in new_ranges)
+    kw = dict(spacing=spacing, origin=origin, direction=image.direction, full_shape=new_shape, offset=new_offset)
+    return Interpolated(Volume(img, **kw), Volume(msk, **kw), new_shape, new_offset, diag)
+
+
+def source_margin_voxels(settings: InterpolationSettings) -> int:
+    """Original voxels beyond the new grid's reach that interpolation reads so a crop interpolates exactly
+    like the whole image (cubic splines: until the prefilter's influence has faded below 1e-8)."""
+    return max(_SOURCE_PAD[settings.image_order], _SOURCE_PAD[settings.mask_order]) + 1
 
 
 def _world(image: Volume, index_zyx: np.ndarray) -> tuple[float, float, float]:
@@ -174,16 +237,22 @@ def _grid_diagnostics(grids: tuple[AxisGrid, ...]) -> dict[str, float]:
 
 
 def _whole_image_stats(array: np.ndarray, grids: tuple[AxisGrid, ...], settings: InterpolationSettings) -> dict[str, float]:
-    """Mean, minimum and maximum of the whole interpolated (and rounded) image, one z-slab at a time."""
-    data = np.asarray(array, dtype=np.float64)
+    """Mean, minimum and maximum of the whole interpolated (and rounded) image.
+
+    In-plane passes first on the whole volume, then the z pass one block of output slices at a time.
+    """
     order = settings.image_order
-    if order > 1:
-        data = ndimage.spline_filter(data, order=order, mode="nearest", output=np.float64)
     pz, py, px = (g.positions() for g in grids)
+    data = np.asarray(array, dtype=np.float64)
+    for axis in sorted((1, 2), key=lambda a: len((py, px)[a - 1]) / data.shape[a]):
+        data = resample_axis(data, (py, px)[axis - 1], axis, order)
+    z_identity = _is_identity(pz, data.shape[0])
+    if not z_identity:
+        data = _coefficients(data, 0, order)
     total, lo, hi = 0.0, math.inf, -math.inf
     slab = max(1, _BLOCK_VOXELS // max(py.size * px.size, 1))
     for z0 in range(0, pz.size, slab):
-        block = sample(data, (pz[z0:z0 + slab], py, px), order, prefiltered=True)
+        block = data[z0:z0 + slab] if z_identity else _evaluate(data, pz[z0:z0 + slab], 0, order)
         if settings.round_intensities:
             block = np.round(block)
         total += float(block.sum())

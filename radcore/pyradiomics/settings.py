@@ -6,7 +6,7 @@ an unmodified params YAML (``setting`` / ``imageType`` / ``featureClass``) and r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -21,12 +21,13 @@ class PyRadiomicsSetting:
     normalizeScale: float = 1.0
     removeOutliers: float | None = None
     resampledPixelSpacing: tuple[float, float, float] | None = None
-    interpolator: str = "sitkBSpline"
+    interpolator: str | int | None = "sitkBSpline"
     preCrop: bool = False
     padDistance: int = 5
     geometryTolerance: float | None = None
     correctMask: bool = False
     label: int = 1
+    label_channel: int = 0
     additionalInfo: bool = True
     # resegmentation
     resegmentRange: tuple[float, ...] | None = None
@@ -51,7 +52,7 @@ class PyRadiomicsSetting:
     wavelet: str = "coif1"
     gradientUseSpacing: bool = True
     lbp2DRadius: float = 1.0
-    lbp2DSamples: int = 9
+    lbp2DSamples: int = 8  # PyRadiomics' code default (its docs say 9)
     lbp2DMethod: str = "uniform"
     lbp3DLevels: int = 2
     lbp3DIcosphereRadius: float = 1.0
@@ -73,3 +74,9 @@ class PyRadiomicsParams:
     setting: PyRadiomicsSetting = PyRadiomicsSetting()
     image_types: tuple[ImageTypeParams, ...] = (ImageTypeParams("Original"),)
     feature_classes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+    #: the ``voxelSetting`` section, validated and kept for provenance (voxel-based extraction is not done)
+    voxel_setting: tuple[tuple[str, Any], ...] = ()
+
+    def image_type_setting(self, image_type: ImageTypeParams) -> PyRadiomicsSetting:
+        """The settings an image type runs with: the global ``setting`` updated by its own overrides."""
+        return replace(self.setting, **dict(image_type.overrides)) if image_type.overrides else self.setting

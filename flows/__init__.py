@@ -1,0 +1,1 @@
+"""Prefect flows and deployments of radcore (orchestration only; the work lives in radcore.cohort)."""

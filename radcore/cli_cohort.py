@@ -1,0 +1,195 @@
+"""Cohort subcommands of ``radcore``: ingest, run, demo, serve.
+
+Prefect is imported only inside ``run``, ``demo`` and ``serve`` (from ``flows/``), after the environment
+for Prefect's embedded mode is set for this process: without a Prefect server (no ``PREFECT_API_URL``)
+the flow runs against a temporary local API that Prefect starts and stops with the command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
+
+
+def add_cohort_commands(sub) -> None:
+    """Add ``ingest``, ``run``, ``demo`` and ``serve`` to the ``radcore`` subcommand parser."""
+    p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
+    p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
+    p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
+    p.set_defaults(func=_run_ingest)
+
+    p = sub.add_parser("run", help="extract a cohort into a Parquet dataset (Prefect flow over Dask)")
+    p.add_argument("manifest", nargs="?", help="CSV manifest (cases are ingested into the store as they run)")
+    p.add_argument("--store", help="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
+    p.add_argument("--config", help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
+    p.add_argument("--out", required=True, help="output dataset folder")
+    p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--batch-size", type=int, default=0, help="cases per batch (default: automatic)")
+    p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
+    p.set_defaults(func=_run_run)
+
+    p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
+    p.add_argument("--dir", default="radcore-demo", help="folder for the demo cohort (default ./radcore-demo)")
+    p.add_argument("--cases", type=int, default=6, help="number of synthetic cases (default 6)")
+    p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.set_defaults(func=_run_demo)
+
+    p = sub.add_parser("serve", help="register the cohort flow as a Prefect deployment and serve its runs")
+    p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
+    p.add_argument("--api-url", help=f"Prefect API (default: PREFECT_API_URL, else {DEFAULT_SERVER_API})")
+    p.set_defaults(func=_run_serve)
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def _run_ingest(args) -> int:
+    from radcore.errors import RadcoreError
+    from radcore.io.manifest import read_manifest
+    from radcore.io.store import ingest_case
+
+    entries = read_manifest(args.manifest)
+    counts = {"written": 0, "unchanged": 0, "failed": 0}
+    with _bar(len(entries), "ingesting") as advance:
+        for entry in entries:
+            try:
+                counts[ingest_case(args.store, entry)] += 1
+            except RadcoreError as exc:
+                counts["failed"] += 1
+                print(f"case {entry.case_id}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            advance()
+    print(f"{args.store}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
+    return 1 if counts["failed"] else 0
+
+
+class _bar:
+    """A rich progress bar when stderr is a terminal and there is enough to show; else nothing."""
+
+    def __init__(self, total: int, what: str):
+        self.total, self.what, self.progress = total, what, None
+
+    def __enter__(self):
+        if self.total >= 20 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(console=Console(stderr=True))
+            self.progress.start()
+            task = self.progress.add_task(self.what, total=self.total)
+            return lambda: self.progress.advance(task)
+        return lambda: None
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+# ---------------------------------------------------------------- run
+
+
+def embedded_prefect_env() -> None:
+    """Let Prefect start its temporary local API when no server is configured (this process only)."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _run_run(args) -> int:
+    if not args.manifest and not args.store:
+        print("radcore run: give a MANIFEST or --store STORE", file=sys.stderr)
+        return 2
+    summary = run_cohort(
+        manifest=args.manifest, store=args.store, config=args.config, out=args.out, workers=args.workers,
+        scheduler=args.scheduler, batch_size=args.batch_size, naming=args.naming,
+    )
+    print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "
+          f"({summary.seconds:.1f} s)")
+    return 1 if summary.failed else 0
+
+
+def run_cohort(**parameters):
+    """Run the cohort flow in this process (embedded Prefect unless a server is configured)."""
+    embedded_prefect_env()
+    from flows.cohort import CohortParameters, cohort_flow
+
+    return cohort_flow(CohortParameters(progress_bar=sys.stderr.isatty(), **parameters))
+
+
+# ---------------------------------------------------------------- demo
+
+
+def _run_demo(args) -> int:
+    from radcore.cohort.synthetic import write_cohort
+    from radcore.io.config import write_settings_file
+    from radcore.settings import DiscretisationSettings, ResegmentationSettings, Settings
+
+    folder = Path(args.dir).resolve()
+    print(f"radcore demo: writing {args.cases} synthetic CT cases with lesion masks to {folder}/inputs")
+    manifest = write_cohort(folder / "inputs", args.cases)
+    config = folder / "settings.yaml"
+    write_settings_file(
+        Settings(resegmentation=ResegmentationSettings(range=(-1000.0, 400.0)),
+                 discretisation=DiscretisationSettings(method="fixed_bin_size", bin_size=25.0)),
+        config,
+    )
+    store = folder / "cohort.zarr"
+    print(f"radcore demo: ingesting into {store}")
+    status = _run_ingest(_Args(manifest=str(manifest), store=str(store)))
+    out = folder / "dataset"
+    print(f"radcore demo: extracting with {config.name} on {args.workers} Dask workers into {out}")
+    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers)
+    _print_summary(out, summary.settings_hash)
+    return status or (1 if summary.failed else 0)
+
+
+class _Args:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _print_summary(out: Path, settings_hash: str) -> None:
+    import duckdb
+
+    from radcore.io.dataset import features_glob, partition
+
+    features = f"read_parquet('{features_glob(out)}', hive_partitioning=true, union_by_name=true)"
+    catalogue = partition(out, "catalogue", settings_hash) / "catalogue.parquet"
+    wanted = ["original_stat_mean", "original_stat_variance", "original_morph_volume",
+              "original_glcm_contrast_3d_avg"]
+    if catalogue.exists():
+        present = {r[0] for r in duckdb.sql(f"select \"column\" from '{catalogue}'").fetchall()}
+        n_features = len(present)
+        columns = [c for c in wanted if c in present]
+    else:
+        n_features, columns = 0, []
+    shown = ", ".join(["case_id", "label", "site"] + [f"round({c}, 2) as {c}" for c in columns])
+    print(f"\nDuckDB: {n_features} feature columns per row; a few of them:")
+    duckdb.sql(f"select {shown} from {features} where settings_hash = '{settings_hash}' order by case_id").show()
+    print(f"query it yourself:\n  duckdb.sql(\"select * from {features}\")\n"
+          f"  pandas.read_parquet('{out}/features')")
+
+
+# ---------------------------------------------------------------- serve
+
+
+def _run_serve(args) -> int:
+    api = args.api_url or os.environ.get("PREFECT_API_URL") or _profile_api_url() or DEFAULT_SERVER_API
+    os.environ["PREFECT_API_URL"] = api
+    from flows.deploy import serve
+
+    print(f"radcore serve: deployment {args.name!r} on the Prefect API at {api} "
+          "(start one with `prefect server start`); Ctrl-C stops serving")
+    serve(args.name)
+    return 0
+
+
+def _profile_api_url() -> str | None:
+    try:
+        from prefect.settings import PREFECT_API_URL
+    except ImportError:  # pragma: no cover
+        return None
+    return PREFECT_API_URL.value() or None

@@ -1,0 +1,105 @@
+"""Dask worker set-up: one thread per worker for the numba core, and the numba warm-up.
+
+Dask's nanny limits BLAS threads but not numba's or ITK's, so :data:`WORKER_ENV` pins them to one thread
+in every worker process (set before the process starts: LocalCluster ``env=`` here,
+``distributed.nanny.pre-spawn-environ`` or the job script on clusters, see ``infra/``). numba's on-disk
+cache can race when many processes compile at once, so the flow compiles once in its own process
+(:func:`warm_up`) and each worker then loads the compiled kernels once, at start (:class:`WarmUp`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from radcore.cohort.synthetic import ct_like_case
+from radcore.io.images import Volume
+from radcore.naming import FeatureKey, column_name
+from radcore.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WORKER_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+}
+
+
+def local_cluster_kwargs(workers: int, memory_limit: str | None = "auto") -> dict[str, Any]:
+    """Keyword arguments of a ``distributed.LocalCluster`` for radcore: processes, one thread each."""
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    return {
+        "n_workers": workers,
+        "threads_per_worker": 1,
+        "processes": True,
+        "env": dict(WORKER_ENV),
+        "memory_limit": memory_limit,
+    }
+
+
+def warm_up(settings: Settings) -> list[FeatureKey] | None:
+    """Compile (or load from cache) the kernels ``settings`` use on a tiny synthetic case.
+
+    Returns the feature keys the case produced (they make the canonical Parquet schema), or None when the
+    settings fail on the synthetic case (the schema then comes from the cases themselves).
+    """
+    from radcore.pipeline import extract_volumes
+
+    image, mask = ct_like_case((12, 40, 40), seed=0, lesion_radius_mm=6.0)
+    image = Volume(image.array.astype("float64"), image.spacing, image.origin, image.direction)
+    mask = Volume(mask.array.astype(bool), mask.spacing, mask.origin, mask.direction)
+    try:
+        return list(extract_volumes(image, mask, settings))
+    except Exception as exc:  # noqa: BLE001 - the warm-up is best effort; real cases report their errors
+        log.warning("warm-up on a synthetic case failed (%s: %s); the schema follows the cases",
+                    type(exc).__name__, exc)
+        return None
+
+
+def feature_columns(keys: list[FeatureKey] | None, naming: str) -> tuple[str, ...]:
+    """Column names of ``keys`` under ``naming`` (empty when the warm-up gave none)."""
+    return tuple(column_name(k, naming) for k in keys or ())
+
+
+def catalogue_rows(keys: list[FeatureKey] | None, naming: str) -> list[dict[str, Any]]:
+    """One catalogue row per feature column: family, feature, IBSI code and tag, description."""
+    from radcore.features.registry import family
+
+    rows = []
+    for key in keys or ():
+        record = next((f for f in family(key.family).features if f.name == key.feature), None)
+        rows.append({
+            "column": column_name(key, naming),
+            "image_type": key.image_type,
+            "family": key.family,
+            "feature": key.feature,
+            "aggregation": key.aggregation,
+            "ibsi_code": record.ibsi_code if record else None,
+            "ibsi_tag": record.ibsi_tag if record else None,
+            "description": (record.description or record.no_code_reason) if record else "",
+        })
+    return rows
+
+
+class WarmUp(WorkerPlugin):
+    """Worker plugin: load the numba kernels once per worker, and warn if threads are not pinned."""
+
+    name = "radcore-warm-up"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def setup(self, worker) -> None:
+        unpinned = [k for k in ("NUMBA_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS")
+                    if os.environ.get(k) != "1"]
+        if unpinned:
+            log.warning("worker %s: %s not set to 1; numba/ITK may oversubscribe the cores (see infra/)",
+                        worker.address, ", ".join(unpinned))
+        warm_up(self.settings)

@@ -1,0 +1,102 @@
+"""Undecimated (stationary) wavelet decompositions, as PyRadiomics' ``Wavelet`` image type makes them.
+
+One level applies, along each transformed axis in turn, the wavelet's low-pass filter ``lo`` (L) or
+high-pass filter ``hi`` (H) without down-sampling, with periodic extension:
+
+    y[i] = sum_k f[k] * x[(i + L/2 - k) mod N]        (L = filter length, f = lo or hi)
+
+giving ``2**d`` decompositions of ``d`` axes (``LLH`` = low along x, low along y, high along z; the
+characters follow the axes x, y, z, i.e. array axes 2, 1, 0). PyRadiomics repeats this *same* one-level
+transform on the previous level's all-low approximation: levels ``start_level .. start_level + level - 1``
+are returned, each with its ``2**d - 1`` detail images, then the last approximation. An axis of odd length
+is first extended by one sample, wrapping round (its first sample appended), and cut back afterwards.
+
+Only orthogonal wavelets are implemented (``haar``, ``db1``-``db10``, ``sym2``-``sym10``,
+``coif1``-``coif5``); the high-pass filter is the quadrature mirror of the low-pass one.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+
+from radcore.errors import SettingsError
+from radcore.filters.wavelet_filters import DEC_LO
+from radcore.kernels.swt import swt_rows
+
+WAVELETS = tuple(DEC_LO)
+
+
+def filter_bank(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` decomposition filters of ``wavelet`` as float64 arrays."""
+    if wavelet not in DEC_LO:
+        raise SettingsError(f"wavelet {wavelet!r} is not implemented; choose one of {list(WAVELETS)}")
+    lo = np.array(DEC_LO[wavelet], dtype=np.float64)
+    taps = lo.size
+    hi = np.array([(-1) ** (k + 1) * lo[taps - 1 - k] for k in range(taps)], dtype=np.float64)
+    return lo, hi
+
+
+def margin(wavelet: str, start_level: int, level: int) -> int:
+    """Voxels needed on each side of a region for its responses to equal the whole image's (no wrap)."""
+    return (start_level + level) * (len(DEC_LO[wavelet]) // 2) if wavelet in DEC_LO else 0
+
+
+def _along(x: np.ndarray, axis: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    moved = np.ascontiguousarray(np.moveaxis(x, axis, -1))
+    rows = moved.reshape(-1, moved.shape[-1])
+    out_lo = np.empty_like(rows)
+    out_hi = np.empty_like(rows)
+    swt_rows(rows, lo, hi, out_lo, out_hi)
+    return (
+        np.moveaxis(out_lo.reshape(moved.shape), -1, axis),
+        np.moveaxis(out_hi.reshape(moved.shape), -1, axis),
+    )
+
+
+def swt_one_level(x: np.ndarray, wavelet: str, axes: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """All ``2**len(axes)`` one-level decompositions of ``x`` (float64, every axis in ``axes`` of even
+    length), keyed by names such as ``LLH`` whose characters follow ``axes`` in order."""
+    lo, hi = filter_bank(wavelet)
+    out = {"": np.asarray(x, dtype=np.float64)}
+    for axis in axes:
+        nxt = {}
+        for name, arr in out.items():
+            low, high = _along(arr, axis, lo, hi)
+            nxt[name + "L"] = low
+            nxt[name + "H"] = high
+        out = nxt
+    return out
+
+
+def decompositions(
+    image: np.ndarray,
+    wavelet: str = "coif1",
+    start_level: int = 0,
+    level: int = 1,
+    axes: tuple[int, ...] = (2, 1, 0),
+) -> list[tuple[int, str, np.ndarray]]:
+    """PyRadiomics' wavelet images of ``image``: ``(level index from 1, name, array)`` in its order.
+
+    For every returned level the detail images come in the order ``LLH, LHL, LHH, HLL, ...`` (all
+    combinations but the all-low one); the approximation of the last level comes last. Arrays are float64
+    and have the shape of ``image``.
+    """
+    data = np.asarray(image, dtype=np.float64)
+    pads = [(0, 1 if n % 2 else 0) for n in data.shape]
+    data = np.pad(data, pads, mode="wrap")
+    cut = tuple(slice(0, n) for n in image.shape)
+    all_low = "L" * len(axes)
+    for _ in range(start_level):
+        data = swt_one_level(data, wavelet, axes)[all_low]
+    out: list[tuple[int, str, np.ndarray]] = []
+    for index in range(1, level + 1):
+        dec = swt_one_level(data, wavelet, axes)
+        for combo in product("LH", repeat=len(axes)):
+            name = "".join(combo)
+            if name != all_low:
+                out.append((index, name, np.ascontiguousarray(dec[name][cut])))
+        data = dec[all_low]
+    out.append((level, all_low, np.ascontiguousarray(data[cut])))
+    return out

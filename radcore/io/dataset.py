@@ -1,0 +1,167 @@
+"""The cohort result dataset: Parquet files, hive-partitioned by settings hash.
+
+Layout::
+
+    DATASET/features/settings_hash=<h>/batch-<id>.parquet    one row per (case_id, label)
+    DATASET/errors/settings_hash=<h>/batch-<id>.parquet      one row per failed (case_id, label)
+    DATASET/catalogue/settings_hash=<h>/catalogue.parquet    column -> family, feature, IBSI code, description
+    DATASET/settings/settings_hash=<h>/settings.json         the settings the hash stands for
+
+Feature files share one canonical schema per settings hash (:func:`feature_schema`): key columns
+(``case_id``, ``label``), the manifest's metadata columns (strings), provenance (``radcore_version``,
+``image_digest``, ``mask_digest``, ``extracted_at``, ``extraction_seconds``) and one float64 column per
+feature. The partition column ``settings_hash`` lives in the path only.
+
+Each batch is written under a temporary name and renamed, so a reader never sees half a file; a batch's
+file name comes from its content (:func:`batch_id`), so a retried batch overwrites its own file instead of
+adding a second copy. The errors dataset is a log of failed attempts: a case that failed and later
+succeeded has rows in both; current failures are error rows without a features row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+KEY_COLUMNS = ("case_id", "label")
+PROVENANCE_COLUMNS = ("radcore_version", "image_digest", "mask_digest", "extracted_at", "extraction_seconds")
+_PROVENANCE_TYPES = {
+    "radcore_version": pa.string(),
+    "image_digest": pa.string(),
+    "mask_digest": pa.string(),
+    "extracted_at": pa.timestamp("us", tz="UTC"),
+    "extraction_seconds": pa.float64(),
+}
+ERROR_SCHEMA = pa.schema([
+    ("case_id", pa.string()),
+    ("label", pa.int32()),
+    ("stage", pa.string()),
+    ("error_type", pa.string()),
+    ("reason", pa.string()),
+    ("radcore_version", pa.string()),
+    ("attempted_at", pa.timestamp("us", tz="UTC")),
+])
+CATALOGUE_SCHEMA = pa.schema([
+    ("column", pa.string()),
+    ("image_type", pa.string()),
+    ("family", pa.string()),
+    ("feature", pa.string()),
+    ("aggregation", pa.string()),
+    ("ibsi_code", pa.string()),
+    ("ibsi_tag", pa.string()),
+    ("description", pa.string()),
+])
+
+
+def feature_schema(metadata_columns: Iterable[str], feature_columns: Iterable[str]) -> pa.Schema:
+    """The canonical schema of a features file: keys, metadata, provenance, then float64 features."""
+    fields = [pa.field("case_id", pa.string(), nullable=False), pa.field("label", pa.int32(), nullable=False)]
+    fields += [pa.field(c, pa.string()) for c in metadata_columns]
+    fields += [pa.field(c, _PROVENANCE_TYPES[c]) for c in PROVENANCE_COLUMNS]
+    fields += [pa.field(c, pa.float64()) for c in feature_columns]
+    names = [f.name for f in fields]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        raise ValueError(f"column names {clash} are used twice (a metadata column named like a key or feature?)")
+    return pa.schema(fields)
+
+
+def partition(dataset: str | Path, part: str, settings_hash: str) -> Path:
+    """The folder of one partition: ``DATASET/<part>/settings_hash=<h>``."""
+    return Path(dataset) / part / f"settings_hash={settings_hash}"
+
+
+def batch_id(settings_hash: str, items: Iterable[tuple[str, int]]) -> str:
+    """A stable id for a batch of (case_id, label) items under one settings hash."""
+    text = settings_hash + "\n" + "\n".join(f"{c}\t{label}" for c, label in sorted(items))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_batch(
+    dataset: str | Path,
+    settings_hash: str,
+    batch: str,
+    rows: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    schema: pa.Schema,
+) -> None:
+    """Write one batch's feature rows and error rows, each as one Parquet file (or none when empty).
+
+    Feature columns a row holds beyond ``schema`` are appended (float64), so nothing is lost when a case
+    yields a feature the canonical schema lacks; missing values are null.
+    """
+    name = f"batch-{batch}.parquet"
+    extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in schema.names]
+    if extra:
+        schema = pa.schema(list(schema) + [pa.field(k, pa.float64()) for k in extra])
+    features = pa.Table.from_pylist(rows, schema=schema) if rows else None
+    failures = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA) if errors else None
+    _replace(features, partition(dataset, "features", settings_hash) / name)
+    _replace(failures, partition(dataset, "errors", settings_hash) / name)
+
+
+def write_errors(dataset: str | Path, settings_hash: str, name: str, errors: list[dict[str, Any]]) -> Path:
+    """Write error rows recorded outside a worker (e.g. a batch whose worker died) as ``<name>.parquet``."""
+    path = partition(dataset, "errors", settings_hash) / f"{name}.parquet"
+    _replace(pa.Table.from_pylist(errors, schema=ERROR_SCHEMA), path)
+    return path
+
+
+def _replace(table: pa.Table | None, path: Path) -> None:
+    """Atomically write ``table`` to ``path`` (temporary name, then rename), or remove ``path`` if None."""
+    if table is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        pq.write_table(table, temp, compression="zstd")
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def done_cases(dataset: str | Path, settings_hash: str) -> set[tuple[str, int]]:
+    """(case_id, label) pairs that already have a features row for ``settings_hash``."""
+    folder = partition(dataset, "features", settings_hash)
+    done: set[tuple[str, int]] = set()
+    if not folder.is_dir():
+        return done
+    for path in sorted(folder.glob("*.parquet")):
+        table = pq.read_table(path, columns=list(KEY_COLUMNS))
+        done.update(zip(table.column("case_id").to_pylist(), table.column("label").to_pylist()))
+    return done
+
+
+def write_catalogue(dataset: str | Path, settings_hash: str, rows: list[dict[str, Any]]) -> Path:
+    """The feature catalogue of one settings hash (see :data:`CATALOGUE_SCHEMA`)."""
+    path = partition(dataset, "catalogue", settings_hash) / "catalogue.parquet"
+    _replace(pa.Table.from_pylist(rows, schema=CATALOGUE_SCHEMA), path)
+    return path
+
+
+def write_settings(dataset: str | Path, settings_hash: str, mapping: dict[str, Any]) -> Path:
+    """The settings a hash stands for, as JSON, so every partition can be traced to its configuration."""
+    path = partition(dataset, "settings", settings_hash) / "settings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".settings.{uuid.uuid4().hex[:8]}.tmp")
+    temp.write_text(json.dumps(mapping, indent=1, sort_keys=True, default=str))
+    os.replace(temp, path)
+    return path
+
+
+def features_glob(dataset: str | Path) -> str:
+    """The glob DuckDB reads the features with (``read_parquet(..., hive_partitioning=true)``)."""
+    return str(Path(dataset) / "features" / "**" / "*.parquet")
+
+
+def errors_glob(dataset: str | Path) -> str:
+    """The glob of the errors dataset."""
+    return str(Path(dataset) / "errors" / "**" / "*.parquet")

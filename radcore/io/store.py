@@ -1,0 +1,349 @@
+"""The cohort store: one Zarr v3 group per case, read back one ROI at a time.
+
+Layout (OME-Zarr / NGFF 0.5 where it fits, so NGFF viewers open each case)::
+
+    STORE/zarr.json                    root group, attributes {"radcore": {"store_format": 1}}
+    STORE/<case_id>/                   NGFF image group (multiscales, one level)
+    STORE/<case_id>/0                  the image, (z, y, x), its own dtype, chunked and compressed
+    STORE/<case_id>/labels/mask/0      the mask (NGFF image-label), smallest integer dtype holding its labels
+
+The case group's ``radcore`` attribute keeps what NGFF cannot say: the ITK geometry (spacing (z, y, x) mm,
+origin (x, y, z) and the row-major direction matrix), modality, manifest metadata, the requested labels,
+SHA-256 digests of the input files, whole-image intensity statistics and, per label, the bounding box
+(``[[z0, z1], [y0, y1], [x0, x1]]``, half-open) and voxel count. :func:`read_roi` uses the boxes to read
+only the chunks around one ROI.
+
+Writing needs a local folder (a case is written under a temporary name, then renamed, so readers never
+see half a case); reading takes a path or any ``zarr`` store (e.g. object storage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import SimpleITK as sitk
+import zarr
+from scipy import ndimage
+
+from radcore.errors import ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
+from radcore.io.images import Volume, check_geometry, read_image, to_volume
+from radcore.io.manifest import CaseEntry
+
+STORE_FORMAT = 1
+IMAGE_PATH = "0"
+MASK_PATH = "labels/mask/0"
+DEFAULT_CHUNKS = (64, 64, 64)
+NGFF_VERSION = "0.5"
+
+StoreLike = str | Path | zarr.abc.store.Store
+
+
+class StoreError(RadcoreError, OSError):
+    """A cohort store or one of its cases is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """What the store knows about one case without reading its arrays."""
+
+    case_id: str
+    shape: tuple[int, int, int]
+    spacing: tuple[float, float, float]
+    origin: tuple[float, float, float]
+    direction: tuple[float, ...]
+    modality: str
+    metadata: dict[str, str]
+    labels: tuple[int, ...] | None
+    boxes: dict[int, tuple[tuple[int, int], ...]]
+    voxel_counts: dict[int, int]
+    digests: dict[str, str]
+
+
+# ---------------------------------------------------------------- opening and listing
+
+
+def open_store(store: StoreLike, create: bool = False) -> zarr.Group:
+    """The root group of a cohort store; ``create`` makes a new local store when none exists."""
+    if create:
+        path = Path(store)
+        path.mkdir(parents=True, exist_ok=True)
+        root = zarr.open_group(str(path), mode="a", zarr_format=3)
+        if "radcore" not in root.attrs:
+            root.attrs["radcore"] = {"store_format": STORE_FORMAT}
+        return root
+    try:
+        root = zarr.open_group(str(store) if isinstance(store, Path) else store, mode="r", zarr_format=3)
+    except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
+        raise StoreError(f"no cohort store at {str(store)!r}; create one with `radcore ingest`") from exc
+    if "radcore" not in root.attrs:
+        raise StoreError(f"{str(store)!r} is a Zarr group but not a radcore cohort store")
+    return root
+
+
+def list_cases(store: StoreLike) -> list[str]:
+    """Case ids held by the store, sorted."""
+    root = open_store(store)
+    return sorted(name for name in root.group_keys() if not name.startswith("."))
+
+
+def case_info(store: StoreLike | zarr.Group, case_id: str) -> CaseInfo:
+    """The attributes of one case (see the module docstring)."""
+    return _info(_case_group(store, case_id), case_id)
+
+
+def _info(group: zarr.Group, case_id: str) -> CaseInfo:
+    a = group.attrs["radcore"]
+    return CaseInfo(
+        case_id=case_id,
+        shape=tuple(a["shape"]),
+        spacing=tuple(a["spacing"]),
+        origin=tuple(a["origin"]),
+        direction=tuple(a["direction"]),
+        modality=a.get("modality", ""),
+        metadata=dict(a.get("metadata", {})),
+        labels=None if a.get("labels") is None else tuple(a["labels"]),
+        boxes={int(k): tuple(tuple(b) for b in v) for k, v in a["boxes"].items()},
+        voxel_counts={int(k): int(v) for k, v in a["voxel_counts"].items()},
+        digests=dict(a.get("digests", {})),
+    )
+
+
+def _case_group(store: StoreLike | zarr.Group, case_id: str) -> zarr.Group:
+    root = store if isinstance(store, zarr.Group) else open_store(store)
+    try:
+        group = root[case_id]
+    except KeyError:
+        raise StoreError(f"case {case_id!r} is not in the store; ingest it first") from None
+    if not isinstance(group, zarr.Group) or "radcore" not in group.attrs:
+        raise StoreError(f"store entry {case_id!r} is not a radcore case")
+    return group
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_roi(
+    store: StoreLike | zarr.Group, case_id: str, label: int, margin_mm: float
+) -> tuple[Volume, Volume]:
+    """Image (float64) and mask (bool, ``label``) cut to the label's bounding box plus ``margin_mm``.
+
+    Only the chunks the box touches are read. The volumes carry the whole image's shape (``full_shape``),
+    the crop's ``offset`` in it and the physical position of the crop's first voxel (``origin``).
+    """
+    group = _case_group(store, case_id)
+    info = _info(group, case_id)
+    if label not in info.boxes:
+        present = ", ".join(str(v) for v in sorted(info.boxes)) or "none"
+        raise LabelNotFoundError(f"label {label} does not occur in the mask of case {case_id!r} (labels: {present})")
+    box = []
+    for (start, stop), sp, n in zip(info.boxes[label], info.spacing, info.shape):
+        m = int(math.ceil(margin_mm / sp)) + 1
+        box.append(slice(max(start - m, 0), min(stop + m, n)))
+    box = tuple(box)
+    image = np.asarray(group[IMAGE_PATH][box], dtype=np.float64)
+    mask = np.asarray(group[MASK_PATH][box]) == label
+    offset = tuple(s.start for s in box)
+    origin = _crop_origin(info, offset)
+    kw = dict(spacing=info.spacing, origin=origin, direction=info.direction, full_shape=info.shape, offset=offset)
+    return Volume(image, **kw), Volume(mask, **kw)
+
+
+def read_case(store: StoreLike | zarr.Group, case_id: str) -> tuple[Volume, Volume]:
+    """The whole image (stored dtype) and label mask of one case."""
+    group = _case_group(store, case_id)
+    info = _info(group, case_id)
+    kw = dict(spacing=info.spacing, origin=info.origin, direction=info.direction)
+    return Volume(group[IMAGE_PATH][...], **kw), Volume(group[MASK_PATH][...], **kw)
+
+
+def _crop_origin(info: CaseInfo, offset_zyx: tuple[int, ...]) -> tuple[float, float, float]:
+    d = np.asarray(info.direction, dtype=float).reshape(3, 3)
+    step = np.asarray(offset_zyx[::-1], dtype=float) * np.asarray(info.spacing[::-1], dtype=float)
+    return tuple(float(v) for v in np.asarray(info.origin, dtype=float) + d @ step)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def file_digest(path: str | Path) -> str:
+    """``sha256:<hex>`` of a file, or of a folder's files (names and contents, sorted by name)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        for p in files:
+            h.update(str(p.relative_to(path)).encode() + b"\0")
+            _hash_file(h, p)
+    elif path.is_file():
+        _hash_file(h, path)
+    else:
+        raise ImageReadError(f"{str(path)!r} does not exist")
+    return "sha256:" + h.hexdigest()
+
+
+def _hash_file(h, path: Path) -> None:
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+
+
+def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int] = DEFAULT_CHUNKS) -> str:
+    """Read one manifest case and write it to the store; ``"unchanged"`` when the stored copy is current.
+
+    Raises :class:`ImageReadError` (missing or unreadable file), :class:`InvalidImageError` (not 3D
+    scalar) or :class:`GeometryMismatchError` (mask not on the image grid). Returns ``"written"`` else.
+    """
+    digests = {"image": file_digest(entry.image), "mask": file_digest(entry.mask)}
+    root = open_store(store, create=True)
+    if entry.case_id in root and _is_current(root[entry.case_id], entry, digests):
+        return "unchanged"
+    image = read_image(entry.image, "image")
+    mask = read_image(entry.mask, "mask")
+    img, msk = to_volume(image, "image"), to_volume(mask, "mask")
+    check_geometry(img, msk)
+    modality = entry.metadata.get("modality") or _modality(entry.image, image)
+    write_case(
+        store, entry.case_id, img, msk,
+        metadata=entry.metadata, labels=entry.labels, digests=digests,
+        sources={"image": entry.image, "mask": entry.mask}, modality=modality, chunks=chunks,
+    )
+    return "written"
+
+
+def _is_current(group: Any, entry: CaseEntry, digests: dict[str, str]) -> bool:
+    a = group.attrs.get("radcore", {}) if isinstance(group, zarr.Group) else {}
+    labels = None if entry.labels is None else list(entry.labels)
+    return a.get("digests") == digests and a.get("metadata") == entry.metadata and a.get("labels") == labels
+
+
+def write_case(
+    store: str | Path,
+    case_id: str,
+    image: Volume,
+    mask: Volume,
+    *,
+    metadata: dict[str, str] | None = None,
+    labels: tuple[int, ...] | None = None,
+    digests: dict[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+    modality: str = "",
+    chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
+) -> None:
+    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy."""
+    if image.array.ndim != 3 or image.array.shape != mask.array.shape:
+        raise InvalidImageError(
+            f"image {image.array.shape} and mask {mask.array.shape} must be 3D arrays of the same shape"
+        )
+    root_path = Path(store)
+    open_store(root_path, create=True)
+    labels_array = _label_array(mask.array)
+    boxes, counts = _label_boxes(labels_array)
+    attrs = {
+        "case_id": case_id,
+        "shape": list(image.array.shape),
+        "spacing": [float(v) for v in image.spacing],
+        "origin": [float(v) for v in image.origin],
+        "direction": [float(v) for v in image.direction],
+        "modality": modality,
+        "metadata": dict(metadata or {}),
+        "labels": None if labels is None else [int(v) for v in labels],
+        "boxes": boxes,
+        "voxel_counts": counts,
+        "digests": dict(digests or {}),
+        "sources": dict(sources or {}),
+        "intensity": _intensity_stats(image.array),
+    }
+    temp_name = f".tmp-{case_id}-{uuid.uuid4().hex[:8]}"
+    group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
+    chunks = tuple(min(c, n) for c, n in zip(chunks, image.array.shape))
+    _write_array(group, IMAGE_PATH, image.array, chunks)
+    label_group = group.require_group("labels")
+    label_group.attrs["ome"] = {"version": NGFF_VERSION, "labels": ["mask"]}
+    mask_group = label_group.require_group("mask")
+    _write_array(mask_group, "0", labels_array, chunks)
+    mask_group.attrs["ome"] = {
+        "version": NGFF_VERSION,
+        "image-label": {"source": {"image": "../../"}},
+        "multiscales": [_multiscale("mask", image.spacing, image.origin)],
+    }
+    group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
+                        "radcore": attrs})
+    final = root_path / case_id
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(root_path / temp_name, final)
+
+
+def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:
+    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, dimension_names=("z", "y", "x"))
+    arr[...] = data
+
+
+def _multiscale(name: str, spacing, origin) -> dict[str, Any]:
+    """NGFF 0.5 multiscales entry with one level; the translation is the ITK origin (z, y, x)."""
+    axes = [{"name": a, "type": "space", "unit": "millimeter"} for a in "zyx"]
+    transforms = [
+        {"type": "scale", "scale": [float(v) for v in spacing]},
+        {"type": "translation", "translation": [float(v) for v in origin[::-1]]},
+    ]
+    return {"name": name, "axes": axes, "datasets": [{"path": "0", "coordinateTransformations": transforms}]}
+
+
+def _label_array(mask: np.ndarray) -> np.ndarray:
+    """The mask as the smallest unsigned integer type holding its labels."""
+    if mask.dtype == bool:
+        return mask.astype(np.uint8)
+    if not np.issubdtype(mask.dtype, np.integer):
+        if not np.array_equal(mask, np.round(mask)):
+            raise InvalidImageError(f"mask must hold integer labels, got {mask.dtype} values with fractions")
+        mask = mask.astype(np.int64)
+    lo, hi = (int(mask.min()), int(mask.max())) if mask.size else (0, 0)
+    if lo < 0:
+        raise InvalidImageError(f"mask labels must be >= 0, got {lo}")
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if hi <= np.iinfo(dtype).max:
+            return mask.astype(dtype, copy=False)
+    raise InvalidImageError(f"mask label {hi} is too large")
+
+
+def _label_boxes(labels: np.ndarray) -> tuple[dict[str, list], dict[str, int]]:
+    """Per non-zero label: half-open bounding box per axis (z, y, x) and voxel count."""
+    boxes: dict[str, list] = {}
+    counts = np.bincount(labels.ravel())
+    for index, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is not None:
+            boxes[str(index)] = [[s.start, s.stop] for s in box]
+    return boxes, {k: int(counts[int(k)]) for k in boxes}
+
+
+def _intensity_stats(array: np.ndarray) -> dict[str, float]:
+    a = np.asarray(array, dtype=np.float64)
+    return {"mean": float(a.mean()), "min": float(a.min()), "max": float(a.max())}
+
+
+def _modality(source: str, image: sitk.Image) -> str:
+    """The DICOM modality (0008,0060) when the image came from DICOM, else ""."""
+    key = "0008|0060"
+    if image.HasMetaDataKey(key):
+        return image.GetMetaData(key).strip()
+    path = Path(source)
+    if path.is_dir():
+        first = next((p for p in sorted(path.iterdir()) if p.is_file()), None)
+        if first is not None:
+            reader = sitk.ImageFileReader()
+            reader.SetFileName(str(first))
+            try:
+                reader.ReadImageInformation()
+            except RuntimeError:
+                return ""
+            if reader.HasMetaDataKey(key):
+                return reader.GetMetaData(key).strip()
+    return ""

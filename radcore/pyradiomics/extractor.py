@@ -1,0 +1,178 @@
+"""One case through PyRadiomics' extraction: preprocessing, image types, feature classes, names.
+
+For every enabled image type the filtered image is computed on the ROI's bounding box plus the margin
+the filter needs (not on the whole image, which gives the same values inside the box), cut to the box,
+discretised with that image type's settings, and handed to each enabled feature class as
+:class:`~radcore.pyradiomics.inputs.ClassInputs`. Shape classes run once, on the mask, under the image
+type ``original`` (as PyRadiomics names them). Keys are :class:`~radcore.naming.FeatureKey` with the
+PyRadiomics image-type prefix (``original``, ``wavelet-LLH``, ``log-sigma-1-0-mm-3D``, ``square``,
+``gradient``, ``lbp-2D``, ``lbp-3D-m1``, ``lbp-3D-k``), the class name and the feature name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from radcore.filters import gradient, lbp, log, simple, wavelet
+from radcore.naming import FeatureKey
+from radcore.pyradiomics.inputs import ClassInputs
+from radcore.pyradiomics.naming import SHAPE_CLASSES, log_image_type, wavelet_image_type
+from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
+from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
+
+log_ = logging.getLogger(__name__)
+
+ImageLike = str | Path | sitk.Image
+
+
+def extract_case(image: ImageLike, mask: ImageLike, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
+    """Features of one case given as files or SimpleITK images (pixel types kept, as PyRadiomics reads)."""
+    from radcore.io.images import read_image
+
+    return extract_images(read_image(image, "image"), read_image(mask, "mask"), params, label)
+
+
+def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
+    """Features of an already loaded :class:`radcore.io.images.Volume` pair (mask: bool ROI)."""
+    setting = params.setting if label is None else dataclasses.replace(params.setting, label=label)
+    img = sitk.GetImageFromArray(np.ascontiguousarray(image.array))
+    msk = sitk.GetImageFromArray(np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
+    for target, vol in ((img, image), (msk, mask)):
+        target.SetSpacing(tuple(float(s) for s in vol.spacing[::-1]))
+        target.SetOrigin(tuple(float(o) for o in vol.origin))
+        target.SetDirection(tuple(float(d) for d in vol.direction))
+    return extract_images(img, msk, dataclasses.replace(params, setting=setting))
+
+
+def extract_images(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
+    """Features of one case as SimpleITK images, keyed by PyRadiomics image type, class and feature."""
+    if label is not None:
+        params = dataclasses.replace(params, setting=dataclasses.replace(params.setting, label=label))
+    setting = params.setting
+    prepared = prepare(image, mask, setting)
+    classes = dict(params.feature_classes)
+    out: dict[FeatureKey, float] = {}
+    shape_classes = [c for c in classes if c in SHAPE_CLASSES and _shape_runs(c, prepared, setting)]
+    if shape_classes:
+        inputs = class_inputs(prepared, prepared.image[prepared.box], setting)
+        for name in shape_classes:
+            out.update(_run_class(name, inputs, setting, classes[name], "original"))
+    texture = [c for c in classes if c not in SHAPE_CLASSES]
+    for it in params.image_types:
+        it_setting = params.image_type_setting(it)
+        for image_type, filtered in image_type_images(prepared, it, it_setting):
+            inputs = class_inputs(prepared, filtered, it_setting)
+            for name in texture:
+                out.update(_run_class(name, inputs, it_setting, classes[name], image_type))
+    return out
+
+
+def class_inputs(prepared: Prepared, filtered: np.ndarray, setting: PyRadiomicsSetting) -> ClassInputs:
+    """The arrays of one image type, cut to the ROI box: ``filtered`` is already the box region."""
+    mask = prepared.mask[prepared.box]
+    levels, n_levels = discretise(filtered, mask, setting)
+    return ClassInputs(
+        image=np.ascontiguousarray(filtered, dtype=np.float64),
+        mask=mask,
+        shape_mask=prepared.shape_mask[prepared.box],
+        levels=levels,
+        n_levels=n_levels,
+        spacing=prepared.spacing,
+    )
+
+
+def _shape_runs(name: str, prepared: Prepared, setting: PyRadiomicsSetting) -> bool:
+    if name == "shape":
+        return True
+    if not setting.force2D:
+        log_.info("shape2D needs force2D; skipped")
+        return False
+    # PyRadiomics tests the bounding-box size in (x, y, z) order at index force2Ddimension
+    size_xyz = [s.stop - s.start for s in prepared.box][::-1]
+    if not size_xyz[setting.force2Ddimension] > 1:
+        log_.warning("shape2D skipped: bounding box size along dimension %d is 1", setting.force2Ddimension)
+        return False
+    return True
+
+
+def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enabled, image_type: str) -> dict[FeatureKey, float]:
+    try:
+        module = importlib.import_module(f"radcore.pyradiomics.features.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"radcore.pyradiomics.features.{name}":
+            raise
+        log_.warning("PyRadiomics feature class %s is not available in this build; skipped", name)
+        return {}
+    values = module.compute(inputs, setting, enabled)
+    return {FeatureKey(image_type, name, feature): float(value) for feature, value in values.items()}
+
+
+# ---------------------------------------------------------------- image types
+
+
+def _region(prepared: Prepared, margins, whole_axis_on_border: bool = False) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """(region of the whole image, box inside that region) for the box grown by ``margins`` (z, y, x)."""
+    region, inner = [], []
+    for s, m, n in zip(prepared.box, margins, prepared.image.shape):
+        lo, hi = s.start - m, s.stop + m
+        if whole_axis_on_border and (lo < 0 or hi > n):
+            lo, hi = 0, n
+        lo, hi = max(lo, 0), min(hi, n)
+        region.append(slice(lo, hi))
+        inner.append(slice(s.start - lo, s.stop - lo))
+    return tuple(region), tuple(inner)
+
+
+def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiomicsSetting) -> Iterator[tuple[str, np.ndarray]]:
+    """``(PyRadiomics image-type name, filtered image cut to the ROI box)`` for one enabled image type."""
+    image = prepared.image
+    name = it.name
+    if name == "Original":
+        yield "original", image[prepared.box]
+    elif name == "LoG":
+        for sigma in setting.sigma:
+            if not log.applicable(image.shape, prepared.spacing, sigma):
+                log_.warning("LoG sigma %g skipped: the image %s is too small", sigma, image.shape)
+                continue
+            region, inner = _region(prepared, log.margin(sigma, prepared.spacing))
+            response = log.laplacian_of_gaussian(image[region], prepared.spacing, sigma)
+            yield log_image_type(sigma), response[inner]
+    elif name == "Wavelet":
+        axes = [2, 1, 0]
+        if setting.force2D:
+            axes.remove(setting.force2Ddimension)
+        m = wavelet.margin(setting.wavelet, setting.start_level, setting.level)
+        margins = [m if a in axes else 0 for a in range(3)]
+        region, inner = _region(prepared, margins, whole_axis_on_border=True)
+        dtype = np.float32 if image.dtype == np.float32 else np.float64
+        for index, dec, arr in wavelet.decompositions(image[region], setting.wavelet, setting.start_level, setting.level, tuple(axes)):
+            yield wavelet_image_type(index, dec), arr[inner].astype(dtype, copy=False)
+    elif name in ("Square", "SquareRoot", "Logarithm", "Exponential"):
+        key = name.lower()
+        yield key, simple.FILTERS[key](image[prepared.box], simple.max_abs(image))
+    elif name == "Gradient":
+        region, inner = _region(prepared, (gradient.MARGIN,) * 3)
+        yield "gradient", gradient.gradient_magnitude(image[region], prepared.spacing, setting.gradientUseSpacing)[inner]
+    elif name == "LBP2D":
+        axis = setting.force2Ddimension
+        m = lbp.margin_2d(setting.lbp2DRadius)
+        region, inner = _region(prepared, [0 if a == axis else m for a in range(3)])
+        out = lbp.lbp_2d(image[region], setting.lbp2DRadius, setting.lbp2DSamples, setting.lbp2DMethod, axis)
+        yield "lbp-2D", out[inner].astype(image.dtype, copy=False) if image.dtype != np.float64 else out[inner]
+    elif name == "LBP3D":
+        region, inner = _region(prepared, (lbp.margin_3d(setting.lbp3DIcosphereRadius),) * 3)
+        images = lbp.lbp_3d(
+            image[region], prepared.mask[region], setting.lbp3DLevels, setting.lbp3DIcosphereRadius,
+            setting.lbp3DIcosphereSubdivision,
+        )
+        for type_name, arr in images:
+            yield type_name, arr[inner]
+    else:  # params validation makes this unreachable
+        raise ValueError(f"unknown PyRadiomics image type {name!r}")

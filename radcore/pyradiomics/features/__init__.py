@@ -1,0 +1,144 @@
+"""PyRadiomics feature classes: its definitions as formulas over the shared matrices.
+
+Each class module (``firstorder``, ``shape``, ``glcm``, ``glrlm``, ``glszm``, ``gldm``, ``ngtdm``) exposes
+
+- ``FEATURES``: the feature names PyRadiomics enables by default, in its spelling;
+- ``OPTIONAL``: deprecated or redundant names computed only when asked for by name (as PyRadiomics does);
+- ``compute(inputs, setting, enabled) -> {feature name: value}`` with ``enabled`` None for the defaults.
+
+This module holds what several classes share: feature selection, PyRadiomics' angle (offset) sets and
+their weighting, and the handling of ``force2D``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import numpy as np
+
+from radcore.errors import SettingsError
+
+#: PyRadiomics feature class name -> module of this package
+CLASS_MODULES = {
+    "firstorder": "firstorder",
+    "shape": "shape",
+    "glcm": "glcm",
+    "glrlm": "glrlm",
+    "glszm": "glszm",
+    "gldm": "gldm",
+    "ngtdm": "ngtdm",
+}
+
+#: machine epsilon added inside logarithms, as PyRadiomics does (numpy.spacing(1))
+EPS = float(np.spacing(1))
+
+
+def feature_class(name: str) -> ModuleType:
+    """The module implementing PyRadiomics feature class ``name`` (e.g. ``"glcm"``)."""
+    if name not in CLASS_MODULES:
+        raise SettingsError(
+            f"featureClass {name!r} is not a PyRadiomics feature class this package implements; "
+            f"expected one of {sorted(CLASS_MODULES)}"
+        )
+    return importlib.import_module(f"{__name__}.{CLASS_MODULES[name]}")
+
+
+def select(class_name: str, default: tuple[str, ...], optional: tuple[str, ...], enabled) -> tuple[str, ...]:
+    """The feature names to compute: ``default`` when ``enabled`` is None (or empty), else ``enabled``.
+
+    Raises SettingsError naming the feature when ``enabled`` holds a name the class does not define.
+    """
+    if not enabled:
+        return tuple(default)
+    known = set(default) | set(optional)
+    unknown = [name for name in enabled if name not in known]
+    if unknown:
+        raise SettingsError(
+            f"featureClass {class_name!r} has no feature {unknown[0]!r}; "
+            f"expected one of {sorted(known)}"
+        )
+    return tuple(dict.fromkeys(enabled))
+
+
+def grey_levels(levels: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The grey levels present in the ROI, ascending (PyRadiomics' ``grayLevels``) as float64."""
+    return np.unique(levels[mask]).astype(np.float64)
+
+
+def angles(
+    distances, shape: tuple[int, ...], force2D: bool = False, force2Ddimension: int = 0, bidirectional: bool = False
+) -> np.ndarray:
+    """PyRadiomics' offsets (dz, dy, dx) as int64 (k, 3).
+
+    All offsets whose infinity norm max(|dz|, |dy|, |dx|) is one of ``distances``; with ``force2D`` the
+    offsets that move along axis ``force2Ddimension`` are left out, and offsets at least as long as the
+    array along an axis are left out (they pair no voxels). Without ``bidirectional`` only one of each
+    opposite pair is kept: the lexicographically positive one (first non-zero component > 0), in the
+    order PyRadiomics generates them (components running from +max to -max).
+    """
+    dist = sorted({int(d) for d in distances})
+    if not dist or dist[0] < 1:
+        raise SettingsError(f"distances must be integers >= 1, got {list(distances)!r}")
+    top = dist[-1]
+    steps = np.arange(top, -top - 1, -1)
+    grid = np.stack(np.meshgrid(steps, steps, steps, indexing="ij"), axis=-1).reshape(-1, 3)
+    norm = np.abs(grid).max(axis=1)
+    keep = np.isin(norm, dist)
+    for axis in range(3):
+        keep &= np.abs(grid[:, axis]) < shape[axis]
+    if force2D:
+        keep &= grid[:, force2Ddimension] == 0
+    out = grid[keep]
+    if not bidirectional:
+        first = np.array([row[np.flatnonzero(row)[0]] for row in out]) if len(out) else np.zeros(0)
+        out = out[first > 0]
+    return np.ascontiguousarray(out, dtype=np.int64)
+
+
+def angle_weights(offsets: np.ndarray, spacing, norm: str | None) -> np.ndarray:
+    """PyRadiomics' ``weightingNorm`` factor per offset: exp(-d^2) with d the offset's length in mm.
+
+    ``infinity``: d = max_k |a_k| s_k; ``euclidean``: d^2 = sum_k (a_k s_k)^2; ``manhattan``:
+    d = sum_k |a_k| s_k; ``no_weighting`` (or an unknown norm, which PyRadiomics warns about): 1.
+    """
+    mm = np.abs(offsets) * np.asarray(spacing, dtype=np.float64)[None, :]
+    if norm == "infinity":
+        return np.exp(-(mm.max(axis=1) ** 2))
+    if norm == "euclidean":
+        return np.exp(-np.sum(mm**2, axis=1))
+    if norm == "manhattan":
+        return np.exp(-(mm.sum(axis=1) ** 2))
+    return np.ones(len(offsets))
+
+
+def plane_first(array: np.ndarray, setting) -> np.ndarray:
+    """``array`` with the ``force2Ddimension`` axis moved first when ``force2D`` (a no-op otherwise).
+
+    The shared kernels treat axis 0 as the slice axis of in-plane (2D) neighbourhoods.
+    """
+    if setting.force2D and setting.force2Ddimension != 0:
+        return np.ascontiguousarray(np.moveaxis(array, setting.force2Ddimension, 0))
+    return array
+
+
+def nanmean(values: np.ndarray) -> float:
+    """Mean over angles ignoring NaN (PyRadiomics averages directional features with numpy.nanmean)."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
+def box_distance(setting) -> tuple[int, int, int] | None:
+    """The (dz, dy, dx) half-widths of the neighbourhood box when ``distances`` is 1..D, else None.
+
+    PyRadiomics' GLDM and NGTDM neighbourhoods hold the offsets whose infinity norm is in ``distances``;
+    for 1..D that is the box of half-width D (0 across the ``force2Ddimension`` axis with ``force2D``).
+    """
+    dist = sorted({int(d) for d in setting.distances})
+    if dist != list(range(1, dist[-1] + 1)):
+        return None
+    box = [dist[-1]] * 3
+    if setting.force2D:
+        box[setting.force2Ddimension] = 0
+    return (box[0], box[1], box[2])

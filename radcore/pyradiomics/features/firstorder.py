@@ -1,0 +1,121 @@
+"""PyRadiomics first-order features.
+
+X holds the N_p (filtered, not discretised) intensities inside the ROI; c is ``voxelArrayShift`` (added
+only in Energy, TotalEnergy and RootMeanSquared, to keep them non-negative); p(i) = N(i) / N_p is the
+histogram of the discretised grey levels present in the ROI; eps = numpy.spacing(1).
+Percentiles interpolate linearly between order statistics (numpy's default).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from radcore.pyradiomics.features import EPS, select
+
+FEATURES = (
+    "Energy",
+    "TotalEnergy",
+    "Entropy",
+    "Minimum",
+    "10Percentile",
+    "90Percentile",
+    "Maximum",
+    "Mean",
+    "Median",
+    "InterquartileRange",
+    "Range",
+    "MeanAbsoluteDeviation",
+    "RobustMeanAbsoluteDeviation",
+    "RootMeanSquared",
+    "Skewness",
+    "Kurtosis",
+    "Variance",
+    "Uniformity",
+)
+OPTIONAL = ("StandardDeviation",)
+
+
+def energy(x: np.ndarray, shift: float) -> float:
+    """Energy = sum_k (X_k + c)^2."""
+    return float(np.sum((x + shift) ** 2))
+
+
+def total_energy(x: np.ndarray, shift: float, voxel_volume: float) -> float:
+    """TotalEnergy = V_voxel sum_k (X_k + c)^2, V_voxel the voxel volume in mm^3."""
+    return voxel_volume * energy(x, shift)
+
+
+def entropy(p: np.ndarray) -> float:
+    """Entropy = -sum_i p(i) log2(p(i) + eps)."""
+    return float(-np.sum(p * np.log2(p + EPS)))
+
+
+def uniformity(p: np.ndarray) -> float:
+    """Uniformity = sum_i p(i)^2."""
+    return float(np.sum(p**2))
+
+
+def mean_absolute_deviation(x: np.ndarray) -> float:
+    """MeanAbsoluteDeviation = 1/N_p sum_k |X_k - mean(X)|."""
+    return float(np.mean(np.abs(x - x.mean())))
+
+
+def robust_mean_absolute_deviation(x: np.ndarray) -> float:
+    """RobustMeanAbsoluteDeviation = 1/N_10-90 sum |X_10-90 - mean(X_10-90)| over P10 <= X_k <= P90."""
+    lo, hi = np.percentile(x, [10, 90])
+    kept = x[(x >= lo) & (x <= hi)]
+    return float(np.mean(np.abs(kept - kept.mean())))
+
+
+def root_mean_squared(x: np.ndarray, shift: float) -> float:
+    """RootMeanSquared = sqrt(1/N_p sum_k (X_k + c)^2)."""
+    return float(np.sqrt(np.mean((x + shift) ** 2)))
+
+
+def _moment(x: np.ndarray, order: int) -> float:
+    return float(np.mean((x - x.mean()) ** order))
+
+
+def skewness(x: np.ndarray) -> float:
+    """Skewness = m3 / m2^(3/2) with m_n = 1/N_p sum (X_k - mean)^n; 0 for a flat region."""
+    m2 = _moment(x, 2)
+    return 0.0 if m2 == 0 else _moment(x, 3) / m2**1.5
+
+
+def kurtosis(x: np.ndarray) -> float:
+    """Kurtosis = m4 / m2^2 (not the excess kurtosis: a Gaussian gives 3); 0 for a flat region."""
+    m2 = _moment(x, 2)
+    return 0.0 if m2 == 0 else _moment(x, 4) / m2**2
+
+
+def compute(inputs, setting, enabled=None) -> dict[str, float]:
+    """The first-order features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
+    names = select("firstorder", FEATURES, OPTIONAL, enabled)
+    x = inputs.image[inputs.mask].astype(np.float64)
+    shift = float(setting.voxelArrayShift)
+    counts = np.unique(inputs.levels[inputs.mask], return_counts=True)[1]
+    p = counts / counts.sum()
+    voxel_volume = float(np.prod(inputs.spacing))
+    q10, q25, q50, q75, q90 = np.percentile(x, [10, 25, 50, 75, 90])
+    formulas = {
+        "Energy": lambda: energy(x, shift),
+        "TotalEnergy": lambda: total_energy(x, shift, voxel_volume),
+        "Entropy": lambda: entropy(p),
+        "Minimum": lambda: float(x.min()),
+        "10Percentile": lambda: float(q10),
+        "90Percentile": lambda: float(q90),
+        "Maximum": lambda: float(x.max()),
+        "Mean": lambda: float(x.mean()),
+        "Median": lambda: float(q50),
+        "InterquartileRange": lambda: float(q75 - q25),
+        "Range": lambda: float(x.max() - x.min()),
+        "MeanAbsoluteDeviation": lambda: mean_absolute_deviation(x),
+        "RobustMeanAbsoluteDeviation": lambda: robust_mean_absolute_deviation(x),
+        "RootMeanSquared": lambda: root_mean_squared(x, shift),
+        "Skewness": lambda: skewness(x),
+        "Kurtosis": lambda: kurtosis(x),
+        "Variance": lambda: float(np.var(x)),
+        "Uniformity": lambda: uniformity(p),
+        "StandardDeviation": lambda: float(np.std(x)),
+    }
+    return {name: formulas[name]() for name in names}

@@ -1,0 +1,73 @@
+"""PyRadiomics grey level size zone matrix (GLSZM) features.
+
+Matrix: P(i, j) the number of zones (maximal sets of 26-connected ROI voxels of one grey level; 8-connected
+within a slice with ``force2D``) of level i and size j voxels, from the shared kernels
+:func:`radcore.kernels.zones.label_zones` and :func:`radcore.kernels.glszm.compressed_zone_matrix`. Rows
+of absent grey levels and columns of absent sizes are dropped: i runs over the grey levels present and j
+over the zone sizes present.
+
+Notation: N_z = sum P the number of zones; N_p the number of ROI voxels; p_g(i) = sum_j P(i, j),
+p_s(j) = sum_i P(i, j); p(i, j) = P(i, j) / N_z; mu_i = sum p i, mu_j = sum p j.
+
+SmallAreaEmphasis = sum_j p_s(j) / j^2 / N_z          LargeAreaEmphasis = sum_j p_s(j) j^2 / N_z
+GrayLevelNonUniformity = sum_i p_g(i)^2 / N_z         ...Normalized: / N_z^2
+SizeZoneNonUniformity = sum_j p_s(j)^2 / N_z          ...Normalized: / N_z^2
+ZonePercentage = N_z / N_p
+GrayLevelVariance = sum p (i - mu_i)^2                ZoneVariance = sum p (j - mu_j)^2
+ZoneEntropy = -sum p log2(p + eps)
+LowGrayLevelZoneEmphasis = sum_i p_g(i) / i^2 / N_z   HighGrayLevelZoneEmphasis = sum_i p_g(i) i^2 / N_z
+SmallAreaLowGrayLevelEmphasis = sum P / (i^2 j^2) / N_z    SmallAreaHighGrayLevelEmphasis = sum P i^2 / j^2 / N_z
+LargeAreaLowGrayLevelEmphasis = sum P j^2 / i^2 / N_z      LargeAreaHighGrayLevelEmphasis = sum P i^2 j^2 / N_z
+
+These are the GLRLM formulas with zones for runs (:mod:`radcore.pyradiomics.features.glrlm`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from radcore.kernels.glszm import compressed_zone_matrix
+from radcore.kernels.zones import label_zones
+from radcore.pyradiomics.features import glrlm, grey_levels, plane_first, select
+
+#: PyRadiomics GLSZM name -> the GLRLM formula it shares
+_SAME_AS = {
+    "SmallAreaEmphasis": "ShortRunEmphasis",
+    "LargeAreaEmphasis": "LongRunEmphasis",
+    "GrayLevelNonUniformity": "GrayLevelNonUniformity",
+    "GrayLevelNonUniformityNormalized": "GrayLevelNonUniformityNormalized",
+    "SizeZoneNonUniformity": "RunLengthNonUniformity",
+    "SizeZoneNonUniformityNormalized": "RunLengthNonUniformityNormalized",
+    "ZonePercentage": "RunPercentage",
+    "GrayLevelVariance": "GrayLevelVariance",
+    "ZoneVariance": "RunVariance",
+    "ZoneEntropy": "RunEntropy",
+    "LowGrayLevelZoneEmphasis": "LowGrayLevelRunEmphasis",
+    "HighGrayLevelZoneEmphasis": "HighGrayLevelRunEmphasis",
+    "SmallAreaLowGrayLevelEmphasis": "ShortRunLowGrayLevelEmphasis",
+    "SmallAreaHighGrayLevelEmphasis": "ShortRunHighGrayLevelEmphasis",
+    "LargeAreaLowGrayLevelEmphasis": "LongRunLowGrayLevelEmphasis",
+    "LargeAreaHighGrayLevelEmphasis": "LongRunHighGrayLevelEmphasis",
+}
+FEATURES = tuple(_SAME_AS)
+OPTIONAL: tuple[str, ...] = ()
+
+
+def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The GLSZM (n_levels, n_sizes) over present levels and sizes, the levels and the sizes (float64)."""
+    levels = plane_first(np.where(inputs.mask, inputs.levels, 0).astype(np.int32), setting)
+    present = grey_levels(levels, levels > 0)
+    _, zone_level, zone_size = label_zones(levels, 8 if setting.force2D else 26)
+    counts, sizes = compressed_zone_matrix(zone_level, zone_size, int(present[-1]))
+    return counts[(present - 1).astype(np.int64)], present, sizes.astype(np.float64)
+
+
+def compute(inputs, setting, enabled=None) -> dict[str, float]:
+    """The GLSZM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
+    names = select("glszm", FEATURES, OPTIONAL, enabled)
+    P, i, j = matrix(inputs, setting)
+    g = glrlm.RunStats(P[None], i, j)
+    out = {name: float(glrlm.FORMULAS[_SAME_AS[name]](g)[0]) for name in names}
+    if "ZonePercentage" in out:
+        out["ZonePercentage"] = float(g.nr[0] / np.count_nonzero(inputs.mask))
+    return out

@@ -1,0 +1,97 @@
+"""PyRadiomics' names: image types, feature classes, features, and the columns it writes.
+
+A PyRadiomics column is ``{imageType}_{class}_{Feature}``, e.g. ``original_glcm_Contrast``,
+``wavelet-LLH_firstorder_Mean``, ``log-sigma-1-0-mm-3D_glszm_ZoneEntropy``. Shape features are always
+written under ``original`` (PyRadiomics computes them once, on the mask). The ``diagnostics_*`` entries
+PyRadiomics also writes are provenance, not features: radcore does not produce them.
+"""
+
+from __future__ import annotations
+
+from radcore.naming import FeatureKey
+
+#: image types accepted under ``imageType`` (PyRadiomics' spelling)
+IMAGE_TYPES = (
+    "Original", "LoG", "Wavelet", "Square", "SquareRoot", "Logarithm", "Exponential", "Gradient",
+    "LBP2D", "LBP3D",
+)
+
+#: every feature name PyRadiomics 3.1 accepts per class (including its deprecated ones)
+CLASS_FEATURES: dict[str, tuple[str, ...]] = {
+    "firstorder": (
+        "Energy", "TotalEnergy", "Entropy", "Minimum", "10Percentile", "90Percentile", "Maximum", "Mean",
+        "Median", "InterquartileRange", "Range", "MeanAbsoluteDeviation", "RobustMeanAbsoluteDeviation",
+        "RootMeanSquared", "StandardDeviation", "Skewness", "Kurtosis", "Variance", "Uniformity",
+    ),
+    "shape": (
+        "MeshVolume", "VoxelVolume", "SurfaceArea", "SurfaceVolumeRatio", "Sphericity", "Compactness1",
+        "Compactness2", "SphericalDisproportion", "Maximum3DDiameter", "Maximum2DDiameterSlice",
+        "Maximum2DDiameterColumn", "Maximum2DDiameterRow", "MajorAxisLength", "MinorAxisLength",
+        "LeastAxisLength", "Elongation", "Flatness",
+    ),
+    "shape2D": (
+        "MeshSurface", "PixelSurface", "Perimeter", "PerimeterSurfaceRatio", "Sphericity",
+        "SphericalDisproportion", "MaximumDiameter", "MajorAxisLength", "MinorAxisLength", "Elongation",
+    ),
+    "glcm": (
+        "Autocorrelation", "JointAverage", "ClusterProminence", "ClusterShade", "ClusterTendency",
+        "Contrast", "Correlation", "DifferenceAverage", "DifferenceEntropy", "DifferenceVariance",
+        "Dissimilarity", "JointEnergy", "JointEntropy", "Homogeneity1", "Homogeneity2", "Imc1", "Imc2",
+        "Idm", "MCC", "Idmn", "Id", "Idn", "InverseVariance", "MaximumProbability", "SumAverage",
+        "SumEntropy", "SumVariance", "SumSquares",
+    ),
+    "glrlm": (
+        "ShortRunEmphasis", "LongRunEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
+        "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
+        "RunVariance", "RunEntropy", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
+        "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
+        "LongRunHighGrayLevelEmphasis",
+    ),
+    "glszm": (
+        "SmallAreaEmphasis", "LargeAreaEmphasis", "GrayLevelNonUniformity",
+        "GrayLevelNonUniformityNormalized", "SizeZoneNonUniformity", "SizeZoneNonUniformityNormalized",
+        "ZonePercentage", "GrayLevelVariance", "ZoneVariance", "ZoneEntropy", "LowGrayLevelZoneEmphasis",
+        "HighGrayLevelZoneEmphasis", "SmallAreaLowGrayLevelEmphasis", "SmallAreaHighGrayLevelEmphasis",
+        "LargeAreaLowGrayLevelEmphasis", "LargeAreaHighGrayLevelEmphasis",
+    ),
+    "gldm": (
+        "SmallDependenceEmphasis", "LargeDependenceEmphasis", "GrayLevelNonUniformity",
+        "GrayLevelNonUniformityNormalized", "DependenceNonUniformity", "DependenceNonUniformityNormalized",
+        "GrayLevelVariance", "DependenceVariance", "DependenceEntropy", "DependencePercentage",
+        "LowGrayLevelEmphasis", "HighGrayLevelEmphasis", "SmallDependenceLowGrayLevelEmphasis",
+        "SmallDependenceHighGrayLevelEmphasis", "LargeDependenceLowGrayLevelEmphasis",
+        "LargeDependenceHighGrayLevelEmphasis",
+    ),
+    "ngtdm": ("Coarseness", "Contrast", "Busyness", "Complexity", "Strength"),
+}
+
+#: classes PyRadiomics enables when a params file names none (shape2D only runs with force2D)
+CLASSES = tuple(CLASS_FEATURES)
+
+#: classes computed once on the mask, always named under the ``original`` image type
+SHAPE_CLASSES = ("shape", "shape2D")
+
+
+def pyradiomics_column(key: FeatureKey) -> str:
+    """``{image_type}_{class}_{Feature}`` as PyRadiomics writes it, e.g. ``original_glcm_Contrast``.
+
+    The key's image type is already PyRadiomics' prefix (``original``, ``wavelet-LLH``,
+    ``log-sigma-1-0-mm-3D``, ``square``, ``lbp-3D-m1`` ...), its family the PyRadiomics class name and its
+    feature the PyRadiomics feature name. A key of a radcore-native family (no PyRadiomics equivalent)
+    gets the same pattern with an aggregation suffix, so it can never collide with a PyRadiomics column.
+    """
+    name = f"{key.image_type}_{key.family}_{key.feature}"
+    return f"{name}_{key.aggregation}" if key.aggregation else name
+
+
+def log_image_type(sigma: float) -> str:
+    """PyRadiomics' LoG image-type name: ``log-sigma-<sigma with '.' as '-'>-mm-3D`` (sigma as Python prints
+    it, so 1.0 gives ``log-sigma-1-0-mm-3D`` and 1 gives ``log-sigma-1-mm-3D``)."""
+    return "log-sigma-%s-mm-3D" % str(sigma).replace(".", "-")
+
+
+def wavelet_image_type(level_index: int, decomposition: str) -> str:
+    """PyRadiomics' wavelet image-type name: ``wavelet-LLH`` for the first returned level, ``wavelet2-LLH``
+    for the second and so on (``level_index`` counts from 1 over the returned levels)."""
+    prefix = "wavelet" if level_index == 1 else f"wavelet{level_index}"
+    return f"{prefix}-{decomposition}"

@@ -1,0 +1,83 @@
+import pytest
+
+import radcore
+from radcore.cohort.cluster import catalogue_rows, feature_columns, warm_up
+from radcore.cohort.plan import cases_from_manifest, plan_batches
+from radcore.cohort.worker import JobSpec, run_batch, stage_of
+from radcore.errors import EmptyROIError
+from radcore.io.dataset import done_cases, partition
+from radcore.settings import Settings, settings_hash
+from tests.cohort_cases import write_cohort
+
+import pyarrow.parquet as pq
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    return write_cohort(tmp_path_factory.mktemp("cohort"), n_good=3, broken=True)
+
+
+def test_batch_records_each_failure_by_stage_and_keeps_good_cases(cohort, tmp_path):
+    manifest, good, stages = cohort
+    settings = Settings(families=("stat",))
+    h = settings_hash(settings)
+    keys = warm_up(settings)
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
+                   metadata_columns=("site",), feature_columns=feature_columns(keys, "native"))
+    jobs = cases_from_manifest(manifest, settings.label)
+    (batch,) = plan_batches(jobs, h, set(), batch_size=100)
+    report = run_batch(batch, spec)
+    assert (report.done, report.failed) == (3, 4)
+    assert {f["case_id"]: f["stage"] for f in report.failures} == stages
+    reasons = {f["case_id"]: (f["error_type"], f["reason"]) for f in report.failures}
+    assert reasons["empty"][0] == "LabelNotFoundError" and "label 1 does not occur" in reasons["empty"][1]
+    assert reasons["mismatch"][0] == "GeometryMismatchError"
+    assert report.case_seconds <= report.seconds and report.peak_rss_mb > 0
+    assert done_cases(spec.dataset, h) == {(c, 1) for c in good}
+    table = pq.read_table(partition(spec.dataset, "features", h) / f"batch-{batch.batch_id}.parquet")
+    rows = {r["case_id"]: r for r in table.to_pylist()}
+    # the ROI read from the store gives the features of the whole case read from its files
+    entry = next(j.entry for j in jobs if j.case_id == good[0])
+    direct = radcore.extract(entry.image, entry.mask, config={"families": ["stat"]})
+    assert direct
+    for column, value in direct.items():
+        assert rows[good[0]][column] == pytest.approx(value, rel=1e-12, abs=1e-12), column
+    assert rows[good[0]]["site"] == "s0" and rows[good[0]]["image_digest"].startswith("sha256:")
+    errors = pq.read_table(partition(spec.dataset, "errors", h) / f"batch-{batch.batch_id}.parquet").to_pylist()
+    assert sorted(e["case_id"] for e in errors) == sorted(stages)
+
+
+def test_store_mode_reads_what_was_ingested(cohort, tmp_path):
+    manifest, good, _ = cohort
+    settings = Settings(families=("stat",))
+    h = settings_hash(settings)
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True)
+    jobs = [j for j in cases_from_manifest(manifest, 1) if j.case_id in good]
+    run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
+    store_spec = JobSpec(spec.store, str(tmp_path / "out2"), settings, h, ingest=False)
+    from radcore.cohort.plan import cases_from_store
+    report = run_batch(plan_batches(cases_from_store(spec.store, 1), h, set(), 100)[0], store_spec)
+    assert (report.done, report.failed) == (3, 0)
+
+
+def test_stage_of_follows_the_innermost_radcore_frame():
+    namespace = {"__name__": "radcore.features.fake"}
+    exec("def boom():\n    raise ZeroDivisionError('x')", namespace)
+    try:
+        namespace["boom"]()
+    except ZeroDivisionError as exc:
+        assert stage_of(exc) == "features"
+    try:
+        raise ValueError("outside radcore")
+    except ValueError as exc:
+        assert stage_of(exc) == "preprocess"
+    assert stage_of(EmptyROIError("none")) == "preprocess"
+
+
+def test_catalogue_names_every_column():
+    settings = Settings(families=("stat",))
+    keys = warm_up(settings)
+    rows = catalogue_rows(keys, "native")
+    assert [r["column"] for r in rows] == list(feature_columns(keys, "native"))
+    mean = next(r for r in rows if r["feature"] == "mean")
+    assert mean["family"] == "stat" and mean["ibsi_code"] == "Q4LE"

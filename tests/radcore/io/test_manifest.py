@@ -1,0 +1,57 @@
+import pytest
+
+from radcore.errors import ManifestError
+from radcore.io.manifest import CaseEntry, read_manifest, write_manifest
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    return path
+
+
+def test_native_manifest_with_labels_and_metadata(tmp_path):
+    path = _write(tmp_path, "case_id,image,mask,label,site\na,img/a.nii,msk/a.nii,1,X\na,img/a.nii,msk/a.nii,2,X\n"
+                            "b,/abs/b.nrrd,/abs/b_m.nrrd,,Y\n")
+    a, b = read_manifest(path)
+    assert a.case_id == "a" and a.labels == (1, 2) and a.metadata == {"site": "X"}
+    assert a.image == str(tmp_path / "img" / "a.nii")  # relative to the manifest
+    assert b.labels is None and b.image == "/abs/b.nrrd"
+
+
+def test_pyradiomics_batch_csv(tmp_path):
+    path = _write(tmp_path, "ID,Image,Mask,Label,age\np1,/d/brain1_image.nrrd,/d/brain1_label.nrrd,1,60\n"
+                            ",/d/brain2_image.nrrd,/d/brain2_label.nrrd,,70\n")
+    p1, p2 = read_manifest(path)
+    assert p1.case_id == "p1" and p1.labels == (1,) and p1.metadata == {"age": "60"}
+    assert p2.case_id == "brain2_image"
+
+
+def test_round_trip(tmp_path):
+    entries = [CaseEntry("a", "/x/a.nii", "/x/am.nii", (1, 3), {"site": "1"}), CaseEntry("b", "/x/b.nii", "/x/bm.nii")]
+    write_manifest(entries, tmp_path / "m.csv")
+    got = read_manifest(tmp_path / "m.csv")
+    assert got[0] == entries[0]
+    assert got[1].labels is None and got[1].metadata == {"site": ""}
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("id,img,msk\na,b,c\n", "expected columns case_id,image,mask"),
+        ("case_id,image,mask\n", "holds no case"),
+        ("case_id,image,mask\na,i.nii,m.nii\na,i.nii,m.nii\n", "row 3: case 'a' with no label appears twice"),
+        ("case_id,image,mask\na,i.nii,m.nii\na,j.nii,m.nii\n", "row 3: case 'a' appears again with a different"),
+        ("case_id,image,mask,label\na,i.nii,m.nii,one\n", "row 2: label must be an integer, got 'one'"),
+        ("case_id,image,mask\n../a,i.nii,m.nii\n", r"row 2: case id '\.\./a' must start"),
+        ("case_id,image,mask\na,,m.nii\n", "row 2: image and mask must both be given"),
+    ],
+)
+def test_errors_name_the_row(tmp_path, text, match):
+    with pytest.raises(ManifestError, match=match):
+        read_manifest(_write(tmp_path, text))
+
+
+def test_missing_manifest(tmp_path):
+    with pytest.raises(ManifestError, match="does not exist"):
+        read_manifest(tmp_path / "nope.csv")

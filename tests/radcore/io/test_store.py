@@ -1,0 +1,146 @@
+import json
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import zarr
+from zarr.storage import LocalStore
+
+from radcore.errors import GeometryMismatchError, ImageReadError, LabelNotFoundError
+from radcore.io.images import Volume, load_case
+from radcore.io.manifest import CaseEntry
+from radcore.io.store import (
+    StoreError, case_info, file_digest, ingest_case, list_cases, read_case, read_roi, write_case,
+)
+from tests.cohort_cases import write_broken_cases, write_good_case
+
+DIRECTION = (0.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 1.0)  # rotated 90 degrees in-plane
+
+
+def _case(shape=(20, 30, 40)):
+    rng = np.random.default_rng(1)
+    image = rng.integers(-1000, 1000, shape).astype(np.int16)
+    mask = np.zeros(shape, np.uint8)
+    mask[5:9, 10:20, 3:7] = 1
+    mask[15, 2, 30:33] = 4
+    geometry = dict(spacing=(3.0, 0.5, 0.7), origin=(10.0, -20.0, 5.0), direction=DIRECTION)
+    return Volume(image, **geometry), Volume(mask, **geometry)
+
+
+def test_round_trip_keeps_geometry_boxes_and_ngff_metadata(tmp_path):
+    image, mask = _case()
+    write_case(tmp_path / "s", "c1", image, mask, metadata={"site": "A"}, labels=(1, 4), modality="CT",
+               digests={"image": "sha256:x"}, chunks=(8, 16, 16))
+    info = case_info(tmp_path / "s", "c1")
+    assert info.shape == (20, 30, 40) and info.spacing == (3.0, 0.5, 0.7)
+    assert info.origin == (10.0, -20.0, 5.0) and info.direction == DIRECTION
+    assert info.boxes == {1: ((5, 9), (10, 20), (3, 7)), 4: ((15, 16), (2, 3), (30, 33))}
+    assert info.voxel_counts == {1: 160, 4: 3}
+    assert info.labels == (1, 4) and info.metadata == {"site": "A"} and info.modality == "CT"
+    img, msk = read_case(tmp_path / "s", "c1")
+    np.testing.assert_array_equal(img.array, image.array)
+    np.testing.assert_array_equal(msk.array, mask.array)
+    assert img.array.dtype == np.int16 and msk.array.dtype == np.uint8
+    group = zarr.open_group(str(tmp_path / "s" / "c1"), mode="r")
+    ms = group.attrs["ome"]["multiscales"][0]
+    assert group.attrs["ome"]["version"] == "0.5"
+    assert [a["name"] for a in ms["axes"]] == ["z", "y", "x"]
+    assert ms["datasets"][0]["coordinateTransformations"][0]["scale"] == [3.0, 0.5, 0.7]
+    assert group["labels"].attrs["ome"]["labels"] == ["mask"]
+    assert "image-label" in group["labels/mask"].attrs["ome"]
+    assert group["0"].chunks == (8, 16, 16)
+    assert list_cases(tmp_path / "s") == ["c1"]
+
+
+def test_read_roi_is_the_crop_of_the_whole_case(tmp_path):
+    image, mask = _case()
+    write_case(tmp_path / "s", "c1", image, mask)
+    img, msk = read_roi(tmp_path / "s", "c1", 1, margin_mm=2.0)
+    # margin: ceil(2 / spacing) + 1 voxels -> z 2, y 5, x 4
+    assert img.offset == (3, 5, 0) and img.array.shape == (8, 20, 11)
+    assert img.full_shape == (20, 30, 40) and msk.full_shape == (20, 30, 40)
+    np.testing.assert_array_equal(img.array, image.array[3:11, 5:25, 0:11].astype(np.float64))
+    assert msk.array.dtype == bool and msk.array.sum() == 160
+    # origin = physical position of the crop's first voxel
+    whole = sitk.GetImageFromArray(image.array)
+    whole.SetSpacing(image.spacing[::-1])
+    whole.SetOrigin(image.origin)
+    whole.SetDirection(DIRECTION)
+    expected = whole.TransformIndexToPhysicalPoint((0, 5, 3))
+    np.testing.assert_allclose(img.origin, expected)
+
+
+def test_read_roi_of_a_missing_label_or_case(tmp_path):
+    image, mask = _case()
+    write_case(tmp_path / "s", "c1", image, mask)
+    with pytest.raises(LabelNotFoundError, match=r"label 2 does not occur in the mask of case 'c1' \(labels: 1, 4\)"):
+        read_roi(tmp_path / "s", "c1", 2, 1.0)
+    with pytest.raises(StoreError, match="case 'c9' is not in the store"):
+        read_roi(tmp_path / "s", "c9", 1, 1.0)
+    with pytest.raises(StoreError, match="no cohort store"):
+        list_cases(tmp_path / "nothing")
+
+
+class CountingStore(LocalStore):
+    """A local Zarr store that records every key it reads and the bytes returned."""
+
+    def __init__(self, root):
+        super().__init__(root, read_only=True)
+        self.reads: list[tuple[str, int]] = []
+
+    async def get(self, key, prototype=None, byte_range=None):
+        buf = await super().get(key, prototype, byte_range)
+        if buf is not None:
+            self.reads.append((key, len(buf)))
+        return buf
+
+
+def test_small_roi_in_a_large_volume_reads_only_its_chunks(tmp_path):
+    shape = (128, 256, 256)
+    rng = np.random.default_rng(0)
+    image = Volume(rng.integers(-1000, 1000, shape, dtype=np.int16), (1.0, 1.0, 1.0))
+    labels = np.zeros(shape, np.uint8)
+    labels[20:25, 150:155, 84:89] = 1  # 5 voxels wide, inside chunk (0, 2, 1) with its margin
+    write_case(tmp_path / "s", "big", image, Volume(labels, (1.0, 1.0, 1.0)), chunks=(64, 64, 64))
+    stored = sum(p.stat().st_size for p in (tmp_path / "s" / "big").rglob("*") if p.is_file())
+    store = CountingStore(tmp_path / "s")
+    img, msk = read_roi(store, "big", 1, margin_mm=6.2)
+    chunk_reads = [k for k, _ in store.reads if not k.endswith("zarr.json")]
+    assert sorted(chunk_reads) == ["big/0/c/0/2/1", "big/labels/mask/0/c/0/2/1"]
+    read_bytes = sum(n for _, n in store.reads)
+    assert read_bytes < stored / 20, (read_bytes, stored)
+    assert msk.array.sum() == 125 and img.array.shape == (21, 21, 21)  # 5 + 2 * (ceil(6.2) + 1)
+
+
+def test_ingest_skips_unchanged_cases_and_rewrites_changed_ones(tmp_path):
+    entry = write_good_case(tmp_path, "c1", 0)
+    assert ingest_case(tmp_path / "s", entry) == "written"
+    assert ingest_case(tmp_path / "s", entry) == "unchanged"
+    info = case_info(tmp_path / "s", "c1")
+    assert info.digests == {"image": file_digest(entry.image), "mask": file_digest(entry.mask)}
+    assert info.metadata == {"site": "s0"}
+    image, mask = load_case(entry.image, entry.mask)
+    stored_image, stored_mask = read_case(tmp_path / "s", "c1")
+    np.testing.assert_array_equal(stored_image.array, image.array)
+    np.testing.assert_array_equal(stored_mask.array == 1, mask.array)
+    relabelled = CaseEntry("c1", entry.image, entry.mask, (1,), entry.metadata)
+    assert ingest_case(tmp_path / "s", relabelled) == "written"  # the manifest row changed
+    assert not [p for p in (tmp_path / "s").iterdir() if p.name.startswith(".tmp")]
+
+
+def test_ingest_errors(tmp_path):
+    broken = write_broken_cases(tmp_path)
+    with pytest.raises(ImageReadError, match="does not exist"):
+        ingest_case(tmp_path / "s", broken["missing"][0])
+    with pytest.raises(ImageReadError, match="could not be read"):
+        ingest_case(tmp_path / "s", broken["corrupt"][0])
+    with pytest.raises(GeometryMismatchError, match="mask size"):
+        ingest_case(tmp_path / "s", broken["mismatch"][0])
+    assert ingest_case(tmp_path / "s", broken["empty"][0]) == "written"
+    assert case_info(tmp_path / "s", "empty").boxes == {}
+
+
+def test_store_root_is_marked(tmp_path):
+    image, mask = _case()
+    write_case(tmp_path / "s", "c1", image, mask)
+    assert json.loads((tmp_path / "s" / "zarr.json").read_text())["attributes"]["radcore"]["store_format"] == 1

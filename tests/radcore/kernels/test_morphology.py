@@ -1,0 +1,87 @@
+import itertools
+
+import numpy as np
+import pytest
+from scipy.spatial import ConvexHull
+
+from radcore.kernels.morphology import khachiyan_mvee, max_distance, min_oriented_box, moran_geary
+
+
+def reference_moran_geary(pos, x):
+    """Slow reference: the full N x N weight matrix."""
+    n = len(x)
+    d = x - x.mean()
+    dist = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(dist, np.inf)
+    w = 1.0 / dist
+    moran = n / w.sum() * (w * np.outer(d, d)).sum() / (d @ d)
+    geary = (n - 1) / (2 * w.sum()) * (w * (x[:, None] - x[None, :]) ** 2).sum() / (d @ d)
+    return moran, geary
+
+
+def rotation(rng):
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    return q
+
+
+@pytest.mark.parametrize("n", [2, 3, 17, 200])
+def test_moran_geary_matches_reference(n):
+    rng = np.random.default_rng(n)
+    pos = np.argwhere(np.ones((6, 7, 8)))[rng.choice(336, n, replace=False)] * [2.0, 0.7, 1.1]
+    x = rng.normal(size=n) * 100 + 40
+    assert moran_geary(pos, x) == pytest.approx(reference_moran_geary(pos, x), rel=1e-10)
+
+
+def test_moran_geary_undefined_cases_are_nan():
+    assert np.isnan(moran_geary(np.zeros((1, 3)), np.ones(1))).all()
+    pos = np.array([[0.0, 0, 0], [0, 0, 1], [0, 1, 0]])
+    assert np.isnan(moran_geary(pos, np.full(3, 5.0))).all()
+
+
+def test_moran_geary_hand_computed_pair():
+    # two voxels: d = (-1, 1), W = 2 w; I = 2 / (2w) * 2 w (-1) / 2 = -1, C = 1 / (4w) * 2 w * 4 / 2 = 1
+    pos = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    assert moran_geary(pos, np.array([1.0, 3.0])) == pytest.approx((-1.0, 1.0))
+
+
+def test_max_distance():
+    rng = np.random.default_rng(1)
+    pts = rng.random((60, 3)) * [5, 1, 2]
+    ref = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)).max()
+    assert max_distance(pts) == pytest.approx(ref)
+    assert max_distance(pts[:1]) == 0.0
+
+
+def test_mvee_of_octahedron_is_the_ellipsoid_through_its_vertices():
+    a, b, c = 3.0, 2.0, 1.0
+    pts = np.array([[s * v for v in row] for row in np.diag([a, b, c]) for s in (1, -1)]) + [1.0, -2.0, 0.5]
+    centre, amat = khachiyan_mvee(pts, 1e-9, 100_000)
+    assert centre == pytest.approx([1.0, -2.0, 0.5], abs=1e-6)
+    axes = np.sort(1.0 / np.sqrt(np.linalg.eigvalsh(amat)))[::-1]
+    assert axes == pytest.approx([a, b, c], rel=1e-6)
+
+
+def test_mvee_encloses_random_points():
+    rng = np.random.default_rng(2)
+    pts = rng.normal(size=(300, 3)) * [4, 2, 1] @ rotation(rng)
+    hull = pts[ConvexHull(pts).vertices]
+    centre, amat = khachiyan_mvee(np.ascontiguousarray(hull), 1e-8, 100_000)
+    r = np.einsum("ij,jk,ik->i", pts - centre, amat, pts - centre)
+    assert r.max() == pytest.approx(1.0, abs=1e-6)  # touches the hull, encloses everything
+
+
+def test_min_oriented_box_of_a_rotated_box():
+    rng = np.random.default_rng(3)
+    corners = np.array(list(itertools.product((0, 1), (0, 2), (0, 3))), float) @ rotation(rng).T
+    normals = ConvexHull(corners).equations[:, :3]
+    assert min_oriented_box(corners, normals) == pytest.approx([3.0, 2.0, 1.0])
+
+
+def test_min_oriented_box_is_no_larger_than_the_axis_aligned_box():
+    rng = np.random.default_rng(4)
+    pts = rng.random((80, 3)) * [3, 2, 5]
+    hull = ConvexHull(pts)
+    normals = np.vstack([hull.equations[:, :3], np.eye(3)])
+    sides = min_oriented_box(np.ascontiguousarray(pts[hull.vertices]), normals)
+    assert np.prod(sides) <= np.prod(np.ptp(pts, axis=0)) + 1e-12
+    assert sides[0] >= sides[1] >= sides[2] > 0

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from radcore.errors import SettingsError
+from radcore.pyradiomics.features import feature_class, firstorder
+from radcore.pyradiomics.inputs import ClassInputs
+from radcore.pyradiomics.settings import PyRadiomicsSetting
+
+
+def inputs(values, levels=None):
+    image = np.asarray(values, dtype=np.float64).reshape(1, 1, -1)
+    mask = np.ones(image.shape, bool)
+    lv = np.asarray(levels if levels is not None else np.ones(image.size), np.int32).reshape(image.shape)
+    return ClassInputs(image, mask, mask, lv, int(lv.max()), (2.0, 1.0, 1.0))
+
+
+def test_hand_computed_values():
+    out = firstorder.compute(inputs([1, 2, 3, 4], [1, 1, 2, 2]), PyRadiomicsSetting(voxelArrayShift=1), None)
+    assert out["Energy"] == 4 + 9 + 16 + 25
+    assert out["TotalEnergy"] == 2 * 54
+    assert out["RootMeanSquared"] == pytest.approx(np.sqrt(54 / 4))
+    assert out["Entropy"] == pytest.approx(1.0)
+    assert out["Uniformity"] == 0.5
+    assert out["Kurtosis"] == pytest.approx(np.mean((np.arange(1, 5) - 2.5) ** 4) / 1.25**2)  # not excess
+    assert "StandardDeviation" not in out
+
+
+def test_flat_region_and_optional_feature():
+    out = firstorder.compute(inputs([5, 5, 5]), PyRadiomicsSetting(), ("Skewness", "StandardDeviation"))
+    assert out == {"Skewness": 0.0, "StandardDeviation": 0.0}
+
+
+def test_unknown_feature_is_named():
+    with pytest.raises(SettingsError, match="NoSuchFeature"):
+        firstorder.compute(inputs([1, 2]), PyRadiomicsSetting(), ("NoSuchFeature",))
+    with pytest.raises(SettingsError, match="glcmx"):
+        feature_class("glcmx")
