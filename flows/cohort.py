@@ -18,6 +18,7 @@ from distributed import as_completed
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from prefect_dask import DaskTaskRunner
 from pydantic import BaseModel, Field, model_validator
 
@@ -72,6 +73,7 @@ class CohortSummary:
     case_seconds: float = 0.0
     peak_worker_rss_mb: float = 0.0
     workers: int = 0
+    flow_run_id: str = ""
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -223,7 +225,8 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
     """Extract features for a cohort into a Parquet dataset (see the module docstring)."""
     start = time.perf_counter()
     plan = plan_cohort(params)
-    summary = CohortSummary(plan.spec.settings_hash, params.out, skipped=plan.skipped)
+    summary = CohortSummary(plan.spec.settings_hash, params.out, skipped=plan.skipped,
+                            flow_run_id=str(flow_run.get_id() or ""))
     summary = extract_batches(plan, params, summary)
     summary.setup_seconds = time.perf_counter() - start - summary.fanout_seconds
     report_cohort(summary)

@@ -158,15 +158,15 @@ def _print_summary(out: Path, settings_hash: str) -> None:
 
     features = f"read_parquet('{features_glob(out)}', hive_partitioning=true, union_by_name=true)"
     catalogue = partition(out, "catalogue", settings_hash) / "catalogue.parquet"
-    wanted = ["original_stat_mean", "original_stat_variance", "original_morph_volume",
-              "original_glcm_contrast_3d_avg"]
+    wanted = ["original_morph_volume", "original_stat_mean", "original_glcm_contrast_3d_avg"]
     if catalogue.exists():
         present = {r[0] for r in duckdb.sql(f"select \"column\" from '{catalogue}'").fetchall()}
         n_features = len(present)
         columns = [c for c in wanted if c in present]
     else:
         n_features, columns = 0, []
-    shown = ", ".join(["case_id", "label", "site"] + [f"round({c}, 2) as {c}" for c in columns])
+    shown = ", ".join(["case_id", "label", "site"] + [f"round({c}, 2) as {c.removeprefix('original_')}"
+                                                      for c in columns])
     print(f"\nDuckDB: {n_features} feature columns per row; a few of them:")
     duckdb.sql(f"select {shown} from {features} where settings_hash = '{settings_hash}' order by case_id").show()
     print(f"query it yourself:\n  duckdb.sql(\"select * from {features}\")\n"

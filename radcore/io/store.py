@@ -65,6 +65,8 @@ class CaseInfo:
     boxes: dict[int, tuple[tuple[int, int], ...]]
     voxel_counts: dict[int, int]
     digests: dict[str, str]
+    #: mean, min and max of the whole image (a crop cannot give them)
+    intensity: dict[str, float]
 
 
 # ---------------------------------------------------------------- opening and listing
@@ -113,6 +115,7 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         boxes={int(k): tuple(tuple(b) for b in v) for k, v in a["boxes"].items()},
         voxel_counts={int(k): int(v) for k, v in a["voxel_counts"].items()},
         digests=dict(a.get("digests", {})),
+        intensity=dict(a.get("intensity", {})),
     )
 
 

@@ -60,8 +60,9 @@ def select_mask(mask: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
             raise LabelNotFoundError(f"label_channel {setting.label_channel} requested, the mask has {n} channels")
         mask = sitk.VectorIndexSelectionCast(mask, int(setting.label_channel))
     mask = sitk.Cast(mask, sitk.sitkUInt32)
-    labels = np.unique(sitk.GetArrayViewFromImage(mask))
-    if setting.label not in labels:
+    view = sitk.GetArrayViewFromImage(mask)
+    if not np.any(view == setting.label):
+        labels = np.unique(view)
         present = ", ".join(str(v) for v in labels[labels != 0][:10])
         raise LabelNotFoundError(f"label {setting.label} does not occur in the mask (labels present: {present})")
     return mask
@@ -81,11 +82,12 @@ def normalize(image: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
 
 def _label_box_xyz(mask: sitk.Image, label: int) -> tuple[np.ndarray, np.ndarray]:
     """(first index, size) of the label's bounding box, (x, y, z) order."""
-    idx = np.nonzero(sitk.GetArrayViewFromImage(mask) == label)
-    if idx[0].size == 0:
+    roi = sitk.GetArrayViewFromImage(mask) == label
+    along = [np.flatnonzero(roi.any(axis=tuple(a for a in range(roi.ndim) if a != k))) for k in range(roi.ndim)]
+    if along[0].size == 0:
         raise EmptyROIError(f"label {label} holds no voxel")
-    lo = np.array([i.min() for i in idx][::-1])
-    hi = np.array([i.max() for i in idx][::-1])
+    lo = np.array([i[0] for i in along][::-1])
+    hi = np.array([i[-1] for i in along][::-1])
     return lo, hi - lo + 1
 
 

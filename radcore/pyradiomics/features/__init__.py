@@ -12,12 +12,14 @@ their weighting, and the handling of ``force2D``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from types import ModuleType
 
 import numpy as np
 
 from radcore.errors import SettingsError
+from radcore.kernels import pyrad_texture
 
 #: PyRadiomics feature class name -> module of this package
 CLASS_MODULES = {
@@ -61,6 +63,28 @@ def select(class_name: str, default: tuple[str, ...], optional: tuple[str, ...],
     return tuple(dict.fromkeys(enabled))
 
 
+def neighbourhood(inputs, setting, alpha: float | None):
+    """(dependence (n, k + 1), voxels (n,), s (n,), present levels (n,)) of PyRadiomics' GLDM / NGTDM
+    neighbourhood (offsets with infinity norm in ``distances``, both directions, in-plane with force2D)
+    over the n grey levels present; see :func:`radcore.kernels.pyrad_texture.neighbourhood`.
+
+    ``alpha`` is the GLDM's ``gldm_a``; None (NGTDM) takes any alpha, as only the dependence counts
+    depend on it. Results are shared between the classes of one image type.
+    """
+    offsets = angles(setting.distances, inputs.levels.shape, setting.force2D, setting.force2Ddimension, True)
+    tex = inputs.texture(int(np.abs(offsets).max()) if len(offsets) else 1)
+    key = ("neighbourhood", offsets.tobytes())
+    found = tex.memo.setdefault(key, {})
+    if alpha is None and found:
+        result = next(iter(found.values()))
+    else:
+        a = 0.0 if alpha is None else float(alpha)
+        if a not in found:
+            found[a] = pyrad_texture.neighbourhood(tex.values, tex.ranks, tex.roi, tex.steps(offsets), a, len(tex.present))
+        result = found[a]
+    return (*result, tex.present)
+
+
 def grey_levels(levels: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The grey levels present in the ROI, ascending (PyRadiomics' ``grayLevels``) as float64."""
     return np.unique(levels[mask]).astype(np.float64)
@@ -69,6 +93,13 @@ def grey_levels(levels: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def angles(
     distances, shape: tuple[int, ...], force2D: bool = False, force2Ddimension: int = 0, bidirectional: bool = False
 ) -> np.ndarray:
+    """PyRadiomics' offsets (dz, dy, dx) as int64 (k, 3) (read-only, cached); see :func:`_angles`."""
+    return _angles(tuple(sorted({int(d) for d in distances})), tuple(int(n) for n in shape), bool(force2D),
+                   int(force2Ddimension), bool(bidirectional))
+
+
+@functools.lru_cache(maxsize=256)
+def _angles(distances, shape, force2D, force2Ddimension, bidirectional) -> np.ndarray:
     """PyRadiomics' offsets (dz, dy, dx) as int64 (k, 3).
 
     All offsets whose infinity norm max(|dz|, |dy|, |dx|) is one of ``distances``; with ``force2D`` the
@@ -93,7 +124,9 @@ def angles(
     if not bidirectional:
         first = np.array([row[np.flatnonzero(row)[0]] for row in out]) if len(out) else np.zeros(0)
         out = out[first > 0]
-    return np.ascontiguousarray(out, dtype=np.int64)
+    out = np.ascontiguousarray(out, dtype=np.int64)
+    out.flags.writeable = False
+    return out
 
 
 def angle_weights(offsets: np.ndarray, spacing, norm: str | None) -> np.ndarray:

@@ -60,9 +60,9 @@ def mean_absolute_deviation(x: np.ndarray) -> float:
     return float(np.mean(np.abs(x - x.mean())))
 
 
-def robust_mean_absolute_deviation(x: np.ndarray) -> float:
+def robust_mean_absolute_deviation(x: np.ndarray, bounds=None) -> float:
     """RobustMeanAbsoluteDeviation = 1/N_10-90 sum |X_10-90 - mean(X_10-90)| over P10 <= X_k <= P90."""
-    lo, hi = np.percentile(x, [10, 90])
+    lo, hi = np.percentile(x, [10, 90]) if bounds is None else bounds
     kept = x[(x >= lo) & (x <= hi)]
     return float(np.mean(np.abs(kept - kept.mean())))
 
@@ -72,31 +72,35 @@ def root_mean_squared(x: np.ndarray, shift: float) -> float:
     return float(np.sqrt(np.mean((x + shift) ** 2)))
 
 
-def _moment(x: np.ndarray, order: int) -> float:
-    return float(np.mean((x - x.mean()) ** order))
+def central_moments(x: np.ndarray) -> tuple[float, float, float]:
+    """(m2, m3, m4), m_n = 1/N_p sum (X_k - mean(X))^n."""
+    d = x - x.mean()
+    d2 = d * d
+    return float(np.mean(d2)), float(np.dot(d2, d) / d.size), float(np.dot(d2, d2) / d.size)
 
 
-def skewness(x: np.ndarray) -> float:
+def skewness(x: np.ndarray, moments=None) -> float:
     """Skewness = m3 / m2^(3/2) with m_n = 1/N_p sum (X_k - mean)^n; 0 for a flat region."""
-    m2 = _moment(x, 2)
-    return 0.0 if m2 == 0 else _moment(x, 3) / m2**1.5
+    m2, m3, _ = central_moments(x) if moments is None else moments
+    return 0.0 if m2 == 0 else m3 / m2**1.5
 
 
-def kurtosis(x: np.ndarray) -> float:
+def kurtosis(x: np.ndarray, moments=None) -> float:
     """Kurtosis = m4 / m2^2 (not the excess kurtosis: a Gaussian gives 3); 0 for a flat region."""
-    m2 = _moment(x, 2)
-    return 0.0 if m2 == 0 else _moment(x, 4) / m2**2
+    m2, _, m4 = central_moments(x) if moments is None else moments
+    return 0.0 if m2 == 0 else m4 / m2**2
 
 
 def compute(inputs, setting, enabled=None) -> dict[str, float]:
     """The first-order features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
     names = select("firstorder", FEATURES, OPTIONAL, enabled)
-    x = inputs.image[inputs.mask].astype(np.float64)
+    x = inputs.roi_values
     shift = float(setting.voxelArrayShift)
-    counts = np.unique(inputs.levels[inputs.mask], return_counts=True)[1]
+    counts = inputs.texture().counts
     p = counts / counts.sum()
     voxel_volume = float(np.prod(inputs.spacing))
     q10, q25, q50, q75, q90 = np.percentile(x, [10, 25, 50, 75, 90])
+    moments = central_moments(x)
     formulas = {
         "Energy": lambda: energy(x, shift),
         "TotalEnergy": lambda: total_energy(x, shift, voxel_volume),
@@ -110,12 +114,12 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
         "InterquartileRange": lambda: float(q75 - q25),
         "Range": lambda: float(x.max() - x.min()),
         "MeanAbsoluteDeviation": lambda: mean_absolute_deviation(x),
-        "RobustMeanAbsoluteDeviation": lambda: robust_mean_absolute_deviation(x),
+        "RobustMeanAbsoluteDeviation": lambda: robust_mean_absolute_deviation(x, (q10, q90)),
         "RootMeanSquared": lambda: root_mean_squared(x, shift),
-        "Skewness": lambda: skewness(x),
-        "Kurtosis": lambda: kurtosis(x),
-        "Variance": lambda: float(np.var(x)),
+        "Skewness": lambda: skewness(x, moments),
+        "Kurtosis": lambda: kurtosis(x, moments),
+        "Variance": lambda: moments[0],
         "Uniformity": lambda: uniformity(p),
-        "StandardDeviation": lambda: float(np.std(x)),
+        "StandardDeviation": lambda: float(np.sqrt(moments[0])),
     }
     return {name: formulas[name]() for name in names}

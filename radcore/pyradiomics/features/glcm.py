@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.glcm import cooccurrence_volume
-from radcore.pyradiomics.features import EPS, angle_weights, angles, grey_levels, nanmean, select
+from radcore.kernels.pyrad_texture import cooccurrence
+from radcore.pyradiomics.features import EPS, angle_weights, angles, nanmean, select
 
 FEATURES = (
     "Autocorrelation",
@@ -52,15 +52,12 @@ OPTIONAL: tuple[str, ...] = ()
 
 def matrices(inputs, setting) -> tuple[np.ndarray, np.ndarray]:
     """Normalised GLCMs (k, n, n) over the n grey levels present, and those levels (float64)."""
-    levels = np.where(inputs.mask, inputs.levels, 0).astype(np.int32)
-    present = grey_levels(levels, inputs.mask)
-    ng = int(present[-1])
-    offsets = angles(setting.distances, levels.shape, setting.force2D, setting.force2Ddimension)
-    counts = cooccurrence_volume(levels, offsets, ng, symmetric=False)
+    offsets = angles(setting.distances, inputs.levels.shape, setting.force2D, setting.force2Ddimension)
+    tex = inputs.texture(int(np.abs(offsets).max()) if len(offsets) else 1)
+    present = tex.present
+    counts = cooccurrence(tex.ranks, tex.roi, tex.steps(offsets), len(present))
     if setting.symmetricalGLCM:
         counts = counts + np.transpose(counts, (0, 2, 1))
-    keep = (present - 1).astype(np.int64)
-    counts = counts[:, keep][:, :, keep]
     if setting.weightingNorm is not None:
         weights = angle_weights(offsets, inputs.spacing, setting.weightingNorm)
         counts = np.tensordot(weights, counts, axes=1)[None]

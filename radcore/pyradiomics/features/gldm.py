@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.ngldm import ngldm
-from radcore.kernels.pyrad_neighbours import neighbourhood_counts
-from radcore.pyradiomics.features import angles, box_distance, glrlm, grey_levels, select
+from radcore.pyradiomics.features import glrlm, neighbourhood, select
 
 #: PyRadiomics GLDM name -> the GLRLM formula it shares
 _SAME_AS = {
@@ -57,16 +55,7 @@ OPTIONAL = ("GrayLevelNonUniformityNormalized", "DependencePercentage")
 
 def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The GLDM (n_levels, n_dependences) over present levels and dependences, levels, dependences."""
-    levels = np.where(inputs.mask, inputs.levels, 0).astype(np.int32)
-    present = grey_levels(levels, inputs.mask)
-    ng = int(present[-1])
-    box = box_distance(setting)
-    if box is not None:
-        counts = ngldm(levels, ng, box, float(setting.gldm_a))
-    else:
-        offsets = angles(setting.distances, levels.shape, setting.force2D, setting.force2Ddimension, True)
-        counts = neighbourhood_counts(levels, ng, offsets, float(setting.gldm_a))[0]
-    counts = counts[(present - 1).astype(np.int64)]
+    counts, _, _, present = neighbourhood(inputs, setting, float(setting.gldm_a))
     dependences = np.flatnonzero(counts.sum(axis=0) > 0)
     return counts[:, dependences], present, (dependences + 1).astype(np.float64)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.glrlm import run_lengths_volume
-from radcore.pyradiomics.features import EPS, angle_weights, angles, grey_levels, nanmean, select
+from radcore.kernels.pyrad_texture import run_lengths
+from radcore.pyradiomics.features import EPS, angle_weights, angles, nanmean, select
 
 FEATURES = (
     "ShortRunEmphasis",
@@ -57,12 +57,13 @@ def has_line_pair(mask: np.ndarray, offset: np.ndarray) -> bool:
 
 def matrices(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run-length matrices (k, n_levels, n_lengths) over present levels and lengths, levels, lengths."""
-    levels = np.where(inputs.mask, inputs.levels, 0).astype(np.int32)
-    present = grey_levels(levels, inputs.mask)
-    offsets = angles((1,), levels.shape, setting.force2D, setting.force2Ddimension)
-    offsets = offsets[[has_line_pair(inputs.mask, a) for a in offsets]] if len(offsets) else offsets
-    counts = run_lengths_volume(levels, offsets, int(present[-1]))
-    counts = counts[:, (present - 1).astype(np.int64)]
+    offsets = angles((1,), inputs.levels.shape, setting.force2D, setting.force2Ddimension)
+    tex = inputs.texture(1)
+    present = tex.present
+    counts = run_lengths(tex.ranks, tex.roi, tex.steps(offsets), len(present), max(tex.shape))
+    # a run of two voxels already is a pair on a line; otherwise look further along the line
+    keep = [bool(counts[k, :, 1:].any()) or has_line_pair(inputs.mask, a) for k, a in enumerate(offsets)]
+    offsets, counts = offsets[keep], counts[keep]
     if setting.weightingNorm is not None:
         weights = angle_weights(offsets, inputs.spacing, setting.weightingNorm)
         counts = np.tensordot(weights, counts, axes=1)[None]

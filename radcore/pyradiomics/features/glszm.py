@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.glszm import compressed_zone_matrix
-from radcore.kernels.zones import label_zones
-from radcore.pyradiomics.features import glrlm, grey_levels, plane_first, select
+from radcore.kernels.pyrad_texture import zones
+from radcore.pyradiomics.features import angles, glrlm, select
 
 #: PyRadiomics GLSZM name -> the GLRLM formula it shares
 _SAME_AS = {
@@ -55,11 +54,15 @@ OPTIONAL: tuple[str, ...] = ()
 
 def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The GLSZM (n_levels, n_sizes) over present levels and sizes, the levels and the sizes (float64)."""
-    levels = plane_first(np.where(inputs.mask, inputs.levels, 0).astype(np.int32), setting)
-    present = grey_levels(levels, levels > 0)
-    _, zone_level, zone_size = label_zones(levels, 8 if setting.force2D else 26)
-    counts, sizes = compressed_zone_matrix(zone_level, zone_size, int(present[-1]))
-    return counts[(present - 1).astype(np.int64)], present, sizes.astype(np.float64)
+    tex = inputs.texture(1)
+    present = tex.present
+    # one of each opposite pair of the 26 (8 in-plane with force2D) neighbour offsets
+    offsets = angles((1,), (3, 3, 3), setting.force2D, setting.force2Ddimension)
+    zone_rank, zone_size = zones(tex.ranks, tex.roi, -tex.steps(offsets))
+    sizes, column = np.unique(zone_size, return_inverse=True)
+    flat = (zone_rank.astype(np.int64) - 1) * sizes.size + column.ravel()
+    counts = np.bincount(flat, minlength=present.size * sizes.size).astype(np.float64)
+    return counts.reshape(present.size, sizes.size), present, sizes.astype(np.float64)
 
 
 def compute(inputs, setting, enabled=None) -> dict[str, float]:

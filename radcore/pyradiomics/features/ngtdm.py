@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.ngtdm import ngtdm
-from radcore.kernels.pyrad_neighbours import neighbourhood_counts
-from radcore.pyradiomics.features import angles, box_distance, grey_levels, select
+from radcore.pyradiomics.features import neighbourhood, select
 
 FEATURES = ("Coarseness", "Contrast", "Busyness", "Complexity", "Strength")
 OPTIONAL: tuple[str, ...] = ()
@@ -25,18 +23,8 @@ OPTIONAL: tuple[str, ...] = ()
 
 def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(n_i, s_i, i) float64 over the grey levels present."""
-    levels = np.where(inputs.mask, inputs.levels, 0).astype(np.int32)
-    present = grey_levels(levels, inputs.mask)
-    ng = int(present[-1])
-    box = box_distance(setting)
-    if box is not None:
-        s = ngtdm(levels, ng, box)[0]
-        n = np.bincount(levels[inputs.mask], minlength=ng + 1)[1:].astype(np.float64)
-    else:
-        offsets = angles(setting.distances, levels.shape, setting.force2D, setting.force2Ddimension, True)
-        _, n, s = neighbourhood_counts(levels, ng, offsets)
-    keep = (present - 1).astype(np.int64)
-    return n[keep], s[keep], present
+    _, n, s, present = neighbourhood(inputs, setting, None)
+    return n, s, present
 
 
 def coarseness(p, s, i, nvp) -> float:

@@ -81,3 +81,28 @@ def test_catalogue_names_every_column():
     assert [r["column"] for r in rows] == list(feature_columns(keys, "native"))
     mean = next(r for r in rows if r["feature"] == "mean")
     assert mean["family"] == "stat" and mean["ibsi_code"] == "Q4LE"
+
+
+@pytest.mark.parametrize("config", [{}, {"interpolation": {"spacing": [2.0, 2.0, 2.0], "round_intensities": True}}])
+def test_features_of_the_roi_crop_equal_those_of_the_whole_case(cohort, tmp_path, config):
+    import math
+
+    from radcore.cohort.margin import required_margin_mm
+    from radcore.io.store import case_info, ingest_case, read_roi
+    from radcore.naming import name_columns
+    from radcore.pipeline import extract_volumes
+    from radcore.settings import from_mapping
+
+    manifest, good, _ = cohort
+    entry = next(j.entry for j in cases_from_manifest(manifest, 1) if j.case_id == good[1])
+    ingest_case(tmp_path / "s", entry)
+    settings = from_mapping(config)
+    margin = required_margin_mm(settings, case_info(tmp_path / "s", entry.case_id).spacing)
+    cropped = name_columns(extract_volumes(*read_roi(tmp_path / "s", entry.case_id, 1, margin), settings))
+    whole = radcore.extract(entry.image, entry.mask, config=settings)
+    assert set(cropped) == set(whole) and len(whole) > 200
+    # whole-image intensity statistics are unknown to a crop (the store keeps the original ones)
+    differ = {k for k in whole if not (math.isclose(cropped[k], whole[k], rel_tol=1e-9, abs_tol=1e-9)
+                                       or (math.isnan(cropped[k]) and math.isnan(whole[k])))}
+    assert differ <= {f"original_diagnostics_{s}_int_{stage}_img" for s in ("mean", "min", "max")
+                      for stage in ("init", "interp")}

@@ -1,0 +1,162 @@
+"""Texture matrices of one discretised image for PyRadiomics' classes, on a shared padded flat layout.
+
+All kernels read ``ranks``: the grey levels of a (z, y, x) array renumbered 1..n over the levels present
+in the ROI (ascending; 0 outside the ROI), padded with ``pad`` zeros on every side and raveled (C order),
+so a neighbour ``c + step`` never leaves the array (``pad`` >= the largest offset component) and ROI
+voxels are visited through ``roi`` (int64 flat indices into the padded array, ascending). Offsets are
+(dz, dy, dx) rows turned into flat ``steps`` (:func:`radcore.kernels.zones.flat_offsets`).
+
+``cooccurrence(ranks, roi, steps, n) -> float64 (k, n, n)``
+    ``M[k, a - 1, b - 1]`` counts the ROI voxel pairs (c, c + steps[k]) with ranks a and b (not
+    symmetrised).
+``run_lengths(ranks, roi, steps, n, max_run) -> float64 (k, n, max_run)``
+    ``M[k, g - 1, l - 1]`` counts the maximal runs c, c + s, ..., c + (l - 1) s of rank g along
+    ``steps[k]`` (runs longer than ``max_run`` counted in the last column).
+``zones(ranks, roi, back_steps) -> (zone_rank int32 (z,), zone_size int64 (z,))``
+    connected components of equal rank, two ROI voxels linked when one is the other plus a neighbour
+    step; ``back_steps`` holds one of each opposite pair of steps (the negative ones). Union-find with
+    the smaller flat index as root; zones are listed in raster order of their first voxel.
+``neighbourhood(values, ranks, roi, steps, alpha, n) -> (dependence (n, k + 1), count (n,), s (n,))``
+    for every ROI voxel c of level g = values[c] (rank r): its ROI neighbours c + steps[k] of levels h;
+    ``dependence[r - 1, d]`` counts the voxels with d neighbours where |g - h| <= alpha, ``count[r - 1]``
+    the voxels, ``s[r - 1]`` sums |g - mean h| over voxels with at least one neighbour (GLDM, NGTDM).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _cooccurrence(ranks, roi, steps, out):
+    for t in range(roi.shape[0]):
+        c = roi[t]
+        a = ranks[c] - 1
+        for k in range(steps.shape[0]):
+            b = ranks[c + steps[k]]
+            if b > 0:
+                out[k, a, b - 1] += 1.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_lengths(ranks, roi, steps, length, out):
+    # ``length[c]``: the voxels of c's run up to c. With a positive step the voxel before c on its line
+    # comes earlier in raster order, so one ascending sweep per direction fills it; a run ends (and is
+    # counted) where the next voxel on the line has another rank. ``length`` needs no reset: it is only
+    # read where the previous voxel has c's rank, i.e. at ROI voxels written earlier in the sweep.
+    n_levels = out.shape[1]
+    max_run = out.shape[2]
+    hist = np.zeros(n_levels * max_run, np.int64)
+    for k in range(steps.shape[0]):
+        s = steps[k]
+        hist[:] = 0
+        for t in range(roi.shape[0]):
+            c = roi[t]
+            g = ranks[c]
+            n = np.int32(ranks[c - s] == g) * length[c - s] + np.int32(1)
+            length[c] = n
+            hist[(g - 1) * max_run + min(n, max_run) - 1] += ranks[c + s] != g
+        for q in range(n_levels * max_run):
+            out[k, q // max_run, q % max_run] = hist[q]
+
+
+@numba.njit(cache=True, nogil=True)
+def _find(parent, c):
+    while parent[c] != c:
+        parent[c] = parent[parent[c]]
+        c = parent[c]
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def _zones(ranks, roi, back_steps, parent, size):
+    for t in range(roi.shape[0]):
+        c = roi[t]
+        parent[c] = c
+        root = c  # c's root, kept current while linking
+        g = ranks[c]
+        for k in range(back_steps.shape[0]):
+            q = c + back_steps[k]
+            if ranks[q] == g:
+                b = _find(parent, q)
+                if b < root:
+                    parent[root] = b
+                    root = b
+                elif b > root:
+                    parent[b] = root
+    n_zones = 0
+    for t in range(roi.shape[0]):
+        c = roi[t]
+        r = _find(parent, c)
+        size[r] += 1
+        if r == c:
+            n_zones += 1
+    zone_rank = np.empty(n_zones, np.int32)
+    zone_size = np.empty(n_zones, np.int64)
+    z = 0
+    for t in range(roi.shape[0]):
+        c = roi[t]
+        if parent[c] == c:
+            zone_rank[z] = ranks[c]
+            zone_size[z] = size[c]
+            z += 1
+    return zone_rank, zone_size
+
+
+@numba.njit(cache=True, nogil=True)
+def _neighbourhood(values, ranks, roi, steps, alpha, dependence, count, s):
+    # integer levels: |g - h| <= alpha  <=>  |g - h| <= floor(alpha); outside voxels hold 0 and add
+    # nothing to the sum, so the loop needs no branches
+    limit = np.int64(np.floor(alpha)) if alpha >= 0 else np.int64(-1)
+    for t in range(roi.shape[0]):
+        c = roi[t]
+        g = np.int64(values[c])
+        r = ranks[c] - 1
+        n = np.int64(0)
+        total = np.int64(0)
+        dep = np.int64(0)
+        for k in range(steps.shape[0]):
+            h = np.int64(values[c + steps[k]])
+            inside = np.int64(h > 0)
+            n += inside
+            total += h
+            dep += inside & np.int64(abs(g - h) <= limit)
+        dependence[r, dep] += 1.0
+        count[r] += 1.0
+        if n > 0:
+            s[r] += abs(g - total / n)
+
+
+def cooccurrence(ranks: np.ndarray, roi: np.ndarray, steps: np.ndarray, n: int) -> np.ndarray:
+    """Pair counts (k, n, n) float64; see module doc."""
+    out = np.zeros((len(steps), n, n), np.float64)
+    _cooccurrence(ranks, roi, np.ascontiguousarray(steps, dtype=np.int64), out)
+    return out
+
+
+def run_lengths(ranks: np.ndarray, roi: np.ndarray, steps: np.ndarray, n: int, max_run: int) -> np.ndarray:
+    """Run counts (k, n, max_run) float64; see module doc."""
+    steps = np.ascontiguousarray(steps, dtype=np.int64)
+    if np.any(steps <= 0):
+        raise ValueError("run directions must have positive flat steps (one of each opposite pair)")
+    out = np.zeros((len(steps), n, max(int(max_run), 1)), np.float64)
+    _run_lengths(ranks, roi, steps, np.zeros(ranks.shape[0], np.int32), out)
+    return out
+
+
+def zones(ranks: np.ndarray, roi: np.ndarray, back_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(zone_rank int32, zone_size int64) of the equal-rank components; see module doc."""
+    parent = np.empty(ranks.shape[0], np.int64)
+    size = np.zeros(ranks.shape[0], np.int64)
+    return _zones(ranks, roi, np.ascontiguousarray(back_steps, dtype=np.int64), parent, size)
+
+
+def neighbourhood(values: np.ndarray, ranks: np.ndarray, roi: np.ndarray, steps: np.ndarray, alpha: float,
+                  n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dependence (n, k + 1), count (n,), s (n,)) float64; see module doc."""
+    dependence = np.zeros((n, len(steps) + 1), np.float64)
+    count = np.zeros(n, np.float64)
+    s = np.zeros(n, np.float64)
+    _neighbourhood(values, ranks, roi, np.ascontiguousarray(steps, dtype=np.int64), float(alpha), dependence, count, s)
+    return dependence, count, s

@@ -1,0 +1,21 @@
+from radcore.cli import main
+from radcore.io.store import case_info, list_cases
+from tests.cohort_cases import write_cohort
+
+
+def test_ingest_command_reports_failures_and_skips_unchanged(tmp_path, capsys):
+    manifest, good, stages = write_cohort(tmp_path / "in", n_good=2, broken=True)
+    store = tmp_path / "store"
+    assert main(["ingest", str(manifest), "--store", str(store)]) == 1
+    out = capsys.readouterr()
+    assert "3 written, 0 unchanged, 3 failed" in out.out  # empty mask ingests; it fails at extraction
+    assert "case missing: ImageReadError" in out.err and "case mismatch: GeometryMismatchError" in out.err
+    assert list_cases(store) == sorted(good + ["empty"])
+    assert case_info(store, "case00").metadata == {"site": "s0"}
+    main(["ingest", str(manifest), "--store", str(store)])
+    assert "0 written, 3 unchanged, 3 failed" in capsys.readouterr().out
+
+
+def test_run_needs_a_source(capsys):
+    assert main(["run", "--out", "x"]) == 2
+    assert "give a MANIFEST or --store STORE" in capsys.readouterr().err

@@ -1,0 +1,151 @@
+"""The PyRadiomics fast paths against slow references: shared-layout texture kernels, ITK's recursive
+Gaussian port and the pruned diameter search."""
+
+import itertools
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+from radcore.kernels import pyrad_texture as pt
+from radcore.kernels.glcm import cooccurrence_volume
+from radcore.kernels.glrlm import run_lengths_volume
+from radcore.kernels.pyrad_diameters import diameters, surface_points
+from radcore.kernels.pyrad_neighbours import neighbourhood_counts
+from radcore.kernels.pyrad_recursive_gaussian import laplacian
+from radcore.kernels.zones import label_zones
+from radcore.pyradiomics.features import angles
+from radcore.pyradiomics.inputs import build_texture
+
+SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3), (5, 6, 4)]
+
+
+def random_levels(shape, seed, n_levels=5):
+    rng = np.random.default_rng(seed)
+    levels = rng.integers(1, n_levels + 1, size=shape).astype(np.int32)
+    levels[rng.random(shape) < 0.3] = 0
+    if not levels.any():
+        levels.flat[0] = 2
+    return levels
+
+
+def layout(levels, pad=1):
+    return build_texture(levels, levels > 0, pad)
+
+
+def dense(tex, matrix):
+    """Rows of a matrix over present levels -> rows over levels 1..max (zeros for absent levels)."""
+    out = np.zeros((int(tex.present[-1]),) + matrix.shape[1:])
+    out[(tex.present - 1).astype(int)] = matrix
+    return out
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_texture_layout(shape):
+    levels = random_levels(shape, 1)
+    tex = layout(levels, 2)
+    assert tex.present.tolist() == sorted(set(levels[levels > 0].tolist()))
+    assert tex.counts.sum() == np.count_nonzero(levels)
+    values = tex.values.reshape(tex.padded_shape)[2:-2, 2:-2, 2:-2]
+    np.testing.assert_array_equal(values, levels)
+    assert len(tex.roi) == np.count_nonzero(levels)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("distances", [(1,), (1, 2)])
+def test_cooccurrence_matches_shared_kernel(shape, distances):
+    levels = random_levels(shape, 2)
+    offsets = angles(distances, levels.shape)
+    tex = layout(levels, max(distances))
+    got = pt.cooccurrence(tex.ranks, tex.roi, tex.steps(offsets), len(tex.present))
+    want = cooccurrence_volume(levels, offsets, int(levels.max()), symmetric=False)
+    keep = (tex.present - 1).astype(int)
+    np.testing.assert_array_equal(got, want[:, keep][:, :, keep])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_run_lengths_match_shared_kernel(shape):
+    levels = random_levels(shape, 3, n_levels=2)
+    offsets = angles((1,), levels.shape)
+    tex = layout(levels)
+    got = pt.run_lengths(tex.ranks, tex.roi, tex.steps(offsets), len(tex.present), max(shape))
+    want = run_lengths_volume(levels, offsets, int(levels.max()), max_run=max(shape))
+    np.testing.assert_array_equal(got, want[:, (tex.present - 1).astype(int)])
+
+
+@pytest.mark.parametrize("shape", SHAPES + [(6, 7, 8)])
+@pytest.mark.parametrize("connectivity", [26, 8])
+def test_zones_match_shared_kernel(shape, connectivity):
+    levels = random_levels(shape, 4, n_levels=2)
+    tex = layout(levels)
+    offsets = angles((1,), (3, 3, 3), force2D=connectivity == 8, force2Ddimension=0)
+    rank, size = pt.zones(tex.ranks, tex.roi, -tex.steps(offsets))
+    _, want_level, want_size = label_zones(levels, connectivity)
+    np.testing.assert_array_equal(tex.present[rank - 1], want_level)  # same zones, same (raster) order
+    np.testing.assert_array_equal(size, want_size)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("distances", [(1,), (2,), (1, 2)])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5])
+def test_neighbourhood_matches_reference_kernel(shape, distances, alpha):
+    levels = random_levels(shape, 5)
+    offsets = angles(distances, levels.shape, bidirectional=True)
+    tex = layout(levels, max(distances))
+    dep, n, s = pt.neighbourhood(tex.values, tex.ranks, tex.roi, tex.steps(offsets), alpha, len(tex.present))
+    want = neighbourhood_counts(levels, int(levels.max()), offsets, alpha)
+    for got, ref in zip((dep, n, s), want):
+        np.testing.assert_allclose(dense(tex, got), ref, rtol=1e-12, atol=0)
+
+
+def _itk_log(x, spacing, sigma):
+    img = sitk.GetImageFromArray(x)
+    img.SetSpacing(tuple(float(s) for s in spacing[::-1]))
+    f = sitk.LaplacianRecursiveGaussianImageFilter()
+    f.SetNormalizeAcrossScale(True)
+    f.SetSigma(sigma)
+    return sitk.GetArrayFromImage(f.Execute(img))
+
+
+@pytest.mark.parametrize(
+    "shape, spacing, sigma, dtype",
+    [((4, 4, 4), (1.0, 1.0, 1.0), 1.0, np.float32), ((6, 9, 11), (3.0, 0.97, 0.97), 1.0, np.float32),
+     ((5, 6, 7), (1.0, 2.0, 0.5), 3.0, np.int16), ((12, 10, 9), (2.0, 0.8, 0.8), 5.0, np.float64)],
+)
+def test_recursive_laplacian_reproduces_itk(shape, spacing, sigma, dtype):
+    rng = np.random.default_rng(6)
+    x = (rng.normal(0, 300, shape)).astype(dtype)
+    got = laplacian(x, spacing, sigma)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, _itk_log(x, spacing, sigma))  # same arithmetic, same float32
+
+
+def test_recursive_laplacian_needs_four_voxels():
+    with pytest.raises(ValueError, match="4 voxels"):
+        laplacian(np.zeros((3, 5, 5)), (1.0, 1.0, 1.0), 1.0)
+
+
+def _brute_diameters(points, spacing):
+    want = np.zeros(4)
+    for a, b in itertools.combinations(points, 2):
+        d = np.sum(((a - b) * spacing) ** 2)
+        for k in range(3):
+            if a[k] == b[k]:
+                want[k] = max(want[k], d)
+        want[3] = max(want[3], d)
+    return np.sqrt(want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruned_diameters_equal_all_pairs(seed):
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(n) for n in rng.integers(1, 7, 3))
+    mask = rng.random(shape) < 0.6
+    mask.flat[0] = True
+    spacing = rng.random(3) + 0.3
+    points = surface_points(mask)
+    np.testing.assert_array_equal(diameters(points, spacing / 2), _brute_diameters(points, spacing / 2))
+
+
+def test_diameters_of_one_point_are_zero():
+    np.testing.assert_array_equal(diameters(np.array([[1, 2, 3]]), (1.0, 1.0, 1.0)), np.zeros(4))
