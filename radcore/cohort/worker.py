@@ -26,7 +26,8 @@ from radcore.cohort.margin import required_margin_mm
 from radcore.cohort.plan import Batch, CaseJob
 from radcore.errors import EmptyROIError, GeometryMismatchError, ImageReadError, InvalidImageError
 from radcore.io.dataset import feature_schema, write_batch
-from radcore.io.store import StoreError, case_info, ingest_case, open_store, read_roi
+from radcore.io.images import Volume
+from radcore.io.store import StoreError, case_info, ingest_case, open_store, read_case, read_roi
 from radcore.naming import name_columns
 from radcore.pipeline import extract_volumes
 from radcore.settings import Settings
@@ -137,9 +138,22 @@ def _prepare_case(job: CaseJob, spec: JobSpec):
         raise CaseFailure("read", exc) from exc
 
 
+def _read_label(spec: JobSpec, case_id: str, label: int, margin: float) -> tuple[Volume, Volume]:
+    """The ROI crop (bounding box + ``margin``) for radcore settings. PyRadiomics params take the whole
+    image in its stored pixel type, since PyRadiomics normalises with whole-image statistics and its
+    wavelets wrap around the image border."""
+    if spec.settings.pyradiomics is None:
+        return read_roi(spec.store, case_id, label, margin)
+    image, labels = read_case(spec.store, case_id)
+    mask = labels.array == label
+    if not mask.any():
+        raise EmptyROIError(f"label {label} does not occur in the mask of case {case_id!r}")
+    return image, Volume(mask, labels.spacing, labels.origin, labels.direction)
+
+
 def _extract_label(spec: JobSpec, case_id: str, label: int, margin: float) -> dict[str, float]:
     try:
-        image, mask = read_roi(spec.store, case_id, label, margin)
+        image, mask = _read_label(spec, case_id, label, margin)
     except EmptyROIError as exc:
         raise CaseFailure("preprocess", exc) from exc
     except Exception as exc:  # noqa: BLE001

@@ -106,3 +106,23 @@ def test_features_of_the_roi_crop_equal_those_of_the_whole_case(cohort, tmp_path
                                        or (math.isnan(cropped[k]) and math.isnan(whole[k])))}
     assert differ <= {f"original_diagnostics_{s}_int_{stage}_img" for s in ("mean", "min", "max")
                       for stage in ("init", "interp")}
+
+
+def test_pyradiomics_params_give_the_single_case_values(cohort, tmp_path):
+    manifest, good, _ = cohort
+    params = {"setting": {"binWidth": 10, "normalize": True},
+              "imageType": {"Original": {}, "Wavelet": {}},
+              "featureClass": {"firstorder": None, "glcm": ["Contrast"]}}
+    settings = radcore.settings.load(params)
+    h = settings_hash(settings)
+    keys = warm_up(settings)
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
+                   naming="pyradiomics", feature_columns=feature_columns(keys, "pyradiomics"))
+    jobs = [j for j in cases_from_manifest(manifest, 1) if j.case_id == good[0]]
+    (batch,) = plan_batches(jobs, h, set(), 10)
+    assert run_batch(batch, spec).done == 1
+    row = pq.read_table(partition(spec.dataset, "features", h)).to_pylist()[0]
+    direct = radcore.extract(jobs[0].entry.image, jobs[0].entry.mask, config=params, naming="pyradiomics")
+    assert "wavelet-HHH_firstorder_Mean" in direct
+    for column, value in direct.items():
+        assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-12), column

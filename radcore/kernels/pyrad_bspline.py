@@ -1,0 +1,175 @@
+"""ITK's cubic B-spline resampling (``sitkBSpline`` in ``ResampleImageFilter``), as PyRadiomics resamples.
+
+Reproduces, in numba, the arithmetic of ITK's identity-transform resampling with
+``BSplineInterpolateImageFunction`` (order 3):
+
+- coefficients (``BSplineDecompositionImageFilter``): along ITK axes x, y, z in turn, every line c[0..n-1]
+  (n > 1) is scaled by the gain (1 - z)(1 - 1/z), z = sqrt(3) - 2, then filtered causally
+  c[i] += z c[i-1] from c[0] = sum_{k < h} z^k c[k] (h = ceil(ln 1e-10 / ln|z|) when h < n; otherwise the
+  exact mirror sum), and anti-causally c[i] = z (c[i+1] - c[i]) from c[n-1] = z / (z^2 - 1) (z c[n-2] + c[n-1]).
+- sample positions: per output scan line (along x) the input continuous indices of its first voxel and of
+  the voxel one past its end, interpolated linearly (alpha = i / n_x) between them.
+- value at continuous index x: the 4 x 4 x 4 coefficients from floor(float32(x)) - 1, mirrored at the
+  image ends, weighted by the cubic B-spline weights of w = x - (floor + 0), summed in ITK's order; 0 for a
+  sample outside [-0.5, n - 0.5) along any axis; stored as float32 (the image's own pixel type in
+  PyRadiomics' float32 CT; other types are cast by the caller).
+
+``resample(image float (z, y, x), origin, spacing, direction (ITK x, y, z order), out_origin, out_spacing,
+out_size (x, y, z)) -> float64 (z, y, x)`` the interpolated values (before the cast to the pixel type).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_POLE = math.sqrt(3.0) - 2.0
+_TOLERANCE = 1e-10
+
+
+@numba.njit(cache=True, nogil=True)
+def _line_coefficients(s, n, z, horizon):
+    c0 = (1.0 - z) * (1.0 - 1.0 / z)
+    for i in range(n):
+        s[i] *= c0
+    zn = z
+    if horizon < n:
+        total = s[0]
+        for i in range(1, horizon):
+            total += zn * s[i]
+            zn *= z
+        s[0] = total
+    else:
+        iz = 1.0 / z
+        z2n = z ** (n - 1)
+        total = s[0] + z2n * s[n - 1]
+        z2n *= z2n * iz
+        for i in range(1, n - 1):
+            total += (zn + z2n) * s[i]
+            zn *= z
+            z2n *= iz
+        s[0] = total / (1.0 - zn * zn)
+    for i in range(1, n):
+        s[i] += z * s[i - 1]
+    s[n - 1] = (z / (z * z - 1.0)) * (z * s[n - 2] + s[n - 1])
+    for i in range(n - 2, -1, -1):
+        s[i] = z * (s[i + 1] - s[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _coefficients(c, z, horizon):
+    """In place: B-spline coefficients of c (float64 (z, y, x)) along x, then y, then z."""
+    nz, ny, nx = c.shape
+    scratch = np.empty(max(nz, max(ny, nx)))
+    if nx > 1:
+        for a in range(nz):
+            for b in range(ny):
+                for i in range(nx):
+                    scratch[i] = c[a, b, i]
+                _line_coefficients(scratch, nx, z, horizon)
+                for i in range(nx):
+                    c[a, b, i] = scratch[i]
+    if ny > 1:
+        for a in range(nz):
+            for b in range(nx):
+                for i in range(ny):
+                    scratch[i] = c[a, i, b]
+                _line_coefficients(scratch, ny, z, horizon)
+                for i in range(ny):
+                    c[a, i, b] = scratch[i]
+    if nz > 1:
+        for a in range(ny):
+            for b in range(nx):
+                for i in range(nz):
+                    scratch[i] = c[i, a, b]
+                _line_coefficients(scratch, nz, z, horizon)
+                for i in range(nz):
+                    c[i, a, b] = scratch[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _to_cindex(point, origin, phys_to_index, out):
+    for r in range(3):
+        total = 0.0
+        for k in range(3):
+            total += phys_to_index[r, k] * (point[k] - origin[k])
+        out[r] = total
+
+
+@numba.njit(cache=True, nogil=True)
+def _evaluate(coef, origin, phys_to_index, out_origin, out_index_to_phys, out):
+    nz, ny, nx = coef.shape
+    dims = np.array([nx, ny, nz])
+    oz, oy, ox = out.shape
+    point = np.empty(3)
+    start = np.empty(3)
+    end = np.empty(3)
+    x = np.empty(3)
+    weights = np.empty((3, 4))
+    index = np.empty((3, 4), np.int64)
+    for k in range(oz):
+        for j in range(oy):
+            for which in range(2):
+                i0 = 0 if which == 0 else ox
+                for r in range(3):
+                    p = out_origin[r]
+                    p += out_index_to_phys[r, 0] * i0
+                    p += out_index_to_phys[r, 1] * j
+                    p += out_index_to_phys[r, 2] * k
+                    point[r] = p
+                _to_cindex(point, origin, phys_to_index, start if which == 0 else end)
+            for i in range(ox):
+                alpha = i / float(ox)
+                beta = 1.0 - alpha
+                inside = True
+                for d in range(3):
+                    x[d] = start[d] * beta + end[d] * alpha
+                    if not (x[d] >= -0.5 and x[d] < dims[d] - 0.5):
+                        inside = False
+                if not inside:
+                    out[k, j, i] = 0.0
+                    continue
+                for d in range(3):
+                    first = np.int64(math.floor(np.float32(x[d]))) - 1
+                    w = x[d] - np.float64(first + 1)
+                    w3 = (1.0 / 6.0) * w * w * w
+                    w0 = (1.0 / 6.0) + 0.5 * w * (w - 1.0) - w3
+                    w2 = w + w0 - 2.0 * w3
+                    weights[d, 3] = w3
+                    weights[d, 0] = w0
+                    weights[d, 2] = w2
+                    weights[d, 1] = 1.0 - w0 - w2 - w3
+                    last = dims[d] - 1
+                    for t in range(4):
+                        q = first + t
+                        if dims[d] == 1:
+                            q = 0
+                        else:
+                            if q < 0:
+                                q = -q
+                            if q >= last:
+                                q = last - (q - last)
+                        index[d, t] = q
+                value = 0.0
+                for c in range(4):
+                    for b in range(4):
+                        for a in range(4):
+                            value += (weights[0, a] * weights[1, b]) * weights[2, c] * coef[index[2, c], index[1, b], index[0, a]]
+                out[k, j, i] = value
+
+
+def resample(image, origin, spacing, direction, out_origin, out_spacing, out_size) -> np.ndarray:
+    """B-spline (order 3) samples of ``image`` on the output grid; see module doc (ITK x, y, z order)."""
+    coef = np.array(image, dtype=np.float64, order="C", copy=True)
+    horizon = int(math.ceil(math.log(_TOLERANCE) / math.log(abs(_POLE))))
+    _coefficients(coef, _POLE, horizon)
+    d = np.asarray(direction, dtype=np.float64).reshape(3, 3)
+    index_to_phys = d * np.asarray(spacing, dtype=np.float64)[None, :]
+    phys_to_index = np.linalg.inv(index_to_phys)
+    out_index_to_phys = d * np.asarray(out_spacing, dtype=np.float64)[None, :]
+    out = np.empty(tuple(int(n) for n in out_size[::-1]), np.float64)
+    _evaluate(coef, np.asarray(origin, np.float64), phys_to_index, np.asarray(out_origin, np.float64),
+              out_index_to_phys, out)
+    return out
