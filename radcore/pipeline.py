@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 import SimpleITK as sitk
 
+from radcore import image_types
 from radcore.features.registry import available_families, family
 from radcore.io.images import Volume, load_case
 from radcore.naming import FeatureKey
-from radcore.preprocess import prepare
+from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
 from radcore.roi import RoiImage
 from radcore.settings import Settings
@@ -26,8 +28,19 @@ def extract_volumes(image: Volume, mask: Volume, settings: Settings) -> dict[Fea
         from radcore.pyradiomics import extractor
 
         return extractor.extract_volumes(image, mask, settings.pyradiomics)
-    roi = prepare(image, mask, settings)
-    return features_of_roi(roi, settings, "original")
+    spacing = tuple(image.spacing) + tuple(settings.interpolation.spacing or ())
+    roi = prepare(image, mask, settings, PEAK_RADIUS_MM + image_types.margin_mm(settings, spacing))
+    names = [t.name for t in settings.image_types]
+    independent = tuple(f for f in settings.families if f not in image_types.FILTERED_FAMILIES)
+    base = settings if "original" in names else dataclasses.replace(settings, families=independent)
+    out = features_of_roi(roi, base, "original")
+    filtered = image_types.filtered_settings(settings)
+    for image_type in settings.image_types:
+        if image_type.name == "original":
+            continue
+        for name, response in image_types.responses(roi, image_type):
+            out.update(features_of_roi(dataclasses.replace(roi, image=response), filtered, name))
+    return out
 
 
 def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[FeatureKey, float]:

@@ -100,7 +100,8 @@ class MorphologySettings:
 
 @dataclass(frozen=True)
 class ImageType:
-    """One image to compute features on: ``original`` or a filter response with its options."""
+    """One image to compute features on: ``original`` or a filter with its options (see
+    :mod:`radcore.image_types`), e.g. ``{name: log, options: {sigma: [1.0, 3.0]}}``."""
 
     name: str = "original"
     options: tuple[tuple[str, Any], ...] = ()
@@ -156,6 +157,11 @@ def _validate(s: Settings) -> None:
         )
     if s.resegmentation.outlier_sd is not None and s.resegmentation.outlier_sd <= 0:
         raise SettingsError(f"resegmentation.outlier_sd must be > 0, got {s.resegmentation.outlier_sd}")
+    if any(t.name != "original" for t in s.image_types):
+        from radcore.image_types import check
+
+        for image_type in s.image_types:
+            check(image_type)
     if s.texture.glcm_distance < 1 or s.texture.ngldm_distance < 1 or s.texture.ngtdm_distance < 1:
         raise SettingsError("texture distances must be >= 1")
 
@@ -170,7 +176,10 @@ def from_mapping(data: dict[str, Any] | None) -> Settings:
 
 def to_mapping(settings: Settings) -> dict[str, Any]:
     """The plain nested mapping of ``settings`` (lists for tuples); ``from_mapping`` inverts it."""
-    return _plain(dataclasses.asdict(settings))
+    data = _plain(dataclasses.asdict(settings))
+    for image_type in data["image_types"]:
+        image_type["options"] = {k: v for k, v in image_type["options"]}
+    return data
 
 
 def settings_hash(settings: Settings) -> str:
@@ -192,6 +201,11 @@ def load(source: str | Path | dict | Settings | None) -> Settings:
     from radcore.io.config import read_settings_file
 
     return read_settings_file(Path(source))
+
+
+def _frozen(value: Any) -> Any:
+    """Lists (from YAML) as tuples, so option values compare equal after a round trip."""
+    return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _plain(value: Any) -> Any:
@@ -238,6 +252,12 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         if value not in args:
             raise SettingsError(f"{where}: expected one of {list(args)}, got {value!r}")
         return value
+    if origin is tuple and args == (tuple[str, Any], Ellipsis):  # options: a mapping or (key, value) pairs
+        pairs = value.items() if isinstance(value, dict) else value
+        try:
+            return tuple((str(k), _frozen(v)) for k, v in pairs)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{where}: expected a mapping of options, got {value!r}") from None
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise SettingsError(f"{where}: expected a list, got {value!r}")

@@ -59,34 +59,63 @@ def _line_coefficients(s, n, z, horizon):
 
 
 @numba.njit(cache=True, nogil=True)
+def _column_coefficients(a, z, horizon, total):
+    """:func:`_line_coefficients` applied to every column of ``a`` (n, m) at once (n > 1): the same
+    arithmetic per column, with the inner loops running along the contiguous rows."""
+    n, m = a.shape
+    c0 = (1.0 - z) * (1.0 - 1.0 / z)
+    for i in range(n):
+        for j in range(m):
+            a[i, j] *= c0
+    if horizon < n:
+        for j in range(m):
+            total[j] = a[0, j]
+        zn = z
+        for i in range(1, horizon):
+            for j in range(m):
+                total[j] += zn * a[i, j]
+            zn *= z
+        for j in range(m):
+            a[0, j] = total[j]
+    else:
+        zn = z
+        iz = 1.0 / z
+        z2n = z ** (n - 1)
+        for j in range(m):
+            total[j] = a[0, j] + z2n * a[n - 1, j]
+        z2n *= z2n * iz
+        for i in range(1, n - 1):
+            for j in range(m):
+                total[j] += (zn + z2n) * a[i, j]
+            zn *= z
+            z2n *= iz
+        for j in range(m):
+            a[0, j] = total[j] / (1.0 - zn * zn)
+    for i in range(1, n):
+        for j in range(m):
+            a[i, j] += z * a[i - 1, j]
+    f = z / (z * z - 1.0)
+    for j in range(m):
+        a[n - 1, j] = f * (z * a[n - 2, j] + a[n - 1, j])
+    for i in range(n - 2, -1, -1):
+        for j in range(m):
+            a[i, j] = z * (a[i + 1, j] - a[i, j])
+
+
+@numba.njit(cache=True, nogil=True)
 def _coefficients(c, z, horizon):
-    """In place: B-spline coefficients of c (float64 (z, y, x)) along x, then y, then z."""
+    """In place: B-spline coefficients of c (float64 C-contiguous (z, y, x)) along x, then y, then z."""
     nz, ny, nx = c.shape
-    scratch = np.empty(max(nz, max(ny, nx)))
     if nx > 1:
         for a in range(nz):
             for b in range(ny):
-                for i in range(nx):
-                    scratch[i] = c[a, b, i]
-                _line_coefficients(scratch, nx, z, horizon)
-                for i in range(nx):
-                    c[a, b, i] = scratch[i]
+                _line_coefficients(c[a, b], nx, z, horizon)
     if ny > 1:
+        total = np.empty(nx)
         for a in range(nz):
-            for b in range(nx):
-                for i in range(ny):
-                    scratch[i] = c[a, i, b]
-                _line_coefficients(scratch, ny, z, horizon)
-                for i in range(ny):
-                    c[a, i, b] = scratch[i]
+            _column_coefficients(c[a], z, horizon, total)
     if nz > 1:
-        for a in range(ny):
-            for b in range(nx):
-                for i in range(nz):
-                    scratch[i] = c[i, a, b]
-                _line_coefficients(scratch, nz, z, horizon)
-                for i in range(nz):
-                    c[i, a, b] = scratch[i]
+        _column_coefficients(c.reshape(nz, ny * nx), z, horizon, np.empty(ny * nx))
 
 
 @numba.njit(cache=True, nogil=True)

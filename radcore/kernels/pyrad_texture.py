@@ -16,6 +16,12 @@ voxels are visited through ``roi`` (int64 flat indices into the padded array, as
     connected components of equal rank, two ROI voxels linked when one is the other plus a neighbour
     step; ``back_steps`` holds one of each opposite pair of steps (the negative ones). Union-find with
     the smaller flat index as root; zones are listed in raster order of their first voxel.
+``digitize(values, mask, edges) -> (levels int32 (z, y, x), highest level)``
+    inside ``mask`` the number of ``edges`` (ascending) <= the value (numpy.digitize, right=False;
+    comparisons in float64, exact for every input type used), 0 outside.
+``layout(levels, mask, pad) -> (values, ranks, roi, hist)``
+    the padded flat layout above of int32 ``levels`` (>= 1 inside ``mask``) and the level histogram
+    (int64, index = level) of the ROI.
 ``neighbourhood(values, ranks, roi, steps, alpha, n) -> (dependence (n, k + 1), count (n,), s (n,))``
     for every ROI voxel c of level g = values[c] (rank r): its ROI neighbours c + steps[k] of levels h;
     ``dependence[r - 1, d]`` counts the voxels with d neighbours where |g - h| <= alpha, ``count[r - 1]``
@@ -126,6 +132,89 @@ def _neighbourhood(values, ranks, roi, steps, alpha, dependence, count, s):
         count[r] += 1.0
         if n > 0:
             s[r] += abs(g - total / n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _digitize(values, mask, edges, levels):
+    n = edges.shape[0]
+    top = 0
+    nz, ny, nx = values.shape
+    for z in range(nz):
+        for y in range(ny):
+            for x in range(nx):
+                if not mask[z, y, x]:
+                    levels[z, y, x] = 0
+                    continue
+                v = np.float64(values[z, y, x])
+                lo = 0
+                hi = n
+                if v != v:  # NaN sorts last, as in numpy
+                    lo = n
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if edges[mid] <= v:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                levels[z, y, x] = lo
+                top = max(top, lo)
+    return top
+
+
+@numba.njit(cache=True, nogil=True)
+def _layout(levels, mask, pad, hist, values, ranks, roi):
+    nz, ny, nx = levels.shape
+    for z in range(nz):
+        for y in range(ny):
+            for x in range(nx):
+                if mask[z, y, x]:
+                    hist[levels[z, y, x]] += 1
+    lookup = np.zeros(hist.shape[0], np.int32)
+    r = 0
+    for g in range(1, hist.shape[0]):
+        if hist[g] > 0:
+            r += 1
+            lookup[g] = r
+    py = ny + 2 * pad
+    px = nx + 2 * pad
+    t = 0
+    for z in range(nz):
+        for y in range(ny):
+            base = ((z + pad) * py + y + pad) * px + pad
+            for x in range(nx):
+                if mask[z, y, x]:
+                    g = levels[z, y, x]
+                    values[base + x] = g
+                    ranks[base + x] = lookup[g]
+                    roi[t] = base + x
+                    t += 1
+
+
+def digitize(values: np.ndarray, mask: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int]:
+    """(int32 levels, highest level) of ``values`` inside ``mask`` binned by ``edges``; see module doc."""
+    values = np.asarray(values)
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    shape = values.shape
+    if values.ndim > 3:
+        raise ValueError(f"digitize takes arrays of up to 3 dimensions, got {values.ndim}")
+    as3d = (1,) * (3 - values.ndim) + shape
+    levels = np.empty(as3d, np.int32)
+    top = _digitize(values.reshape(as3d), np.asarray(mask, dtype=np.bool_).reshape(as3d),
+                    np.asarray(edges, dtype=np.float64), levels)
+    return levels.reshape(shape), int(top)
+
+
+def layout(levels: np.ndarray, mask: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(values int32, ranks int32, roi int64, hist int64) of ``levels`` padded by ``pad``; see module doc."""
+    mask = np.asarray(mask, dtype=np.bool_)
+    size = int(np.prod([n + 2 * pad for n in levels.shape]))
+    values = np.zeros(size, np.int32)
+    ranks = np.zeros(size, np.int32)
+    roi = np.empty(int(np.count_nonzero(mask)), np.int64)
+    hist = np.zeros(int(levels.max(initial=0)) + 1, np.int64)
+    _layout(np.asarray(levels, dtype=np.int32), mask, int(pad), hist, values, ranks, roi)
+    return values, ranks, roi, hist
 
 
 def cooccurrence(ranks: np.ndarray, roi: np.ndarray, steps: np.ndarray, n: int) -> np.ndarray:

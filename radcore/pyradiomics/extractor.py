@@ -79,7 +79,7 @@ def class_inputs(prepared: Prepared, filtered: np.ndarray, setting: PyRadiomicsS
     mask = prepared.mask[prepared.box]
     levels, n_levels = discretise(filtered, mask, setting)
     return ClassInputs(
-        image=np.ascontiguousarray(filtered, dtype=np.float64),
+        image=filtered,
         mask=mask,
         shape_mask=prepared.shape_mask[prepared.box],
         levels=levels,

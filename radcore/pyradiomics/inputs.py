@@ -7,6 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
+from radcore.kernels.pyrad_texture import layout
 from radcore.kernels.zones import flat_offsets
 
 
@@ -43,26 +44,17 @@ class Texture:
 
 def build_texture(levels: np.ndarray, mask: np.ndarray, pad: int) -> Texture:
     """The :class:`Texture` of int32 ``levels`` (>= 1 inside ``mask``) padded by ``pad`` (>= 1)."""
-    inside = levels[mask]
-    hist = np.bincount(inside, minlength=1) if inside.size else np.zeros(1, np.int64)
+    values, ranks, roi, hist = layout(levels, mask, pad)
     present = np.flatnonzero(hist)
     present = present[present > 0]
-    lookup = np.zeros(hist.size, np.int32)
-    lookup[present] = np.arange(1, present.size + 1, dtype=np.int32)
-    values = np.zeros(tuple(n + 2 * pad for n in levels.shape), np.int32)
-    inner = tuple(slice(pad, pad + n) for n in levels.shape)
-    values[inner][mask] = inside
-    ranks = np.zeros_like(values)
-    ranks[inner][mask] = lookup[inside]
-    roi = np.flatnonzero(ranks)
     return Texture(
         present=present.astype(np.float64),
         counts=hist[present].astype(np.float64),
-        values=values.ravel(),
-        ranks=ranks.ravel(),
-        roi=roi.astype(np.int64),
+        values=values,
+        ranks=ranks,
+        roi=roi,
         shape=tuple(levels.shape),
-        padded_shape=values.shape,
+        padded_shape=tuple(n + 2 * pad for n in levels.shape),
         pad=pad,
     )
 
@@ -71,7 +63,7 @@ def build_texture(levels: np.ndarray, mask: np.ndarray, pad: int) -> Texture:
 class ClassInputs:
     """Arrays for one feature class, after PyRadiomics' preprocessing.
 
-    image      float64 (z, y, x), the (filtered) image cropped to the mask's bounding box + padDistance
+    image      (z, y, x) in its pixel type, the (filtered) image cut to the mask's bounding box
     mask       bool, the ROI used for first-order and texture classes (after resegmentation)
     shape_mask bool, the ROI used by the shape class (before resegmentation unless resegmentShape)
     levels     int32, PyRadiomics' discretised grey levels: 1..n_levels inside ``mask``, 0 outside

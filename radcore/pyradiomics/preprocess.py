@@ -32,6 +32,7 @@ import SimpleITK as sitk
 
 from radcore.errors import EmptyROIError, GeometryMismatchError, LabelNotFoundError
 from radcore.kernels import pyrad_bspline as bspline
+from radcore.kernels.pyrad_texture import digitize
 from radcore.pyradiomics.settings import PyRadiomicsSetting
 
 
@@ -323,7 +324,4 @@ def discretise(values: np.ndarray, roi: np.ndarray, setting: PyRadiomicsSetting)
         edges = np.arange(low_bound, high + 2 * width, width)
         if len(edges) == 1:
             edges = [edges[0] - 0.5, edges[0] + 0.5]
-    levels = np.zeros(values.shape, dtype=np.int32)
-    levels[roi] = np.digitize(inside, edges)
-    n_levels = int(levels[roi].max()) if inside.size else 0
-    return levels, n_levels
+    return digitize(values, roi, np.asarray(edges))

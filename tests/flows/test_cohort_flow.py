@@ -25,7 +25,7 @@ def first_run(prefect_backend, tmp_path_factory):
 
 def test_cohort_lands_good_cases_in_features_and_broken_ones_in_errors(first_run):
     params, good, stages, summary = first_run
-    assert (summary.done, summary.failed, summary.skipped) == (5, 4, 0)
+    assert (summary.done, summary.failed, summary.skipped) == (5, 4, 0), summary.failures
     assert summary.batches == 3 and summary.workers == 2
     rows = duckdb.sql(f"select case_id, label, site, settings_hash from {_features(params.out)} order by case_id").fetchall()
     assert [r[0] for r in rows] == sorted(good)  # one row per case, no duplicates

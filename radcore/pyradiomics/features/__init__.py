@@ -85,11 +85,6 @@ def neighbourhood(inputs, setting, alpha: float | None):
     return (*result, tex.present)
 
 
-def grey_levels(levels: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The grey levels present in the ROI, ascending (PyRadiomics' ``grayLevels``) as float64."""
-    return np.unique(levels[mask]).astype(np.float64)
-
-
 def angles(
     distances, shape: tuple[int, ...], force2D: bool = False, force2Ddimension: int = 0, bidirectional: bool = False
 ) -> np.ndarray:
@@ -145,16 +140,6 @@ def angle_weights(offsets: np.ndarray, spacing, norm: str | None) -> np.ndarray:
     return np.ones(len(offsets))
 
 
-def plane_first(array: np.ndarray, setting) -> np.ndarray:
-    """``array`` with the ``force2Ddimension`` axis moved first when ``force2D`` (a no-op otherwise).
-
-    The shared kernels treat axis 0 as the slice axis of in-plane (2D) neighbourhoods.
-    """
-    if setting.force2D and setting.force2Ddimension != 0:
-        return np.ascontiguousarray(np.moveaxis(array, setting.force2Ddimension, 0))
-    return array
-
-
 def nanmean(values: np.ndarray) -> float:
     """Mean over angles ignoring NaN (PyRadiomics averages directional features with numpy.nanmean)."""
     values = np.asarray(values, dtype=np.float64)
@@ -162,16 +147,9 @@ def nanmean(values: np.ndarray) -> float:
     return float(finite.mean()) if finite.size else float("nan")
 
 
-def box_distance(setting) -> tuple[int, int, int] | None:
-    """The (dz, dy, dx) half-widths of the neighbourhood box when ``distances`` is 1..D, else None.
-
-    PyRadiomics' GLDM and NGTDM neighbourhoods hold the offsets whose infinity norm is in ``distances``;
-    for 1..D that is the box of half-width D (0 across the ``force2Ddimension`` axis with ``force2D``).
-    """
-    dist = sorted({int(d) for d in setting.distances})
-    if dist != list(range(1, dist[-1] + 1)):
-        return None
-    box = [dist[-1]] * 3
-    if setting.force2D:
-        box[setting.force2Ddimension] = 0
-    return (box[0], box[1], box[2])
+def column_nanmeans(table: np.ndarray) -> np.ndarray:
+    """:func:`nanmean` of every column of ``table`` (k, f) (the mean over angles of each feature)."""
+    nan = np.isnan(table)
+    kept = (~nan).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(nan, 0.0, table).sum(axis=0) / kept

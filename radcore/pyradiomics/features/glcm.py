@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from radcore.kernels.pyrad_formulas import GLCM_NAMES, glcm_features, mcc_bound, mcc_matrix
 from radcore.kernels.pyrad_texture import cooccurrence
-from radcore.pyradiomics.features import EPS, angle_weights, angles, nanmean, select
+from radcore.pyradiomics.features import EPS, angle_weights, angles, column_nanmeans, nanmean, select
 
 FEATURES = (
     "Autocorrelation",
@@ -207,49 +208,46 @@ def mcc(g: _Glcm) -> np.ndarray:
 
     1 for a single grey level (flat region).
     """
-    if g.p.shape[1] < 2:
-        return np.ones(g.p.shape[0])
-    fast = _mcc_symmetric(g)
-    out = np.empty(g.p.shape[0])
-    for a in range(g.p.shape[0]):
-        if fast[a] is not None:
-            out[a] = fast[a]
-            continue
-        q = np.einsum("ik,jk->ij", g.p[a] / (g.px[a][:, None] * g.py[a][None, :] + EPS), g.p[a])
-        eig = np.sort(np.linalg.eigvals(q))
+    return mcc_values(g.p)
+
+
+def mcc_values(p: np.ndarray) -> np.ndarray:
+    """MCC of each normalised GLCM of ``p`` (k, n, n); see :func:`mcc`."""
+    if p.shape[1] < 2:
+        return np.ones(p.shape[0])
+    out = _mcc_symmetric(p, mcc_bound(p, EPS))
+    slow = np.flatnonzero(np.isnan(out))
+    if slow.size:
+        eig = np.sort(np.linalg.eigvals(mcc_matrix(p[slow], EPS)), axis=-1)
         with np.errstate(invalid="ignore"):
-            out[a] = np.real(np.sqrt(eig[-2]))
+            out[slow] = np.real(np.sqrt(eig[:, -2]))
     return out
 
 
 #: largest bound on the relative change of the second eigenvalue accepted from dropping eps (below):
-#: MCC = sqrt(lambda_2) then moves by at most 5e-7 relative, far inside the 1e-4 agreement
-_MCC_TOLERANCE = 1e-6
+#: MCC = sqrt(lambda_2) then moves by at most 1e-5 relative, a tenth of the 1e-4 agreement
+_MCC_TOLERANCE = 2e-5
 
 
-def _mcc_symmetric(g: _Glcm) -> list:
-    """MCC per matrix from a symmetric eigenproblem where that is exact to ``_MCC_TOLERANCE``, else None.
+def _mcc_symmetric(p: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """MCC per matrix from a symmetric eigenproblem where that is exact to ``_MCC_TOLERANCE``, else NaN.
 
     Without eps, Q = Dx^-1 P Dy^-1 P^T (Dx, Dy the diagonal matrices of p_x, p_y) is similar to the
     symmetric S S^T, S = Dx^-1/2 P Dy^-1/2 (levels without pairs give zero rows and columns, and zero
     eigenvalues, in both). With eps, Q = Q0 + dQ and Dx^1/2 Q Dx^-1/2 = S S^T + E, E = Dx^1/2 dQ Dx^-1/2;
-    every eigenvalue moves by at most ||E||_2 <= ||E||_F (Bauer-Fike, symmetric base). The symmetric
-    value is used when ||E||_F <= _MCC_TOLERANCE * lambda_2.
+    every eigenvalue moves by at most ||E||_2 <= ||E||_F = ``err`` (Bauer-Fike, symmetric base;
+    :func:`radcore.kernels.pyrad_formulas.mcc_bound`). The symmetric value is used when
+    ||E||_F <= _MCC_TOLERANCE * lambda_2.
     """
-    outer = g.px[:, :, None] * g.py[:, None, :]
-    nonzero = outer > 0
-    inv = np.divide(1.0, outer, out=np.zeros_like(outer), where=nonzero)
+    px = p.sum(axis=2)
+    py = p.sum(axis=1)
+    rx = np.sqrt(px)
+    ry = np.sqrt(py)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.where(nonzero, g.p / np.sqrt(np.where(nonzero, outer, 1.0)), 0.0)
+        s = np.where(p > 0, p / (rx[:, :, None] * ry[:, None, :]), 0.0)
     lam = np.linalg.eigvalsh(s @ np.transpose(s, (0, 2, 1)))[:, -2]
-    # dQ_ij = sum_k p_ik p_jk (1 / (px_i py_k + eps) - 1 / (px_i py_k))
-    dw = np.where(nonzero, 1.0 / (outer + EPS), 0.0) - inv
-    dq = np.einsum("aik,ajk->aij", g.p * dw, g.p)
-    root = np.sqrt(g.px)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(g.px[:, None, :] > 0, root[:, :, None] / np.where(root > 0, root, 1.0)[:, None, :], 0.0)
-    err = np.sqrt(np.sum((dq * scale) ** 2, axis=(1, 2)))
-    return [float(np.sqrt(max(l, 0.0))) if l > 0 and e <= _MCC_TOLERANCE * l else None for l, e in zip(lam, err)]
+    ok = (lam > 0) & (err <= _MCC_TOLERANCE * lam)
+    return np.where(ok, np.sqrt(np.where(ok, lam, 0.0)), np.nan)
 
 
 def idmn(g: _Glcm) -> np.ndarray:
@@ -321,11 +319,19 @@ FORMULAS = {
 }
 
 
+_COLUMN = {name: k for k, name in enumerate(GLCM_NAMES)}
+
+
 def compute(inputs, setting, enabled=None) -> dict[str, float]:
-    """The GLCM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
+    """The GLCM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name.
+
+    The formulas above run as one compiled pass per matrix
+    (:func:`radcore.kernels.pyrad_formulas.glcm_features`); they are its reference.
+    """
     names = select("glcm", FEATURES, OPTIONAL, enabled)
     p, present = matrices(inputs, setting)
     if p.shape[0] == 0:
         return {name: float("nan") for name in names}
-    g = _Glcm(p, present)
-    return {name: nanmean(FORMULAS[name](g)) for name in names}
+    table = glcm_features(p, present, EPS)
+    means = column_nanmeans(table)
+    return {name: nanmean(mcc_values(p)) if name == "MCC" else float(means[_COLUMN[name]]) for name in names}

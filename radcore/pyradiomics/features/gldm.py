@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.pyradiomics.features import glrlm, neighbourhood, select
+from radcore.kernels.pyrad_formulas import run_features
+from radcore.pyradiomics.features import EPS, glrlm, neighbourhood, select
 
 #: PyRadiomics GLDM name -> the GLRLM formula it shares
 _SAME_AS = {
@@ -64,8 +65,8 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     """The GLDM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
     names = select("gldm", FEATURES, OPTIONAL, enabled)
     P, i, j = matrix(inputs, setting)
-    g = glrlm.RunStats(P[None], i, j)
-    out = {name: float(glrlm.FORMULAS[_SAME_AS[name]](g)[0]) for name in names}
+    row = run_features(P[None], i, j, EPS)[0]
+    out = {name: float(row[glrlm.COLUMN[_SAME_AS[name]]]) for name in names}
     if "DependencePercentage" in out:
-        out["DependencePercentage"] = float(g.nr[0] / np.count_nonzero(inputs.mask))
+        out["DependencePercentage"] = float(P.sum() / np.count_nonzero(inputs.mask))
     return out

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from radcore.kernels.pyrad_formulas import RUN_NAMES, run_features
 from radcore.kernels.pyrad_texture import run_lengths
-from radcore.pyradiomics.features import EPS, angle_weights, angles, nanmean, select
+from radcore.pyradiomics.features import EPS, angle_weights, angles, column_nanmeans, select
 
 FEATURES = (
     "ShortRunEmphasis",
@@ -179,6 +180,11 @@ FORMULAS = {
 }
 
 
+#: feature name -> column of :func:`radcore.kernels.pyrad_formulas.run_features` (the compiled pass of the
+#: formulas above, which are its reference)
+COLUMN = {name: k for k, name in enumerate(RUN_NAMES)}
+
+
 def compute(inputs, setting, enabled=None) -> dict[str, float]:
     """The GLRLM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name.
 
@@ -190,5 +196,5 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     P, i, j = matrices(inputs, setting)
     if P.shape[0] == 0:
         return {name: float("nan") for name in names}
-    g = RunStats(P, i, j)
-    return {name: nanmean(FORMULAS[name](g)) for name in names}
+    means = column_nanmeans(run_features(P, i, j, EPS))
+    return {name: float(means[COLUMN[name]]) for name in names}

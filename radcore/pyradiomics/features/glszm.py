@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from radcore.kernels.pyrad_formulas import run_features
 from radcore.kernels.pyrad_texture import zones
-from radcore.pyradiomics.features import angles, glrlm, select
+from radcore.pyradiomics.features import EPS, angles, glrlm, select
 
 #: PyRadiomics GLSZM name -> the GLRLM formula it shares
 _SAME_AS = {
@@ -69,8 +70,8 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     """The GLSZM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
     names = select("glszm", FEATURES, OPTIONAL, enabled)
     P, i, j = matrix(inputs, setting)
-    g = glrlm.RunStats(P[None], i, j)
-    out = {name: float(glrlm.FORMULAS[_SAME_AS[name]](g)[0]) for name in names}
+    row = run_features(P[None], i, j, EPS)[0]
+    out = {name: float(row[glrlm.COLUMN[_SAME_AS[name]]]) for name in names}
     if "ZonePercentage" in out:
-        out["ZonePercentage"] = float(g.nr[0] / np.count_nonzero(inputs.mask))
+        out["ZonePercentage"] = float(P.sum() / np.count_nonzero(inputs.mask))
     return out

@@ -178,3 +178,24 @@ def test_bspline_resampling_reproduces_itk(shape, spacing, out_spacing, out_size
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6 * np.abs(want).max())
     assert np.mean(got == want) > 0.999  # the same arithmetic: all but rare last-bit differences
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 5, 7), (4, 1, 9), (13, 6, 2), (40, 3, 5), (3, 45, 44)])
+def test_bspline_coefficients_equal_line_by_line(shape):
+    """The column-blocked coefficient pass repeats the per-line recursion bit for bit."""
+    import math
+
+    from radcore.kernels.pyrad_bspline import _POLE, _TOLERANCE, _coefficients, _line_coefficients
+
+    horizon = int(math.ceil(math.log(_TOLERANCE) / math.log(abs(_POLE))))
+    arr = np.random.default_rng(3).normal(0, 100, shape)
+    want = arr.copy()
+    for axis in (2, 1, 0):
+        if want.shape[axis] > 1:
+            moved = np.moveaxis(want, axis, -1).copy()
+            for line in moved.reshape(-1, moved.shape[-1]):
+                _line_coefficients(line, line.size, _POLE, horizon)
+            want = np.ascontiguousarray(np.moveaxis(moved, -1, axis))
+    got = arr.copy()
+    _coefficients(got, _POLE, horizon)
+    np.testing.assert_array_equal(got, want)

@@ -1,0 +1,128 @@
+"""Filtered images for radcore's own settings (``Settings.image_types``).
+
+Each image type turns the preprocessed ROI image (interpolated and rounded, cropped to the ROI's bounding
+box plus a margin) into one or more response maps; the intensity and texture families then run on each
+response inside the same masks. Supported, with their options:
+
+- ``original``                                  the image itself
+- ``log``         ``sigma``: list of mm         Laplacian of Gaussian, scale-normalised (sigma^2 nabla^2 G * I)
+- ``wavelet``     ``wavelet`` (coif1), ``level`` (1)  undecimated separable wavelet, 7 detail maps + LLL
+- ``square``, ``squareroot``, ``logarithm``, ``exponential``  point-wise maps rescaled by M = max |x| in the ROI
+- ``gradient``                                  gradient magnitude with spacing in mm
+
+Morphology, local intensity, IVH and the diagnostics do not depend on the filter and are computed on the
+original image only. Fixed bin sizes are in the original image's units, so filtered images are discretised
+with a fixed bin number (``discretisation.bin_number``) unless the settings already ask for one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Iterator
+
+import numpy as np
+
+from radcore.errors import SettingsError
+from radcore.filters import gradient, log, simple, wavelet
+from radcore.roi import RoiImage
+from radcore.settings import DiscretisationSettings, ImageType, Settings
+
+#: families that are computed on filtered images
+FILTERED_FAMILIES = ("stat", "ih", "glcm", "glrlm", "glszm", "gldzm", "ngtdm", "ngldm")
+POINTWISE = {
+    "square": simple.square,
+    "squareroot": simple.squareroot,
+    "logarithm": simple.logarithm,
+    "exponential": simple.exponential,
+}
+OPTIONS = {
+    "original": (),
+    "log": ("sigma",),
+    "wavelet": ("wavelet", "level"),
+    "gradient": (),
+    **{name: () for name in POINTWISE},
+}
+
+
+def check(image_type: ImageType) -> None:
+    """Raise :class:`SettingsError` for an unknown image type or option."""
+    if image_type.name not in OPTIONS:
+        raise SettingsError(f"image_types: unknown image type {image_type.name!r}; expected one of {sorted(OPTIONS)}")
+    options = dict(image_type.options)
+    unknown = sorted(set(options) - set(OPTIONS[image_type.name]))
+    if unknown:
+        raise SettingsError(
+            f"image_types.{image_type.name}: unknown option {unknown[0]!r}; "
+            f"expected {list(OPTIONS[image_type.name]) or 'none'}"
+        )
+    if image_type.name == "log":
+        sigmas = _sigmas(options)
+        if not sigmas or min(sigmas) <= 0:
+            raise SettingsError(f"image_types.log.sigma must be one or more positive numbers (mm), got {sigmas}")
+    if image_type.name == "wavelet" and options.get("wavelet", "coif1") not in wavelet.WAVELETS:
+        raise SettingsError(f"image_types.wavelet.wavelet {options['wavelet']!r} is not implemented")
+
+
+def reach_mm(image_type: ImageType, spacing: tuple[float, ...]) -> float:
+    """How far (mm) the filter looks beyond a voxel, so a crop this much larger than the ROI suffices."""
+    options = dict(image_type.options)
+    voxel = max(spacing)
+    if image_type.name == "log":
+        return log.MARGIN_SIGMAS * max(_sigmas(options)) + voxel
+    if image_type.name == "wavelet":
+        return wavelet.margin(options.get("wavelet", "coif1"), 0, int(options.get("level", 1))) * voxel + voxel
+    if image_type.name == "gradient":
+        return gradient.MARGIN * voxel
+    return 0.0
+
+
+def margin_mm(settings: Settings, spacing: tuple[float, ...]) -> float:
+    """The largest filter reach over ``settings.image_types``."""
+    return max((reach_mm(t, spacing) for t in settings.image_types), default=0.0)
+
+
+def responses(roi: RoiImage, image_type: ImageType) -> Iterator[tuple[str, np.ndarray]]:
+    """``(image type name, response map)`` pairs of one image type; names are column prefixes."""
+    check(image_type)
+    options = dict(image_type.options)
+    name = image_type.name
+    if name == "original":
+        yield "original", roi.image
+    elif name == "log":
+        for sigma in _sigmas(options):
+            response = log.laplacian_of_gaussian(roi.image.astype(np.float32), roi.spacing, sigma)
+            yield f"log_sigma_{_number(sigma)}_mm", response.astype(np.float64)
+    elif name == "wavelet":
+        level = int(options.get("level", 1))
+        for index, decomposition, response in wavelet.decompositions(
+            roi.image, options.get("wavelet", "coif1"), 0, level
+        ):
+            suffix = decomposition.lower() + (f"_level_{index}" if level > 1 else "")
+            yield f"wavelet_{suffix}", response
+    elif name == "gradient":
+        yield "gradient", gradient.gradient_magnitude(roi.image, roi.spacing).astype(np.float64)
+    else:
+        scale = float(np.max(np.abs(roi.values))) or 1.0
+        yield name, POINTWISE[name](roi.image, scale)
+
+
+def filtered_settings(settings: Settings) -> Settings:
+    """Settings for a filtered image: the filter-independent families dropped, bins by number."""
+    families = tuple(f for f in settings.families if f in FILTERED_FAMILIES)
+    disc = settings.discretisation
+    if disc.method != "fixed_bin_number":
+        disc = DiscretisationSettings(method="fixed_bin_number", bin_number=disc.bin_number)
+    return dataclasses.replace(settings, families=families, discretisation=disc)
+
+
+def _sigmas(options: dict) -> list[float]:
+    sigma = options.get("sigma", ())
+    return [float(s) for s in (sigma if isinstance(sigma, (list, tuple)) else [sigma])]
+
+
+def _number(x: float) -> str:
+    """1.0 -> "1_0", 2.5 -> "2_5": a column-safe spelling of a number."""
+    text = f"{x:.3f}".rstrip("0")
+    text = text + "0" if text.endswith(".") else text
+    return text.replace(".", "_").replace("-", "m") if math.isfinite(x) else "inf"

@@ -1,0 +1,312 @@
+"""PyRadiomics' texture formulas evaluated per matrix in one compiled pass (no NumPy temporaries).
+
+``glcm_features(p float64 (k, n, n), levels float64 (n,), eps) -> float64 (k, 23)``
+    for every normalised GLCM ``p[a]`` (rows / columns: the grey levels ``levels`` present, ascending,
+    integer valued) the 23 features of :data:`GLCM_NAMES` (every GLCM feature but MCC) with the formulas of
+    :mod:`radcore.pyradiomics.features.glcm`; p_{x+y} and p_{x-y} are indexed by the level values.
+``mcc_matrix(p float64 (k, n, n), eps) -> float64 (k, n, n)``
+    PyRadiomics' MCC matrix Q(i, j) = sum_k p(i, k) p(j, k) / (p_x(i) p_y(k) + eps) of each ``p[a]``,
+    summed over k in ascending order as PyRadiomics sums it.
+``mcc_bound(p float64 (k, n, n), eps) -> float64 (k,)``
+    the Frobenius norm of E = Dx^1/2 (Q - Q0) Dx^-1/2, Q0 the MCC matrix without eps and Dx the diagonal
+    matrix of p_x (see the GLCM module's MCC).
+``run_features(P float64 (k, n, m), i float64 (n,), j float64 (m,), eps) -> float64 (k, 16)``
+    for every run-length-like matrix ``P[a]`` (rows: grey levels ``i``, columns: run lengths, zone sizes or
+    dependences ``j``) the 16 features of :data:`RUN_NAMES` with the formulas of
+    :mod:`radcore.pyradiomics.features.glrlm`; NaN for a matrix without entries.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+GLCM_NAMES = (
+    "Autocorrelation", "JointAverage", "ClusterProminence", "ClusterShade", "ClusterTendency", "Contrast",
+    "Correlation", "DifferenceAverage", "DifferenceEntropy", "DifferenceVariance", "JointEnergy",
+    "JointEntropy", "Imc1", "Imc2", "Idm", "Idmn", "Id", "Idn", "InverseVariance", "MaximumProbability",
+    "SumAverage", "SumEntropy", "SumSquares",
+)
+RUN_NAMES = (
+    "ShortRunEmphasis", "LongRunEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
+    "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
+    "RunVariance", "RunEntropy", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
+    "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
+    "LongRunHighGrayLevelEmphasis",
+)
+
+
+@numba.njit(cache=True, nogil=True)
+def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
+    n = p.shape[0]
+    ng = lv[n - 1]
+    px[:] = 0.0
+    py[:] = 0.0
+    psum[:] = 0.0
+    pdiff[:] = 0.0
+    ux = 0.0
+    uy = 0.0
+    auto = 0.0
+    contrast = 0.0
+    energy = 0.0
+    hxy = 0.0
+    top = 0.0
+    for i in range(n):
+        gi = lv[i]
+        for j in range(n):
+            v = p[i, j]
+            gj = lv[j]
+            px[i] += v
+            py[j] += v
+            ux += gi * v
+            uy += gj * v
+            auto += v * gi * gj
+            contrast += v * (gi - gj) ** 2
+            energy += v * v
+            hxy -= v * math.log2(v + eps)
+            top = max(top, v)
+            psum[np.int64(gi + gj) - 2] += v
+            pdiff[np.int64(abs(gi - gj))] += v
+    c2 = 0.0
+    c3 = 0.0
+    c4 = 0.0
+    cov = 0.0
+    vx = 0.0
+    vy = 0.0
+    hxy1 = 0.0
+    hxy2 = 0.0
+    for i in range(n):
+        di = lv[i] - ux
+        for j in range(n):
+            v = p[i, j]
+            dj = lv[j] - uy
+            t = di + dj
+            c2 += v * t * t
+            c3 += v * t * t * t
+            c4 += v * t * t * t * t
+            cov += v * di * dj
+            vx += v * di * di
+            vy += v * dj * dj
+            q = px[i] * py[j]
+            hxy1 -= v * math.log2(q + eps)
+            hxy2 -= q * math.log2(q + eps)
+    hx = 0.0
+    hy = 0.0
+    for i in range(n):
+        hx -= px[i] * math.log2(px[i] + eps)
+        hy -= py[i] * math.log2(py[i] + eps)
+    da = 0.0
+    dent = 0.0
+    idm = 0.0
+    idmn = 0.0
+    inv_d = 0.0
+    idn = 0.0
+    inv_var = 0.0
+    for k in range(pdiff.shape[0]):
+        v = pdiff[k]
+        da += k * v
+        dent -= v * math.log2(v + eps)
+        idm += v / (1.0 + k * k)
+        idmn += v / (1.0 + k * k / (ng * ng))
+        inv_d += v / (1.0 + k)
+        idn += v / (1.0 + k / ng)
+        if k > 0:
+            inv_var += v / (k * k)
+    dvar = 0.0
+    for k in range(pdiff.shape[0]):
+        dvar += (k - da) ** 2 * pdiff[k]
+    sa = 0.0
+    sent = 0.0
+    for k in range(psum.shape[0]):
+        v = psum[k]
+        sa += (k + 2) * v
+        sent -= v * math.log2(v + eps)
+    sx = math.sqrt(vx)
+    sy = math.sqrt(vy)
+    corr = 1.0 if sx * sy == 0 else cov / (sx * sy)
+    div = max(hx, hy)
+    imc1 = hxy - hxy1
+    if div != 0:
+        imc1 /= div
+    if hxy2 == hxy:
+        imc2 = 0.0
+    else:
+        arg = 1.0 - math.exp(-2.0 * (hxy2 - hxy))
+        imc2 = math.sqrt(arg) if arg >= 0 else np.nan
+    values = (auto, ux, c4, c3, c2, contrast, corr, da, dent, dvar, energy, hxy, imc1, imc2, idm, idmn, inv_d,
+              idn, inv_var, top, sa, sent, vx)
+    for f in range(23):
+        out[f] = values[f]
+
+
+@numba.njit(cache=True, nogil=True)
+def _glcm_features(p, levels, eps, out):
+    n = p.shape[1]
+    ng = np.int64(levels[n - 1]) if n else 0
+    px = np.empty(n)
+    py = np.empty(n)
+    psum = np.empty(max(2 * ng - 1, 1))
+    pdiff = np.empty(max(ng, 1))
+    for a in range(p.shape[0]):
+        _glcm_one(p[a], levels, eps, px, py, psum, pdiff, out[a])
+
+
+@numba.njit(cache=True, nogil=True)
+def _marginals(p, px, py):
+    n = p.shape[0]
+    px[:] = 0.0
+    py[:] = 0.0
+    for i in range(n):
+        for j in range(n):
+            px[i] += p[i, j]
+            py[j] += p[i, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _mcc_matrix(p, eps, q):
+    k, n, _ = p.shape
+    px = np.empty(n)
+    py = np.empty(n)
+    for a in range(k):
+        _marginals(p[a], px, py)
+        for c in range(n):  # PyRadiomics sums over the column level c in ascending order
+            for i in range(n):
+                pic = p[a, i, c]
+                if pic == 0.0:
+                    continue
+                d = px[i] * py[c] + eps
+                for j in range(n):
+                    pjc = p[a, j, c]
+                    if pjc != 0.0:
+                        q[a, i, j] += (pic * pjc) / d
+
+
+@numba.njit(cache=True, nogil=True)
+def _mcc_bound(p, eps, err):
+    k, n, _ = p.shape
+    px = np.empty(n)
+    py = np.empty(n)
+    dq = np.empty((n, n))
+    for a in range(k):
+        _marginals(p[a], px, py)
+        dq[:] = 0.0
+        for c in range(n):
+            for i in range(n):
+                pic = p[a, i, c]
+                if pic == 0.0:
+                    continue
+                o = px[i] * py[c]
+                w = -pic * eps / (o * (o + eps))  # 1 / (o + eps) - 1 / o without cancellation
+                for j in range(n):
+                    dq[i, j] += w * p[a, j, c]
+        total = 0.0
+        for i in range(n):
+            for j in range(n):
+                if px[j] > 0:
+                    e = dq[i, j] * math.sqrt(px[i]) / math.sqrt(px[j])
+                    total += e * e
+        err[a] = math.sqrt(total)
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_features(P, iv, jv, eps, out):
+    k, n, m = P.shape
+    pg = np.empty(n)
+    pr = np.empty(m)
+    for a in range(k):
+        pg[:] = 0.0
+        pr[:] = 0.0
+        nr = 0.0
+        for i in range(n):
+            for j in range(m):
+                v = P[a, i, j]
+                pg[i] += v
+                pr[j] += v
+                nr += v
+        if nr == 0:
+            out[a, :] = np.nan
+            continue
+        sre = 0.0
+        lre = 0.0
+        rln = 0.0
+        np_ = 0.0
+        for j in range(m):
+            j2 = jv[j] * jv[j]
+            sre += pr[j] / j2
+            lre += pr[j] * j2
+            rln += pr[j] * pr[j]
+            np_ += pr[j] * jv[j]
+        gln = 0.0
+        lgl = 0.0
+        hgl = 0.0
+        for i in range(n):
+            i2 = iv[i] * iv[i]
+            gln += pg[i] * pg[i]
+            lgl += pg[i] / i2
+            hgl += pg[i] * i2
+        mu_i = 0.0
+        mu_j = 0.0
+        ent = 0.0
+        srlg = 0.0
+        srhg = 0.0
+        lrlg = 0.0
+        lrhg = 0.0
+        for i in range(n):
+            i2 = iv[i] * iv[i]
+            for j in range(m):
+                v = P[a, i, j]
+                pv = v / nr
+                mu_i += pv * iv[i]
+                mu_j += pv * jv[j]
+                ent -= pv * math.log2(pv + eps)
+                j2 = jv[j] * jv[j]
+                srlg += v / (i2 * j2)
+                srhg += v * i2 / j2
+                lrlg += v * j2 / i2
+                lrhg += v * i2 * j2
+        var_i = 0.0
+        var_j = 0.0
+        for i in range(n):
+            for j in range(m):
+                pv = P[a, i, j] / nr
+                var_i += pv * (iv[i] - mu_i) ** 2
+                var_j += pv * (jv[j] - mu_j) ** 2
+        values = (sre / nr, lre / nr, gln / nr, gln / (nr * nr), rln / nr, rln / (nr * nr), nr / np_, var_i, var_j,
+                  ent, lgl / nr, hgl / nr, srlg / nr, srhg / nr, lrlg / nr, lrhg / nr)
+        for f in range(16):
+            out[a, f] = values[f]
+
+
+def glcm_features(p: np.ndarray, levels: np.ndarray, eps: float) -> np.ndarray:
+    """float64 (k, 23): the :data:`GLCM_NAMES` features of each normalised GLCM; see module doc."""
+    p = np.ascontiguousarray(p, dtype=np.float64)
+    out = np.empty((p.shape[0], len(GLCM_NAMES)))
+    _glcm_features(p, np.ascontiguousarray(levels, dtype=np.float64), float(eps), out)
+    return out
+
+
+def mcc_matrix(p: np.ndarray, eps: float) -> np.ndarray:
+    """float64 (k, n, n): PyRadiomics' MCC matrix Q of each normalised GLCM; see module doc."""
+    p = np.ascontiguousarray(p, dtype=np.float64)
+    q = np.zeros(p.shape)
+    _mcc_matrix(p, float(eps), q)
+    return q
+
+
+def mcc_bound(p: np.ndarray, eps: float) -> np.ndarray:
+    """float64 (k,): ||Dx^1/2 (Q - Q0) Dx^-1/2||_F of each normalised GLCM; see module doc."""
+    p = np.ascontiguousarray(p, dtype=np.float64)
+    err = np.zeros(p.shape[0])
+    _mcc_bound(p, float(eps), err)
+    return err
+
+
+def run_features(P: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float) -> np.ndarray:
+    """float64 (k, 16): the :data:`RUN_NAMES` features of each matrix; see module doc."""
+    P = np.ascontiguousarray(P, dtype=np.float64)
+    out = np.empty((P.shape[0], len(RUN_NAMES)))
+    _run_features(P, np.ascontiguousarray(i, dtype=np.float64), np.ascontiguousarray(j, dtype=np.float64),
+                  float(eps), out)
+    return out
