@@ -23,7 +23,7 @@ import numpy as np
 
 from radcore.errors import SettingsError
 from radcore.filters.wavelet_filters import DEC_LO
-from radcore.kernels.swt import swt_rows
+from radcore.kernels.pyrad_swt import swt_rows
 
 WAVELETS = tuple(DEC_LO)
 

@@ -81,3 +81,54 @@ def test_run_features_equal_numpy_formulas(shape):
 
 def test_run_features_of_an_empty_matrix_are_nan():
     assert np.isnan(run_features(np.zeros((1, 2, 3)), np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]), EPS)).all()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 4, 5), (6, 1, 3), (5, 6, 7)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
+def test_digitize_equals_numpy(shape, dtype):
+    from radcore.kernels.pyrad_texture import digitize
+
+    rng = np.random.default_rng(len(shape) + sum(shape))
+    values = (rng.normal(0, 60, shape)).astype(dtype)
+    mask = rng.random(shape) < 0.6
+    mask.flat[-1] = True  # ROI touching the border
+    edges = np.arange(-200.0, 225.0, 25.0)
+    values.flat[0] = edges[3]  # a value on an edge goes up
+    want = np.zeros(shape, np.int32)
+    want[mask] = np.digitize(values[mask], edges)
+    got, top = digitize(values, mask, edges)
+    np.testing.assert_array_equal(got, want)
+    assert top == want.max()
+
+
+@pytest.mark.parametrize("shape, pad", [((1, 1, 1), 1), ((1, 3, 4), 2), ((4, 5, 3), 1)])
+def test_layout_equals_numpy(shape, pad):
+    from radcore.kernels.pyrad_texture import layout
+
+    rng = np.random.default_rng(5)
+    mask = rng.random(shape) < 0.7
+    mask.flat[0] = True
+    levels = np.where(mask, rng.choice([2, 5, 6, 9], shape), 0).astype(np.int32)
+    values, ranks, roi, hist = layout(levels, mask, pad)
+    padded = np.pad(levels, pad)
+    np.testing.assert_array_equal(values, padded.ravel())
+    present = np.unique(levels[mask])
+    want_ranks = np.where(padded > 0, np.searchsorted(present, padded) + 1, 0)
+    np.testing.assert_array_equal(ranks, want_ranks.ravel())
+    np.testing.assert_array_equal(roi, np.flatnonzero(np.pad(mask, pad)))
+    np.testing.assert_array_equal(hist, np.bincount(levels[mask], minlength=levels.max() + 1))
+
+
+@pytest.mark.parametrize("shape, taps", [((1, 1), 2), ((3, 5), 6), ((4, 2), 6), ((2, 17), 12), ((1, 3), 20)])
+def test_swt_rows_equal_the_modulo_kernel(shape, taps):
+    from radcore.kernels import pyrad_swt, swt
+
+    rng = np.random.default_rng(taps)
+    x = rng.normal(0, 10, shape)
+    lo, hi = rng.normal(size=taps), rng.normal(size=taps)
+    want = np.empty(shape), np.empty(shape)
+    got = np.empty(shape), np.empty(shape)
+    swt.swt_rows(x, lo, hi, *want)
+    pyrad_swt.swt_rows(x, lo, hi, *got)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
