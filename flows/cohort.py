@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from distributed import as_completed
+from distributed import Client, as_completed
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
@@ -28,7 +28,7 @@ from radcore.cohort.plan import (
 )
 from radcore.cohort.worker import BatchReport, JobSpec, run_batch
 from radcore.io.dataset import done_cases, write_catalogue, write_errors, write_settings
-from radcore.settings import load, settings_hash, to_mapping
+from radcore.settings import Settings, load, settings_hash, to_mapping
 
 FAILURES_SHOWN = 500
 
@@ -90,10 +90,9 @@ class Plan:
 
 
 @task(name="plan cohort", cache_policy=NO_CACHE, persist_result=False)
-def plan_cohort(params: CohortParameters) -> Plan:
-    """Settings, warm-up (compiles numba in this process once), cases not yet done, batches."""
+def plan_cohort(params: CohortParameters, settings: Settings) -> Plan:
+    """Warm-up (compiles numba in this process once), cases not yet done, batches."""
     logger = get_run_logger()
-    settings = load(params.config)
     h = settings_hash(settings)
     keys = warm_up(settings)
     store = params.store_path()
@@ -126,8 +125,8 @@ def _task_runner(params: CohortParameters) -> DaskTaskRunner:
 
 
 @task(name="extract batches", cache_policy=NO_CACHE, persist_result=False)
-def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary) -> CohortSummary:
-    """One Dask future per batch; progress artifact (and bar) updated as batches finish."""
+def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary, client: Client) -> CohortSummary:
+    """One Dask future per batch on ``client``; progress artifact (and bar) updated as batches finish."""
     logger = get_run_logger()
     total = sum(b.n_items for b in plan.batches)
     artifact = create_progress_artifact(0.0, key="radcore-cohort-progress",
@@ -136,33 +135,30 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
         update_progress_artifact(artifact, 100.0)
         return summary
     bar = _ProgressBar(total) if params.progress_bar else None
-    with _task_runner(params) as runner:
-        client = runner.client
-        summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-        client.register_plugin(WarmUp(plan.spec.settings), name=f"radcore-warm-up-{plan.spec.settings_hash}")
-        start = time.perf_counter()
-        futures = {
-            client.submit(run_batch, b, plan.spec, key=f"radcore-batch-{b.batch_id}", pure=False, retries=2): b
-            for b in plan.batches
-        }
-        finished, last_update = 0, 0.0
-        for future in as_completed(futures, loop=client.loop):
-            batch = futures[future]
-            try:
-                report: BatchReport = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost batch is recorded, the cohort goes on
-                report = _lost_batch(batch, plan.spec, exc)
-                logger.error("batch %s failed as a whole: %s: %s", batch.batch_id, type(exc).__name__, exc)
-            future.release()
-            _add(summary, report)
-            finished += report.items
-            if bar:
-                bar.advance(report.items)
-            now = time.perf_counter()
-            if now - last_update > 1.0 or finished == total:
-                update_progress_artifact(artifact, 100.0 * finished / total)
-                last_update = now
-        summary.fanout_seconds = time.perf_counter() - start
+    summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    start = time.perf_counter()
+    futures = {
+        client.submit(run_batch, b, plan.spec, key=f"radcore-batch-{b.batch_id}", pure=False, retries=2): b
+        for b in plan.batches
+    }
+    finished, last_update = 0, 0.0
+    for future in as_completed(futures, loop=client.loop):
+        batch = futures[future]
+        try:
+            report: BatchReport = future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost batch is recorded, the cohort goes on
+            report = _lost_batch(batch, plan.spec, exc)
+            logger.error("batch %s failed as a whole: %s: %s", batch.batch_id, type(exc).__name__, exc)
+        future.release()
+        _add(summary, report)
+        finished += report.items
+        if bar:
+            bar.advance(report.items)
+        now = time.perf_counter()
+        if now - last_update > 1.0 or finished == total:
+            update_progress_artifact(artifact, 100.0 * finished / total)
+            last_update = now
+    summary.fanout_seconds = time.perf_counter() - start
     if bar:
         bar.close()
     return summary
@@ -224,10 +220,15 @@ def report_cohort(summary: CohortSummary) -> None:
 def cohort_flow(params: CohortParameters) -> CohortSummary:
     """Extract features for a cohort into a Parquet dataset (see the module docstring)."""
     start = time.perf_counter()
-    plan = plan_cohort(params)
-    summary = CohortSummary(plan.spec.settings_hash, params.out, skipped=plan.skipped,
-                            flow_run_id=str(flow_run.get_id() or ""))
-    summary = extract_batches(plan, params, summary)
+    settings = load(params.config)
+    # planning (and this process's warm-up) runs in a thread while the cluster starts and warms its workers
+    planned = plan_cohort.submit(params, settings)
+    with _task_runner(params) as runner:
+        runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{settings_hash(settings)}")
+        plan = planned.result()
+        summary = CohortSummary(plan.spec.settings_hash, params.out, skipped=plan.skipped,
+                                flow_run_id=str(flow_run.get_id() or ""))
+        summary = extract_batches(plan, params, summary, runner.client)
     summary.setup_seconds = time.perf_counter() - start - summary.fanout_seconds
     report_cohort(summary)
     get_run_logger().info(

@@ -92,22 +92,23 @@ def coefficients(sigma: float, spacing: float, order: int, normalize: bool = Tru
 
 
 @numba.njit(cache=True, nogil=True)
-def _filter_columns(src, c, dst, outs, scratch):
-    """ITK's causal + anti-causal recursion down every column of ``src`` (ln, m), ln >= 4, into float32
-    ``dst``; ``outs`` and ``scratch`` are float64 (ln, >= m) work space. Columns are independent, so the
-    inner loops run along rows (contiguous, vectorisable) with each column's arithmetic as ITK's."""
+def _filter_columns(x, c, dst, outs, scratch):
+    """ITK's causal + anti-causal recursion down every column of the C-contiguous float64 block ``x``
+    (ln, m), ln >= 4, into float32 ``dst``; ``outs`` and ``scratch`` are float64 (ln, m) work space.
+    Columns are independent, so the inner loops run along contiguous rows (vectorisable) with each
+    column's arithmetic as ITK's."""
     n0, n1, n2, n3 = c[0], c[1], c[2], c[3]
     d1, d2, d3, d4 = c[4], c[5], c[6], c[7]
     m1, m2, m3, m4 = c[8], c[9], c[10], c[11]
     bn1, bn2, bn3, bn4 = c[12], c[13], c[14], c[15]
     bm1, bm2, bm3, bm4 = c[16], c[17], c[18], c[19]
-    ln, m = src.shape
+    ln, m = x.shape
     e = ln - 1
     for j in range(m):
-        v = np.float64(src[0, j])
-        x1 = np.float64(src[1, j])
-        x2 = np.float64(src[2, j])
-        x3 = np.float64(src[3, j])
+        v = x[0, j]
+        x1 = x[1, j]
+        x2 = x[2, j]
+        x3 = x[3, j]
         o0 = v * n0 + v * n1 + v * n2 + v * n3
         o1 = x1 * n0 + v * n1 + v * n2 + v * n3
         o2 = x2 * n0 + x1 * n1 + v * n2 + v * n3
@@ -120,9 +121,9 @@ def _filter_columns(src, c, dst, outs, scratch):
         outs[1, j] = o1
         outs[2, j] = o2
         outs[3, j] = o3
-        w = np.float64(src[e, j])
-        y1 = np.float64(src[e - 1, j])
-        y2 = np.float64(src[e - 2, j])
+        w = x[e, j]
+        y1 = x[e - 1, j]
+        y2 = x[e - 2, j]
         s0 = w * m1 + w * m2 + w * m3 + w * m4
         s1 = w * m1 + w * m2 + w * m3 + w * m4
         s2 = y1 * m1 + w * m2 + w * m3 + w * m4
@@ -136,53 +137,85 @@ def _filter_columns(src, c, dst, outs, scratch):
         scratch[e - 2, j] = s2
         scratch[e - 3, j] = s3
     for i in range(4, ln):
+        xa = x[i]
+        xb = x[i - 1]
+        xc = x[i - 2]
+        xd = x[i - 3]
+        oa = outs[i - 1]
+        ob = outs[i - 2]
+        oc = outs[i - 3]
+        od = outs[i - 4]
+        o = outs[i]
         for j in range(m):
-            t = (np.float64(src[i, j]) * n0 + np.float64(src[i - 1, j]) * n1 + np.float64(src[i - 2, j]) * n2
-                 + np.float64(src[i - 3, j]) * n3)
-            t -= outs[i - 1, j] * d1 + outs[i - 2, j] * d2 + outs[i - 3, j] * d3 + outs[i - 4, j] * d4
-            outs[i, j] = t
+            t = xa[j] * n0 + xb[j] * n1 + xc[j] * n2 + xd[j] * n3
+            t -= oa[j] * d1 + ob[j] * d2 + oc[j] * d3 + od[j] * d4
+            o[j] = t
     for i in range(ln - 4, 0, -1):
+        xa = x[i]
+        xb = x[i + 1]
+        xc = x[i + 2]
+        xd = x[i + 3]
+        sa = scratch[i]
+        sb = scratch[i + 1]
+        sc = scratch[i + 2]
+        sd = scratch[i + 3]
+        o = scratch[i - 1]
         for j in range(m):
-            t = (np.float64(src[i, j]) * m1 + np.float64(src[i + 1, j]) * m2 + np.float64(src[i + 2, j]) * m3
-                 + np.float64(src[i + 3, j]) * m4)
-            t -= scratch[i, j] * d1 + scratch[i + 1, j] * d2 + scratch[i + 2, j] * d3 + scratch[i + 3, j] * d4
-            scratch[i - 1, j] = t
+            t = xa[j] * m1 + xb[j] * m2 + xc[j] * m3 + xd[j] * m4
+            t -= sa[j] * d1 + sb[j] * d2 + sc[j] * d3 + sd[j] * d4
+            o[j] = t
     for i in range(ln):
+        a = outs[i]
+        b = scratch[i]
         for j in range(m):
-            dst[i, j] = np.float32(outs[i, j] + scratch[i, j])
+            dst[i, j] = np.float32(a[j] + b[j])
 
-
-_BLOCK = 256
+_BLOCK = 128
 
 
 @numba.njit(cache=True, nogil=True)
 def _filter_axis(src, axis, c, dst):
-    """Filter every line of ``src`` (C-contiguous 3D) along ``axis`` into float32 ``dst``."""
+    """Filter every line of ``src`` (C-contiguous 3D) along ``axis`` into float32 ``dst``: blocks of
+    lines are copied to a contiguous float64 (line position, line) buffer first."""
     nz, ny, nx = src.shape
     ln = src.shape[axis]
-    outs = np.empty((ln, _BLOCK))
-    scratch = np.empty((ln, _BLOCK))
     if axis == 0:
         flat = src.reshape(nz, ny * nx)
         out = dst.reshape(nz, ny * nx)
-        for j0 in range(0, ny * nx, _BLOCK):
-            j1 = min(j0 + _BLOCK, ny * nx)
-            _filter_columns(flat[:, j0:j1], c, out[:, j0:j1], outs, scratch)
+        total = ny * nx
+        buf = np.empty((ln, _BLOCK))
+        outs = np.empty((ln, _BLOCK))
+        scratch = np.empty((ln, _BLOCK))
+        for j0 in range(0, total, _BLOCK):
+            j1 = min(j0 + _BLOCK, total)
+            m = j1 - j0
+            if m != _BLOCK:
+                buf = np.empty((ln, m))
+                outs = np.empty((ln, m))
+                scratch = np.empty((ln, m))
+            for i in range(ln):
+                for j in range(m):
+                    buf[i, j] = np.float64(flat[i, j0 + j])
+            _filter_columns(buf, c, out[:, j0:j1], outs, scratch)
     elif axis == 1:
+        buf = np.empty((ny, nx))
+        outs = np.empty((ny, nx))
+        scratch = np.empty((ny, nx))
         for z in range(nz):
-            for j0 in range(0, nx, _BLOCK):
-                j1 = min(j0 + _BLOCK, nx)
-                _filter_columns(src[z, :, j0:j1], c, dst[z, :, j0:j1], outs, scratch)
+            for i in range(ny):
+                for j in range(nx):
+                    buf[i, j] = np.float64(src[z, i, j])
+            _filter_columns(buf, c, dst[z], outs, scratch)
     else:
-        buf = np.empty((nx, ny), src.dtype)
+        buf = np.empty((nx, ny))
+        outs = np.empty((nx, ny))
+        scratch = np.empty((nx, ny))
         res = np.empty((nx, ny), np.float32)
         for z in range(nz):
             for y in range(ny):
                 for x in range(nx):
-                    buf[x, y] = src[z, y, x]
-            for j0 in range(0, ny, _BLOCK):
-                j1 = min(j0 + _BLOCK, ny)
-                _filter_columns(buf[:, j0:j1], c, res[:, j0:j1], outs, scratch)
+                    buf[x, y] = np.float64(src[z, y, x])
+            _filter_columns(buf, c, res, outs, scratch)
             for y in range(ny):
                 for x in range(nx):
                     dst[z, y, x] = res[x, y]
