@@ -1,6 +1,6 @@
 """radcore against PyRadiomics on the same CT-like cases with the same params file, one thread each.
 
-    python benchmarks/vs_pyradiomics.py [--spacing 1] [--repeats 3] [--params FILE] [--mr]
+    python benchmarks/vs_pyradiomics.py [--spacing 1] [--repeats 3] [--params FILE] [--mr] [--cases NAME ...]
 
 Needs the optional extra ``pyradiomics`` (``pip install 'radcore[pyradiomics]'``, the
 ``pyradiomics-bhklab`` wheel). Cases: the IBSI CT phantom with its GTV, and the same CT with two spherical
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--params", help="a PyRadiomics params YAML to use instead of the default set")
     parser.add_argument("--mr", action="store_true", help="also run PyRadiomics' brain1, brain2, breast1")
+    parser.add_argument("--cases", nargs="+", metavar="CASE", help="run only these cases (e.g. ct_sphere25)")
     args = parser.parse_args(argv)
     try:
         import radiomics
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'case':<12} {'ROI vox':>8} {'PyRadiomics s':>14} {'radcore s':>10} {'ratio':>7} {'agree':>14}")
         ratios, agreed, total = [], 0, 0
         for name, image, mask in cases(args.mr):
+            if args.cases and name not in args.cases:
+                continue
             t_ref, ref = _timed(lambda: extractor.execute(image, mask), args.repeats)
             ref = {k: float(v) for k, v in ref.items() if not k.startswith("diagnostics_")}
             t_me, mine = _timed(lambda: radcore.extract(image, mask, config=settings, naming="pyradiomics"), args.repeats)

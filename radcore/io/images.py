@@ -36,6 +36,8 @@ class Volume:
     direction: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
     full_shape: tuple[int, int, int] | None = None
     offset: tuple[int, int, int] = (0, 0, 0)
+    #: (mean, min, max) intensity of the whole image, when ``array`` is a crop and they are known
+    whole_intensity: tuple[float, float, float] | None = None
 
     @property
     def whole_shape(self) -> tuple[int, int, int]:

@@ -155,8 +155,10 @@ def read_roi(
     mask = np.asarray(group[MASK_PATH][box]) == label
     offset = tuple(s.start for s in box)
     origin = _crop_origin(info, offset)
+    stats = info.intensity
+    whole = (stats["mean"], stats["min"], stats["max"]) if {"mean", "min", "max"} <= set(stats) else None
     kw = dict(spacing=info.spacing, origin=origin, direction=info.direction, full_shape=info.shape, offset=offset)
-    return Volume(image, **kw), Volume(mask, **kw)
+    return Volume(image, whole_intensity=whole, **kw), Volume(mask, **kw)
 
 
 def read_case(store: StoreLike | zarr.Group, case_id: str) -> tuple[Volume, Volume]:

@@ -16,19 +16,23 @@ from radcore.io.images import Volume
 def image_diagnostics(volume: Volume, stage: str) -> dict[str, float]:
     """Size, voxel size and intensity mean/min/max of a whole image at ``stage`` (init, interp).
 
-    For a crop (``volume.full_shape`` set and larger) the size is the whole image's and the intensity
-    statistics, which the crop cannot give, are left out.
+    For a crop (``volume.full_shape`` set and larger) the size is the whole image's; the intensity
+    statistics come from ``volume.whole_intensity`` when the crop carries them (a store records them at
+    ingest), else they are left out.
     """
     out: dict[str, float] = {}
     for axis, n, sp in zip("zyx", volume.whole_shape, volume.spacing):
         out[f"img_dim_{axis}_{stage}_img"] = float(n)
         out[f"vox_dim_{axis}_{stage}_img"] = float(sp)
-    if tuple(volume.array.shape) != tuple(volume.whole_shape):
+    if tuple(volume.array.shape) == tuple(volume.whole_shape):
+        a = volume.array
+        stats = (float(a.mean()), float(a.min()), float(a.max()))
+    elif volume.whole_intensity is not None:
+        stats = volume.whole_intensity
+    else:
         return out
-    a = volume.array
-    out[f"mean_int_{stage}_img"] = float(a.mean())
-    out[f"min_int_{stage}_img"] = float(a.min())
-    out[f"max_int_{stage}_img"] = float(a.max())
+    for name, value in zip(("mean", "min", "max"), stats):
+        out[f"{name}_int_{stage}_img"] = float(value)
     return out
 
 
