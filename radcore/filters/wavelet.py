@@ -17,13 +17,14 @@ Only orthogonal wavelets are implemented (``haar``, ``db1``-``db10``, ``sym2``-`
 
 from __future__ import annotations
 
+import math
 from itertools import product
 
 import numpy as np
 
 from radcore.errors import SettingsError
 from radcore.filters.wavelet_filters import DEC_LO
-from radcore.kernels.pyrad_swt import swt_rows
+from radcore.kernels.pyrad_swt import swt_rows, swt_rows_f32
 
 WAVELETS = tuple(DEC_LO)
 
@@ -38,6 +39,19 @@ def filter_bank(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def filter_bank_f32(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` as PyWavelets holds them for float32 data: the float64 filters rounded to float32,
+    except Coiflets, which it keeps divided by sqrt(2) and scales in float32: f32(f32(c / sqrt 2) * f32(sqrt 2))."""
+    lo, hi = filter_bank(wavelet)
+    if wavelet.startswith("coif"):
+        root2 = np.float32(math.sqrt(2.0))
+        return (
+            (lo / math.sqrt(2.0)).astype(np.float32) * root2,
+            (hi / math.sqrt(2.0)).astype(np.float32) * root2,
+        )
+    return lo.astype(np.float32), hi.astype(np.float32)
+
+
 def margin(wavelet: str, start_level: int, level: int) -> int:
     """Voxels needed on each side of a region for its responses to equal the whole image's (no wrap)."""
     return (start_level + level) * (len(DEC_LO[wavelet]) // 2) if wavelet in DEC_LO else 0
@@ -48,18 +62,24 @@ def _along(x: np.ndarray, axis: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np
     rows = moved.reshape(-1, moved.shape[-1])
     out_lo = np.empty_like(rows)
     out_hi = np.empty_like(rows)
-    swt_rows(rows, lo, hi, out_lo, out_hi)
+    (swt_rows_f32 if rows.dtype == np.float32 else swt_rows)(rows, lo, hi, out_lo, out_hi)
     return (
         np.moveaxis(out_lo.reshape(moved.shape), -1, axis),
         np.moveaxis(out_hi.reshape(moved.shape), -1, axis),
     )
 
 
-def swt_one_level(x: np.ndarray, wavelet: str, axes: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """All ``2**len(axes)`` one-level decompositions of ``x`` (float64, every axis in ``axes`` of even
-    length), keyed by names such as ``LLH`` whose characters follow ``axes`` in order."""
-    lo, hi = filter_bank(wavelet)
-    out = {"": np.asarray(x, dtype=np.float64)}
+def swt_one_level(x: np.ndarray, wavelet: str, axes: tuple[int, ...], float32: bool = False) -> dict[str, np.ndarray]:
+    """All ``2**len(axes)`` one-level decompositions of ``x`` (every axis in ``axes`` of even length),
+    keyed by names such as ``LLH`` whose characters follow ``axes`` in order, in float64; with
+    ``float32`` a float32 ``x`` is transformed in float32 as PyWavelets does it (its filters and summation
+    order, :func:`filter_bank_f32`, :func:`radcore.kernels.pyrad_swt.swt_rows_f32`)."""
+    if float32 and np.asarray(x).dtype == np.float32:
+        lo, hi = filter_bank_f32(wavelet)
+        out = {"": np.asarray(x)}
+    else:
+        lo, hi = filter_bank(wavelet)
+        out = {"": np.asarray(x, dtype=np.float64)}
     for axis in axes:
         nxt = {}
         for name, arr in out.items():
@@ -76,23 +96,26 @@ def decompositions(
     start_level: int = 0,
     level: int = 1,
     axes: tuple[int, ...] = (2, 1, 0),
+    float32: bool = False,
 ) -> list[tuple[int, str, np.ndarray]]:
     """PyRadiomics' wavelet images of ``image``: ``(level index from 1, name, array)`` in its order.
 
     For every returned level the detail images come in the order ``LLH, LHL, LHH, HLL, ...`` (all
-    combinations but the all-low one); the approximation of the last level comes last. Arrays are float64
-    and have the shape of ``image``.
+    combinations but the all-low one); the approximation of the last level comes last. Arrays have the
+    shape of ``image`` and are float64; with ``float32`` a float32 image gives float32 arrays computed in
+    PyWavelets' float32 arithmetic (as PyRadiomics gets them).
     """
-    data = np.asarray(image, dtype=np.float64)
+    keep32 = float32 and np.asarray(image).dtype == np.float32
+    data = np.asarray(image, dtype=np.float32 if keep32 else np.float64)
     pads = [(0, 1 if n % 2 else 0) for n in data.shape]
     data = np.pad(data, pads, mode="wrap")
     cut = tuple(slice(0, n) for n in image.shape)
     all_low = "L" * len(axes)
     for _ in range(start_level):
-        data = swt_one_level(data, wavelet, axes)[all_low]
+        data = swt_one_level(data, wavelet, axes, keep32)[all_low]
     out: list[tuple[int, str, np.ndarray]] = []
     for index in range(1, level + 1):
-        dec = swt_one_level(data, wavelet, axes)
+        dec = swt_one_level(data, wavelet, axes, keep32)
         for combo in product("LH", repeat=len(axes)):
             name = "".join(combo)
             if name != all_low:

@@ -106,10 +106,17 @@ def _column_coefficients(a, z, horizon, total):
 def _coefficients(c, z, horizon):
     """In place: B-spline coefficients of c (float64 C-contiguous (z, y, x)) along x, then y, then z."""
     nz, ny, nx = c.shape
-    if nx > 1:
+    if nx > 1:  # rows of each slice transposed into columns: the same arithmetic, vectorised
+        t = np.empty((nx, ny))
+        total = np.empty(ny)
         for a in range(nz):
             for b in range(ny):
-                _line_coefficients(c[a, b], nx, z, horizon)
+                for i in range(nx):
+                    t[i, b] = c[a, b, i]
+            _column_coefficients(t, z, horizon, total)
+            for b in range(ny):
+                for i in range(nx):
+                    c[a, b, i] = t[i, b]
     if ny > 1:
         total = np.empty(nx)
         for a in range(nz):

@@ -185,27 +185,36 @@ def _mcc_matrix(p, eps, q):
 
 @numba.njit(cache=True, nogil=True)
 def _mcc_bound(p, eps, err):
+    # column c of p is copied to a contiguous row first (same values, same order of the sums)
     k, n, _ = p.shape
     px = np.empty(n)
     py = np.empty(n)
+    root = np.empty(n)
     dq = np.empty((n, n))
+    pt = np.empty((n, n))
     for a in range(k):
         _marginals(p[a], px, py)
+        for i in range(n):
+            root[i] = math.sqrt(px[i])
+            for c in range(n):
+                pt[c, i] = p[a, i, c]
         dq[:] = 0.0
         for c in range(n):
+            col = pt[c]
             for i in range(n):
-                pic = p[a, i, c]
+                pic = col[i]
                 if pic == 0.0:
                     continue
                 o = px[i] * py[c]
                 w = -pic * eps / (o * (o + eps))  # 1 / (o + eps) - 1 / o without cancellation
+                row = dq[i]
                 for j in range(n):
-                    dq[i, j] += w * p[a, j, c]
+                    row[j] += w * col[j]
         total = 0.0
         for i in range(n):
             for j in range(n):
                 if px[j] > 0:
-                    e = dq[i, j] * math.sqrt(px[i]) / math.sqrt(px[j])
+                    e = dq[i, j] * root[i] / root[j]
                     total += e * e
         err[a] = math.sqrt(total)
 

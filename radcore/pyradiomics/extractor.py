@@ -152,7 +152,9 @@ def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiom
         margins = [m if a in axes else 0 for a in range(3)]
         region, inner = _region(prepared, margins, whole_axis_on_border=True)
         dtype = np.float32 if image.dtype == np.float32 else np.float64
-        for index, dec, arr in wavelet.decompositions(image[region], setting.wavelet, setting.start_level, setting.level, tuple(axes)):
+        for index, dec, arr in wavelet.decompositions(
+            image[region], setting.wavelet, setting.start_level, setting.level, tuple(axes), float32=True
+        ):
             yield wavelet_image_type(index, dec), arr[inner].astype(dtype, copy=False)
     elif name in ("Square", "SquareRoot", "Logarithm", "Exponential"):
         key = name.lower()

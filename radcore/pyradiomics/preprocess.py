@@ -32,6 +32,7 @@ import SimpleITK as sitk
 
 from radcore.errors import EmptyROIError, GeometryMismatchError, LabelNotFoundError
 from radcore.kernels import pyrad_bspline as bspline
+from radcore.kernels.pyrad_mask import label_box
 from radcore.kernels.pyrad_texture import digitize
 from radcore.pyradiomics.settings import PyRadiomicsSetting
 
@@ -55,15 +56,17 @@ class Prepared:
 
 
 def select_mask(mask: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
-    """The label map (UInt32): channel ``label_channel`` of a vector mask; fails if ``label`` is absent."""
+    """The label map (an integer pixel type, UInt32 unless it already has one): channel ``label_channel``
+    of a vector mask; fails if ``label`` is absent."""
     if mask.GetNumberOfComponentsPerPixel() > 1:
         n = mask.GetNumberOfComponentsPerPixel()
         if setting.label_channel >= n:
             raise LabelNotFoundError(f"label_channel {setting.label_channel} requested, the mask has {n} channels")
         mask = sitk.VectorIndexSelectionCast(mask, int(setting.label_channel))
-    mask = sitk.Cast(mask, sitk.sitkUInt32)
+    if mask.GetPixelID() not in _INTEGER_PIXELS:  # integer label maps keep their type (same labels)
+        mask = sitk.Cast(mask, sitk.sitkUInt32)
     view = sitk.GetArrayViewFromImage(mask)
-    if not np.any(view == setting.label):
+    if _label_count(view, setting.label) == 0:
         labels = np.unique(view)
         present = ", ".join(str(v) for v in labels[labels != 0][:10])
         raise LabelNotFoundError(f"label {setting.label} does not occur in the mask (labels present: {present})")
@@ -82,9 +85,28 @@ def normalize(image: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
     return image * float(setting.normalizeScale)
 
 
+_INTEGER_PIXELS = frozenset((
+    sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkUInt16, sitk.sitkInt16, sitk.sitkUInt32, sitk.sitkInt32,
+    sitk.sitkUInt64, sitk.sitkInt64,
+))
+
+
+def _label_count(view: np.ndarray, label: int) -> int:
+    """Voxels of the label map ``view`` equal to ``label``."""
+    if view.ndim == 3 and np.issubdtype(view.dtype, np.integer):
+        return label_box(view, label)[2]
+    return int(np.count_nonzero(view == label))
+
+
 def _label_box_xyz(mask: sitk.Image, label: int) -> tuple[np.ndarray, np.ndarray]:
     """(first index, size) of the label's bounding box, (x, y, z) order."""
-    roi = sitk.GetArrayViewFromImage(mask) == label
+    view = sitk.GetArrayViewFromImage(mask)
+    if view.ndim == 3 and np.issubdtype(view.dtype, np.integer):
+        lo, hi, count = label_box(view, label)
+        if count == 0:
+            raise EmptyROIError(f"label {label} holds no voxel")
+        return lo[::-1].copy(), (hi - lo + 1)[::-1].copy()
+    roi = view == label
     along = [np.flatnonzero(roi.any(axis=tuple(a for a in range(roi.ndim) if a != k))) for k in range(roi.ndim)]
     if along[0].size == 0:
         raise EmptyROIError(f"label {label} holds no voxel")
@@ -154,13 +176,13 @@ def resample(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting) -
     rif.SetOutputOrigin(origin)
     rif.SetOutputPixelType(image.GetPixelID())
     rif.SetInterpolator(_interpolator(setting.interpolator))
-    source = _source_region(image, origin, target, new_size, mask.GetDirection())
-    out_image = _bspline(source, origin, target, new_size, mask.GetDirection()) if _fast_bspline(source, setting) else None
-    if out_image is None:
-        out_image = rif.Execute(source)
+    if _fast_bspline(image, setting):
+        out_image = _bspline(image, origin, target, new_size, mask.GetDirection())
+    else:
+        out_image = rif.Execute(_source_region(image, origin, target, new_size, mask.GetDirection()))
     rif.SetOutputPixelType(mask.GetPixelID())
     rif.SetInterpolator(sitk.sitkNearestNeighbor)
-    out_mask = rif.Execute(_source_region(mask, origin, target, new_size, mask.GetDirection()))
+    out_mask = rif.Execute(mask)  # nearest neighbour reads one voxel per sample: no crop needed
     return out_image, out_mask
 
 
@@ -181,12 +203,16 @@ def _fast_bspline(image: sitk.Image, setting: PyRadiomicsSetting) -> bool:
 
 def _bspline(image: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction) -> sitk.Image:
     """ITK's cubic B-spline resampling onto (origin, spacing, size, direction) via
-    :func:`radcore.kernels.pyrad_bspline.resample` (same values as ``ResampleImageFilter``)."""
+    :func:`radcore.kernels.pyrad_bspline.resample` (same values as ``ResampleImageFilter``), reading the
+    region :func:`_source_bounds` of ``image``."""
+    lower, upper = _source_bounds(image, origin, spacing, size, direction)
+    view = sitk.GetArrayViewFromImage(image)
+    region = view[tuple(slice(int(a), int(b)) for a, b in zip(lower[::-1], upper[::-1]))]
     values = bspline.resample(
-        sitk.GetArrayViewFromImage(image), image.GetOrigin(), image.GetSpacing(), image.GetDirection(),
-        origin, spacing, size,
+        region, image.TransformIndexToPhysicalPoint([int(v) for v in lower]), image.GetSpacing(),
+        image.GetDirection(), origin, spacing, size,
     )
-    out = sitk.GetImageFromArray(values.astype(sitk.GetArrayViewFromImage(image).dtype, copy=False))
+    out = sitk.GetImageFromArray(values.astype(view.dtype, copy=False))
     out.SetOrigin(tuple(float(o) for o in origin))
     out.SetSpacing(tuple(float(s) for s in spacing))
     out.SetDirection(tuple(float(d) for d in direction))
@@ -196,6 +222,17 @@ def _bspline(image: sitk.Image, origin, spacing: np.ndarray, size: list[int], di
 def _source_region(image: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction) -> sitk.Image:
     """The part of ``image`` an output grid (origin, spacing, size, direction) reads from, plus a margin:
     interpolating from it gives the values interpolating from the whole image gives."""
+    lower, upper = _source_bounds(image, origin, spacing, size, direction)
+    if np.any(upper <= lower):
+        return image
+    return sitk.RegionOfInterest(image, (upper - lower).tolist(), lower.tolist())
+
+
+def _source_bounds(
+    image: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction
+) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) index bounds (x, y, z; upper exclusive) of :func:`_source_region`; the whole image
+    when the grid reads nothing inside it."""
     d = np.array(direction).reshape(3, 3)
     corners = []
     for corner in np.ndindex(2, 2, 2):
@@ -207,8 +244,8 @@ def _source_region(image: sitk.Image, origin, spacing: np.ndarray, size: list[in
     lower = np.clip(np.floor(corners.min(axis=0)).astype(int) - RESAMPLE_MARGIN, 0, full)
     upper = np.clip(np.ceil(corners.max(axis=0)).astype(int) + RESAMPLE_MARGIN + 1, 0, full)
     if np.any(upper <= lower):
-        return image
-    return sitk.RegionOfInterest(image, (upper - lower).tolist(), lower.tolist())
+        return np.zeros(3, int), full
+    return lower, upper
 
 
 def _same_grid(image: sitk.Image, mask: sitk.Image, tolerance: float | None) -> bool:
@@ -236,7 +273,7 @@ def check_mask(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting)
         _check_roi_inside(image, mask, setting.label)
         mask = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor)
     lo, size = _label_box_xyz(mask, setting.label)
-    _check_extent(size, int(np.count_nonzero(sitk.GetArrayViewFromImage(mask) == setting.label)), setting)
+    _check_extent(size, _label_count(sitk.GetArrayViewFromImage(mask), setting.label), setting)
     return mask, lo, size
 
 

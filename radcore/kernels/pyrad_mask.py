@@ -1,0 +1,56 @@
+"""Bounding box and size of one label in a label map, in one pass (PyRadiomics' mask checks).
+
+``label_box(labels (z, y, x) any integer type, label) -> (lo int64 (3,), hi int64 (3,), count)``:
+``lo``/``hi`` the first and last index along each axis (z, y, x) of the voxels equal to ``label`` and
+``count`` their number; with no such voxel count is 0 and lo > hi.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _label_box(labels, label, lo, hi):
+    # a branch-free count per row (vectorised); only rows holding the label are searched for its ends
+    nz, ny, nx = labels.shape
+    count = 0
+    for z in range(nz):
+        for y in range(ny):
+            line = labels[z, y]
+            row = 0
+            for x in range(nx):
+                row += line[x] == label
+            if row == 0:
+                continue
+            count += row
+            first = 0
+            while line[first] != label:
+                first += 1
+            last = nx - 1
+            while line[last] != label:
+                last -= 1
+            lo[0] = min(lo[0], z)
+            hi[0] = max(hi[0], z)
+            lo[1] = min(lo[1], y)
+            hi[1] = max(hi[1], y)
+            lo[2] = min(lo[2], first)
+            hi[2] = max(hi[2], last)
+    return count
+
+
+def label_box(labels: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(lo, hi, count) of the voxels of ``labels`` (3D integer array) equal to ``label``; see module doc."""
+    labels = np.asarray(labels)
+    if labels.ndim != 3:
+        raise ValueError(f"label_box takes a 3D label map, got {labels.ndim} dimensions")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"label_box takes an integer label map, got {labels.dtype}")
+    info = np.iinfo(labels.dtype)
+    if not info.min <= int(label) <= info.max:
+        return np.array(labels.shape, np.int64), np.full(3, -1, np.int64), 0
+    lo = np.array(labels.shape, np.int64)
+    hi = np.full(3, -1, np.int64)
+    count = _label_box(labels, labels.dtype.type(label), lo, hi)
+    return lo, hi, int(count)
