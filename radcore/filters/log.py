@@ -38,16 +38,18 @@ def applicable(shape: tuple[int, ...], spacing: tuple[float, float, float], sigm
     return all(n >= math.ceil(sigma / s) + 1 for n, s in zip(shape, spacing))
 
 
-def laplacian_of_gaussian(image: np.ndarray, spacing: tuple[float, float, float], sigma: float) -> np.ndarray:
+def laplacian_of_gaussian(image: np.ndarray, spacing: tuple[float, float, float], sigma: float, box=None) -> np.ndarray:
     """The LoG response of ``image`` ((z, y, x), spacing (z, y, x) mm) for ``sigma`` mm.
 
-    The array keeps ITK's output type (float32), as PyRadiomics gets it.
+    The array keeps ITK's output type (float32), as PyRadiomics gets it. With ``box`` (three slices with
+    explicit bounds inside ``image``) only ``response[box]`` is returned, computed with less work.
     """
     if np.ndim(image) == 3 and min(np.shape(image)) >= 4:
-        return laplacian(image, spacing, float(sigma))
+        return laplacian(image, spacing, float(sigma), box)
     img = sitk.GetImageFromArray(np.ascontiguousarray(image))
     img.SetSpacing(tuple(float(s) for s in spacing[::-1]))
     filt = sitk.LaplacianRecursiveGaussianImageFilter()
     filt.SetNormalizeAcrossScale(True)
     filt.SetSigma(float(sigma))
-    return sitk.GetArrayFromImage(filt.Execute(img))
+    out = sitk.GetArrayFromImage(filt.Execute(img))
+    return out if box is None else out[tuple(box)]

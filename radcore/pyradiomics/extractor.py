@@ -102,14 +102,20 @@ def _shape_runs(name: str, prepared: Prepared, setting: PyRadiomicsSetting) -> b
     return True
 
 
+_CLASS_MODULES: dict = {}
+
+
 def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enabled, image_type: str) -> dict[FeatureKey, float]:
-    try:
-        module = importlib.import_module(f"radcore.pyradiomics.features.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"radcore.pyradiomics.features.{name}":
-            raise
-        log_.warning("PyRadiomics feature class %s is not available in this build; skipped", name)
-        return {}
+    module = _CLASS_MODULES.get(name)
+    if module is None:
+        try:
+            module = importlib.import_module(f"radcore.pyradiomics.features.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"radcore.pyradiomics.features.{name}":
+                raise
+            log_.warning("PyRadiomics feature class %s is not available in this build; skipped", name)
+            return {}
+        _CLASS_MODULES[name] = module
     values = module.compute(inputs, setting, enabled)
     return {FeatureKey(image_type, name, feature): float(value) for feature, value in values.items()}
 
@@ -142,8 +148,7 @@ def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiom
                 log_.warning("LoG sigma %g skipped: the image %s is too small", sigma, image.shape)
                 continue
             region, inner = _region(prepared, log.margin(sigma, prepared.spacing))
-            response = log.laplacian_of_gaussian(image[region], prepared.spacing, sigma)
-            yield log_image_type(sigma), response[inner]
+            yield log_image_type(sigma), log.laplacian_of_gaussian(image[region], prepared.spacing, sigma, inner)
     elif name == "Wavelet":
         axes = [2, 1, 0]
         if setting.force2D:

@@ -8,6 +8,8 @@ Percentiles interpolate linearly between order statistics (numpy's default).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from radcore.pyradiomics.features import EPS, select
@@ -60,6 +62,28 @@ def mean_absolute_deviation(x: np.ndarray) -> float:
     return float(np.mean(np.abs(x - x.mean())))
 
 
+def percentiles(x: np.ndarray, qs) -> list[float]:
+    """numpy's default (``linear``) percentiles of ``x`` for each q in ``qs`` (0..100), with numpy's
+    arithmetic: v = (N_p - 1) (q / 100), i = floor(v), g = v - i, a = x_(i), b = x_(i+1) (order
+    statistics, i + 1 capped at N_p - 1), P_q = a + (b - a) g, or b - (b - a)(1 - g) when g >= 0.5.
+    One sort serves every q (numpy partitions per call)."""
+    s = np.sort(x)
+    n = s.size
+    out = []
+    for q in qs:
+        v = (n - 1) * (float(q) / 100.0)
+        if v >= n - 1:
+            out.append(float(s[n - 1]))
+            continue
+        i = math.floor(v)
+        g = v - i
+        a = float(s[i])
+        b = float(s[i + 1])
+        d = b - a
+        out.append(b - d * (1.0 - g) if g >= 0.5 else a + d * g)
+    return out
+
+
 def robust_mean_absolute_deviation(x: np.ndarray, bounds=None) -> float:
     """RobustMeanAbsoluteDeviation = 1/N_10-90 sum |X_10-90 - mean(X_10-90)| over P10 <= X_k <= P90."""
     lo, hi = np.percentile(x, [10, 90]) if bounds is None else bounds
@@ -99,23 +123,26 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     counts = inputs.texture().counts
     p = counts / counts.sum()
     voxel_volume = float(np.prod(inputs.spacing))
-    q10, q25, q50, q75, q90 = np.percentile(x, [10, 25, 50, 75, 90])
+    q10, q25, q50, q75, q90 = percentiles(x, (10, 25, 50, 75, 90))
     moments = central_moments(x)
+    shifted_sq = None if not {"Energy", "TotalEnergy", "RootMeanSquared"} & set(names) else (x + shift) ** 2
+    sum_sq = float(np.sum(shifted_sq)) if shifted_sq is not None else 0.0  # np.mean = the same sum / N_p
+    lo, hi = float(x.min()), float(x.max())
     formulas = {
-        "Energy": lambda: energy(x, shift),
-        "TotalEnergy": lambda: total_energy(x, shift, voxel_volume),
+        "Energy": lambda: sum_sq,
+        "TotalEnergy": lambda: voxel_volume * sum_sq,
         "Entropy": lambda: entropy(p),
-        "Minimum": lambda: float(x.min()),
+        "Minimum": lambda: lo,
         "10Percentile": lambda: float(q10),
         "90Percentile": lambda: float(q90),
-        "Maximum": lambda: float(x.max()),
+        "Maximum": lambda: hi,
         "Mean": lambda: float(x.mean()),
         "Median": lambda: float(q50),
         "InterquartileRange": lambda: float(q75 - q25),
-        "Range": lambda: float(x.max() - x.min()),
+        "Range": lambda: hi - lo,
         "MeanAbsoluteDeviation": lambda: mean_absolute_deviation(x),
         "RobustMeanAbsoluteDeviation": lambda: robust_mean_absolute_deviation(x, (q10, q90)),
-        "RootMeanSquared": lambda: root_mean_squared(x, shift),
+        "RootMeanSquared": lambda: float(np.sqrt(sum_sq / x.size)),
         "Skewness": lambda: skewness(x, moments),
         "Kurtosis": lambda: kurtosis(x, moments),
         "Variance": lambda: moments[0],

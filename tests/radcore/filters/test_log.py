@@ -53,3 +53,17 @@ def test_applicable_follows_pyradiomics_size_rules():
     assert log.applicable((10, 10, 10), (1.0, 1.0, 1.0), 3.0)
     assert not log.applicable((3, 10, 10), (1.0, 1.0, 1.0), 1.0)  # an axis below 4 voxels
     assert not log.applicable((5, 50, 50), (1.0, 1.0, 1.0), 5.0)  # 5 < ceil(5 / 1) + 1
+
+
+def test_box_returns_the_cropped_response():
+    x = np.random.default_rng(2).normal(0, 50, (12, 14, 10))
+    box = (slice(3, 9), slice(0, 14), slice(7, 8))
+    np.testing.assert_array_equal(log.laplacian_of_gaussian(x, (1.5, 1.0, 1.0), 2.0, box),
+                                  log.laplacian_of_gaussian(x, (1.5, 1.0, 1.0), 2.0)[box])
+    small = x[:3, :5, :5]  # under 4 voxels along z: SimpleITK's filter
+    box = (slice(0, 3), slice(1, 4), slice(2, 3))
+    try:
+        whole = log.laplacian_of_gaussian(small, (1.0, 1.0, 1.0), 1.0)
+    except RuntimeError:  # ITK refuses fewer than 4 voxels; PyRadiomics skips such images
+        return
+    np.testing.assert_array_equal(log.laplacian_of_gaussian(small, (1.0, 1.0, 1.0), 1.0, box), whole[box])

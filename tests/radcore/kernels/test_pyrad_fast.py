@@ -120,6 +120,20 @@ def test_recursive_laplacian_reproduces_itk(shape, spacing, sigma, dtype):
     np.testing.assert_array_equal(got, _itk_log(x, spacing, sigma))  # same arithmetic, same float32
 
 
+@pytest.mark.parametrize(
+    "shape, box",
+    [((4, 4, 4), (slice(0, 4), slice(0, 4), slice(0, 4))), ((9, 11, 13), (slice(2, 7), slice(5, 6), slice(12, 13))),
+     ((6, 8, 5), (slice(0, 1), slice(0, 8), slice(1, 4))), ((5, 7, 9), (slice(4, 5), slice(3, 4), slice(0, 1)))],
+)
+def test_recursive_laplacian_box_equals_cropped_response(shape, box):
+    rng = np.random.default_rng(8)
+    x = rng.normal(0, 300, shape).astype(np.float32)
+    for sigma, spacing in ((1.0, (2.0, 0.8, 0.8)), (3.0, (1.0, 1.0, 1.0))):
+        got = laplacian(x, spacing, sigma, box)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, _itk_log(x, spacing, sigma)[box])  # bit for bit
+
+
 def test_recursive_laplacian_needs_four_voxels():
     with pytest.raises(ValueError, match="4 voxels"):
         laplacian(np.zeros((3, 5, 5)), (1.0, 1.0, 1.0), 1.0)

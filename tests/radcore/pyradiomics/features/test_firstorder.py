@@ -35,3 +35,14 @@ def test_unknown_feature_is_named():
         firstorder.compute(inputs([1, 2]), PyRadiomicsSetting(), ("NoSuchFeature",))
     with pytest.raises(SettingsError, match="glcmx"):
         feature_class("glcmx")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_percentiles_equal_numpy_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 3, 7, 10, 11, 101, int(rng.integers(200, 5000))):
+        x = rng.normal(0, 300, n)
+        if seed % 2:
+            x = np.round(x / 10)  # ties
+        qs = (0, 10, 25, 50, 75, 90, 100)
+        np.testing.assert_array_equal(firstorder.percentiles(x, qs), np.percentile(x, qs))
