@@ -28,6 +28,7 @@ from radcore.cohort.plan import (
 )
 from radcore.cohort.worker import BatchReport, JobSpec, run_batch
 from radcore.io.dataset import done_cases, write_catalogue, write_errors, write_settings
+from radcore.io.store import open_store
 from radcore.settings import Settings, load, settings_hash, to_mapping
 
 FAILURES_SHOWN = 500
@@ -98,6 +99,7 @@ def plan_cohort(params: CohortParameters, settings: Settings) -> Plan:
     store = params.store_path()
     if params.manifest:
         jobs: list[CaseJob] = cases_from_manifest(params.manifest, settings.label)
+        open_store(store, create=True)  # here, so workers ingesting their first cases never race to create it
     else:
         jobs = cases_from_store(store, settings.label)
     done = done_cases(params.out, h)

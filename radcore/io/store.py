@@ -77,7 +77,10 @@ def open_store(store: StoreLike, create: bool = False) -> zarr.Group:
     if create:
         path = Path(store)
         path.mkdir(parents=True, exist_ok=True)
-        root = zarr.open_group(str(path), mode="a", zarr_format=3)
+        try:
+            root = zarr.open_group(str(path), mode="a", zarr_format=3)
+        except zarr.errors.ContainsGroupError:  # another process created it a moment ago
+            root = zarr.open_group(str(path), mode="r+", zarr_format=3)
         if "radcore" not in root.attrs:
             root.attrs["radcore"] = {"store_format": STORE_FORMAT}
         return root

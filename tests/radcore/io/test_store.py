@@ -144,3 +144,25 @@ def test_store_root_is_marked(tmp_path):
     image, mask = _case()
     write_case(tmp_path / "s", "c1", image, mask)
     assert json.loads((tmp_path / "s" / "zarr.json").read_text())["attributes"]["radcore"]["store_format"] == 1
+
+
+def test_creating_a_store_that_another_worker_just_created(tmp_path, monkeypatch):
+    """Two workers ingesting their first cases into a new store race to create its root group."""
+    import zarr
+
+    from radcore.io import store as store_module
+
+    real_open = zarr.open_group
+    calls = []
+
+    def racing_open(path, mode="a", **kw):
+        calls.append(mode)
+        if mode == "a" and len(calls) == 1:
+            real_open(path, mode="w", **kw)  # the other worker wins the race
+            raise zarr.errors.ContainsGroupError(path)
+        return real_open(path, mode=mode, **kw)
+
+    monkeypatch.setattr(store_module.zarr, "open_group", racing_open)
+    root = store_module.open_store(tmp_path / "new.zarr", create=True)
+    assert calls == ["a", "r+"]
+    assert "radcore" in root.attrs
