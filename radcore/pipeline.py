@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from pathlib import Path
 
 import SimpleITK as sitk
 
 from radcore import image_types
-from radcore.features.registry import available_families, family
+from radcore.features.registry import family
 from radcore.io.images import Volume, load_case
 from radcore.naming import FeatureKey
 from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
 from radcore.roi import RoiImage
 from radcore.settings import Settings
-
-log = logging.getLogger(__name__)
 
 ImageLike = str | Path | sitk.Image
 
@@ -48,11 +45,7 @@ def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[
     lower = settings.resegmentation.range[0] if settings.resegmentation.range else None
     disc = discretise(roi, settings.discretisation, lower)
     out: dict[FeatureKey, float] = {}
-    present = set(available_families())
     for name in settings.families:
-        if name not in present:
-            log.warning("feature family %s is not available in this build; skipped", name)
-            continue
         for (feature, aggregation), value in family(name).compute(roi, disc, settings).items():
             out[FeatureKey(image_type, name, feature, aggregation)] = value
     return out

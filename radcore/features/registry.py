@@ -70,20 +70,6 @@ def family(name: str) -> Family:
     return importlib.import_module(module).FAMILY
 
 
-def available_families() -> list[str]:
-    """Names of the families whose module exists (all of them once the engine is complete)."""
-    names = []
-    for name, module in FAMILY_MODULES.items():
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        names.append(name)
-    return names
-
-
 def all_features() -> list[Feature]:
     """Every registered feature, in column order."""
-    return [f for name in available_families() for f in family(name).features]
+    return [f for name in FAMILY_MODULES for f in family(name).features]

@@ -160,8 +160,3 @@ def write_settings(dataset: str | Path, settings_hash: str, mapping: dict[str, A
 def features_glob(dataset: str | Path) -> str:
     """The glob DuckDB reads the features with (``read_parquet(..., hive_partitioning=true)``)."""
     return str(Path(dataset) / "features" / "**" / "*.parquet")
-
-
-def errors_glob(dataset: str | Path) -> str:
-    """The glob of the errors dataset."""
-    return str(Path(dataset) / "errors" / "**" / "*.parquet")

