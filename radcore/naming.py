@@ -26,28 +26,44 @@ class FeatureKey(NamedTuple):
 
 def column_name(key: FeatureKey, naming: str = "native") -> str:
     """The column name of ``key`` under ``naming`` (native, ibsi or pyradiomics)."""
-    if naming == "native":
-        parts = [key.image_type, key.family, key.feature] + ([key.aggregation] if key.aggregation else [])
-        return "_".join(parts).lower()
-    if naming == "ibsi":
-        from radcore.features.registry import family
+    return _namer(naming)(key)
 
-        feature = next(f for f in family(key.family).features if f.name == key.feature)
-        name = feature.ibsi_tag + (f"_{key.aggregation}" if key.aggregation else "")
-        return name if key.image_type == "original" else f"{name}_{key.image_type}"
+
+def _native(key: FeatureKey) -> str:
+    parts = [key.image_type, key.family, key.feature] + ([key.aggregation] if key.aggregation else [])
+    return "_".join(parts).lower()
+
+
+def _ibsi(key: FeatureKey) -> str:
+    from radcore.features.registry import family
+
+    feature = next(f for f in family(key.family).features if f.name == key.feature)
+    name = feature.ibsi_tag + (f"_{key.aggregation}" if key.aggregation else "")
+    return name if key.image_type == "original" else f"{name}_{key.image_type}"
+
+
+def _namer(naming: str):
+    """The function naming a key under ``naming``, looked up once per call of :func:`name_columns`."""
+    if naming == "native":
+        return _native
+    if naming == "ibsi":
+        return _ibsi
     if naming == "pyradiomics":
         from radcore.pyradiomics.naming import pyradiomics_column
 
-        return pyradiomics_column(key)
+        return pyradiomics_column
     raise ValueError(f"naming must be one of {NAMINGS}, got {naming!r}")
 
 
 def name_columns(values: dict[FeatureKey, float], naming: str = "native") -> dict[str, float]:
     """``values`` keyed by column names; raises if two keys would share a name."""
-    out: dict[str, float] = {}
-    for key, value in values.items():
-        name = column_name(key, naming)
-        if name in out:
-            raise ValueError(f"two features map to the column {name!r} under naming {naming!r}")
-        out[name] = value
+    name = _namer(naming)
+    out = {name(key): value for key, value in values.items()}
+    if len(out) != len(values):
+        seen: set[str] = set()
+        for key in values:
+            column = name(key)
+            if column in seen:
+                raise ValueError(f"two features map to the column {column!r} under naming {naming!r}")
+            seen.add(column)
     return out

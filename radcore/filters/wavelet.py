@@ -24,7 +24,7 @@ import numpy as np
 
 from radcore.errors import SettingsError
 from radcore.filters.wavelet_filters import DEC_LO
-from radcore.kernels.pyrad_swt import swt_rows, swt_rows_f32
+from radcore.kernels.pyrad_swt import swt_lines, swt_planes
 
 WAVELETS = tuple(DEC_LO)
 
@@ -58,22 +58,28 @@ def margin(wavelet: str, start_level: int, level: int) -> int:
 
 
 def _along(x: np.ndarray, axis: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    moved = np.ascontiguousarray(np.moveaxis(x, axis, -1))
-    rows = moved.reshape(-1, moved.shape[-1])
-    out_lo = np.empty_like(rows)
-    out_hi = np.empty_like(rows)
-    (swt_rows_f32 if rows.dtype == np.float32 else swt_rows)(rows, lo, hi, out_lo, out_hi)
-    return (
-        np.moveaxis(out_lo.reshape(moved.shape), -1, axis),
-        np.moveaxis(out_hi.reshape(moved.shape), -1, axis),
-    )
+    """(low, high) one-level transforms of ``x`` along ``axis``, in the type of ``x`` (float32 in
+    PyWavelets' float32 order of the taps, float64 in ascending order), C-contiguous, no transposes."""
+    x = np.ascontiguousarray(x)
+    n = x.shape[axis]
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    out_lo = np.empty_like(x)
+    out_hi = np.empty_like(x)
+    pywt_order = x.dtype == np.float32
+    if inner == 1:
+        rows = (-1, n)
+        swt_lines(x.reshape(rows), lo, hi, pywt_order, out_lo.reshape(rows), out_hi.reshape(rows))
+    else:
+        planes = (-1, n, inner)
+        swt_planes(x.reshape(planes), lo, hi, pywt_order, out_lo.reshape(planes), out_hi.reshape(planes))
+    return out_lo, out_hi
 
 
 def swt_one_level(x: np.ndarray, wavelet: str, axes: tuple[int, ...], float32: bool = False) -> dict[str, np.ndarray]:
     """All ``2**len(axes)`` one-level decompositions of ``x`` (every axis in ``axes`` of even length),
     keyed by names such as ``LLH`` whose characters follow ``axes`` in order, in float64; with
     ``float32`` a float32 ``x`` is transformed in float32 as PyWavelets does it (its filters and summation
-    order, :func:`filter_bank_f32`, :func:`radcore.kernels.pyrad_swt.swt_rows_f32`)."""
+    order, :func:`filter_bank_f32`, :func:`radcore.kernels.pyrad_swt.swt_lines`)."""
     if float32 and np.asarray(x).dtype == np.float32:
         lo, hi = filter_bank_f32(wavelet)
         out = {"": np.asarray(x)}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.kernels.pyrad_formulas import GLCM_NAMES, glcm_features, mcc_bound, mcc_matrix
+from radcore.kernels.pyrad_lanczos import top_eigenvalue
 from radcore.kernels.pyrad_texture import cooccurrence
 from radcore.pyradiomics.features import EPS, angle_weights, angles, column_nanmeans, nanmean, select
 
@@ -229,6 +230,13 @@ def mcc_values(p: np.ndarray) -> np.ndarray:
 _MCC_TOLERANCE = 2e-5
 
 
+#: from this many grey levels on, lambda_2 comes from Lanczos iteration plus a Cholesky certificate
+#: (:func:`_lambda2_certified`) rather than a full symmetric eigensolver
+_LANCZOS_LEVELS = 48
+#: relative width of the interval [theta, theta (1 + _CERTIFIED)] certified to hold lambda_2
+_CERTIFIED = 1e-7
+
+
 def _mcc_symmetric(p: np.ndarray, err: np.ndarray) -> np.ndarray:
     """MCC per matrix from a symmetric eigenproblem where that is exact to ``_MCC_TOLERANCE``, else NaN.
 
@@ -237,7 +245,7 @@ def _mcc_symmetric(p: np.ndarray, err: np.ndarray) -> np.ndarray:
     eigenvalues, in both). With eps, Q = Q0 + dQ and Dx^1/2 Q Dx^-1/2 = S S^T + E, E = Dx^1/2 dQ Dx^-1/2;
     every eigenvalue moves by at most ||E||_2 <= ||E||_F = ``err`` (Bauer-Fike, symmetric base;
     :func:`radcore.kernels.pyrad_formulas.mcc_bound`). The symmetric value is used when
-    ||E||_F <= _MCC_TOLERANCE * lambda_2.
+    ||E||_F (plus the width of the certified interval, for large matrices) <= _MCC_TOLERANCE * lambda_2.
     """
     px = p.sum(axis=2)
     py = p.sum(axis=1)
@@ -245,9 +253,40 @@ def _mcc_symmetric(p: np.ndarray, err: np.ndarray) -> np.ndarray:
     ry = np.sqrt(py)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(p > 0, p / (rx[:, :, None] * ry[:, None, :]), 0.0)
-    lam = np.linalg.eigvalsh(s @ np.transpose(s, (0, 2, 1)))[:, -2]
-    ok = (lam > 0) & (err <= _MCC_TOLERANCE * lam)
+    m = s @ np.transpose(s, (0, 2, 1))
+    if p.shape[1] < _LANCZOS_LEVELS:
+        lam = np.linalg.eigvalsh(m)[:, -2]
+        width = np.zeros_like(lam)
+    else:
+        lam = np.array([_lambda2_certified(m[a], rx[a]) for a in range(p.shape[0])])
+        width = _CERTIFIED * lam
+    ok = (lam > 0) & (err + width <= _MCC_TOLERANCE * lam)
     return np.where(ok, np.sqrt(np.where(ok, lam, 0.0)), np.nan)
+
+
+def _lambda2_certified(m: np.ndarray, r: np.ndarray) -> float:
+    """The second largest eigenvalue of m = S S^T, to within a relative ``_CERTIFIED`` below the truth.
+
+    r = sqrt(p_x) is m's eigenvector for its largest eigenvalue, 1 (S^T r = sqrt(p_y), S sqrt(p_y) = r),
+    so lambda_2 is the largest eigenvalue of a = m - r r^T. Lanczos gives theta <= lambda_max(a) (a
+    Rayleigh quotient); a Cholesky factorisation of (theta (1 + _CERTIFIED)) I - a exists only if every
+    eigenvalue of a lies below theta (1 + _CERTIFIED), which proves the interval. Without that proof the
+    full eigensolver answers.
+    """
+    a = m - np.outer(r, r)
+    n = a.shape[0]
+    start = np.cos(np.arange(1, n + 1) * 1.3)  # fixed, with no special structure
+    theta, residual = top_eigenvalue(a, start, 96, 1e-9)
+    if theta > 1e-8 and residual <= _CERTIFIED * theta:
+        shifted = -a
+        shifted[np.diag_indices(n)] += theta * (1.0 + _CERTIFIED)
+        try:
+            np.linalg.cholesky(shifted)
+        except np.linalg.LinAlgError:
+            pass
+        else:
+            return float(theta)
+    return float(np.linalg.eigvalsh(m)[-2])
 
 
 def idmn(g: _Glcm) -> np.ndarray:

@@ -1,10 +1,10 @@
 """PyRadiomics grey level size zone matrix (GLSZM) features.
 
 Matrix: P(i, j) the number of zones (maximal sets of 26-connected ROI voxels of one grey level; 8-connected
-within a slice with ``force2D``) of level i and size j voxels, from the shared kernels
-:func:`radcore.kernels.zones.label_zones` and :func:`radcore.kernels.glszm.compressed_zone_matrix`. Rows
-of absent grey levels and columns of absent sizes are dropped: i runs over the grey levels present and j
-over the zone sizes present.
+within a slice with ``force2D``) of level i and size j voxels, the zones labelled run by run by
+:func:`radcore.kernels.pyrad_zones.zones` on the shared texture layout. Rows of absent grey levels and
+columns of absent sizes are dropped: i runs over the grey levels present and j over the zone sizes
+present.
 
 Notation: N_z = sum P the number of zones; N_p the number of ROI voxels; p_g(i) = sum_j P(i, j),
 p_s(j) = sum_i P(i, j); p(i, j) = P(i, j) / N_z; mu_i = sum p i, mu_j = sum p j.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.kernels.pyrad_formulas import run_features
-from radcore.kernels.pyrad_texture import zones
+from radcore.kernels.pyrad_zones import zones
 from radcore.pyradiomics.features import EPS, angles, glrlm, select
 
 #: PyRadiomics GLSZM name -> the GLRLM formula it shares
@@ -59,9 +59,12 @@ def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     present = tex.present
     # one of each opposite pair of the 26 (8 in-plane with force2D) neighbour offsets
     offsets = angles((1,), (3, 3, 3), setting.force2D, setting.force2Ddimension)
-    zone_rank, zone_size = zones(tex.ranks, tex.roi, -tex.steps(offsets))
-    sizes, column = np.unique(zone_size, return_inverse=True)
-    flat = (zone_rank.astype(np.int64) - 1) * sizes.size + column.ravel()
+    zone_rank, zone_size = zones(tex.ranks, tex.roi, tex.padded_shape, -offsets)
+    # the sizes present, ascending, and each zone's column (np.unique without its sort)
+    present_size = np.bincount(zone_size) > 0
+    sizes = np.flatnonzero(present_size)
+    column = np.cumsum(present_size)[zone_size] - 1
+    flat = (zone_rank.astype(np.int64) - 1) * sizes.size + column
     counts = np.bincount(flat, minlength=present.size * sizes.size).astype(np.float64)
     return counts.reshape(present.size, sizes.size), present, sizes.astype(np.float64)
 

@@ -120,7 +120,7 @@ def test_layout_equals_numpy(shape, pad):
 
 
 @pytest.mark.parametrize("shape, taps", [((1, 1), 2), ((3, 5), 6), ((4, 2), 6), ((2, 17), 12), ((1, 3), 20)])
-def test_swt_rows_equal_the_modulo_kernel(shape, taps):
+def test_swt_lines_and_planes_equal_the_modulo_kernel(shape, taps):
     from radcore.kernels import pyrad_swt, swt
 
     rng = np.random.default_rng(taps)
@@ -129,6 +129,11 @@ def test_swt_rows_equal_the_modulo_kernel(shape, taps):
     want = np.empty(shape), np.empty(shape)
     got = np.empty(shape), np.empty(shape)
     swt.swt_rows(x, lo, hi, *want)
-    pyrad_swt.swt_rows(x, lo, hi, *got)
+    pyrad_swt.swt_lines(x, lo, hi, False, *got)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+    planes = np.ascontiguousarray(x.T)[None]  # the rows along the middle axis
+    got = np.empty_like(planes), np.empty_like(planes)
+    pyrad_swt.swt_planes(planes, lo, hi, False, *got)
+    np.testing.assert_array_equal(got[0][0].T, want[0])
+    np.testing.assert_array_equal(got[1][0].T, want[1])

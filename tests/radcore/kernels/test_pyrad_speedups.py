@@ -7,7 +7,7 @@ import pytest
 from radcore.filters import wavelet
 from radcore.kernels import pyrad_texture as pt
 from radcore.kernels.pyrad_mask import label_box
-from radcore.kernels.pyrad_swt import swt_rows_f32
+from radcore.kernels.pyrad_swt import swt_lines, swt_planes
 from radcore.kernels.zones import label_zones
 from radcore.pyradiomics.features import angles
 from radcore.pyradiomics.inputs import build_texture
@@ -66,15 +66,21 @@ def reference_swt_f32(x, f):
     return out
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 2), (3, 1), (2, 7), (2, 16)])
-@pytest.mark.parametrize("name", ["haar", "coif1", "db3", "coif2"])
-def test_swt_rows_f32_matches_reference(shape, name):
+@pytest.mark.parametrize("shape", [(1, 1), (1, 2), (3, 1), (2, 7), (2, 16), (3, 5)])
+@pytest.mark.parametrize("name", ["haar", "coif1", "db3", "coif2", "db10"])
+def test_swt_f32_kernels_match_reference(shape, name):
     lo, hi = wavelet.filter_bank_f32(name)
     x = (np.random.default_rng(1).normal(size=shape) * 100).astype(np.float32)
     out_lo, out_hi = np.empty_like(x), np.empty_like(x)
-    swt_rows_f32(x, lo, hi, out_lo, out_hi)
+    swt_lines(x, lo, hi, True, out_lo, out_hi)
     np.testing.assert_array_equal(out_lo, reference_swt_f32(x, lo))
     np.testing.assert_array_equal(out_hi, reference_swt_f32(x, hi))
+    planes = np.ascontiguousarray(np.stack([x.T, -x.T]))  # (2, n, m): the rows along the middle axis
+    out_lo, out_hi = np.empty_like(planes), np.empty_like(planes)
+    swt_planes(planes, lo, hi, True, out_lo, out_hi)
+    for o, sign in enumerate((1, -1)):
+        np.testing.assert_array_equal(out_lo[o].T, reference_swt_f32(sign * x, lo))
+        np.testing.assert_array_equal(out_hi[o].T, reference_swt_f32(sign * x, hi))
 
 
 @pytest.mark.parametrize("shape", [(9, 12, 15), (4, 6, 8), (1, 7, 10)])
