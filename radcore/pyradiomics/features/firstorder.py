@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from radcore.kernels.pyrad_firstorder import STAT_NAMES, firstorder_stats
 from radcore.pyradiomics.features import EPS, select
 
 FEATURES = (
@@ -116,37 +117,37 @@ def kurtosis(x: np.ndarray, moments=None) -> float:
 
 
 def compute(inputs, setting, enabled=None) -> dict[str, float]:
-    """The first-order features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
+    """The first-order features of ``inputs`` (ClassInputs) keyed by PyRadiomics name.
+
+    The intensity statistics come from one compiled pass over the sorted ROI values
+    (:func:`radcore.kernels.pyrad_firstorder.firstorder_stats`); the functions above are its reference.
+    """
     names = select("firstorder", FEATURES, OPTIONAL, enabled)
     x = inputs.roi_values
-    shift = float(setting.voxelArrayShift)
     counts = inputs.texture().counts
     p = counts / counts.sum()
     voxel_volume = float(np.prod(inputs.spacing))
-    q10, q25, q50, q75, q90 = percentiles(x, (10, 25, 50, 75, 90))
-    moments = central_moments(x)
-    shifted_sq = None if not {"Energy", "TotalEnergy", "RootMeanSquared"} & set(names) else (x + shift) ** 2
-    sum_sq = float(np.sum(shifted_sq)) if shifted_sq is not None else 0.0  # np.mean = the same sum / N_p
-    lo, hi = float(x.min()), float(x.max())
+    stat = dict(zip(STAT_NAMES, firstorder_stats(np.sort(x), float(setting.voxelArrayShift)).tolist()))
+    m2, m3, m4 = stat["m2"], stat["m3"], stat["m4"]
     formulas = {
-        "Energy": lambda: sum_sq,
-        "TotalEnergy": lambda: voxel_volume * sum_sq,
+        "Energy": lambda: stat["sum_sq"],
+        "TotalEnergy": lambda: voxel_volume * stat["sum_sq"],
         "Entropy": lambda: entropy(p),
-        "Minimum": lambda: lo,
-        "10Percentile": lambda: float(q10),
-        "90Percentile": lambda: float(q90),
-        "Maximum": lambda: hi,
-        "Mean": lambda: float(x.mean()),
-        "Median": lambda: float(q50),
-        "InterquartileRange": lambda: float(q75 - q25),
-        "Range": lambda: hi - lo,
-        "MeanAbsoluteDeviation": lambda: mean_absolute_deviation(x),
-        "RobustMeanAbsoluteDeviation": lambda: robust_mean_absolute_deviation(x, (q10, q90)),
-        "RootMeanSquared": lambda: float(np.sqrt(sum_sq / x.size)),
-        "Skewness": lambda: skewness(x, moments),
-        "Kurtosis": lambda: kurtosis(x, moments),
-        "Variance": lambda: moments[0],
+        "Minimum": lambda: stat["minimum"],
+        "10Percentile": lambda: stat["p10"],
+        "90Percentile": lambda: stat["p90"],
+        "Maximum": lambda: stat["maximum"],
+        "Mean": lambda: stat["mean"],
+        "Median": lambda: stat["p50"],
+        "InterquartileRange": lambda: stat["p75"] - stat["p25"],
+        "Range": lambda: stat["maximum"] - stat["minimum"],
+        "MeanAbsoluteDeviation": lambda: stat["mad"],
+        "RobustMeanAbsoluteDeviation": lambda: stat["rmad"],
+        "RootMeanSquared": lambda: math.sqrt(stat["sum_sq"] / x.size),
+        "Skewness": lambda: skewness(x, (m2, m3, m4)),
+        "Kurtosis": lambda: kurtosis(x, (m2, m3, m4)),
+        "Variance": lambda: m2,
         "Uniformity": lambda: uniformity(p),
-        "StandardDeviation": lambda: float(np.sqrt(moments[0])),
+        "StandardDeviation": lambda: math.sqrt(m2),
     }
     return {name: formulas[name]() for name in names}
