@@ -27,6 +27,8 @@ import numpy as np
 
 _POLE = math.sqrt(3.0) - 2.0
 _TOLERANCE = 1e-10
+#: terms of the causal initial sum: |z|^h <= _TOLERANCE
+_HORIZON = int(math.ceil(math.log(_TOLERANCE) / math.log(abs(_POLE))))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -103,21 +105,28 @@ def _column_coefficients(a, z, horizon, total):
 
 
 @numba.njit(cache=True, nogil=True)
-def _coefficients(c, z, horizon):
-    """In place: B-spline coefficients of c (float64 C-contiguous (z, y, x)) along x, then y, then z."""
-    nz, ny, nx = c.shape
-    if nx > 1:  # rows of each slice transposed into columns: the same arithmetic, vectorised
+def _coefficients(src, c):
+    """B-spline coefficients of ``src`` (any float type, (z, y, x)) into float64 ``c`` (same shape, C
+    order): along x, then y, then z (:func:`_line_coefficients` on every line, in float64)."""
+    z = _POLE
+    horizon = _HORIZON
+    nz, ny, nx = src.shape
+    if nx > 1:  # rows of each slice transposed into columns (read from src): the same arithmetic, vectorised
         t = np.empty((nx, ny))
         total = np.empty(ny)
         for a in range(nz):
             for b in range(ny):
                 for i in range(nx):
-                    t[i, b] = c[a, b, i]
+                    t[i, b] = src[a, b, i]
             _column_coefficients(t, z, horizon, total)
             for b in range(ny):
                 for i in range(nx):
                     c[a, b, i] = t[i, b]
-    if ny > 1:
+    else:
+        for a in range(nz):
+            for b in range(ny):
+                c[a, b, 0] = src[a, b, 0]
+    if ny > 1:  # whole contiguous slices and planes: strided views would not vectorise
         total = np.empty(nx)
         for a in range(nz):
             _column_coefficients(c[a], z, horizon, total)
@@ -255,9 +264,9 @@ def _evaluate(coef3, origin, phys_to_index, out_origin, out_index_to_phys, out):
 
 def resample(image, origin, spacing, direction, out_origin, out_spacing, out_size) -> np.ndarray:
     """B-spline (order 3) samples of ``image`` on the output grid; see module doc (ITK x, y, z order)."""
-    coef = np.array(image, dtype=np.float64, order="C", copy=True)
-    horizon = int(math.ceil(math.log(_TOLERANCE) / math.log(abs(_POLE))))
-    _coefficients(coef, _POLE, horizon)
+    image = np.ascontiguousarray(image)
+    coef = np.empty(image.shape, np.float64)
+    _coefficients(image, coef)
     d = np.asarray(direction, dtype=np.float64).reshape(3, 3)
     index_to_phys = d * np.asarray(spacing, dtype=np.float64)[None, :]
     phys_to_index = np.linalg.inv(index_to_phys)

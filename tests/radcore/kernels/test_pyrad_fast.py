@@ -197,11 +197,9 @@ def test_bspline_resampling_reproduces_itk(shape, spacing, out_spacing, out_size
 @pytest.mark.parametrize("shape", [(1, 1, 1), (1, 5, 7), (4, 1, 9), (13, 6, 2), (40, 3, 5), (3, 45, 44)])
 def test_bspline_coefficients_equal_line_by_line(shape):
     """The column-blocked coefficient pass repeats the per-line recursion bit for bit."""
-    import math
+    from radcore.kernels.pyrad_bspline import _HORIZON, _POLE, _coefficients, _line_coefficients
 
-    from radcore.kernels.pyrad_bspline import _POLE, _TOLERANCE, _coefficients, _line_coefficients
-
-    horizon = int(math.ceil(math.log(_TOLERANCE) / math.log(abs(_POLE))))
+    horizon = _HORIZON
     arr = np.random.default_rng(3).normal(0, 100, shape)
     want = arr.copy()
     for axis in (2, 1, 0):
@@ -210,6 +208,11 @@ def test_bspline_coefficients_equal_line_by_line(shape):
             for line in moved.reshape(-1, moved.shape[-1]):
                 _line_coefficients(line, line.size, _POLE, horizon)
             want = np.ascontiguousarray(np.moveaxis(moved, -1, axis))
-    got = arr.copy()
-    _coefficients(got, _POLE, horizon)
+    got = np.empty(shape)
+    _coefficients(arr, got)
     np.testing.assert_array_equal(got, want)
+    single = arr.astype(np.float32)  # read as float32, filtered in float64 as from its float64 copy
+    from32, from64 = np.empty(shape), np.empty(shape)
+    _coefficients(single, from32)
+    _coefficients(single.astype(np.float64), from64)
+    np.testing.assert_array_equal(from32, from64)
