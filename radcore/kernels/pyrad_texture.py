@@ -88,7 +88,8 @@ def _run_lengths(ranks, roi, steps, length, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _find(parent, c):
+def find_root(parent, c):
+    """The root of c in the union-find forest ``parent`` (flat indices), halving the path on the way."""
     c = numba.uint64(c)
     while numba.uint64(parent[c]) != c:
         p = numba.uint64(parent[c])
@@ -111,13 +112,13 @@ def _zones(ranks, roi, back_steps, n_covered, parent, size):
         g = ranks[c]
         start = 0
         if n_covered > 0 and ranks[c + numba.uint64(back_steps[0])] == g:
-            root = _find(parent, c + numba.uint64(back_steps[0]))
+            root = find_root(parent, c + numba.uint64(back_steps[0]))
             parent[c] = root
             start = first_rest
         for k in range(start, back_steps.shape[0]):
             q = c + numba.uint64(back_steps[k])
             if ranks[q] == g:
-                b = _find(parent, q)
+                b = find_root(parent, q)
                 if b < root:
                     parent[root] = b
                     root = b
@@ -126,7 +127,7 @@ def _zones(ranks, roi, back_steps, n_covered, parent, size):
     n_zones = 0
     for t in range(roi.shape[0]):
         c = numba.uint64(roi[t])
-        r = _find(parent, c)
+        r = find_root(parent, c)
         size[r] += 1
         if r == c:
             n_zones += 1

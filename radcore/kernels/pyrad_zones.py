@@ -36,19 +36,10 @@ import numba
 import numpy as np
 
 from radcore.kernels import pyrad_texture
+from radcore.kernels.pyrad_texture import find_root
 
 #: most back offsets the mask table takes (2**13 masks)
 MAX_OFFSETS = 13
-
-
-@numba.njit(cache=True, nogil=True)
-def _root(parent, c):
-    c = numba.uint64(c)
-    while numba.uint64(parent[c]) != c:
-        p = numba.uint64(parent[c])
-        parent[c] = parent[p]
-        c = numba.uint64(parent[p])
-    return c
 
 
 @numba.njit(cache=True, nogil=True)
@@ -85,9 +76,9 @@ def _zones(ranks, roi, nx, steps, n_groups, rep, parent, mask):
             parent[c] = c + steps[numba.uint64(rep[m, 0])]
             n_zones += n == 0
             if n > 1:
-                root = _root(parent, c)
+                root = find_root(parent, c)
                 for j in range(1, n):
-                    b = _root(parent, c + steps[numba.uint64(rep[m, j])])
+                    b = find_root(parent, c + steps[numba.uint64(rep[m, j])])
                     if b < root:
                         parent[root] = b
                         root = b
