@@ -103,8 +103,8 @@ def test_resampling_grid_follows_pyradiomics():
     assert set(np.unique(sitk.GetArrayFromImage(out_msk))) <= {0, 1}
 
 
-@pytest.mark.parametrize("dtype, scale", [(np.int16, 3000.0), (np.uint8, 200.0), (np.uint16, 40000.0),
-                                          (np.int32, 1e5), (np.float32, 500.0), (np.float64, 500.0)])
+@pytest.mark.parametrize("dtype, scale", [(np.int16, 3000.0), (np.uint8, 200.0), (np.int8, 100.0), (np.uint16, 40000.0),
+                                          (np.int32, 1e5), (np.uint32, 1e6), (np.float32, 500.0), (np.float64, 500.0)])
 def test_bspline_resampling_equals_itk_for_every_pixel_type(dtype, scale):
     """The resampled image against ITK's ResampleImageFilter on the same grid, bit for bit: the numba
     B-spline path for integer and float32 images (integers clamped to the type's range and truncated, as
