@@ -41,9 +41,9 @@ def _tap_order(t, n, taps, pywt_order, order):
 def swt_planes(x, lo, hi, pywt_order, out_lo, out_hi):
     """The transform along the middle axis of ``x`` (outer, n, inner), C-contiguous, any float type:
     ``out[o, i, j] = sum_k f[k] x[o, (i + L // 2 - k) mod n, j]``, the taps added in :func:`_tap_order`'s
-    order (products and sums in the type of ``x``, as :func:`swt_rows` / :func:`swt_rows_f32` add them).
-    The innermost loop runs over the contiguous j, so no transposes are needed and it vectorises; each
-    output still adds its own taps one by one in that order, so the values are unchanged."""
+    order (products and sums in the type of ``x``: see the module doc). The innermost loop runs over the
+    contiguous j, so no transposes are needed and it vectorises; each output still adds its own taps one
+    by one in that order, so the values do not depend on the loop order."""
     outer, n, inner = x.shape
     taps = lo.shape[0]
     half = taps // 2
