@@ -3,7 +3,7 @@
 Output i of a line of length n (tap centre t = i + L // 2, L the filter length) is
 ``sum_k f[k] x[(t - k) mod n]`` for f = ``lo`` and ``hi``, with products and sums in the type of ``x``:
 
-- float64 (``pywt_order`` False): the taps added in ascending k, as :func:`radcore.kernels.swt.swt_rows`;
+- float64 (``pywt_order`` False): the taps added in ascending k (radcore's own wavelet filter);
 - float32 (``pywt_order`` True): PyWavelets' float32 periodization order -- ascending k, except when
   t >= n, where the taps that wrap round (k = t - n, ..., 0, descending) come first, then
   k = t - n + 1 .. L - 1 -- so the values equal ``pywt.swtn``'s bit for bit.

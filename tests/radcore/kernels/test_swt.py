@@ -1,10 +1,10 @@
-"""The one-level periodic SWT kernel against a plain NumPy reference."""
+"""The float64 reference SWT kernel (the modulo-per-tap loop) against a plain NumPy sum."""
 
 import numpy as np
 import pytest
 
 from radcore.filters.wavelet import filter_bank
-from radcore.kernels.swt import swt_rows
+from tests.radcore.kernels.reference_swt import swt_rows
 
 
 def reference(x, f):

@@ -1,4 +1,5 @@
-"""Numba kernel of the one-level undecimated (stationary) wavelet transform along the rows of a 2D array."""
+"""Reference for :mod:`radcore.kernels.pyrad_swt` in float64: the one-level undecimated wavelet transform along
+the rows of a 2D array, one output at a time with a modulo per tap (the taps added in ascending order)."""
 
 from __future__ import annotations
 
