@@ -5,12 +5,19 @@ Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect
 batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
 scheduler at ``scheduler``), so workers never talk to the Prefect API and a 10,000-case cohort makes a few
 hundred Dask tasks, not thousands of Prefect task runs. Per-case status lives in the dataset.
+
+A run holds the dataset's lock for its settings (:func:`radcore.io.dataset.run_lock`): a second run of the
+same settings on the same dataset waits, then finds the cases done. Before planning it clears what a
+killed run left (temporary groups in the store, temporary files in the dataset).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,36 +29,57 @@ from prefect.runtime import flow_run
 from prefect_dask import DaskTaskRunner
 from pydantic import BaseModel, Field, model_validator
 
-from radcore.cohort.cluster import WarmUp, catalogue_rows, feature_columns, local_cluster_kwargs, warm_up
+import radcore
+from radcore.catalogue import catalogue_rows
+from radcore.cohort.cluster import LOCAL_DASHBOARD, WarmUp, feature_columns, local_cluster_kwargs, warm_up
 from radcore.cohort.plan import (
     Batch, CaseJob, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
-from radcore.cohort.worker import BatchReport, JobSpec, run_batch
-from radcore.io.dataset import done_cases, write_catalogue, write_errors, write_settings
-from radcore.io.store import open_store
+from radcore.cohort.worker import BatchReport, JobSpec, failure_summaries, run_batch
+from radcore.io import dataset, store as cohort_store
+from radcore.io.manifest import ALL_LABELS, ManifestProblem
+from radcore.naming import check_naming
+from radcore.provenance import versions
 from radcore.settings import Settings, load, settings_hash, to_mapping
 
 FAILURES_SHOWN = 500
+#: set (to anything) by the ``radcore`` command when it runs the flow on a terminal: draw a progress bar
+PROGRESS_BAR_ENV = "RADCORE_PROGRESS_BAR"
 
 
 class CohortParameters(BaseModel):
-    """Parameters of a cohort run (the form of the deployment in the Prefect UI)."""
+    """Parameters of a cohort run (the form of the deployment in the Prefect UI).
 
-    manifest: str | None = Field(None, description="CSV manifest: case_id,image,mask[,label,metadata...]")
-    store: str | None = Field(None, description="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
-    config: str | None = Field(None, description="settings YAML (radcore or PyRadiomics params); none: defaults")
+    Text fields left empty are not given.
+    """
+
+    manifest: str = Field("", description="CSV manifest: case_id,image,mask[,label,metadata...] (or a store below)")
+    store: str = Field("", description="Zarr cohort store (empty with a manifest: OUT/cohort.zarr)")
+    config: str = Field("", description="settings YAML: radcore's or a PyRadiomics params file (empty: defaults)")
     out: str = Field(..., description="output dataset folder")
-    batch_size: int = Field(0, ge=0, description="cases per batch; 0 chooses from cohort size and workers")
-    workers: int = Field(2, ge=1, description="local Dask worker processes (ignored with a scheduler)")
-    scheduler: str | None = Field(None, description="address of a running Dask scheduler, e.g. tcp://host:8786")
     naming: Literal["native", "ibsi", "pyradiomics"] = Field("native", description="feature column names")
-    progress_bar: bool = Field(False, description="draw a progress bar on the terminal (command line runs)")
+    workers: int = Field(2, ge=1, description="local Dask worker processes (ignored with a scheduler)")
+    scheduler: str = Field("", description="address of a running Dask scheduler, e.g. tcp://host:8786 (empty: "
+                                           "a local cluster)")
+    batch_size: int = Field(0, ge=0, description="cases per batch; 0 chooses from cohort size and workers")
+    label: str = Field("", description="mask label of the ROI, or 'all' for every label (empty: the settings' label)")
+    dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "
+                                                        "0.0.0.0:8787 shows it to the network")
 
     @model_validator(mode="after")
     def _source(self) -> "CohortParameters":
         if not self.manifest and not self.store:
             raise ValueError("give a manifest, a store, or both")
+        if self.label and self.label != ALL_LABELS and not self.label.lstrip("-").isdigit():
+            raise ValueError(f"label must be an integer or 'all', got {self.label!r}")
         return self
+
+    def settings(self) -> Settings:
+        """The settings of ``config``, with ``label`` when given."""
+        settings = load(self.config or None)
+        if self.label:
+            settings = dataclasses.replace(settings, label=self.label if self.label == ALL_LABELS else int(self.label))
+        return settings
 
     def store_path(self) -> str:
         return self.store or str(Path(self.out) / "cohort.zarr")
@@ -88,42 +116,59 @@ class Plan:
     batches: list[Batch]
     skipped: int
     keys: list | None
+    #: error rows of the manifest rows that cannot run (stage ``manifest``)
+    manifest_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 @task(name="plan cohort", cache_policy=NO_CACHE, persist_result=False)
 def plan_cohort(params: CohortParameters, settings: Settings) -> Plan:
-    """Warm-up (compiles numba in this process once), cases not yet done, batches."""
+    """Warm-up (compiles numba in this process once), cases not yet done, batches; the manifest's
+    unrunnable rows are written as errors of stage ``manifest``."""
     logger = get_run_logger()
     h = settings_hash(settings)
     keys = warm_up(settings)
     store = params.store_path()
+    for name in cohort_store.remove_leftovers(store) + dataset.remove_leftovers(params.out, h):
+        logger.info("removed %s, left by a run that was killed", name)
+    manifest_errors: list[dict[str, Any]] = []
     if params.manifest:
-        jobs: list[CaseJob] = cases_from_manifest(params.manifest, settings.label)
-        open_store(store, create=True)  # here, so workers ingesting their first cases never race to create it
+        jobs, problems = cases_from_manifest(params.manifest, settings.label, store)
+        cohort_store.open_store(store, create=True)  # here, so workers ingesting their first cases never race
+        manifest_errors = _manifest_errors(problems)
+        dataset.write_errors(params.out, h, "manifest", manifest_errors)
     else:
         jobs = cases_from_store(store, settings.label)
-    done = done_cases(params.out, h)
-    n_items = sum(len(j.labels) for j in jobs)
-    batch_size = params.batch_size or auto_batch_size(n_items - len(done), params.workers)
+    done = dataset.done_cases(params.out, h)
+    n_items = sum(len(j.items) for j in jobs)
+    batch_size = params.batch_size or auto_batch_size(max(n_items - len(done), 1), params.workers)
     batches = plan_batches(jobs, h, done, batch_size)
     todo = sum(b.n_items for b in batches)
-    write_settings(params.out, h, to_mapping(settings))
-    if keys:
-        write_catalogue(params.out, h, catalogue_rows(keys, params.naming))
+    dataset.write_settings(params.out, h, to_mapping(settings))
+    dataset.write_versions(params.out, h, versions(settings))
     spec = JobSpec(
         store=store, dataset=params.out, settings=settings, settings_hash=h, naming=params.naming,
         ingest=bool(params.manifest), metadata_columns=metadata_columns(jobs),
         feature_columns=feature_columns(keys, params.naming),
     )
-    logger.info("settings %s: %d cases/labels, %d already done, %d to run in %d batches of about %d",
-                h, n_items, n_items - todo, todo, len(batches), batch_size)
-    return Plan(spec, batches, n_items - todo, keys)
+    logger.info("settings %s: %d cases/labels, %d already done, %d to run in %d batches of about %d; "
+                "%d manifest rows cannot run", h, n_items, n_items - todo, todo, len(batches), batch_size,
+                len(manifest_errors))
+    return Plan(spec, batches, n_items - todo, keys, manifest_errors)
+
+
+def _manifest_errors(problems: list[ManifestProblem]) -> list[dict[str, Any]]:
+    now = datetime.now(timezone.utc)
+    return [
+        {"case_id": p.case_id, "label": p.label, "stage": "manifest", "error_type": "ManifestError",
+         "reason": p.reason, "radcore_version": radcore.__version__, "attempted_at": now}
+        for p in problems
+    ]
 
 
 def _task_runner(params: CohortParameters) -> DaskTaskRunner:
     if params.scheduler:
         return DaskTaskRunner(address=params.scheduler)
-    return DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(params.workers))
+    return DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(params.workers, dashboard=params.dashboard))
 
 
 @task(name="extract batches", cache_policy=NO_CACHE, persist_result=False)
@@ -136,7 +181,8 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
     if not plan.batches:
         update_progress_artifact(artifact, 100.0)
         return summary
-    bar = _ProgressBar(total) if params.progress_bar else None
+    bar = _ProgressBar(total) if os.environ.get(PROGRESS_BAR_ENV) else None
+    catalogue = _Catalogue(plan.spec)
     summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
     start = time.perf_counter()
     futures = {
@@ -152,6 +198,7 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
             report = _lost_batch(batch, plan.spec, exc)
             logger.error("batch %s failed as a whole: %s: %s", batch.batch_id, type(exc).__name__, exc)
         future.release()
+        catalogue.add(report.keys)
         _add(summary, report)
         finished += report.items
         if bar:
@@ -166,24 +213,37 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
     return summary
 
 
+class _Catalogue:
+    """The catalogue of a settings partition, grown from the feature keys the batches report and
+    rewritten whenever a key is new (so a killed run still leaves the catalogue of what it wrote)."""
+
+    def __init__(self, spec: JobSpec):
+        self.spec = spec
+        self.convention = "pyradiomics" if spec.settings.pyradiomics is not None else "ibsi"
+        self.rows = {r["column"]: r for r in dataset.read_catalogue(spec.dataset, spec.settings_hash)}
+
+    def add(self, keys) -> None:
+        new = [r for r in catalogue_rows(keys, self.spec.naming, self.convention) if r["column"] not in self.rows]
+        if new:
+            self.rows.update((r["column"], r) for r in new)
+            dataset.write_catalogue(self.spec.dataset, self.spec.settings_hash, list(self.rows.values()))
+
+
 def _lost_batch(batch: Batch, spec: JobSpec, exc: BaseException) -> BatchReport:
     """A batch whose worker died or whose files could not be written: every item failed at ``write``."""
-    from datetime import datetime, timezone
-
-    import radcore
-
     errors = [
-        {"case_id": c, "label": label, "stage": "write", "error_type": type(exc).__name__,
+        {"case_id": c, "label": None if label == ALL_LABELS else label, "stage": "write",
+         "error_type": type(exc).__name__,
          "reason": str(exc) or repr(exc), "radcore_version": radcore.__version__,
          "attempted_at": datetime.now(timezone.utc)}
         for job in batch.cases for c, label in job.items
     ]
     try:
-        write_errors(spec.dataset, spec.settings_hash, f"batch-{batch.batch_id}-lost", errors)
+        dataset.write_errors(spec.dataset, spec.settings_hash, f"batch-{batch.batch_id}-lost", errors)
     except OSError:
         pass
     report = BatchReport(batch.batch_id, batch.n_items, failed=len(errors))
-    report.failures = [{k: e[k] for k in ("case_id", "label", "stage", "error_type", "reason")} for e in errors]
+    report.failures = failure_summaries(errors)
     return report
 
 
@@ -222,15 +282,26 @@ def report_cohort(summary: CohortSummary) -> None:
 def cohort_flow(params: CohortParameters) -> CohortSummary:
     """Extract features for a cohort into a Parquet dataset (see the module docstring)."""
     start = time.perf_counter()
-    settings = load(params.config)
-    # planning (and this process's warm-up) runs in a thread while the cluster starts and warms its workers
-    planned = plan_cohort.submit(params, settings)
-    with _task_runner(params) as runner:
-        runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{settings_hash(settings)}")
-        plan = planned.result()
-        summary = CohortSummary(plan.spec.settings_hash, params.out, skipped=plan.skipped,
-                                flow_run_id=str(flow_run.get_id() or ""))
-        summary = extract_batches(plan, params, summary, runner.client)
+    logger = get_run_logger()
+    settings = params.settings()
+    check_naming(params.naming, settings)
+    h = settings_hash(settings)
+
+    def waiting() -> None:
+        logger.warning("another run is writing settings %s to %s; waiting for it to end", h, params.out)
+
+    with dataset.run_lock(params.out, h, waiting):
+        # planning (and this process's warm-up) runs in a thread while the cluster starts and warms its workers
+        planned = plan_cohort.submit(params, settings)
+        with _task_runner(params) as runner:
+            runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
+            plan = planned.result()
+            summary = CohortSummary(h, params.out, skipped=plan.skipped, flow_run_id=str(flow_run.get_id() or ""))
+            summary = extract_batches(plan, params, summary, runner.client)
+        summary.failed += len(plan.manifest_errors)
+        summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
+        dataset.ensure_readable(params.out, h, dataset.feature_schema(plan.spec.metadata_columns,
+                                                                      plan.spec.feature_columns))
     summary.setup_seconds = time.perf_counter() - start - summary.fanout_seconds
     report_cohort(summary)
     get_run_logger().info(

@@ -12,19 +12,22 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = ["extract", "__version__"]
 
 
-def extract(image, mask, config=None, label: int | None = None, naming: str = "native") -> dict[str, float]:
+def extract(image, mask, config=None, label: int | str | None = None, naming: str = "native"):
     """Features of one case, keyed by column name.
 
     image, mask  paths (NIfTI, NRRD, MHA, DICOM series folder) or SimpleITK images
     config       None (defaults), a settings path (radcore or PyRadiomics YAML), a mapping or a Settings
-    label        the mask label of the ROI (default: the settings' label, 1)
-    naming       "native", "ibsi" or "pyradiomics"
+    label        the mask label of the ROI (default: the settings' label, 1); ``"all"`` extracts every
+                 label present in the mask and returns ``{label: {column: value}}``
+    naming       "native", "ibsi" or "pyradiomics" (``ibsi`` with a PyRadiomics params file is refused
+                 with a SettingsError: PyRadiomics' definitions have no IBSI tags)
     """
     from radcore import settings as _settings
-    from radcore.naming import NAMINGS, name_columns
-    from radcore.pipeline import extract_case
+    from radcore.naming import check_naming, name_columns
+    from radcore.pipeline import extract_case, extract_labels
 
-    if naming not in NAMINGS:
-        raise ValueError(f"naming must be one of {NAMINGS}, got {naming!r}")
     s = _settings.load(config)
+    check_naming(naming, s)
+    if (s.label if label is None else label) == "all":
+        return {lab: name_columns(values, naming) for lab, values in extract_labels(image, mask, s).items()}
     return name_columns(extract_case(image, mask, s, label), naming)

@@ -1,4 +1,4 @@
-"""The ``radcore`` command. Subcommands: extract (one case), ingest, run, demo, serve (cohorts)."""
+"""The radcore command: extract (one case); ingest, run, demo, serve (cohorts)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,46 @@ def _add_extract(sub) -> None:
     p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
     p.add_argument("mask", help="mask file on the image's grid")
     p.add_argument("--config", help="radcore settings YAML or a PyRadiomics params YAML")
-    p.add_argument("--label", type=int, default=None, help="mask label of the ROI (default: settings, 1)")
+    p.add_argument("--label", type=label_argument, default=None,
+                   help="mask label of the ROI, or 'all' for every label (default: settings, 1)")
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
-    p.add_argument("--out", help="output file: .csv, .json or .parquet (default: JSON on stdout)")
+    p.add_argument("--out", type=_output_file, help="output file: .csv, .json or .parquet (default: JSON on stdout)")
     p.set_defaults(func=_run_extract)
+
+
+def label_argument(text: str) -> int | str:
+    """A ``--label`` value: an integer, or ``all``."""
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer label or 'all', got {text!r}") from None
+
+
+def _output_file(text: str) -> str:
+    if not text.lower().endswith((".csv", ".json", ".parquet")):
+        raise argparse.ArgumentTypeError(f"must end in .csv, .json or .parquet, got {text!r}")
+    return text
 
 
 def _run_extract(args) -> int:
     from radcore import extract
-    from radcore.io.results import write_features
+    from radcore.io.results import write_features, write_label_features
 
     values = extract(args.image, args.mask, config=args.config, label=args.label, naming=args.naming)
-    write_features(values, args.out)
+    if values and isinstance(next(iter(values)), int):  # label "all": one set of features per label
+        write_label_features(values, args.out)
+    else:
+        write_features(values, args.out)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from radcore import __version__
+
     parser = argparse.ArgumentParser(prog="radcore", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"radcore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_extract(sub)
     try:

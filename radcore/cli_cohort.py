@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from radcore.cli import label_argument
+
 DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
 
 
@@ -23,19 +25,26 @@ def add_cohort_commands(sub) -> None:
 
     p = sub.add_parser("run", help="extract a cohort into a Parquet dataset (Prefect flow over Dask)")
     p.add_argument("manifest", nargs="?", help="CSV manifest (cases are ingested into the store as they run)")
-    p.add_argument("--store", help="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
-    p.add_argument("--config", help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
+    p.add_argument("--store", default="", help="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
+    p.add_argument("--config", default="", help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
     p.add_argument("--out", required=True, help="output dataset folder")
+    p.add_argument("--label", type=label_argument, default=None,
+                   help="mask label of the ROI, or 'all' for every label (default: settings, 1)")
     p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--scheduler", default="", help="address of a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--batch-size", type=int, default=0, help="cases per batch (default: automatic)")
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
+    p.add_argument("--dashboard", default=None,
+                   help="local cluster's dashboard address (default 127.0.0.1:8787: this machine only; "
+                        "0.0.0.0:8787 shows it to the network)")
     p.set_defaults(func=_run_run)
 
     p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
     p.add_argument("--dir", default="radcore-demo", help="folder for the demo cohort (default ./radcore-demo)")
     p.add_argument("--cases", type=int, default=6, help="number of synthetic cases (default 6)")
     p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.add_argument("--config", default="",
+                   help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
     p.set_defaults(func=_run_demo)
 
     p = sub.add_parser("serve", help="register the cohort flow as a Prefect deployment and serve its runs")
@@ -52,15 +61,17 @@ def _run_ingest(args) -> int:
     from radcore.io.manifest import read_manifest
     from radcore.io.store import ingest_case
 
-    entries = read_manifest(args.manifest)
-    counts = {"written": 0, "unchanged": 0, "failed": 0}
-    with _bar(len(entries), "ingesting") as advance:
-        for entry in entries:
+    manifest = read_manifest(args.manifest)
+    counts = {"written": 0, "unchanged": 0, "failed": len(manifest.problems)}
+    for problem in manifest.problems:
+        print(f"manifest: {problem.reason}", file=sys.stderr)
+    with _bar(len(manifest.entries), "ingesting") as advance:
+        for entry in manifest.entries:
             try:
                 counts[ingest_case(args.store, entry)] += 1
             except RadcoreError as exc:
                 counts["failed"] += 1
-                print(f"case {entry.case_id}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(f"case {entry.case_id!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
             advance()
     print(f"{args.store}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
@@ -103,8 +114,10 @@ def _run_run(args) -> int:
         print("radcore run: give a MANIFEST or --store STORE", file=sys.stderr)
         return 2
     summary = run_cohort(
-        manifest=args.manifest, store=args.store, config=args.config, out=args.out, workers=args.workers,
+        manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers,
         scheduler=args.scheduler, batch_size=args.batch_size, naming=args.naming,
+        label="" if args.label is None else str(args.label),
+        **({"dashboard": args.dashboard} if args.dashboard else {}),
     )
     print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "
           f"({summary.seconds:.1f} s)")
@@ -112,11 +125,21 @@ def _run_run(args) -> int:
 
 
 def run_cohort(**parameters):
-    """Run the cohort flow in this process (embedded Prefect unless a server is configured)."""
-    embedded_prefect_env()
-    from flows.cohort import CohortParameters, cohort_flow
+    """Run the cohort flow in this process (embedded Prefect unless a server is configured).
 
-    return cohort_flow(CohortParameters(progress_bar=sys.stderr.isatty(), **parameters))
+    The settings and naming are checked first, so a bad combination fails in a line (SettingsError)
+    before Prefect or Dask start.
+    """
+    from radcore.naming import check_naming
+
+    embedded_prefect_env()
+    from flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
+
+    params = CohortParameters(**parameters)
+    check_naming(params.naming, params.settings())
+    if sys.stderr.isatty():
+        os.environ.setdefault(PROGRESS_BAR_ENV, "1")
+    return cohort_flow(params)
 
 
 # ---------------------------------------------------------------- demo
@@ -130,12 +153,15 @@ def _run_demo(args) -> int:
     folder = Path(args.dir).resolve()
     print(f"radcore demo: writing {args.cases} synthetic CT cases with lesion masks to {folder}/inputs")
     manifest = write_cohort(folder / "inputs", args.cases)
-    config = folder / "settings.yaml"
-    write_settings_file(
-        Settings(resegmentation=ResegmentationSettings(range=(-1000.0, 400.0)),
-                 discretisation=DiscretisationSettings(method="fixed_bin_size", bin_size=25.0)),
-        config,
-    )
+    if args.config:
+        config = Path(args.config).resolve()
+    else:
+        config = folder / "settings.yaml"
+        write_settings_file(
+            Settings(resegmentation=ResegmentationSettings(range=(-1000.0, 400.0)),
+                     discretisation=DiscretisationSettings(method="fixed_bin_size", bin_size=25.0)),
+            config,
+        )
     store = folder / "cohort.zarr"
     print(f"radcore demo: ingesting into {store}")
     status = _run_ingest(_Args(manifest=str(manifest), store=str(store)))
@@ -158,14 +184,17 @@ def _print_summary(out: Path, settings_hash: str) -> None:
 
     features = f"read_parquet('{features_glob(out)}', hive_partitioning=true, union_by_name=true)"
     catalogue = partition(out, "catalogue", settings_hash) / "catalogue.parquet"
-    wanted = ["original_morph_volume", "original_stat_mean", "original_glcm_contrast_3d_avg"]
+    columns: list[str] = []
+    n_features = 0
     if catalogue.exists():
-        present = {r[0] for r in duckdb.sql(f"select \"column\" from '{catalogue}'").fetchall()}
-        n_features = len(present)
-        columns = [c for c in wanted if c in present]
-    else:
-        n_features, columns = 0, []
-    shown = ", ".join(["case_id", "label", "site"] + [f"round({c}, 2) as {c.removeprefix('original_')}"
+        rows = duckdb.sql(f"select \"column\", family from '{catalogue}' where image_type = 'original'").fetchall()
+        n_features = duckdb.sql(f"select count(*) from '{catalogue}'").fetchall()[0][0]
+        families: set[str] = set()
+        for column, family in rows:  # the first feature of the first three families
+            if family not in families and len(families) < 3:
+                families.add(family)
+                columns.append(column)
+    shown = ", ".join(["case_id", "label", "site"] + [f'round("{c}", 2) as "{c.removeprefix("original_")}"'
                                                       for c in columns])
     print(f"\nDuckDB: {n_features} feature columns per row; a few of them:")
     duckdb.sql(f"select {shown} from {features} where settings_hash = '{settings_hash}' order by case_id").show()

@@ -17,8 +17,17 @@ class ImageReadError(RadcoreError, OSError):
     """An image or mask file is missing, unreadable or in an unsupported format."""
 
 
+class DamagedFileError(ImageReadError):
+    """An input file is damaged: a compressed stream cut short or failing its CRC, or less voxel data than
+    its header declares."""
+
+
+class NonFiniteImageError(ImageReadError):
+    """An image holds NaN or Inf voxels; radcore never drops or zeroes them silently."""
+
+
 class InvalidImageError(RadcoreError, ValueError):
-    """An image is not a 3D scalar image, or holds non-finite intensities inside the ROI."""
+    """An image is not a 3D scalar image, or its values cannot be used as they are."""
 
 
 class GeometryMismatchError(RadcoreError, ValueError):
@@ -35,3 +44,12 @@ class LabelNotFoundError(EmptyROIError):
 
 class ManifestError(RadcoreError, ValueError):
     """A cohort manifest is malformed: missing columns, duplicate case ids, unreadable file."""
+
+
+class FeatureError(RadcoreError):
+    """A feature family (IBSI) or feature class (PyRadiomics) failed on a case; the cause is chained."""
+
+    def __init__(self, family: str, cause: BaseException):
+        super().__init__(f"feature family {family!r} failed: {type(cause).__name__}: {cause}")
+        self.family = family
+        self.cause = cause

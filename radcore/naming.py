@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from radcore.errors import SettingsError
+
 NAMINGS = ("native", "ibsi", "pyradiomics")
 
 
@@ -22,6 +24,21 @@ class FeatureKey(NamedTuple):
     family: str
     feature: str
     aggregation: str = ""
+
+
+def check_naming(naming: str, settings) -> None:
+    """Raise :class:`SettingsError` unless ``naming`` can name every feature ``settings`` compute.
+
+    ``ibsi`` names are the tags of the IBSI reference tables; features computed with PyRadiomics'
+    definitions (a PyRadiomics params file) have none, so that combination is refused.
+    """
+    if naming not in NAMINGS:
+        raise SettingsError(f"naming must be one of {list(NAMINGS)}, got {naming!r}")
+    if naming == "ibsi" and getattr(settings, "pyradiomics", None) is not None:
+        raise SettingsError(
+            "naming 'ibsi' needs IBSI definitions, but a PyRadiomics params file computes PyRadiomics' "
+            "features, which have no IBSI tags; use naming 'pyradiomics' or 'native'"
+        )
 
 
 def column_name(key: FeatureKey, naming: str = "native") -> str:

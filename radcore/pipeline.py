@@ -8,8 +8,9 @@ from pathlib import Path
 import SimpleITK as sitk
 
 from radcore import image_types
+from radcore.errors import EmptyROIError, FeatureError
 from radcore.features.registry import family
-from radcore.io.images import Volume, load_case
+from radcore.io.images import Volume, load_case, mask_labels, read_image
 from radcore.naming import FeatureKey
 from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
@@ -46,9 +47,22 @@ def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[
     disc = discretise(roi, settings.discretisation, lower)
     out: dict[FeatureKey, float] = {}
     for name in settings.families:
-        for (feature, aggregation), value in family(name).compute(roi, disc, settings).items():
+        try:
+            values = family(name).compute(roi, disc, settings)
+        except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
+            raise FeatureError(name, exc) from exc
+        for (feature, aggregation), value in values.items():
             out[FeatureKey(image_type, name, feature, aggregation)] = value
     return out
+
+
+def extract_labels(image: ImageLike, mask: ImageLike, settings: Settings) -> dict[int, dict[FeatureKey, float]]:
+    """Features of every label present in the mask (read once), keyed by label."""
+    img, msk = read_image(image, "image"), read_image(mask, "mask")
+    labels = mask_labels(msk)
+    if not labels:
+        raise EmptyROIError("the mask holds no label (every voxel is 0)")
+    return {label: extract_case(img, msk, settings, label) for label in labels}
 
 
 def extract_case(image: ImageLike, mask: ImageLike, settings: Settings, label: int | None = None) -> dict[FeatureKey, float]:

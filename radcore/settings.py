@@ -121,7 +121,8 @@ class Settings:
     texture: TextureSettings = field(default_factory=TextureSettings)
     morphology: MorphologySettings = field(default_factory=MorphologySettings)
     image_types: tuple[ImageType, ...] = (ImageType(),)
-    label: int = 1
+    #: the mask label of the ROI, or "all": every label present in the mask, one result row each
+    label: int | Literal["all"] = 1
     #: set when the settings came from a PyRadiomics params file: PyRadiomics definitions and names
     pyradiomics: PyRadiomicsParams | None = None
 

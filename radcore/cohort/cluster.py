@@ -31,14 +31,26 @@ WORKER_ENV = {
 }
 
 
-def local_cluster_kwargs(workers: int, memory_limit: str | None = "auto") -> dict[str, Any]:
-    """Keyword arguments of a ``distributed.LocalCluster`` for radcore: processes, one thread each."""
+#: where a local cluster's dashboard listens unless told otherwise: this machine only
+LOCAL_DASHBOARD = "127.0.0.1:8787"
+
+
+def local_cluster_kwargs(
+    workers: int, memory_limit: str | None = "auto", dashboard: str = LOCAL_DASHBOARD
+) -> dict[str, Any]:
+    """Keyword arguments of a ``distributed.LocalCluster`` for radcore: processes, one thread each.
+
+    The scheduler and workers listen on 127.0.0.1 only, the dashboard on ``dashboard`` (this machine
+    only by default; ``0.0.0.0:8787`` shows it to the network; a taken port is replaced by a free one).
+    """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     return {
         "n_workers": workers,
         "threads_per_worker": 1,
         "processes": True,
+        "host": "127.0.0.1",
+        "dashboard_address": dashboard or LOCAL_DASHBOARD,
         "env": dict(WORKER_ENV),
         "memory_limit": memory_limit,
     }
@@ -66,26 +78,6 @@ def warm_up(settings: Settings) -> list[FeatureKey] | None:
 def feature_columns(keys: list[FeatureKey] | None, naming: str) -> tuple[str, ...]:
     """Column names of ``keys`` under ``naming`` (empty when the warm-up gave none)."""
     return tuple(column_name(k, naming) for k in keys or ())
-
-
-def catalogue_rows(keys: list[FeatureKey] | None, naming: str) -> list[dict[str, Any]]:
-    """One catalogue row per feature column: family, feature, IBSI code and tag, description."""
-    from radcore.features.registry import family
-
-    rows = []
-    for key in keys or ():
-        record = next((f for f in family(key.family).features if f.name == key.feature), None)
-        rows.append({
-            "column": column_name(key, naming),
-            "image_type": key.image_type,
-            "family": key.family,
-            "feature": key.feature,
-            "aggregation": key.aggregation,
-            "ibsi_code": record.ibsi_code if record else None,
-            "ibsi_tag": record.ibsi_tag if record else None,
-            "description": (record.description or record.no_code_reason) if record else "",
-        })
-    return rows
 
 
 class WarmUp(WorkerPlugin):

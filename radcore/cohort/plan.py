@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from radcore.io.dataset import batch_id
-from radcore.io.manifest import CaseEntry, read_manifest
-from radcore.io.store import case_info, list_cases, open_store
+from radcore.io.manifest import ALL_LABELS, CaseEntry, ManifestProblem, read_manifest
+from radcore.io.store import StoreError, case_info, list_cases, open_store
 
 MAX_BATCH = 100
 BATCHES_PER_WORKER = 16
@@ -23,16 +23,23 @@ BATCHES_PER_WORKER = 16
 
 @dataclass(frozen=True)
 class CaseJob:
-    """One case to run: its id, the labels still to do, its manifest entry (None: already in the store)."""
+    """One case to run: its id, the labels still to do, its manifest entry (None: already in the store).
+
+    ``labels`` is ``"all"`` when the case's labels are known only once its mask is read (a manifest case
+    not yet in the store with label ``all``); the worker then runs every label of the mask except
+    ``done_labels``.
+    """
 
     case_id: str
-    labels: tuple[int, ...]
+    labels: tuple[int, ...] | str
     entry: CaseEntry | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    done_labels: tuple[int, ...] = ()
 
     @property
-    def items(self) -> list[tuple[str, int]]:
-        return [(self.case_id, label) for label in self.labels]
+    def items(self) -> list[tuple[str, int | str]]:
+        labels = (ALL_LABELS,) if self.labels == ALL_LABELS else self.labels
+        return [(self.case_id, label) for label in labels]
 
 
 @dataclass(frozen=True)
@@ -44,24 +51,60 @@ class Batch:
 
     @property
     def n_items(self) -> int:
-        return sum(len(c.labels) for c in self.cases)
+        return sum(len(c.items) for c in self.cases)
 
 
-def cases_from_manifest(manifest: str | Path, default_label: int) -> list[CaseJob]:
-    """One job per manifest case; labels from the manifest, else ``default_label``."""
-    return [
-        CaseJob(e.case_id, e.labels or (default_label,), e, dict(e.metadata)) for e in read_manifest(manifest)
-    ]
+def cases_from_manifest(
+    manifest: str | Path, default_label: int | str, store: str | Path | None = None
+) -> tuple[list[CaseJob], list[ManifestProblem]]:
+    """One job per runnable manifest case, and the rows that cannot run.
+
+    Labels come from the manifest, else ``default_label``; ``all`` becomes the case's labels when
+    ``store`` already holds the case, else stays ``all`` for the worker to resolve.
+    """
+    parsed = read_manifest(manifest)
+    root = _existing_store(store)
+    jobs = []
+    for e in parsed.entries:
+        labels = e.labels or _as_labels(default_label)
+        if labels == ALL_LABELS and root is not None:
+            labels = _stored_labels(root, e.case_id) or ALL_LABELS
+        jobs.append(CaseJob(e.case_id, labels, e, dict(e.metadata)))
+    return jobs, parsed.problems
 
 
-def cases_from_store(store: str | Path, default_label: int) -> list[CaseJob]:
-    """One job per stored case; labels recorded at ingest, else ``default_label``."""
+def cases_from_store(store: str | Path, default_label: int | str) -> list[CaseJob]:
+    """One job per stored case; labels recorded at ingest, else ``default_label`` (``all``: every label
+    of the stored mask)."""
     root = open_store(store)
     jobs = []
     for case_id in list_cases(store):
         info = case_info(root, case_id)
-        jobs.append(CaseJob(case_id, info.labels or (default_label,), None, info.metadata))
+        labels = info.labels or _as_labels(default_label)
+        if labels == ALL_LABELS:
+            labels = tuple(sorted(info.boxes))
+        jobs.append(CaseJob(case_id, labels, None, info.metadata))
     return jobs
+
+
+def _as_labels(label: int | str) -> tuple[int, ...] | str:
+    return ALL_LABELS if label == ALL_LABELS else (int(label),)
+
+
+def _existing_store(store):
+    if store is None or not Path(store).exists():
+        return None
+    try:
+        return open_store(store)
+    except StoreError:
+        return None
+
+
+def _stored_labels(root, case_id: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(sorted(case_info(root, case_id).boxes))
+    except StoreError:
+        return None
 
 
 def auto_batch_size(n_items: int, workers: int) -> int:
@@ -76,20 +119,29 @@ def plan_batches(
 ) -> list[Batch]:
     """Batches of the items not in ``done``, in cohort order, about ``batch_size`` items each.
 
-    A case is never split across batches (its image is read once for all its labels).
+    A case's labels stay in one batch (its image is read once for all of them) unless they are more than
+    ``batch_size``: then they are cut into batches of ``batch_size`` labels, so that a case with many
+    labels does not serialise on one worker.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    todo = []
+    done_by_case: dict[str, list[int]] = {}
+    for case_id, label in done:
+        done_by_case.setdefault(case_id, []).append(label)
+    todo: list[CaseJob] = []
     for job in jobs:
+        if job.labels == ALL_LABELS:
+            skip = tuple(sorted(done_by_case.get(job.case_id, ())))
+            todo.append(CaseJob(job.case_id, ALL_LABELS, job.entry, job.metadata, skip))
+            continue
         labels = tuple(label for label in job.labels if (job.case_id, label) not in done)
-        if labels:
-            todo.append(CaseJob(job.case_id, labels, job.entry, job.metadata))
+        for start in range(0, len(labels), batch_size):
+            todo.append(CaseJob(job.case_id, labels[start : start + batch_size], job.entry, job.metadata))
     batches: list[Batch] = []
     current: list[CaseJob] = []
     for job in todo:
         current.append(job)
-        if sum(len(j.labels) for j in current) >= batch_size:
+        if sum(len(j.items) for j in current) >= batch_size:
             batches.append(_batch(current, settings_hash))
             current = []
     if current:

@@ -4,19 +4,21 @@
 Dask worker and on a cluster. A failing case never stops its batch: the failure is recorded with its
 stage,
 
-- ``read``: an input file (manifest runs) or the stored case is missing or unreadable;
+- ``read``: an input file (manifest runs) or the stored case is missing, unreadable or damaged (a
+  compressed file cut short, NaN or Inf voxels);
 - ``ingest``: the case is invalid (not 3D scalar, mask off the image grid) or cannot be written;
 - ``preprocess``: ROI, interpolation, resegmentation or filtering failed (e.g. an empty mask);
-- ``features``: a feature family failed,
+- ``features``: a feature family (IBSI) or feature class (PyRadiomics) failed
+  (:class:`~radcore.errors.FeatureError`),
 
-the error class and its message; the other cases go on.
+the error class and its message; the other cases go on. (Rows of the manifest that cannot run at all
+are recorded by the flow with stage ``manifest``.)
 """
 
 from __future__ import annotations
 
 import resource
 import time
-import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -24,15 +26,17 @@ from typing import Any
 import radcore
 from radcore.cohort.margin import required_margin_mm
 from radcore.cohort.plan import Batch, CaseJob
-from radcore.errors import EmptyROIError, GeometryMismatchError, ImageReadError, InvalidImageError
+from radcore.errors import EmptyROIError, FeatureError, ImageReadError
 from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
-from radcore.io.store import StoreError, case_info, ingest_case, open_store, read_case, read_roi
-from radcore.naming import name_columns
+from radcore.io.manifest import ALL_LABELS
+from radcore.io.store import case_info, ingest_case, open_store, read_case, read_roi
+from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
+from radcore.provenance import versions
 from radcore.settings import Settings
 
-STAGES = ("read", "ingest", "preprocess", "features", "write")
+STAGES = ("manifest", "read", "ingest", "preprocess", "features", "write")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class JobSpec:
 
 @dataclass
 class BatchReport:
-    """What one batch did: counts, in-worker seconds, failures and the worker's peak memory."""
+    """What one batch did: counts, in-worker seconds, failures, the worker's peak memory and the feature
+    keys its cases computed (they make the catalogue)."""
 
     batch_id: str
     items: int
@@ -61,6 +66,7 @@ class BatchReport:
     case_seconds: float = 0.0
     failures: list[dict[str, Any]] = field(default_factory=list)
     peak_rss_mb: float = 0.0
+    keys: list[FeatureKey] = field(default_factory=list)
 
 
 class CaseFailure(Exception):
@@ -78,37 +84,53 @@ def run_batch(batch: Batch, spec: JobSpec) -> BatchReport:
     report = BatchReport(batch.batch_id, batch.n_items)
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    keys: dict[FeatureKey, None] = {}
     for job in batch.cases:
-        case_rows, case_errors, seconds = run_case(job, spec)
+        case_rows, case_errors, seconds = run_case(job, spec, keys)
         rows += case_rows
         errors += case_errors
         report.case_seconds += seconds
     schema = feature_schema(spec.metadata_columns, spec.feature_columns)
-    write_batch(spec.dataset, spec.settings_hash, batch.batch_id, rows, errors, schema)
+    write_batch(spec.dataset, spec.settings_hash, batch.batch_id, rows, errors, schema, versions(spec.settings))
     report.done, report.failed = len(rows), len(errors)
-    report.failures = [{k: e[k] for k in ("case_id", "label", "stage", "error_type", "reason")} for e in errors]
+    report.failures = failure_summaries(errors)
+    report.keys = list(keys)
     report.seconds = time.perf_counter() - start
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return report
 
 
-def run_case(job: CaseJob, spec: JobSpec) -> tuple[list[dict], list[dict], float]:
-    """Feature rows and error rows of one case (all its labels), and the seconds it took."""
+def run_case(
+    job: CaseJob, spec: JobSpec, keys: dict[FeatureKey, None] | None = None
+) -> tuple[list[dict], list[dict], float]:
+    """Feature rows and error rows of one case (all its labels), and the seconds it took.
+
+    The feature keys computed are added to ``keys`` (an ordered set) when given.
+    """
     start = time.perf_counter()
     rows, errors = [], []
+    planned = [None] if job.labels == ALL_LABELS else list(job.labels)
     try:
         info = _prepare_case(job, spec)
     except CaseFailure as failure:
-        errors = [_error_row(job.case_id, label, failure) for label in job.labels]
+        errors = [_error_row(job.case_id, label, failure) for label in planned]
         return rows, errors, time.perf_counter() - start
+    labels = job.labels
+    if labels == ALL_LABELS:
+        labels = [label for label in sorted(info.boxes) if label not in job.done_labels]
+        if not info.boxes:
+            failure = CaseFailure("preprocess", EmptyROIError(f"the mask of case {job.case_id!r} holds no label"))
+            return rows, [_error_row(job.case_id, None, failure)], time.perf_counter() - start
     margin = required_margin_mm(spec.settings, info.spacing)
-    for label in job.labels:
+    for label in labels:
         t0 = time.perf_counter()
         try:
-            values = _extract_label(spec, job.case_id, label, margin)
+            computed, values = _extract_label(spec, job.case_id, label, margin)
         except CaseFailure as failure:
             errors.append(_error_row(job.case_id, label, failure))
             continue
+        if keys is not None:
+            keys.update(dict.fromkeys(computed))
         row: dict[str, Any] = {"case_id": job.case_id, "label": label}
         row.update({k: job.metadata.get(k, "") for k in spec.metadata_columns})
         row.update({
@@ -151,7 +173,10 @@ def _read_label(spec: JobSpec, case_id: str, label: int, margin: float) -> tuple
     return image, Volume(mask, labels.spacing, labels.origin, labels.direction)
 
 
-def _extract_label(spec: JobSpec, case_id: str, label: int, margin: float) -> dict[str, float]:
+def _extract_label(
+    spec: JobSpec, case_id: str, label: int, margin: float
+) -> tuple[dict[FeatureKey, float], dict[str, float]]:
+    """The features of one label, by key and by column name."""
     try:
         image, mask = _read_label(spec, case_id, label, margin)
     except EmptyROIError as exc:
@@ -159,31 +184,30 @@ def _extract_label(spec: JobSpec, case_id: str, label: int, margin: float) -> di
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
     try:
-        return name_columns(extract_volumes(image, mask, spec.settings), spec.naming)
+        computed = extract_volumes(image, mask, spec.settings)
+        return computed, name_columns(computed, spec.naming)
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc
 
 
 def stage_of(exc: BaseException) -> str:
-    """``features`` when the innermost radcore frame of the traceback is a feature family or kernel,
-    ``preprocess`` otherwise (preprocessing, filters, the pipeline itself)."""
-    if isinstance(exc, (EmptyROIError, GeometryMismatchError, InvalidImageError, StoreError)):
-        return "preprocess"
-    innermost = ""
-    for frame, _ in traceback.walk_tb(exc.__traceback__):
-        module = frame.f_globals.get("__name__", "")
-        if module.startswith("radcore."):
-            innermost = module
-    return "features" if innermost.startswith(("radcore.features", "radcore.kernels")) else "preprocess"
+    """``features`` for a :class:`~radcore.errors.FeatureError` (a feature family or class failed),
+    ``preprocess`` for anything else raised while computing (ROI, preprocessing, filters)."""
+    return "features" if isinstance(exc, FeatureError) else "preprocess"
 
 
-def _error_row(case_id: str, label: int, failure: CaseFailure) -> dict[str, Any]:
+def failure_summaries(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fields of error rows shown in the flow's failures table."""
+    return [{k: e[k] for k in ("case_id", "label", "stage", "error_type", "reason")} for e in errors]
+
+
+def _error_row(case_id: str, label: int | None, failure: CaseFailure) -> dict[str, Any]:
     error = failure.error
     return {
         "case_id": case_id,
         "label": label,
         "stage": failure.stage,
-        "error_type": type(error).__name__,
+        "error_type": type(error.cause if isinstance(error, FeatureError) else error).__name__,
         "reason": str(error) or repr(error),
         "radcore_version": radcore.__version__,
         "attempted_at": datetime.now(timezone.utc),

@@ -6,11 +6,13 @@ Layout::
     DATASET/errors/settings_hash=<h>/batch-<id>.parquet      one row per failed (case_id, label)
     DATASET/catalogue/settings_hash=<h>/catalogue.parquet    column -> family, feature, IBSI code, description
     DATASET/settings/settings_hash=<h>/settings.json         the settings the hash stands for
+    DATASET/settings/settings_hash=<h>/versions.json         the software versions of the latest run
 
 Feature files share one canonical schema per settings hash (:func:`feature_schema`): key columns
 (``case_id``, ``label``), the manifest's metadata columns (strings), provenance (``radcore_version``,
 ``image_digest``, ``mask_digest``, ``extracted_at``, ``extraction_seconds``) and one float64 column per
-feature. The partition column ``settings_hash`` lives in the path only.
+feature. The partition column ``settings_hash`` lives in the path only. Each batch file also carries the
+versions that wrote it in its Parquet key-value metadata (``radcore.versions``, JSON).
 
 Each batch is written under a temporary name and renamed, so a reader never sees half a file; a batch's
 file name comes from its content (:func:`batch_id`), so a retried batch overwrites its own file instead of
@@ -20,17 +22,21 @@ succeeded has rows in both; current failures are error rows without a features r
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 KEY_COLUMNS = ("case_id", "label")
+#: the file that keeps a partition readable while it holds no row (see :func:`ensure_readable`)
+EMPTY_FILE = "empty.parquet"
 PROVENANCE_COLUMNS = ("radcore_version", "image_digest", "mask_digest", "extracted_at", "extraction_seconds")
 _PROVENANCE_TYPES = {
     "radcore_version": pa.string(),
@@ -54,6 +60,7 @@ CATALOGUE_SCHEMA = pa.schema([
     ("family", pa.string()),
     ("feature", pa.string()),
     ("aggregation", pa.string()),
+    ("convention", pa.string()),
     ("ibsi_code", pa.string()),
     ("ibsi_tag", pa.string()),
     ("description", pa.string()),
@@ -91,26 +98,36 @@ def write_batch(
     rows: list[dict[str, Any]],
     errors: list[dict[str, Any]],
     schema: pa.Schema,
+    versions: dict[str, str] | None = None,
 ) -> None:
     """Write one batch's feature rows and error rows, each as one Parquet file (or none when empty).
 
     Feature columns a row holds beyond ``schema`` are appended (float64), so nothing is lost when a case
-    yields a feature the canonical schema lacks; missing values are null.
+    yields a feature the canonical schema lacks; missing values are null. ``versions`` go into the
+    features file's metadata.
     """
     name = f"batch-{batch}.parquet"
     extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in schema.names]
     if extra:
         schema = pa.schema(list(schema) + [pa.field(k, pa.float64()) for k in extra])
+    if versions:
+        schema = schema.with_metadata({**(schema.metadata or {}), b"radcore.versions": json.dumps(versions).encode()})
     features = pa.Table.from_pylist(rows, schema=schema) if rows else None
     failures = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA) if errors else None
-    _replace(features, partition(dataset, "features", settings_hash) / name)
-    _replace(failures, partition(dataset, "errors", settings_hash) / name)
+    for part, table in (("features", features), ("errors", failures)):
+        folder = partition(dataset, part, settings_hash)
+        _replace(table, folder / name)
+        if table is not None:
+            (folder / EMPTY_FILE).unlink(missing_ok=True)
 
 
 def write_errors(dataset: str | Path, settings_hash: str, name: str, errors: list[dict[str, Any]]) -> Path:
-    """Write error rows recorded outside a worker (e.g. a batch whose worker died) as ``<name>.parquet``."""
+    """Write error rows recorded outside a worker (a batch whose worker died, the manifest's unrunnable
+    rows) as ``<name>.parquet``; no rows remove that file."""
     path = partition(dataset, "errors", settings_hash) / f"{name}.parquet"
-    _replace(pa.Table.from_pylist(errors, schema=ERROR_SCHEMA), path)
+    _replace(pa.Table.from_pylist(errors, schema=ERROR_SCHEMA) if errors else None, path)
+    if errors:
+        (path.parent / EMPTY_FILE).unlink(missing_ok=True)
     return path
 
 
@@ -126,6 +143,26 @@ def _replace(table: pa.Table | None, path: Path) -> None:
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def read_catalogue(dataset: str | Path, settings_hash: str) -> list[dict[str, Any]]:
+    """The catalogue rows written so far for ``settings_hash`` (none when there is no catalogue yet)."""
+    path = partition(dataset, "catalogue", settings_hash) / "catalogue.parquet"
+    if not path.is_file():
+        return []
+    table = pq.read_table(path)
+    return [{k: row.get(k) for k in CATALOGUE_SCHEMA.names} for row in table.to_pylist()]
+
+
+def remove_leftovers(dataset: str | Path, settings_hash: str) -> list[Path]:
+    """Remove the temporary files a killed writer left in the partitions of ``settings_hash``; call it
+    only while no other process writes them (the flow holds the dataset lock)."""
+    removed = []
+    for part in ("features", "errors", "catalogue", "settings"):
+        for path in partition(dataset, part, settings_hash).glob(".*.tmp"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def done_cases(dataset: str | Path, settings_hash: str) -> set[tuple[str, int]]:
@@ -149,12 +186,55 @@ def write_catalogue(dataset: str | Path, settings_hash: str, rows: list[dict[str
 
 def write_settings(dataset: str | Path, settings_hash: str, mapping: dict[str, Any]) -> Path:
     """The settings a hash stands for, as JSON, so every partition can be traced to its configuration."""
-    path = partition(dataset, "settings", settings_hash) / "settings.json"
+    return _write_json(partition(dataset, "settings", settings_hash) / "settings.json", mapping)
+
+
+def write_versions(dataset: str | Path, settings_hash: str, versions: dict[str, str]) -> Path:
+    """The software versions of the latest run of a settings hash (each batch file keeps its own)."""
+    return _write_json(partition(dataset, "settings", settings_hash) / "versions.json", versions)
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    """Atomically write ``data`` as JSON to ``path`` (temporary name, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".settings.{uuid.uuid4().hex[:8]}.tmp")
-    temp.write_text(json.dumps(mapping, indent=1, sort_keys=True, default=str))
+    temp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp")
+    temp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
     os.replace(temp, path)
     return path
+
+
+def ensure_readable(dataset: str | Path, settings_hash: str, schema: pa.Schema) -> None:
+    """Give the features and errors partitions of ``settings_hash`` at least one file (empty, with the
+    canonical schema), so the documented DuckDB and pandas queries work on every dataset, also one
+    without failures or without successes."""
+    for part, part_schema in (("features", schema), ("errors", ERROR_SCHEMA)):
+        folder = partition(dataset, part, settings_hash)
+        if not any(folder.glob("*.parquet")):
+            _replace(part_schema.empty_table(), folder / EMPTY_FILE)
+
+
+@contextlib.contextmanager
+def run_lock(dataset: str | Path, settings_hash: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the lock of one settings partition of a dataset while a run plans and writes it.
+
+    A second run of the same settings on the same dataset waits here until the first ends (``waiting``
+    is called once when it has to wait), then plans from what the first wrote: every case once. The
+    lock is an advisory ``flock`` on ``DATASET/.locks/settings_hash=<h>.lock``, released by the
+    operating system when the process ends, also when it is killed.
+    """
+    path = Path(dataset) / ".locks" / f"settings_hash={settings_hash}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def features_glob(dataset: str | Path) -> str:

@@ -18,6 +18,7 @@ from radcore.errors import (
     InvalidImageError,
     LabelNotFoundError,
 )
+from radcore.io.integrity import check_finite, check_nifti, is_nifti
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,28 @@ class Volume:
 
 
 def read_image(source: str | Path | sitk.Image, what: str = "image") -> sitk.Image:
-    """A SimpleITK image from a file (NIfTI, NRRD, MHA, ...), a DICOM series folder or as it is."""
+    """A SimpleITK image from a file (NIfTI, NRRD, MHA, ...), a DICOM series folder or as it is.
+
+    Raises :class:`ImageReadError` for a missing or unreadable file, :class:`DamagedFileError` for a
+    NIfTI file cut short or failing its checksum, and :class:`NonFiniteImageError` for NaN or Inf voxels
+    (see :mod:`radcore.io.integrity`).
+    """
     if isinstance(source, sitk.Image):
+        check_finite(source, what)
         return source
     path = Path(source)
     if not path.exists():
         raise ImageReadError(f"{what} {str(path)!r} does not exist")
+    if path.is_file() and is_nifti(path):
+        check_nifti(path, what)
     try:
-        if path.is_dir():
-            return _read_dicom_series(path)
-        return sitk.ReadImage(str(path))
+        image = _read_dicom_series(path) if path.is_dir() else sitk.ReadImage(str(path))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
         raise ImageReadError(f"{what} {str(path)!r} could not be read: {reason.strip()}") from exc
+    check_finite(image, what, str(path))
+    return image
 
 
 def _read_dicom_series(folder: Path) -> sitk.Image:
@@ -128,3 +137,15 @@ def load_case(
         Volume(img.array.astype(np.float64, copy=False), img.spacing, img.origin, img.direction),
         Volume(roi, msk.spacing, msk.origin, msk.direction),
     )
+
+
+def mask_labels(mask: sitk.Image | Volume) -> list[int]:
+    """The non-zero labels present in a mask, sorted (channel 0 of a vector mask)."""
+    if isinstance(mask, Volume):
+        array = mask.array
+    else:
+        if mask.GetNumberOfComponentsPerPixel() > 1:
+            mask = sitk.VectorIndexSelectionCast(mask, 0)
+        array = sitk.GetArrayViewFromImage(mask)
+    values = np.unique(array)
+    return [int(v) for v in values if v != 0 and float(v).is_integer()]

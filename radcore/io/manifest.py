@@ -2,44 +2,77 @@
 
 Two CSV dialects are read:
 
-- radcore's own: columns ``case_id,image,mask``, an optional ``label`` column and any number of free
-  metadata columns (kept as strings and written next to the features);
+- radcore's own: columns ``case_id,image,mask``, optional ``label`` (an integer, or ``all`` for every label
+  the mask holds) and any number of free metadata columns (kept as strings and written next to the
+  features);
 - PyRadiomics' batch CSV: columns ``Image,Mask`` with optional ``ID`` (the case id; else the image file
   name without extension) and ``Label``; other columns are metadata.
 
-A case may appear on several rows with different labels (one result row per label) as long as its image
-and mask stay the same. Relative paths are resolved against the manifest's folder. Files are not opened
-here: a missing or unreadable image is a per-case failure of the cohort run, not a manifest error.
+A case id is the user's data: any non-empty string, kept verbatim (it is never used as a path; see
+:func:`radcore.io.store.group_name`). A case may appear on several rows with different labels (one
+result row per label) as long as its image and mask stay the same. Relative paths are resolved against
+the manifest's folder. Files are not opened here: a missing or unreadable image is a per-case failure of
+the cohort run.
+
+A row that cannot be run (no case id, no image or mask, a label that is not an integer) becomes a
+:class:`ManifestProblem`, reported as an error row of stage ``manifest`` while the other rows run. Only a
+manifest that cannot be parsed at all (no such file, not CSV, none of the key columns) or whose repeated
+case ids make it ambiguous is refused as a whole, with a :class:`~radcore.errors.ManifestError` naming
+the row and the id.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from radcore.errors import ManifestError
 
-#: case ids become Zarr group names and file-system folders: keep them portable
-_CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+ALL_LABELS = "all"
 _NATIVE = ("case_id", "image", "mask")
 _PYRADIOMICS = ("Image", "Mask")
+
+Labels = tuple[int, ...] | Literal["all"] | None
 
 
 @dataclass(frozen=True)
 class CaseEntry:
-    """One case of a manifest: its files, the labels to extract (None: the settings' label) and metadata."""
+    """One case of a manifest: its files, the labels to extract and metadata.
+
+    ``labels`` is a tuple of labels, ``"all"`` (every label present in the mask) or None (the
+    settings' label).
+    """
 
     case_id: str
     image: str
     mask: str
-    labels: tuple[int, ...] | None = None
+    labels: Labels = None
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def read_manifest(path: str | Path) -> list[CaseEntry]:
-    """The cases of a manifest CSV, in file order (see the module docstring for the columns)."""
+@dataclass(frozen=True)
+class ManifestProblem:
+    """A manifest row that cannot be run: its row number (the header is row 1), the case id as written
+    (may be empty), the label when one could be read, and why."""
+
+    row: int
+    case_id: str
+    label: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The runnable cases of a manifest, in file order, and the rows that cannot be run."""
+
+    entries: list[CaseEntry]
+    problems: list[ManifestProblem]
+
+
+def read_manifest(path: str | Path) -> Manifest:
+    """The cases of a manifest CSV and its unrunnable rows (see the module docstring)."""
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"manifest {str(path)!r} does not exist or is not a file")
@@ -63,48 +96,63 @@ def read_manifest(path: str | Path) -> list[CaseEntry]:
         raise ManifestError(f"manifest {str(path)!r} holds no case")
     metadata_columns = [c for c in columns if c not in key_columns.values()]
     cases: dict[str, CaseEntry] = {}
-    seen: set[tuple[str, int | None]] = set()
+    problems: list[ManifestProblem] = []
+    seen: set[tuple[str, object]] = set()
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        entry = _entry(row, key_columns, metadata_columns, path.parent, f"{path.name} row {number}")
-        label = entry.labels[0] if entry.labels else None
+        row = {(k or "").strip(): v or "" for k, v in raw.items() if k is not None}
+        where = f"{path.name} row {number}"
+        entry = _entry(row, key_columns, metadata_columns, path.parent, where, number, problems)
+        if entry is None:
+            continue
+        label = entry.labels if entry.labels in (None, ALL_LABELS) else entry.labels[0]
         old = cases.get(entry.case_id)
         if old is not None and (old.image, old.mask) != (entry.image, entry.mask):
             raise ManifestError(
-                f"{path.name} row {number}: case {entry.case_id!r} appears again with a different image or "
+                f"{where}: case {entry.case_id!r} appears again with a different image or "
                 "mask; case ids must be unique per image"
             )
         if (entry.case_id, label) in seen:
             what = f"label {label}" if label is not None else "no label"
-            raise ManifestError(f"{path.name} row {number}: case {entry.case_id!r} with {what} appears twice")
+            raise ManifestError(f"{where}: case {entry.case_id!r} with {what} appears twice")
         seen.add((entry.case_id, label))
-        cases[entry.case_id] = _merge(old, entry, f"{path.name} row {number}")
-    return list(cases.values())
+        cases[entry.case_id] = _merge(old, entry, where)
+    return Manifest(list(cases.values()), problems)
 
 
-def _entry(row: dict[str, str], keys: dict[str, str], metadata: list[str], base: Path, where: str) -> CaseEntry:
-    image, mask = row.get(keys["image"], ""), row.get(keys["mask"], "")
-    if not image or not mask:
-        raise ManifestError(f"{where}: image and mask must both be given, got image={image!r} mask={mask!r}")
-    case_id = row.get(keys["case_id"], "") or _stem(image)
-    if not _CASE_ID.match(case_id):
-        raise ManifestError(
-            f"{where}: case id {case_id!r} must start with a letter or digit and hold only letters, digits "
-            "and . _ + -"
-        )
-    label_text = row.get(keys["label"], "")
-    labels = None
-    if label_text:
+def _entry(
+    row: dict[str, str], keys: dict[str, str], metadata: list[str], base: Path, where: str, number: int,
+    problems: list[ManifestProblem],
+) -> CaseEntry | None:
+    """The entry of one row, or None with a problem recorded when the row cannot be run."""
+    image, mask = row.get(keys["image"], "").strip(), row.get(keys["mask"], "").strip()
+    case_id = row.get(keys["case_id"], "")
+    if not case_id.strip() and keys["case_id"] == "ID" and image:
+        case_id = _stem(image)  # PyRadiomics names a case without ID after its image
+    label_text = row.get(keys["label"], "").strip()
+    labels: Labels = None
+    label_value = None
+    problem = ""
+    if label_text.lower() == ALL_LABELS:
+        labels = ALL_LABELS
+    elif label_text:
         try:
-            labels = (int(label_text),)
+            label_value = int(label_text)
+            labels = (label_value,)
         except ValueError:
-            raise ManifestError(f"{where}: label must be an integer, got {label_text!r}") from None
+            problem = f"label must be an integer or 'all', got {label_text!r}"
+    if not image or not mask:
+        problem = f"image and mask must both be given, got image={image!r} mask={mask!r}"
+    if not case_id.strip():
+        problem = f"the case id is empty (image {image!r})"
+    if problem:
+        problems.append(ManifestProblem(number, case_id, label_value, f"{where}: {problem}"))
+        return None
     return CaseEntry(
         case_id,
         _resolve(image, base),
         _resolve(mask, base),
         labels,
-        {c: row.get(c, "") for c in metadata},
+        {c: row.get(c, "").strip() for c in metadata},
     )
 
 
@@ -114,6 +162,8 @@ def _merge(old: CaseEntry | None, new: CaseEntry, where: str) -> CaseEntry:
         return new
     if old.labels is None or new.labels is None:
         raise ManifestError(f"{where}: case {new.case_id!r} appears on several rows; give each row a label")
+    if ALL_LABELS in (old.labels, new.labels):
+        raise ManifestError(f"{where}: case {new.case_id!r} has label 'all' on one row and other labels on another")
     return CaseEntry(old.case_id, old.image, old.mask, old.labels + new.labels, old.metadata)
 
 
@@ -133,10 +183,10 @@ def _resolve(value: str, base: Path) -> str:
 def write_manifest(entries: list[CaseEntry], path: str | Path) -> None:
     """Write ``entries`` as a radcore manifest (one row per label; metadata columns after the keys)."""
     metadata = sorted({k for e in entries for k in e.metadata})
-    with Path(path).open("w", newline="") as fh:
+    with Path(path).open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["case_id", "image", "mask", "label", *metadata])
         for e in entries:
-            for label in e.labels or (None,):
+            for label in (e.labels,) if e.labels == ALL_LABELS else e.labels or (None,):
                 w.writerow([e.case_id, e.image, e.mask, "" if label is None else label,
                             *(e.metadata.get(k, "") for k in metadata)])

@@ -3,9 +3,12 @@
 Layout (OME-Zarr / NGFF 0.5 where it fits, so NGFF viewers open each case)::
 
     STORE/zarr.json                    root group, attributes {"radcore": {"store_format": 1}}
-    STORE/<case_id>/                   NGFF image group (multiscales, one level)
-    STORE/<case_id>/0                  the image, (z, y, x), its own dtype, chunked and compressed
-    STORE/<case_id>/labels/mask/0      the mask (NGFF image-label), smallest integer dtype holding its labels
+    STORE/<group>/                     NGFF image group (multiscales, one level)
+    STORE/<group>/0                    the image, (z, y, x), its own dtype, chunked and compressed
+    STORE/<group>/labels/mask/0        the mask (NGFF image-label), smallest integer dtype holding its labels
+
+``<group>`` is the case id made safe as a name (:func:`group_name`); the case id itself, verbatim, is
+the ``case_id`` attribute, which every read checks.
 
 The case group's ``radcore`` attribute keeps what NGFF cannot say: the ITK geometry (spacing (z, y, x) mm,
 origin (x, y, z) and the row-major direction matrix), modality, manifest metadata, the requested labels,
@@ -14,7 +17,8 @@ SHA-256 digests of the input files, whole-image intensity statistics and, per la
 only the chunks around one ROI.
 
 Writing needs a local folder (a case is written under a temporary name, then renamed, so readers never
-see half a case); reading takes a path or any ``zarr`` store (e.g. object storage).
+see half a case; :func:`remove_leftovers` clears what a killed writer left); reading takes a path or any
+``zarr`` store (e.g. object storage).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import hashlib
 import math
 import os
 import shutil
+import socket
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +67,8 @@ class CaseInfo:
     direction: tuple[float, ...]
     modality: str
     metadata: dict[str, str]
-    labels: tuple[int, ...] | None
+    #: the labels asked for at ingest: a tuple, "all" or None (the settings' label)
+    labels: tuple[int, ...] | str | None
     boxes: dict[int, tuple[tuple[int, int], ...]]
     voxel_counts: dict[int, int]
     digests: dict[str, str]
@@ -93,10 +100,42 @@ def open_store(store: StoreLike, create: bool = False) -> zarr.Group:
     return root
 
 
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+")
+_MAX_NAME = 200
+
+
+def group_name(case_id: str) -> str:
+    """The store group (folder) name of ``case_id``: a reversible, portable encoding.
+
+    Letters, digits, ``-``, ``_``, ``+`` and ``.`` (not leading) stay; every other character becomes
+    ``~XX`` per UTF-8 byte, so ``../a b`` gives ``~2E.~2Fa~20b``. A name over 200 characters is cut and
+    ends in ``~~`` and a digest of the id. Ids made of the characters kept give their own name.
+    """
+    if not case_id:
+        raise ValueError("a case id must not be empty")
+    parts = []
+    for i, ch in enumerate(case_id):
+        if ch in _SAFE or (ch == "." and i > 0):
+            parts.append(ch)
+        else:
+            parts.extend(f"~{b:02X}" for b in ch.encode("utf-8"))
+    name = "".join(parts)
+    if len(name) > _MAX_NAME:
+        name = name[: _MAX_NAME - 18] + "~~" + hashlib.sha256(case_id.encode()).hexdigest()[:16]
+    return name
+
+
 def list_cases(store: StoreLike) -> list[str]:
-    """Case ids held by the store, sorted."""
+    """Case ids held by the store (verbatim, from each case's attributes), sorted."""
     root = open_store(store)
-    return sorted(name for name in root.group_keys() if not name.startswith("."))
+    ids = []
+    for name, group in root.groups():
+        if name.startswith("."):
+            continue
+        a = group.attrs.get("radcore")
+        if isinstance(a, dict) and "case_id" in a:
+            ids.append(a["case_id"])
+    return sorted(ids)
 
 
 def case_info(store: StoreLike | zarr.Group, case_id: str) -> CaseInfo:
@@ -114,7 +153,7 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         direction=tuple(a["direction"]),
         modality=a.get("modality", ""),
         metadata=dict(a.get("metadata", {})),
-        labels=None if a.get("labels") is None else tuple(a["labels"]),
+        labels=a.get("labels") if a.get("labels") is None or isinstance(a.get("labels"), str) else tuple(a["labels"]),
         boxes={int(k): tuple(tuple(b) for b in v) for k, v in a["boxes"].items()},
         voxel_counts={int(k): int(v) for k, v in a["voxel_counts"].items()},
         digests=dict(a.get("digests", {})),
@@ -124,12 +163,19 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
 
 def _case_group(store: StoreLike | zarr.Group, case_id: str) -> zarr.Group:
     root = store if isinstance(store, zarr.Group) else open_store(store)
+    name = group_name(case_id)
     try:
-        group = root[case_id]
+        group = root[name]
     except KeyError:
         raise StoreError(f"case {case_id!r} is not in the store; ingest it first") from None
     if not isinstance(group, zarr.Group) or "radcore" not in group.attrs:
-        raise StoreError(f"store entry {case_id!r} is not a radcore case")
+        raise StoreError(f"store entry {name!r} of case {case_id!r} is not a radcore case")
+    stored = group.attrs["radcore"].get("case_id", case_id)
+    if stored != case_id:
+        raise StoreError(
+            f"store entry {name!r} holds case {stored!r}, not {case_id!r} (two ids that differ only in case "
+            "on a case-insensitive file system?)"
+        )
     return group
 
 
@@ -211,7 +257,8 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     """
     digests = {"image": file_digest(entry.image), "mask": file_digest(entry.mask)}
     root = open_store(store, create=True)
-    if entry.case_id in root and _is_current(root[entry.case_id], entry, digests):
+    name = group_name(entry.case_id)
+    if name in root and _is_current(root[name], entry, digests):
         return "unchanged"
     image = read_image(entry.image, "image")
     mask = read_image(entry.mask, "mask")
@@ -228,8 +275,15 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
 
 def _is_current(group: Any, entry: CaseEntry, digests: dict[str, str]) -> bool:
     a = group.attrs.get("radcore", {}) if isinstance(group, zarr.Group) else {}
-    labels = None if entry.labels is None else list(entry.labels)
-    return a.get("digests") == digests and a.get("metadata") == entry.metadata and a.get("labels") == labels
+    return (
+        a.get("case_id") == entry.case_id and a.get("digests") == digests and a.get("metadata") == entry.metadata
+        and a.get("labels") == _labels_attr(entry.labels)
+    )
+
+
+def _labels_attr(labels) -> list[int] | str | None:
+    """The ``labels`` attribute: a list of labels, ``"all"`` or None (the settings' label)."""
+    return labels if labels is None or isinstance(labels, str) else [int(v) for v in labels]
 
 
 def write_case(
@@ -239,7 +293,7 @@ def write_case(
     mask: Volume,
     *,
     metadata: dict[str, str] | None = None,
-    labels: tuple[int, ...] | None = None,
+    labels: tuple[int, ...] | str | None = None,
     digests: dict[str, str] | None = None,
     sources: dict[str, str] | None = None,
     modality: str = "",
@@ -262,14 +316,14 @@ def write_case(
         "direction": [float(v) for v in image.direction],
         "modality": modality,
         "metadata": dict(metadata or {}),
-        "labels": None if labels is None else [int(v) for v in labels],
+        "labels": _labels_attr(labels),
         "boxes": boxes,
         "voxel_counts": counts,
         "digests": dict(digests or {}),
         "sources": dict(sources or {}),
         "intensity": _intensity_stats(image.array),
     }
-    temp_name = f".tmp-{case_id}-{uuid.uuid4().hex[:8]}"
+    temp_name = _temporary_name()
     group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
     chunks = tuple(min(c, n) for c, n in zip(chunks, image.array.shape))
     _write_array(group, IMAGE_PATH, image.array, chunks)
@@ -284,10 +338,102 @@ def write_case(
     }
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
                         "radcore": attrs})
-    final = root_path / case_id
+    _publish(root_path / temp_name, root_path / group_name(case_id), case_id, attrs["digests"])
+
+
+def _temporary_name() -> str:
+    """``.tmp-<host>-<pid>-<random>``: whose it is, so :func:`remove_leftovers` can tell a dead writer's."""
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:40]
+    return f".tmp-{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _publish(temp: Path, final: Path, case_id: str, digests: dict[str, str]) -> None:
+    """Move the finished case ``temp`` to ``final``, replacing an older copy of the same case.
+
+    When another process published the same case (same input digests) meanwhile, its copy stays and
+    this one is dropped; a different case under the same name is never replaced.
+    """
     if final.exists():
-        shutil.rmtree(final)
-    os.replace(root_path / temp_name, final)
+        old = _attrs_of(final)
+        if old is not None and old.get("case_id", case_id) != case_id:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise StoreError(
+                f"store entry {final.name!r} holds case {old.get('case_id')!r}, not {case_id!r} (two ids that "
+                "differ only in case on a case-insensitive file system?)"
+            )
+        trash = final.with_name(f".trash-{uuid.uuid4().hex[:8]}")
+        try:
+            os.replace(final, trash)
+        except FileNotFoundError:  # another writer moved it first
+            pass
+        shutil.rmtree(trash, ignore_errors=True)
+    try:
+        os.replace(temp, final)
+    except OSError:
+        other = _attrs_of(final)
+        shutil.rmtree(temp, ignore_errors=True)
+        if other is None or other.get("case_id") != case_id or other.get("digests") != digests:
+            raise StoreError(f"case {case_id!r} was written by another process at the same time; run it again")
+
+
+def _attrs_of(group_path: Path) -> dict | None:
+    """The ``radcore`` attributes of a case folder, or None when it is not a readable case."""
+    try:
+        group = zarr.open_group(str(group_path), mode="r", zarr_format=3)
+        a = group.attrs.get("radcore")
+    except Exception:  # noqa: BLE001 - a half-removed or foreign folder is simply not a case
+        return None
+    return a if isinstance(a, dict) else None
+
+
+#: a leftover of a writer on another host (whose process cannot be checked) is removed after this long
+LEFTOVER_AGE_S = 6 * 3600.0
+
+
+def remove_leftovers(store: str | Path, max_age_s: float = LEFTOVER_AGE_S) -> list[str]:
+    """Remove the temporary folders a killed writer left in a local store; returns their names.
+
+    A ``.tmp-<host>-<pid>-*`` folder goes when its process is gone (same host) or it is older than
+    ``max_age_s``; ``.trash-*`` folders and temporaries of the old ``.tmp-<case>-*`` form go after
+    ``max_age_s``.
+    """
+    root = Path(store)
+    if not root.is_dir():
+        return []
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:40]
+    now = time.time()
+    removed = []
+    for path in root.iterdir():
+        if not path.name.startswith((".tmp-", ".trash-")) or not path.is_dir():
+            continue
+        try:
+            age = now - path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if age > max_age_s or _dead_writer(path.name, host):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def _dead_writer(name: str, host: str) -> bool:
+    """Whether ``name`` (``.tmp-<host>-<pid>-<random>``) belongs to a process of this host that is gone."""
+    prefix = f".tmp-{host}-"
+    if not name.startswith(prefix):
+        return False
+    pid_text = name[len(prefix):].split("-")[0]
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:

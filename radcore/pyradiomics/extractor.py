@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
+from radcore.errors import FeatureError
 from radcore.filters import gradient, lbp, log, simple, wavelet
 from radcore.naming import FeatureKey
 from radcore.pyradiomics.inputs import ClassInputs
@@ -116,7 +117,10 @@ def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enab
             log_.warning("PyRadiomics feature class %s is not available in this build; skipped", name)
             return {}
         _CLASS_MODULES[name] = module
-    values = module.compute(inputs, setting, enabled)
+    try:
+        values = module.compute(inputs, setting, enabled)
+    except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
+        raise FeatureError(name, exc) from exc
     return {FeatureKey(image_type, name, feature): float(value) for feature, value in values.items()}
 
 

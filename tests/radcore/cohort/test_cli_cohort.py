@@ -9,7 +9,7 @@ def test_ingest_command_reports_failures_and_skips_unchanged(tmp_path, capsys):
     assert main(["ingest", str(manifest), "--store", str(store)]) == 1
     out = capsys.readouterr()
     assert "3 written, 0 unchanged, 3 failed" in out.out  # empty mask ingests; it fails at extraction
-    assert "case missing: ImageReadError" in out.err and "case mismatch: GeometryMismatchError" in out.err
+    assert "case 'missing': ImageReadError" in out.err and "case 'mismatch': GeometryMismatchError" in out.err
     assert list_cases(store) == sorted(good + ["empty"])
     assert case_info(store, "case00").metadata == {"site": "s0"}
     main(["ingest", str(manifest), "--store", str(store)])

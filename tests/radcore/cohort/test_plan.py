@@ -33,6 +33,7 @@ def test_auto_batch_size():
 def test_cases_from_manifest_default_label(tmp_path):
     write_manifest([CaseEntry("a", "/a.nii", "/am.nii", None, {"site": "1"}),
                     CaseEntry("b", "/b.nii", "/bm.nii", (2, 3), {"age": "4"})], tmp_path / "m.csv")
-    jobs = cases_from_manifest(tmp_path / "m.csv", default_label=7)
+    jobs, problems = cases_from_manifest(tmp_path / "m.csv", default_label=7)
+    assert problems == []
     assert [(j.case_id, j.labels) for j in jobs] == [("a", (7,)), ("b", (2, 3))]
     assert metadata_columns(jobs) == ("age", "site")

@@ -1,10 +1,11 @@
 import pytest
 
 import radcore
-from radcore.cohort.cluster import catalogue_rows, feature_columns, warm_up
+from radcore.catalogue import catalogue_rows
+from radcore.cohort.cluster import feature_columns, warm_up
 from radcore.cohort.plan import cases_from_manifest, plan_batches
 from radcore.cohort.worker import JobSpec, run_batch, stage_of
-from radcore.errors import EmptyROIError
+from radcore.errors import EmptyROIError, FeatureError
 from radcore.io.dataset import done_cases, partition
 from radcore.settings import Settings, settings_hash
 from tests.cohort_cases import write_cohort
@@ -24,7 +25,7 @@ def test_batch_records_each_failure_by_stage_and_keeps_good_cases(cohort, tmp_pa
     keys = warm_up(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    metadata_columns=("site",), feature_columns=feature_columns(keys, "native"))
-    jobs = cases_from_manifest(manifest, settings.label)
+    jobs, _ = cases_from_manifest(manifest, settings.label)
     (batch,) = plan_batches(jobs, h, set(), batch_size=100)
     report = run_batch(batch, spec)
     assert (report.done, report.failed) == (3, 4)
@@ -52,7 +53,7 @@ def test_store_mode_reads_what_was_ingested(cohort, tmp_path):
     settings = Settings(families=("stat",))
     h = settings_hash(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True)
-    jobs = [j for j in cases_from_manifest(manifest, 1) if j.case_id in good]
+    jobs = [j for j in cases_from_manifest(manifest, 1)[0] if j.case_id in good]
     run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
     store_spec = JobSpec(spec.store, str(tmp_path / "out2"), settings, h, ingest=False)
     from radcore.cohort.plan import cases_from_store
@@ -60,27 +61,19 @@ def test_store_mode_reads_what_was_ingested(cohort, tmp_path):
     assert (report.done, report.failed) == (3, 0)
 
 
-def test_stage_of_follows_the_innermost_radcore_frame():
-    namespace = {"__name__": "radcore.features.fake"}
-    exec("def boom():\n    raise ZeroDivisionError('x')", namespace)
-    try:
-        namespace["boom"]()
-    except ZeroDivisionError as exc:
-        assert stage_of(exc) == "features"
-    try:
-        raise ValueError("outside radcore")
-    except ValueError as exc:
-        assert stage_of(exc) == "preprocess"
+def test_stage_is_features_only_for_a_failing_feature_family():
+    assert stage_of(FeatureError("glcm", ZeroDivisionError("x"))) == "features"
+    assert stage_of(ValueError("a filter failed")) == "preprocess"
     assert stage_of(EmptyROIError("none")) == "preprocess"
 
 
 def test_catalogue_names_every_column():
     settings = Settings(families=("stat",))
     keys = warm_up(settings)
-    rows = catalogue_rows(keys, "native")
+    rows = catalogue_rows(keys, "native", "ibsi")
     assert [r["column"] for r in rows] == list(feature_columns(keys, "native"))
     mean = next(r for r in rows if r["feature"] == "mean")
-    assert mean["family"] == "stat" and mean["ibsi_code"] == "Q4LE"
+    assert mean["family"] == "stat" and mean["ibsi_code"] == "Q4LE" and mean["convention"] == "ibsi"
 
 
 @pytest.mark.parametrize("config", [{}, {"interpolation": {"spacing": [2.0, 2.0, 2.0], "round_intensities": True}}])
@@ -94,7 +87,7 @@ def test_features_of_the_roi_crop_equal_those_of_the_whole_case(cohort, tmp_path
     from radcore.settings import from_mapping
 
     manifest, good, _ = cohort
-    entry = next(j.entry for j in cases_from_manifest(manifest, 1) if j.case_id == good[1])
+    entry = next(j.entry for j in cases_from_manifest(manifest, 1)[0] if j.case_id == good[1])
     ingest_case(tmp_path / "s", entry)
     settings = from_mapping(config)
     margin = required_margin_mm(settings, case_info(tmp_path / "s", entry.case_id).spacing)
@@ -119,7 +112,7 @@ def test_pyradiomics_params_give_the_single_case_values(cohort, tmp_path):
     keys = warm_up(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    naming="pyradiomics", feature_columns=feature_columns(keys, "pyradiomics"))
-    jobs = [j for j in cases_from_manifest(manifest, 1) if j.case_id == good[0]]
+    jobs = [j for j in cases_from_manifest(manifest, 1)[0] if j.case_id == good[0]]
     (batch,) = plan_batches(jobs, h, set(), 10)
     assert run_batch(batch, spec).done == 1
     row = pq.read_table(partition(spec.dataset, "features", h)).to_pylist()[0]

@@ -7,6 +7,7 @@ from radcore.errors import (
     EmptyROIError,
     GeometryMismatchError,
     ImageReadError,
+    NonFiniteImageError,
     InvalidImageError,
     LabelNotFoundError,
 )
@@ -92,13 +93,14 @@ def test_non_3d_and_vector_images():
         load_case(vec, vec)
 
 
-def test_non_finite_intensity_inside_roi():
+def test_non_finite_voxels_are_refused_anywhere():
     img, msk = _pair()
     a = sitk.GetArrayFromImage(img)
     a[3, 3, 4] = np.nan
+    a[0, 0, 0] = np.inf  # outside the ROI: refused all the same, never dropped or zeroed
     bad = sitk.GetImageFromArray(a)
     bad.CopyInformation(img)
-    with pytest.raises(InvalidImageError, match="non-finite"):
+    with pytest.raises(NonFiniteImageError, match="2 non-finite voxels"):
         radcore.extract(bad, msk, config={"families": ["stat"]})
 
 
