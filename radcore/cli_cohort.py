@@ -59,7 +59,7 @@ def add_cohort_commands(sub) -> None:
 def _run_ingest(args) -> int:
     from radcore.errors import RadcoreError
     from radcore.io.manifest import read_manifest
-    from radcore.io.store import ingest_case
+    from radcore.io.store import case_info, ingest_case
 
     manifest = read_manifest(args.manifest)
     counts = {"written": 0, "unchanged": 0, "failed": len(manifest.problems)}
@@ -69,6 +69,10 @@ def _run_ingest(args) -> int:
         for entry in manifest.entries:
             try:
                 counts[ingest_case(args.store, entry)] += 1
+                mismatch = case_info(args.store, entry.case_id).geometry_mismatch
+                if mismatch:
+                    print(f"case {entry.case_id!r}: stored, but {mismatch}: IBSI settings will refuse it, "
+                          "PyRadiomics params only with correctMask (or a wider geometryTolerance)", file=sys.stderr)
             except RadcoreError as exc:
                 counts["failed"] += 1
                 print(f"case {entry.case_id!r}: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -20,12 +20,15 @@ from radcore.settings import Settings
 ImageLike = str | Path | sitk.Image
 
 
-def extract_volumes(image: Volume, mask: Volume, settings: Settings) -> dict[FeatureKey, float]:
-    """Features of an already loaded case (image float64, mask bool on the same grid)."""
+def extract_volumes(image: Volume, mask: Volume, settings: Settings, label: int | None = None) -> dict[FeatureKey, float]:
+    """Features of an already loaded case: ``mask`` is the ROI (bool) on the image grid, or a label map
+    whose ``label`` is the ROI (PyRadiomics params: on its own grid, which their checks judge)."""
     if settings.pyradiomics is not None:  # PyRadiomics params: its preprocessing, filters and definitions
         from radcore.pyradiomics import extractor
 
-        return extractor.extract_volumes(image, mask, settings.pyradiomics)
+        return extractor.extract_volumes(image, mask, settings.pyradiomics, label)
+    if mask.array.dtype != bool:
+        mask = dataclasses.replace(mask, array=mask.array == (settings.label if label is None else label))
     spacing = tuple(image.spacing) + tuple(settings.interpolation.spacing or ())
     roi = prepare(image, mask, settings, PEAK_RADIUS_MM + image_types.margin_mm(settings, spacing))
     names = [t.name for t in settings.image_types]

@@ -6,7 +6,8 @@ stage,
 
 - ``read``: an input file (manifest runs) or the stored case is missing, unreadable or damaged (a
   compressed file cut short, NaN or Inf voxels);
-- ``ingest``: the case is invalid (not 3D scalar, mask off the image grid) or cannot be written;
+- ``ingest``: the case is invalid (not 3D scalar, mask off the image grid where the settings cannot use
+  it) or cannot be written;
 - ``preprocess``: ROI, interpolation, resegmentation or filtering failed (e.g. an empty mask);
 - ``features``: a feature family (IBSI) or feature class (PyRadiomics) failed
   (:class:`~radcore.errors.FeatureError`),
@@ -26,11 +27,11 @@ from typing import Any
 import radcore
 from radcore.cohort.margin import required_margin_mm
 from radcore.cohort.plan import Batch, CaseJob
-from radcore.errors import EmptyROIError, FeatureError, ImageReadError
+from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, ImageReadError, LabelNotFoundError
 from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
-from radcore.io.store import case_info, ingest_case, open_store, read_case, read_roi
+from radcore.io.store import CaseInfo, case_info, ingest_case, open_store, read_case, read_roi
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
 from radcore.provenance import versions
@@ -125,7 +126,7 @@ def run_case(
     for label in labels:
         t0 = time.perf_counter()
         try:
-            computed, values = _extract_label(spec, job.case_id, label, margin)
+            computed, values = _extract_label(spec, info, label, margin)
         except CaseFailure as failure:
             errors.append(_error_row(job.case_id, label, failure))
             continue
@@ -160,31 +161,35 @@ def _prepare_case(job: CaseJob, spec: JobSpec):
         raise CaseFailure("read", exc) from exc
 
 
-def _read_label(spec: JobSpec, case_id: str, label: int, margin: float) -> tuple[Volume, Volume]:
-    """The ROI crop (bounding box + ``margin``) for radcore settings. PyRadiomics params take the whole
-    image in its stored pixel type, since PyRadiomics normalises with whole-image statistics and its
-    wavelets wrap around the image border."""
+def _read_label(spec: JobSpec, info: CaseInfo, label: int, margin: float) -> tuple[Volume, Volume]:
+    """The ROI crop (bounding box + ``margin``) for IBSI settings. PyRadiomics params take the whole
+    image in its stored pixel type and the mask as read, on its own grid, since PyRadiomics normalises
+    with whole-image statistics, its wavelets wrap around the image border and its own geometry checks
+    (``geometryTolerance``, ``correctMask``) judge the mask."""
     if spec.settings.pyradiomics is None:
-        return read_roi(spec.store, case_id, label, margin)
-    image, labels = read_case(spec.store, case_id)
-    mask = labels.array == label
-    if not mask.any():
-        raise EmptyROIError(f"label {label} does not occur in the mask of case {case_id!r}")
-    return image, Volume(mask, labels.spacing, labels.origin, labels.direction)
+        if info.geometry_mismatch:
+            raise GeometryMismatchError(f"{info.geometry_mismatch}; IBSI settings need the mask on the image grid")
+        return read_roi(spec.store, info.case_id, label, margin)
+    image, labels = read_case(spec.store, info.case_id, native_mask=True)
+    if not (labels.array == label).any():
+        raise LabelNotFoundError(f"label {label} does not occur in the mask of case {info.case_id!r}")
+    return image, labels
 
 
 def _extract_label(
-    spec: JobSpec, case_id: str, label: int, margin: float
+    spec: JobSpec, info: CaseInfo, label: int, margin: float
 ) -> tuple[dict[FeatureKey, float], dict[str, float]]:
     """The features of one label, by key and by column name."""
     try:
-        image, mask = _read_label(spec, case_id, label, margin)
+        image, mask = _read_label(spec, info, label, margin)
+    except GeometryMismatchError as exc:
+        raise CaseFailure("ingest", exc) from exc
     except EmptyROIError as exc:
         raise CaseFailure("preprocess", exc) from exc
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
     try:
-        computed = extract_volumes(image, mask, spec.settings)
+        computed = extract_volumes(image, mask, spec.settings, label)
         return computed, name_columns(computed, spec.naming)
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc
@@ -192,8 +197,11 @@ def _extract_label(
 
 def stage_of(exc: BaseException) -> str:
     """``features`` for a :class:`~radcore.errors.FeatureError` (a feature family or class failed),
+    ``ingest`` when image and mask do not fit together (:class:`~radcore.errors.GeometryMismatchError`),
     ``preprocess`` for anything else raised while computing (ROI, preprocessing, filters)."""
-    return "features" if isinstance(exc, FeatureError) else "preprocess"
+    if isinstance(exc, FeatureError):
+        return "features"
+    return "ingest" if isinstance(exc, GeometryMismatchError) else "preprocess"
 
 
 def failure_summaries(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

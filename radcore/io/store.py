@@ -6,13 +6,15 @@ Layout (OME-Zarr / NGFF 0.5 where it fits, so NGFF viewers open each case)::
     STORE/<group>/                     NGFF image group (multiscales, one level)
     STORE/<group>/0                    the image, (z, y, x), its own dtype, chunked and compressed
     STORE/<group>/labels/mask/0        the mask (NGFF image-label), smallest integer dtype holding its labels
+    STORE/<group>/labels/native/0      only for a mask off the image grid: the mask as read, on its own grid
 
 ``<group>`` is the case id made safe as a name (:func:`group_name`); the case id itself, verbatim, is
 the ``case_id`` attribute, which every read checks.
 
 The case group's ``radcore`` attribute keeps what NGFF cannot say: the ITK geometry (spacing (z, y, x) mm,
 origin (x, y, z) and the row-major direction matrix), modality, manifest metadata, the requested labels,
-SHA-256 digests of the input files, whole-image intensity statistics and, per label, the bounding box
+SHA-256 digests of the input files, whole-image intensity statistics, the mask's own geometry (and how it
+missed the image grid, when it did) and, per label, the bounding box
 (``[[z0, z1], [y0, y1], [x0, x1]]``, half-open) and voxel count. :func:`read_roi` uses the boxes to read
 only the chunks around one ROI.
 
@@ -39,13 +41,14 @@ import SimpleITK as sitk
 import zarr
 from scipy import ndimage
 
-from radcore.errors import ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
+from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
 from radcore.io.images import Volume, check_geometry, read_image, to_volume
 from radcore.io.manifest import CaseEntry
 
 STORE_FORMAT = 1
 IMAGE_PATH = "0"
 MASK_PATH = "labels/mask/0"
+NATIVE_MASK_PATH = "labels/native/0"
 DEFAULT_CHUNKS = (64, 64, 64)
 NGFF_VERSION = "0.5"
 
@@ -74,6 +77,10 @@ class CaseInfo:
     digests: dict[str, str]
     #: mean, min and max of the whole image (a crop cannot give them)
     intensity: dict[str, float]
+    #: the mask's own spacing, origin and direction as read (empty for stores written before they were kept)
+    mask_geometry: dict[str, list[float]]
+    #: how the mask read at ingest was off the image grid ("" when it was on it)
+    geometry_mismatch: str
 
 
 # ---------------------------------------------------------------- opening and listing
@@ -158,6 +165,8 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         voxel_counts={int(k): int(v) for k, v in a["voxel_counts"].items()},
         digests=dict(a.get("digests", {})),
         intensity=dict(a.get("intensity", {})),
+        mask_geometry=dict(a.get("mask_geometry") or {}),
+        geometry_mismatch=a.get("geometry_mismatch", ""),
     )
 
 
@@ -210,12 +219,22 @@ def read_roi(
     return Volume(image, whole_intensity=whole, **kw), Volume(mask, **kw)
 
 
-def read_case(store: StoreLike | zarr.Group, case_id: str) -> tuple[Volume, Volume]:
-    """The whole image (stored dtype) and label mask of one case."""
+def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = False) -> tuple[Volume, Volume]:
+    """The whole image (stored dtype) and label mask of one case.
+
+    ``native_mask``: the mask as it was read, on its own grid (the recorded mask geometry; the mask as
+    read when it was off the image grid) instead of the mask on the image grid.
+    """
     group = _case_group(store, case_id)
     info = _info(group, case_id)
     kw = dict(spacing=info.spacing, origin=info.origin, direction=info.direction)
-    return Volume(group[IMAGE_PATH][...], **kw), Volume(group[MASK_PATH][...], **kw)
+    image = Volume(group[IMAGE_PATH][...], **kw)
+    if not native_mask:
+        return image, Volume(group[MASK_PATH][...], **kw)
+    path = NATIVE_MASK_PATH if NATIVE_MASK_PATH in group else MASK_PATH
+    geometry = info.mask_geometry or {"spacing": info.spacing, "origin": info.origin, "direction": info.direction}
+    return image, Volume(group[path][...], tuple(geometry["spacing"]), tuple(geometry["origin"]),
+                         tuple(geometry["direction"]))
 
 
 def _crop_origin(info: CaseInfo, offset_zyx: tuple[int, ...]) -> tuple[float, float, float]:
@@ -252,8 +271,14 @@ def _hash_file(h, path: Path) -> None:
 def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int] = DEFAULT_CHUNKS) -> str:
     """Read one manifest case and write it to the store; ``"unchanged"`` when the stored copy is current.
 
-    Raises :class:`ImageReadError` (missing or unreadable file), :class:`InvalidImageError` (not 3D
-    scalar) or :class:`GeometryMismatchError` (mask not on the image grid). Returns ``"written"`` else.
+    Raises :class:`ImageReadError` (missing, unreadable or damaged file, non-finite voxels) or
+    :class:`InvalidImageError` (not 3D scalar). Returns ``"written"`` else.
+
+    A mask off the image grid (size, spacing, origin or direction beyond 1e-3) is kept as it was read
+    (``labels/native/0``, with its geometry) beside its nearest-neighbour resampling onto the image grid
+    (``labels/mask/0``), and the mismatch is recorded (``geometry_mismatch``): IBSI settings refuse such a
+    case when they run it, PyRadiomics params apply their own ``geometryTolerance`` and ``correctMask``
+    to the mask as read, as PyRadiomics does.
     """
     digests = {"image": file_digest(entry.image), "mask": file_digest(entry.mask)}
     root = open_store(store, create=True)
@@ -263,12 +288,19 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     image = read_image(entry.image, "image")
     mask = read_image(entry.mask, "mask")
     img, msk = to_volume(image, "image"), to_volume(mask, "mask")
-    check_geometry(img, msk)
+    native, mismatch = None, ""
+    try:
+        check_geometry(img, msk)
+    except GeometryMismatchError as exc:  # kept: PyRadiomics' correctMask may still use the case
+        native, mismatch = msk, str(exc)
+        on_grid = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor, 0, mask.GetPixelID())
+        msk = to_volume(on_grid, "mask")
     modality = entry.metadata.get("modality") or _modality(entry.image, image)
     write_case(
         store, entry.case_id, img, msk,
         metadata=entry.metadata, labels=entry.labels, digests=digests,
         sources={"image": entry.image, "mask": entry.mask}, modality=modality, chunks=chunks,
+        native_mask=native, geometry_mismatch=mismatch,
     )
     return "written"
 
@@ -298,8 +330,14 @@ def write_case(
     sources: dict[str, str] | None = None,
     modality: str = "",
     chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
+    native_mask: Volume | None = None,
+    geometry_mismatch: str = "",
 ) -> None:
-    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy."""
+    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy.
+
+    ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
+    the grid), with ``geometry_mismatch`` saying how it differs.
+    """
     if image.array.ndim != 3 or image.array.shape != mask.array.shape:
         raise InvalidImageError(
             f"image {image.array.shape} and mask {mask.array.shape} must be 3D arrays of the same shape"
@@ -322,6 +360,8 @@ def write_case(
         "digests": dict(digests or {}),
         "sources": dict(sources or {}),
         "intensity": _intensity_stats(image.array),
+        "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
+        "geometry_mismatch": geometry_mismatch,
     }
     temp_name = _temporary_name()
     group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
@@ -336,9 +376,21 @@ def write_case(
         "image-label": {"source": {"image": "../../"}},
         "multiscales": [_multiscale("mask", image.spacing, image.origin)],
     }
+    if native_mask is not None:
+        native_array = _label_array(native_mask.array)
+        native_chunks = tuple(min(c, n) for c, n in zip(chunks, native_array.shape))
+        _write_array(group.require_group("labels/native"), "0", native_array, native_chunks)
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
                         "radcore": attrs})
     _publish(root_path / temp_name, root_path / group_name(case_id), case_id, attrs["digests"])
+
+
+def _geometry(volume: Volume) -> dict[str, list[float]]:
+    return {
+        "spacing": [float(v) for v in volume.spacing],
+        "origin": [float(v) for v in volume.origin],
+        "direction": [float(v) for v in volume.direction],
+    }
 
 
 def _temporary_name() -> str:

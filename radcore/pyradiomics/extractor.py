@@ -41,10 +41,14 @@ def extract_case(image: ImageLike, mask: ImageLike, params: PyRadiomicsParams, l
 
 
 def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
-    """Features of an already loaded :class:`radcore.io.images.Volume` pair (mask: bool ROI)."""
+    """Features of an already loaded :class:`radcore.io.images.Volume` pair; the mask is the bool ROI or
+    a label map (``label``: the ROI's label), each volume on its own grid."""
     setting = params.setting if label is None else dataclasses.replace(params.setting, label=label)
     img = sitk.GetImageFromArray(np.ascontiguousarray(image.array))
-    msk = sitk.GetImageFromArray(np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
+    if mask.array.dtype == bool:
+        msk = sitk.GetImageFromArray(np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
+    else:
+        msk = sitk.GetImageFromArray(np.ascontiguousarray(mask.array))
     for target, vol in ((img, image), (msk, mask)):
         target.SetSpacing(tuple(float(s) for s in vol.spacing[::-1]))
         target.SetOrigin(tuple(float(o) for o in vol.origin))

@@ -8,12 +8,15 @@ def test_ingest_command_reports_failures_and_skips_unchanged(tmp_path, capsys):
     store = tmp_path / "store"
     assert main(["ingest", str(manifest), "--store", str(store)]) == 1
     out = capsys.readouterr()
-    assert "3 written, 0 unchanged, 3 failed" in out.out  # empty mask ingests; it fails at extraction
-    assert "case 'missing': ImageReadError" in out.err and "case 'mismatch': GeometryMismatchError" in out.err
-    assert list_cases(store) == sorted(good + ["empty"])
+    # the empty mask ingests (it fails at extraction); so does the mask off the image grid, with a warning
+    assert "4 written, 0 unchanged, 2 failed" in out.out
+    assert "case 'missing': ImageReadError" in out.err and "case 'corrupt': ImageReadError" in out.err
+    assert "case 'mismatch': stored, but mask size (48, 46, 16) (x, y, z) differs" in out.err
+    assert list_cases(store) == sorted(good + ["empty", "mismatch"])
     assert case_info(store, "case00").metadata == {"site": "s0"}
+    assert case_info(store, "mismatch").geometry_mismatch and not case_info(store, "case00").geometry_mismatch
     main(["ingest", str(manifest), "--store", str(store)])
-    assert "0 written, 3 unchanged, 3 failed" in capsys.readouterr().out
+    assert "0 written, 4 unchanged, 2 failed" in capsys.readouterr().out
 
 
 def test_run_needs_a_source(capsys):

@@ -8,9 +8,10 @@ from zarr.storage import LocalStore
 
 from radcore.errors import GeometryMismatchError, ImageReadError, LabelNotFoundError
 from radcore.io.images import Volume, load_case
+from radcore.io import store as store_module
 from radcore.io.manifest import CaseEntry
 from radcore.io.store import (
-    StoreError, case_info, file_digest, ingest_case, list_cases, read_case, read_roi, write_case,
+    StoreError, case_info, file_digest, group_name, ingest_case, list_cases, read_case, read_roi, write_case,
 )
 from tests.cohort_cases import write_broken_cases, write_good_case
 
@@ -134,10 +135,76 @@ def test_ingest_errors(tmp_path):
         ingest_case(tmp_path / "s", broken["missing"][0])
     with pytest.raises(ImageReadError, match="could not be read"):
         ingest_case(tmp_path / "s", broken["corrupt"][0])
-    with pytest.raises(GeometryMismatchError, match="mask size"):
-        ingest_case(tmp_path / "s", broken["mismatch"][0])
     assert ingest_case(tmp_path / "s", broken["empty"][0]) == "written"
     assert case_info(tmp_path / "s", "empty").boxes == {}
+
+
+def test_a_mask_off_the_grid_is_kept_as_read_beside_its_resampling(tmp_path):
+    """correctMask needs the mask as read: the store keeps it, on its own grid, and says how it differs."""
+    entry = write_good_case(tmp_path, "c", 3)
+    mask = sitk.ReadImage(entry.mask)
+    size = list(mask.GetSize())
+    cut = sitk.RegionOfInterest(mask, [size[0] - 3, size[1], size[2]], [0, 0, 0])  # same voxels in space
+    sitk.WriteImage(cut, str(tmp_path / "cut.nii.gz"))
+    assert ingest_case(tmp_path / "s", CaseEntry("c", entry.image, str(tmp_path / "cut.nii.gz"))) == "written"
+    info = case_info(tmp_path / "s", "c")
+    assert "mask size (45, 48, 16) (x, y, z) differs from image size (48, 48, 16)" in info.geometry_mismatch
+    _, on_grid = read_case(tmp_path / "s", "c")
+    _, native = read_case(tmp_path / "s", "c", native_mask=True)
+    np.testing.assert_array_equal(native.array, sitk.GetArrayFromImage(cut))
+    assert native.spacing == tuple(cut.GetSpacing()[::-1]) and native.origin == cut.GetOrigin()
+    np.testing.assert_array_equal(on_grid.array, sitk.GetArrayFromImage(mask))  # nearest neighbour
+    with pytest.raises(GeometryMismatchError):  # reading the pair directly still refuses it
+        load_case(entry.image, str(tmp_path / "cut.nii.gz"))
+
+
+@pytest.mark.parametrize("case_id, name", [
+    ("case-01.v2", "case-01.v2"), ("a+b_c", "a+b_c"), ("../up", "~2E.~2Fup"), (".hidden", "~2Ehidden"),
+    ("a b", "a~20b"), ("x/y\\z", "x~2Fy~5Cz"), ("病", "~E7~97~85"), ("~", "~7E"), ("..", "~2E."),
+])
+def test_group_names_are_portable_and_distinct(case_id, name):
+    assert group_name(case_id) == name
+
+
+def test_odd_case_ids_round_trip_verbatim_and_stay_inside_the_store(tmp_path):
+    image, mask = _case()
+    ids = ["../../escape", ".hidden", "a b", "x/y", "comma, inside", "ünï 病例", "  padded ", "..", "A" * 400]
+    for case_id in ids:
+        write_case(tmp_path / "s", case_id, image, mask)
+    assert list_cases(tmp_path / "s") == sorted(ids)
+    for case_id in ids:
+        assert case_info(tmp_path / "s", case_id).case_id == case_id
+        np.testing.assert_array_equal(read_case(tmp_path / "s", case_id)[0].array, image.array)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]  # nothing written beside the store
+    assert all(len(p.name) <= 200 for p in (tmp_path / "s").iterdir())
+
+
+def test_a_group_never_serves_another_case(tmp_path):
+    """On a case-insensitive file system 'Case1' and 'case1' would share a folder: reads check the id."""
+    image, mask = _case()
+    write_case(tmp_path / "s", "Case1", image, mask)
+    (tmp_path / "s" / "Case1").rename(tmp_path / "s" / "case1")
+    with pytest.raises(StoreError, match="holds case 'Case1', not 'case1'"):
+        case_info(tmp_path / "s", "case1")
+    with pytest.raises(StoreError, match="holds case 'Case1', not 'case1'"):
+        write_case(tmp_path / "s", "case1", image, mask)
+
+
+def test_leftovers_of_a_killed_writer_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    image, mask = _case()
+    write_case(tmp_path / "s", "c1", image, mask)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = store_module._temporary_name().split("-")[1:-2]
+    left = tmp_path / "s" / f".tmp-{'-'.join(host)}-{dead.stdout.strip()}-abcdef12"
+    left.mkdir()
+    alive = tmp_path / "s" / store_module._temporary_name()  # this process: still writing
+    alive.mkdir()
+    assert store_module.remove_leftovers(tmp_path / "s") == [left.name]
+    assert alive.exists() and list_cases(tmp_path / "s") == ["c1"]
+    assert store_module.remove_leftovers(tmp_path / "s", max_age_s=-1) == [alive.name]
 
 
 def test_store_root_is_marked(tmp_path):
