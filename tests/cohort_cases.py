@@ -36,7 +36,7 @@ def write_broken_cases(folder: Path) -> dict[str, tuple[CaseEntry, str]]:
     empty.CopyInformation(mask)
     sitk.WriteImage(empty, str(folder / "empty_mask.nii.gz"))
     out["empty"] = (CaseEntry("empty", good.image, str(folder / "empty_mask.nii.gz"), None, {"site": "x"}), "preprocess")
-    shifted = sitk.GetImageFromArray(np.zeros(mask.GetSize()[::-1], np.uint8)[:, :-2, :])
+    shifted = sitk.GetImageFromArray(sitk.GetArrayFromImage(mask)[:, :-2, :])  # smaller, at another origin
     shifted.SetSpacing(mask.GetSpacing())
     sitk.WriteImage(shifted, str(folder / "small_mask.nii.gz"))
     out["mismatch"] = (CaseEntry("mismatch", good.image, str(folder / "small_mask.nii.gz"), None, {"site": "x"}), "ingest")
@@ -55,3 +55,52 @@ def write_cohort(folder: Path, n_good: int, broken: bool) -> tuple[Path, list[st
     manifest = folder / "manifest.csv"
     write_manifest(entries, manifest)
     return manifest, [e.case_id for e in entries[:n_good]], stages
+
+
+#: case ids a user may well write: kept verbatim, never used as a path
+ODD_IDS = ["case 01", "../escape", ".hidden", "a/b\\c", "comma, inside", "ünï 病例", ".."]
+
+
+def write_odd_cohort(folder: Path) -> tuple[Path, dict[str, str], dict[int, str]]:
+    """A manifest of oddly named good cases, damaged files and unrunnable rows.
+
+    Returns (manifest, case id -> expected outcome: "ok" or the failure stage, manifest row -> reason text).
+    """
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, expected = [], {}
+    for i, case_id in enumerate(ODD_IDS):
+        entry = write_good_case(folder, f"odd{i}", i)
+        rows.append([case_id, entry.image, entry.mask, "", f"s{i % 2}"])
+        expected[case_id] = "ok"
+    template = write_good_case(folder, "template", 42)
+    data = Path(template.image).read_bytes()
+    (folder / "truncated.nii.gz").write_bytes(data[: len(data) // 3])
+    rows.append(["truncated gz", str(folder / "truncated.nii.gz"), template.mask, "", "x"])
+    expected["truncated gz"] = "read"
+    image = sitk.ReadImage(template.image, sitk.sitkFloat32)
+    values = sitk.GetArrayFromImage(image)
+    values[0, 0, 0] = np.nan
+    nan_image = sitk.GetImageFromArray(values)
+    nan_image.CopyInformation(image)
+    sitk.WriteImage(nan_image, str(folder / "nan.nii.gz"))
+    rows.append(["nan voxels", str(folder / "nan.nii.gz"), template.mask, "", "x"])
+    expected["nan voxels"] = "read"
+    for case_id, (entry, stage) in write_broken_cases(folder).items():
+        rows.append([case_id, entry.image, entry.mask, "", "x"])
+        expected[case_id] = stage
+    problems = {
+        len(rows) + 2: "the case id is empty",
+        len(rows) + 3: "label must be an integer or 'all'",
+        len(rows) + 4: "image and mask must both be given",
+    }
+    rows += [["", template.image, template.mask, "", "x"],
+             ["bad label", template.image, template.mask, "one", "x"],
+             ["no mask", template.image, "", "", "x"]]
+    manifest = folder / "manifest.csv"
+    with manifest.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "image", "mask", "label", "site"])
+        w.writerows(rows)
+    return manifest, expected, problems

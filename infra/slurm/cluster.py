@@ -20,7 +20,11 @@ WORKER_ENV = [
 ]
 
 
-def make_cluster(kind: str, queue: str | None, processes: int, memory: str, walltime: str):
+def make_cluster(
+    kind: str, queue: str | None, processes: int, memory: str, walltime: str, port: int = 8786,
+    dashboard: str = ":8787",
+):
+    """The jobqueue cluster; ``port`` 0 and a ``dashboard`` port 0 pick free ports (tests)."""
     from dask_jobqueue import PBSCluster, SLURMCluster
 
     cls = SLURMCluster if kind == "slurm" else PBSCluster
@@ -32,7 +36,7 @@ def make_cluster(kind: str, queue: str | None, processes: int, memory: str, wall
         walltime=walltime,
         job_script_prologue=WORKER_ENV,
         worker_extra_args=["--nthreads", "1"],
-        scheduler_options={"port": 8786, "dashboard_address": ":8787"},
+        scheduler_options={"port": port, "dashboard_address": dashboard},
     )
 
 

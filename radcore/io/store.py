@@ -246,7 +246,7 @@ def _crop_origin(info: CaseInfo, offset_zyx: tuple[int, ...]) -> tuple[float, fl
 # ---------------------------------------------------------------- writing
 
 
-def file_digest(path: str | Path) -> str:
+def file_digest(path: str | Path, what: str = "file") -> str:
     """``sha256:<hex>`` of a file, or of a folder's files (names and contents, sorted by name)."""
     path = Path(path)
     h = hashlib.sha256()
@@ -258,7 +258,7 @@ def file_digest(path: str | Path) -> str:
     elif path.is_file():
         _hash_file(h, path)
     else:
-        raise ImageReadError(f"{str(path)!r} does not exist")
+        raise ImageReadError(f"{what} {str(path)!r} does not exist")
     return "sha256:" + h.hexdigest()
 
 
@@ -280,7 +280,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     case when they run it, PyRadiomics params apply their own ``geometryTolerance`` and ``correctMask``
     to the mask as read, as PyRadiomics does.
     """
-    digests = {"image": file_digest(entry.image), "mask": file_digest(entry.mask)}
+    digests = {"image": file_digest(entry.image, "image"), "mask": file_digest(entry.mask, "mask")}
     root = open_store(store, create=True)
     name = group_name(entry.case_id)
     if name in root and _is_current(root[name], entry, digests):

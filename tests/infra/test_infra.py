@@ -23,7 +23,8 @@ def _slurm_module():
 @pytest.mark.parametrize("kind, directive", [("slurm", "#SBATCH"), ("pbs", "#PBS")])
 def test_jobqueue_script_runs_single_threaded_workers(kind, directive):
     pytest.importorskip("dask_jobqueue")
-    cluster = _slurm_module().make_cluster(kind, "normal", processes=4, memory="16GB", walltime="01:00:00")
+    cluster = _slurm_module().make_cluster(kind, "normal", processes=4, memory="16GB", walltime="01:00:00",
+                                           port=0, dashboard="127.0.0.1:0")  # tests bind no fixed port
     try:
         script = cluster.job_script()
     finally:
