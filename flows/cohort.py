@@ -121,7 +121,7 @@ class Plan:
 
 
 @task(name="plan cohort", cache_policy=NO_CACHE, persist_result=False)
-def plan_cohort(params: CohortParameters, settings: Settings) -> Plan:
+def plan_cohort(params: CohortParameters, settings: Settings, run_token: str = "") -> Plan:
     """Warm-up (compiles numba in this process once), cases not yet done, batches; the manifest's
     unrunnable rows are written as errors of stage ``manifest``."""
     logger = get_run_logger()
@@ -148,7 +148,7 @@ def plan_cohort(params: CohortParameters, settings: Settings) -> Plan:
     spec = JobSpec(
         store=store, dataset=params.out, settings=settings, settings_hash=h, naming=params.naming,
         ingest=bool(params.manifest), metadata_columns=metadata_columns(jobs),
-        feature_columns=feature_columns(keys, params.naming),
+        feature_columns=feature_columns(keys, params.naming), run_token=run_token,
     )
     logger.info("settings %s: %d cases/labels, %d already done, %d to run in %d batches of about %d; "
                 "%d manifest rows cannot run", h, n_items, n_items - todo, todo, len(batches), batch_size,
@@ -290,9 +290,9 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
     def waiting() -> None:
         logger.warning("another run is writing settings %s to %s; waiting for it to end", h, params.out)
 
-    with dataset.run_lock(params.out, h, waiting):
+    with dataset.run_lock(params.out, h, waiting) as run_token:
         # planning (and this process's warm-up) runs in a thread while the cluster starts and warms its workers
-        planned = plan_cohort.submit(params, settings)
+        planned = plan_cohort.submit(params, settings, run_token)
         with _task_runner(params) as runner:
             runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
             plan = planned.result()

@@ -45,6 +45,7 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
+    p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
     p.set_defaults(func=_run_demo)
 
     p = sub.add_parser("serve", help="register the cohort flow as a Prefect deployment and serve its runs")
@@ -171,7 +172,8 @@ def _run_demo(args) -> int:
     status = _run_ingest(_Args(manifest=str(manifest), store=str(store)))
     out = folder / "dataset"
     print(f"radcore demo: extracting with {config.name} on {args.workers} Dask workers into {out}")
-    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers)
+    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers,
+                         **({"dashboard": args.dashboard} if args.dashboard else {}))
     _print_summary(out, summary.settings_hash)
     return status or (1 if summary.failed else 0)
 

@@ -52,6 +52,8 @@ class JobSpec:
     ingest: bool = False
     metadata_columns: tuple[str, ...] = ()
     feature_columns: tuple[str, ...] = ()
+    #: the run's token from :func:`radcore.io.dataset.run_lock` ("" writes without the check)
+    run_token: str = ""
 
 
 @dataclass
@@ -92,7 +94,8 @@ def run_batch(batch: Batch, spec: JobSpec) -> BatchReport:
         errors += case_errors
         report.case_seconds += seconds
     schema = feature_schema(spec.metadata_columns, spec.feature_columns)
-    write_batch(spec.dataset, spec.settings_hash, batch.batch_id, rows, errors, schema, versions(spec.settings))
+    write_batch(spec.dataset, spec.settings_hash, batch.batch_id, rows, errors, schema, versions(spec.settings),
+                spec.run_token)
     report.done, report.failed = len(rows), len(errors)
     report.failures = failure_summaries(errors)
     report.keys = list(keys)

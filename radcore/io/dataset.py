@@ -34,6 +34,8 @@ from typing import Any, Callable, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from radcore.errors import RadcoreError
+
 KEY_COLUMNS = ("case_id", "label")
 #: the file that keeps a partition readable while it holds no row (see :func:`ensure_readable`)
 EMPTY_FILE = "empty.parquet"
@@ -99,12 +101,14 @@ def write_batch(
     errors: list[dict[str, Any]],
     schema: pa.Schema,
     versions: dict[str, str] | None = None,
+    run_token: str = "",
 ) -> None:
     """Write one batch's feature rows and error rows, each as one Parquet file (or none when empty).
 
     Feature columns a row holds beyond ``schema`` are appended (float64), so nothing is lost when a case
     yields a feature the canonical schema lacks; missing values are null. ``versions`` go into the
-    features file's metadata.
+    features file's metadata. With a ``run_token`` (see :func:`run_lock`) the files are published only
+    while that run is still the partition's writer; else :class:`StaleRunError` and nothing is written.
     """
     name = f"batch-{batch}.parquet"
     extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in schema.names]
@@ -114,11 +118,22 @@ def write_batch(
         schema = schema.with_metadata({**(schema.metadata or {}), b"radcore.versions": json.dumps(versions).encode()})
     features = pa.Table.from_pylist(rows, schema=schema) if rows else None
     failures = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA) if errors else None
-    for part, table in (("features", features), ("errors", failures)):
-        folder = partition(dataset, part, settings_hash)
-        _replace(table, folder / name)
-        if table is not None:
-            (folder / EMPTY_FILE).unlink(missing_ok=True)
+    staged = []
+    try:
+        for part, table in (("features", features), ("errors", failures)):
+            path = partition(dataset, part, settings_hash) / name
+            staged.append((_stage(table, path), path))
+        with _publishing(dataset, settings_hash, run_token):
+            for temp, path in staged:
+                if temp is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(temp, path)
+                    (path.parent / EMPTY_FILE).unlink(missing_ok=True)
+    finally:
+        for temp, _ in staged:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
 
 
 def write_errors(dataset: str | Path, settings_hash: str, name: str, errors: list[dict[str, Any]]) -> Path:
@@ -133,16 +148,28 @@ def write_errors(dataset: str | Path, settings_hash: str, name: str, errors: lis
 
 def _replace(table: pa.Table | None, path: Path) -> None:
     """Atomically write ``table`` to ``path`` (temporary name, then rename), or remove ``path`` if None."""
-    if table is None:
+    temp = _stage(table, path)
+    if temp is None:
         path.unlink(missing_ok=True)
         return
+    try:
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _stage(table: pa.Table | None, path: Path) -> Path | None:
+    """``table`` written beside ``path`` under a temporary name (None for no table)."""
+    if table is None:
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         pq.write_table(table, temp, compression="zstd")
-        os.replace(temp, path)
-    finally:
+    except BaseException:
         temp.unlink(missing_ok=True)
+        raise
+    return temp
 
 
 def read_catalogue(dataset: str | Path, settings_hash: str) -> list[dict[str, Any]]:
@@ -213,17 +240,23 @@ def ensure_readable(dataset: str | Path, settings_hash: str, schema: pa.Schema) 
             _replace(part_schema.empty_table(), folder / EMPTY_FILE)
 
 
+class StaleRunError(RadcoreError):
+    """A batch of a run that is no longer its partition's writer (it was killed and a new run started)."""
+
+
 @contextlib.contextmanager
-def run_lock(dataset: str | Path, settings_hash: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the lock of one settings partition of a dataset while a run plans and writes it.
+def run_lock(dataset: str | Path, settings_hash: str, waiting: Callable[[], None] | None = None) -> Iterator[str]:
+    """Hold the lock of one settings partition of a dataset while a run plans and writes it; yields the
+    run's token, which its batches pass to :func:`write_batch`.
 
     A second run of the same settings on the same dataset waits here until the first ends (``waiting``
     is called once when it has to wait), then plans from what the first wrote: every case once. The
     lock is an advisory ``flock`` on ``DATASET/.locks/settings_hash=<h>.lock``, released by the
-    operating system when the process ends, also when it is killed.
+    operating system when the process ends, also when it is killed. Batches of a killed run may still be
+    running on an external cluster: the new run's token replaces the old one, and :func:`write_batch`
+    publishes a batch only under its own run's token, so those late batches write nothing.
     """
-    path = Path(dataset) / ".locks" / f"settings_hash={settings_hash}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _lock_path(dataset, settings_hash, "lock")
     with path.open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -232,9 +265,45 @@ def run_lock(dataset: str | Path, settings_hash: str, waiting: Callable[[], None
                 waiting()
             fcntl.flock(fh, fcntl.LOCK_EX)
         try:
+            token = uuid.uuid4().hex
+            with _locked(_lock_path(dataset, settings_hash, "publish")):
+                _lock_path(dataset, settings_hash, "writer").write_text(token)
+            yield token
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _lock_path(dataset: str | Path, settings_hash: str, kind: str) -> Path:
+    path = Path(dataset) / ".locks" / f"settings_hash={settings_hash}.{kind}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _publishing(dataset: str | Path, settings_hash: str, run_token: str) -> Iterator[None]:
+    """While publishing a batch: the run of ``run_token`` must still be the writer (no token: no check)."""
+    if not run_token:
+        yield
+        return
+    with _locked(_lock_path(dataset, settings_hash, "publish")):
+        writer = _lock_path(dataset, settings_hash, "writer")
+        current = writer.read_text().strip() if writer.exists() else ""
+        if current != run_token:
+            raise StaleRunError(
+                f"this batch belongs to a run of settings {settings_hash} that another run has replaced; "
+                "its results are dropped (the new run does those cases)"
+            )
+        yield
 
 
 def features_glob(dataset: str | Path) -> str:

@@ -19,7 +19,7 @@ def first_run(prefect_backend, tmp_path_factory):
     config = folder / "settings.yaml"
     config.write_text(CONFIG)
     params = CohortParameters(manifest=str(manifest), config=str(config), out=str(folder / "dataset"),
-                              workers=2, batch_size=3)
+                              workers=2, batch_size=3, dashboard="127.0.0.1:0")
     return params, good, stages, cohort_flow(params)
 
 
@@ -56,7 +56,7 @@ def test_rerun_adds_nothing(first_run):
 def test_run_from_the_store_writes_a_new_dataset(first_run, tmp_path):
     params, good, stages, _ = first_run
     from_store = CohortParameters(store=params.store_path(), config=params.config, out=str(tmp_path / "d2"),
-                                  workers=1, naming="ibsi")
+                                  workers=1, naming="ibsi", dashboard="127.0.0.1:0")
     summary = cohort_flow(from_store)
     # the store holds the good cases and the broken ones that could be ingested: the empty mask, and the
     # mask off the image grid (kept for PyRadiomics' correctMask; IBSI settings refuse it)
@@ -87,6 +87,11 @@ def test_deployment_has_the_parameter_form():
     schema = deployment._parameter_openapi_schema.model_dump()
     fields = schema["definitions"]["CohortParameters"]["properties"]
     assert {"manifest", "store", "config", "out", "batch_size", "workers", "scheduler"} <= set(fields)
+    # a form a person fills in: plain fields (no "str | None" switches), no command-line-only options
+    assert all("anyOf" not in field for field in fields.values()), fields
+    assert {fields[k]["type"] for k in ("manifest", "store", "config", "scheduler", "label", "dashboard")} == {"string"}
+    assert "progress_bar" not in fields
+    assert fields["naming"].get("enum") == ["native", "ibsi", "pyradiomics"] or "$ref" in str(fields["naming"])
 
 
 def test_parameters_need_a_source():

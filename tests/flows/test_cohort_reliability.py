@@ -39,11 +39,17 @@ def _tree(folder: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def odd_run(prefect_backend, tmp_path_factory):
+    env = pytest.MonkeyPatch()  # as the cli_env fixture, for the whole module
+    for key in ("PREFECT_SERVER_EPHEMERAL_ENABLED", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                "PREFECT_SERVER_ANALYTICS_ENABLED", "RADCORE_PROGRESS_BAR"):
+        env.setenv(key, "recorded")
+        env.delenv(key)
     folder = tmp_path_factory.mktemp("odd")
     manifest, expected, problems = write_odd_cohort(folder / "inputs")
     inputs_before = _tree(folder / "inputs")
     status = main(["run", str(manifest), "--config", str(PARAMS), "--out", str(folder / "out"), "--workers", "2",
                    "--batch-size", "3", *NO_FIXED_PORT])
+    env.undo()
     return folder, expected, problems, inputs_before, status
 
 
@@ -109,7 +115,7 @@ def test_readme_queries_work_on_a_dataset_with_failures(odd_run):
     exec(_readme_queries(folder / "out", partition.name.split("=", 1)[1]), {})
 
 
-def test_readme_queries_work_on_a_dataset_without_failures(prefect_backend, tmp_path):
+def test_readme_queries_work_on_a_dataset_without_failures(cli_env, tmp_path):
     (tmp_path / "in").mkdir()
     entries = [write_good_case(tmp_path / "in", f"c{i}", i) for i in range(2)]
     manifest = tmp_path / "in" / "m.csv"
@@ -123,7 +129,7 @@ def test_readme_queries_work_on_a_dataset_without_failures(prefect_backend, tmp_
     assert _current_failures(tmp_path / "out") == {}
 
 
-def test_naming_that_cannot_name_the_features_is_refused_in_one_line(tmp_path, capsys):
+def test_naming_that_cannot_name_the_features_is_refused_in_one_line(cli_env, tmp_path, capsys):
     status = main(["run", "--store", str(tmp_path / "s"), "--config", str(PARAMS), "--out", str(tmp_path / "o"),
                    "--naming", "ibsi"])
     err = capsys.readouterr().err
@@ -132,7 +138,7 @@ def test_naming_that_cannot_name_the_features_is_refused_in_one_line(tmp_path, c
     assert not (tmp_path / "o").exists()
 
 
-def test_every_label_of_a_mask_one_row_each_split_across_batches(prefect_backend, tmp_path):
+def test_every_label_of_a_mask_one_row_each_split_across_batches(cli_env, tmp_path):
     (tmp_path / "in").mkdir()
     entry = write_good_case(tmp_path / "in", "multi", 5)
     mask = sitk.ReadImage(entry.mask)

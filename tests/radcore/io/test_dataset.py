@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from radcore.io.dataset import (
-    ERROR_SCHEMA, batch_id, done_cases, feature_schema, features_glob, partition, write_batch,
-    write_catalogue, write_errors,
+    ERROR_SCHEMA, StaleRunError, batch_id, done_cases, ensure_readable, feature_schema, features_glob, partition,
+    remove_leftovers, run_lock, write_batch, write_catalogue, write_errors,
 )
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -71,3 +71,46 @@ def test_errors_and_catalogue(tmp_path):
                                              "ibsi_tag": "stat_mean", "description": "Mean"}])
     assert pq.read_table(path).to_pylist()[0]["ibsi_code"] == "Q4LE"
     assert not partition(tmp_path, "features", "h1").exists()
+
+
+def _one_row_batch(dataset, h, name, token=""):
+    schema = feature_schema(["site"], ["f"])
+    write_batch(dataset, h, name, [_row("a", f=1.0)], [], schema, {"radcore": "x"}, token)
+
+
+def test_a_second_run_waits_for_the_first_and_a_replaced_run_writes_nothing(tmp_path):
+    import threading
+
+    events = []
+    with run_lock(tmp_path, "h") as first:
+        _one_row_batch(tmp_path, "h", "b1", first)
+
+        def second_run():
+            with run_lock(tmp_path, "h", waiting=lambda: events.append("waiting")) as token:
+                events.append(("running", token))
+
+        thread = threading.Thread(target=second_run)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive() and events == ["waiting"]  # blocked while the first run holds the lock
+    thread.join(timeout=10)
+    (state, second), = events[1:]
+    assert state == "running" and second != first
+    # a batch of the first run that finishes late (its tasks outlived it on a cluster) is dropped
+    with pytest.raises(StaleRunError, match="another run has replaced"):
+        _one_row_batch(tmp_path, "h", "late", first)
+    assert sorted(p.name for p in partition(tmp_path, "features", "h").iterdir()) == ["batch-b1.parquet"]
+    assert done_cases(tmp_path, "h") == {("a", 1)}
+
+
+def test_partitions_stay_readable_and_leftovers_go(tmp_path):
+    ensure_readable(tmp_path, "h", feature_schema(["site"], ["f"]))
+    for part in ("features", "errors"):
+        assert [p.name for p in partition(tmp_path, part, "h").iterdir()] == ["empty.parquet"]
+    features = f"read_parquet('{tmp_path}/features/**/*.parquet', hive_partitioning=true, union_by_name=true)"
+    assert duckdb.sql(f"select count(*) from {features}").fetchall() == [(0,)]
+    _one_row_batch(tmp_path, "h", "b1")
+    assert [p.name for p in partition(tmp_path, "features", "h").iterdir()] == ["batch-b1.parquet"]
+    (partition(tmp_path, "features", "h") / ".batch-b2.parquet.1234.tmp").write_bytes(b"half")
+    assert [p.name for p in remove_leftovers(tmp_path, "h")] == [".batch-b2.parquet.1234.tmp"]
+    assert pq.read_schema(partition(tmp_path, "features", "h") / "batch-b1.parquet").metadata[b"radcore.versions"]

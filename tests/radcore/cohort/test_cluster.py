@@ -1,0 +1,13 @@
+from distributed import LocalCluster
+
+from radcore.cohort.cluster import LOCAL_DASHBOARD, WORKER_ENV, local_cluster_kwargs
+
+
+def test_local_clusters_listen_on_this_machine_only():
+    kwargs = local_cluster_kwargs(2)
+    assert kwargs["host"] == "127.0.0.1" and kwargs["dashboard_address"] == LOCAL_DASHBOARD == "127.0.0.1:8787"
+    assert kwargs["env"] == WORKER_ENV and kwargs["threads_per_worker"] == 1
+    with LocalCluster(**local_cluster_kwargs(1, dashboard="127.0.0.1:0")) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert cluster.dashboard_link.startswith("http://127.0.0.1:")
+        assert all(w.startswith("tcp://127.0.0.1:") for w in cluster.scheduler_info["workers"])
