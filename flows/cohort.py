@@ -48,15 +48,13 @@ PROGRESS_BAR_ENV = "RADCORE_PROGRESS_BAR"
 
 
 class CohortParameters(BaseModel):
-    """Parameters of a cohort run (the form of the deployment in the Prefect UI).
-
-    Text fields left empty are not given.
-    """
+    """A cohort run: where the cases are, the settings, where the results go. Paths are on the machine
+    that runs the flow; text fields left empty are not given."""
 
     manifest: str = Field("", description="CSV manifest: case_id,image,mask[,label,metadata...] (or a store below)")
     store: str = Field("", description="Zarr cohort store (empty with a manifest: OUT/cohort.zarr)")
     config: str = Field("", description="settings YAML: radcore's or a PyRadiomics params file (empty: defaults)")
-    out: str = Field(..., description="output dataset folder")
+    out: str = Field(..., min_length=1, description="output dataset folder (required)")
     naming: Literal["native", "ibsi", "pyradiomics"] = Field("native", description="feature column names")
     workers: int = Field(2, ge=1, description="local Dask worker processes (ignored with a scheduler)")
     scheduler: str = Field("", description="address of a running Dask scheduler, e.g. tcp://host:8786 (empty: "

@@ -190,8 +190,9 @@ def settings_hash(settings: Settings) -> str:
 
 
 def load(source: str | Path | dict | Settings | None) -> Settings:
-    """Settings from a path (radcore YAML or PyRadiomics params YAML), a mapping, or as they are."""
-    if source is None:
+    """Settings from a path (radcore YAML or PyRadiomics params YAML), a mapping, or as they are; None
+    or an empty path gives the defaults."""
+    if source is None or source == "":
         return Settings()
     if isinstance(source, Settings):
         return source

@@ -16,6 +16,8 @@ def read_settings_file(path: Path) -> Settings:
     """Settings from a YAML file; a PyRadiomics params file is recognised by its top-level sections."""
     if not path.exists():
         raise SettingsError(f"settings file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise SettingsError(f"settings file {str(path)!r} is not a file")
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:

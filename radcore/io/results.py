@@ -21,24 +21,7 @@ def write_features(values: dict[str, float], out: str | Path | None) -> None:
 
     CSV has two columns, ``feature,value``, one feature per row; JSON is one object; Parquet one row.
     """
-    if out is None:
-        json.dump({k: _json_value(v) for k, v in values.items()}, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["feature", "value"])
-            for k, v in values.items():
-                w.writerow([k, repr(float(v))])
-    elif suffix == ".json":
-        path.write_text(json.dumps({k: _json_value(v) for k, v in values.items()}, indent=1))
-    elif suffix == ".parquet":
-        pq.write_table(pa.table({k: [float(v)] for k, v in values.items()}), path)
-    else:
-        raise ValueError(f"--out must end in .csv, .json or .parquet, got {path.name!r}")
+    _write({None: values}, out)
 
 
 def write_label_features(by_label: dict[int, dict[str, float]], out: str | Path | None) -> None:
@@ -47,25 +30,30 @@ def write_label_features(by_label: dict[int, dict[str, float]], out: str | Path 
     CSV has three columns, ``label,feature,value``; JSON is one object per label, keyed by the label;
     Parquet one row per label with a ``label`` column first. JSON to stdout when ``out`` is None.
     """
-    if out is None or Path(out).suffix.lower() == ".json":
-        text = json.dumps({str(label): {k: _json_value(v) for k, v in values.items()}
-                           for label, values in by_label.items()}, indent=1)
+    _write(by_label, out)
+
+
+def _write(by_label: dict[int | None, dict[str, float]], out: str | Path | None) -> None:
+    """Both writers: the key None stands for one unlabelled set of features."""
+    single = list(by_label) == [None]
+    suffix = Path(out).suffix.lower() if out is not None else ".json"
+    if suffix == ".json":
+        objects = {str(label): {k: _json_value(v) for k, v in values.items()} for label, values in by_label.items()}
+        text = json.dumps(objects["None"] if single else objects, indent=1)
         if out is None:
             sys.stdout.write(text + "\n")
         else:
             Path(out).write_text(text)
-        return
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open("w", newline="") as fh:
+    elif suffix == ".csv":
+        with Path(out).open("w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["label", "feature", "value"])
+            w.writerow(["feature", "value"] if single else ["label", "feature", "value"])
             for label, values in by_label.items():
                 for k, v in values.items():
-                    w.writerow([label, k, repr(float(v))])
+                    w.writerow(([] if single else [label]) + [k, repr(float(v))])
     elif suffix == ".parquet":
-        rows = [{"label": label, **{k: float(v) for k, v in values.items()}} for label, values in by_label.items()]
-        pq.write_table(pa.Table.from_pylist(rows), path)
+        rows = [({} if single else {"label": label}) | {k: float(v) for k, v in values.items()}
+                for label, values in by_label.items()]
+        pq.write_table(pa.Table.from_pylist(rows), Path(out))
     else:
-        raise ValueError(f"--out must end in .csv, .json or .parquet, got {path.name!r}")
+        raise ValueError(f"--out must end in .csv, .json or .parquet, got {Path(out).name!r}")
