@@ -279,9 +279,10 @@ def check_mask(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting)
     """PyRadiomics' mask checks; returns the (possibly corrected) mask and the ROI box (x, y, z) lo, size."""
     if not _same_grid(image, mask, setting.geometryTolerance):
         if not setting.correctMask:
+            tolerance = setting.geometryTolerance if setting.geometryTolerance is not None else "1e-6 (unset)"
             raise GeometryMismatchError(
                 "image and mask grids differ (size, origin, spacing or direction beyond geometryTolerance "
-                f"{setting.geometryTolerance}); enable correctMask to resample the mask onto the image"
+                f"{tolerance}); enable correctMask to resample the mask onto the image"
             )
         _check_roi_inside(image, mask, setting.label)
         mask = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor)
