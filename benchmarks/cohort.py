@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds = build_store(store, args.cases, tuple(args.shape), min(args.unique, args.cases))
             print(f"store: {args.cases} cases of {args.shape} voxels in {seconds:.1f} s ({store})")
         embedded_prefect_env()
-        from flows.cohort import CohortParameters, cohort_flow
+        from radcore_flows.cohort import CohortParameters, cohort_flow
 
         params = CohortParameters(store=str(store), out=str(out), workers=args.workers, config=args.config,
                                   batch_size=args.batch_size)

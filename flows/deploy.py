@@ -1,8 +1,8 @@
 """The cohort flow as a Prefect deployment: ``radcore serve`` registers it and runs what the UI starts.
 
-The deployment's entrypoint is the module path ``flows.cohort:cohort_flow`` (installed with radcore), so
+The deployment's entrypoint is the module path ``radcore_flows.cohort:cohort_flow`` (``flows/`` installs as ``radcore_flows``), so
 served runs find the flow from any working directory. Its parameter form is the pydantic model
-:class:`flows.cohort.CohortParameters`.
+:class:`radcore_flows.cohort.CohortParameters`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from prefect import serve as prefect_serve
 from prefect.types.entrypoint import EntrypointType
 
-from flows.cohort import cohort_flow
+from radcore_flows.cohort import cohort_flow
 
 DESCRIPTION = (
     "Extract radiomics features for a cohort (manifest or Zarr store) into a Parquet dataset, "

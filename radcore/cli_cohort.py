@@ -1,6 +1,6 @@
 """Cohort subcommands of ``radcore``: ingest, run, demo, serve.
 
-Prefect is imported only inside ``run``, ``demo`` and ``serve`` (from ``flows/``), after the environment
+Prefect is imported only inside ``run``, ``demo`` and ``serve`` (from ``flows/``, installed as ``radcore_flows``), after the environment
 for Prefect's embedded mode is set for this process: without a Prefect server (no ``PREFECT_API_URL``)
 the flow runs against a temporary local API that Prefect starts and stops with the command.
 """
@@ -138,7 +138,7 @@ def run_cohort(**parameters):
     from radcore.naming import check_naming
 
     embedded_prefect_env()
-    from flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
+    from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
 
     params = CohortParameters(**parameters)
     check_naming(params.naming, params.settings())
@@ -214,7 +214,7 @@ def _print_summary(out: Path, settings_hash: str) -> None:
 def _run_serve(args) -> int:
     api = args.api_url or os.environ.get("PREFECT_API_URL") or _profile_api_url() or DEFAULT_SERVER_API
     os.environ["PREFECT_API_URL"] = api
-    from flows.deploy import serve
+    from radcore_flows.deploy import serve
 
     print(f"radcore serve: deployment {args.name!r} on the Prefect API at {api} "
           "(start one with `prefect server start`); Ctrl-C stops serving")

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.cohort import CohortParameters, cohort_flow
+from radcore_flows.cohort import CohortParameters, cohort_flow
 from radcore.cohort.cluster import WORKER_ENV
 from radcore.io.manifest import write_manifest
 from tests.cohort_cases import write_good_case

@@ -3,8 +3,8 @@
 import duckdb
 import pytest
 
-from flows.cohort import CohortParameters, cohort_flow
-from flows.deploy import build_deployment
+from radcore_flows.cohort import CohortParameters, cohort_flow
+from radcore_flows.deploy import build_deployment
 from tests.cohort_cases import CONFIG, write_cohort
 
 
@@ -83,7 +83,7 @@ def test_artifacts_summary_and_failures(first_run):
 
 def test_deployment_has_the_parameter_form():
     deployment = build_deployment("test")
-    assert deployment.entrypoint == "flows.cohort.cohort_flow"
+    assert deployment.entrypoint == "radcore_flows.cohort.cohort_flow"
     schema = deployment._parameter_openapi_schema.model_dump()
     fields = schema["definitions"]["CohortParameters"]["properties"]
     assert {"manifest", "store", "config", "out", "batch_size", "workers", "scheduler"} <= set(fields)
