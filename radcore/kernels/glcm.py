@@ -1,6 +1,7 @@
 """Grey-level co-occurrence counts (IBSI 3.6) for any list of offsets.
 
-API (shared by the IBSI and PyRadiomics GLCM definitions):
+API of the IBSI GLCM family (the PyRadiomics classes count pairs with
+:func:`radcore.kernels.pyrad_texture.cooccurrence` on their own layout):
 
 ``cooccurrence_volume(levels, offsets, n_levels, symmetric=True) -> (k, Ng, Ng) float64``
     One matrix per offset over the whole volume.

@@ -1,6 +1,7 @@
 """Grey-level run-length counts (IBSI 3.7) for any list of directions.
 
-API (shared by the IBSI and PyRadiomics GLRLM definitions):
+API of the IBSI GLRLM family (the PyRadiomics classes count runs with
+:func:`radcore.kernels.pyrad_texture.run_lengths` on their own layout):
 
 ``run_lengths_volume(levels, offsets, n_levels, max_run=None) -> (k, Ng, max_run) float64``
     One matrix per direction over the whole volume.

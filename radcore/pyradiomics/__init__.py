@@ -1,5 +1,5 @@
 """PyRadiomics compatibility: its params files, image types, feature definitions and column names.
 
-The matrices come from the shared kernels in :mod:`radcore.kernels`; this package holds PyRadiomics'
-settings, preprocessing conventions and formulas where they differ from the IBSI ones.
+This package holds PyRadiomics' settings, preprocessing, filters, formulas and names; its matrices come from
+the ``radcore.kernels.pyrad_*`` kernels, which are not (yet) those of the IBSI families.
 """

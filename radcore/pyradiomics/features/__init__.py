@@ -1,4 +1,4 @@
-"""PyRadiomics feature classes: its definitions as formulas over the shared matrices.
+"""PyRadiomics feature classes: its definitions as formulas over the matrices of the ``pyrad_*`` kernels.
 
 Each class module (``firstorder``, ``shape``, ``glcm``, ``glrlm``, ``glszm``, ``gldm``, ``ngtdm``) exposes
 

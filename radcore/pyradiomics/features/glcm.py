@@ -1,8 +1,8 @@
 """PyRadiomics grey level co-occurrence matrix (GLCM) features.
 
 Matrices: one per offset a of :func:`radcore.pyradiomics.features.angles` (every offset with infinity norm
-in ``distances``, in-plane only with ``force2D``), counting ROI voxel pairs (v, v + a) from the shared
-kernel :func:`radcore.kernels.glcm.cooccurrence_volume`; ``symmetricalGLCM`` adds the transpose. Rows and
+in ``distances``, in-plane only with ``force2D``), counting ROI voxel pairs (v, v + a) with
+:func:`radcore.kernels.pyrad_texture.cooccurrence` on the texture layout; ``symmetricalGLCM`` adds the transpose. Rows and
 columns of grey levels absent from the ROI are dropped, so i and j run over the grey levels present (their
 values, not their ranks). With ``weightingNorm`` the matrices are summed with weights exp(-d^2) into one;
 otherwise offsets without pairs are dropped. Each matrix is normalised, p(i, j) = P(i, j) / sum P, every
