@@ -12,7 +12,6 @@ PyRadiomics image-type prefix (``original``, ``wavelet-LLH``, ``log-sigma-1-0-mm
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ import SimpleITK as sitk
 from radcore.errors import FeatureError
 from radcore.filters import gradient, lbp, log, simple, wavelet
 from radcore.naming import FeatureKey
+from radcore.pyradiomics.features import feature_class
 from radcore.pyradiomics.inputs import ClassInputs
 from radcore.pyradiomics.naming import SHAPE_CLASSES, log_image_type, wavelet_image_type
 from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
@@ -107,22 +107,9 @@ def _shape_runs(name: str, prepared: Prepared, setting: PyRadiomicsSetting) -> b
     return True
 
 
-_CLASS_MODULES: dict = {}
-
-
 def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enabled, image_type: str) -> dict[FeatureKey, float]:
-    module = _CLASS_MODULES.get(name)
-    if module is None:
-        try:
-            module = importlib.import_module(f"radcore.pyradiomics.features.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"radcore.pyradiomics.features.{name}":
-                raise
-            log_.warning("PyRadiomics feature class %s is not available in this build; skipped", name)
-            return {}
-        _CLASS_MODULES[name] = module
     try:
-        values = module.compute(inputs, setting, enabled)
+        values = feature_class(name).compute(inputs, setting, enabled)
     except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
         raise FeatureError(name, exc) from exc
     return {FeatureKey(image_type, name, feature): float(value) for feature, value in values.items()}

@@ -1,6 +1,7 @@
 """PyRadiomics feature classes: its definitions as formulas over the matrices of the ``pyrad_*`` kernels.
 
-Each class module (``firstorder``, ``shape``, ``glcm``, ``glrlm``, ``glszm``, ``gldm``, ``ngtdm``) exposes
+Each class module (``firstorder``, ``shape``, ``shape2d``, ``glcm``, ``glrlm``, ``glszm``, ``gldm``, ``ngtdm``)
+exposes
 
 - ``FEATURES``: the feature names PyRadiomics enables by default, in its spelling;
 - ``OPTIONAL``: deprecated or redundant names computed only when asked for by name (as PyRadiomics does);
@@ -25,6 +26,7 @@ from radcore.kernels import pyrad_texture
 CLASS_MODULES = {
     "firstorder": "firstorder",
     "shape": "shape",
+    "shape2D": "shape2d",
     "glcm": "glcm",
     "glrlm": "glrlm",
     "glszm": "glszm",
