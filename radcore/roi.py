@@ -7,9 +7,12 @@ margin (for local intensity peaks and filters), so the masks do not touch every 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
 import numpy as np
+
+from radcore.kernels.texture import Texture, shared_texture
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,17 @@ class Discretised:
 
     levels    int32 array like ``RoiImage.image``: 1..n_levels inside the intensity mask, 0 outside
     n_levels  number of grey levels Ng (the highest level that may occur)
+
+    The texture families share :meth:`texture`, the layout their matrices are counted on.
     """
 
     levels: np.ndarray
     n_levels: int
+
+    @cached_property
+    def _textures(self) -> dict[int, Texture]:
+        return {}
+
+    def texture(self, pad: int = 1) -> Texture:
+        """The shared :class:`~radcore.kernels.texture.Texture` with at least ``pad`` voxels of padding."""
+        return shared_texture(self._textures, self.levels, self.levels > 0, pad)

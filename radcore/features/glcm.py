@@ -25,7 +25,8 @@ import numpy as np
 from radcore.features.directional import SLICE_AGGREGATIONS, VOLUME_AGGREGATIONS, aggregate
 from radcore.features.registry import Family, Feature
 from radcore.kernels import directions
-from radcore.kernels.glcm import cooccurrence_slices, cooccurrence_volume
+from radcore.kernels.texture import cooccurrence_counts
+from radcore.roi import Discretised
 
 #: matrices per batch are limited to about this many elements (memory of the temporaries)
 _BATCH_ELEMENTS = 1 << 21
@@ -293,18 +294,20 @@ def evaluate(counts: np.ndarray) -> dict[str, np.ndarray]:
     return {f.name: np.concatenate([p[f.name] for p in parts]) for f in FEATURES}
 
 
-def matrices(levels: np.ndarray, n_levels: int, distance: int, aggregations) -> tuple:
-    """(per-slice (n_slices, 4, Ng, Ng) or None, volume (13, Ng, Ng) or None) counts as needed."""
+def matrices(disc: Discretised, distance: int, aggregations) -> tuple:
+    """(per-slice (n_slices, 4, Ng, Ng) or None, volume (13, Ng, Ng) or None) symmetric counts as needed,
+    counted on the discretised ROI's shared texture layout."""
     slices = volume = None
     offsets = directions.offsets(distance)
     n_plane = len(directions.IN_PLANE)
+    tex, n_levels = disc.texture(distance), disc.n_levels
     if any(a in SLICE_AGGREGATIONS for a in aggregations):
-        slices = cooccurrence_slices(levels, offsets[:n_plane], n_levels)
+        slices = cooccurrence_counts(tex, offsets[:n_plane], n_levels, by_slice=True)
     if any(a in VOLUME_AGGREGATIONS for a in aggregations):
         if slices is None:
-            volume = cooccurrence_volume(levels, offsets, n_levels)
+            volume = cooccurrence_counts(tex, offsets, n_levels)[0]
         else:  # the in-plane directions are the slices' sum
-            rest = cooccurrence_volume(levels, offsets[n_plane:], n_levels)
+            rest = cooccurrence_counts(tex, offsets[n_plane:], n_levels)[0]
             volume = np.concatenate([slices.sum(axis=0), rest])
     return slices, volume
 
@@ -312,7 +315,7 @@ def matrices(levels: np.ndarray, n_levels: int, distance: int, aggregations) -> 
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     """GLCM features for each aggregation in ``settings.texture.matrix_aggregations``."""
     aggregations = settings.texture.matrix_aggregations
-    slices, volume = matrices(disc.levels, disc.n_levels, settings.texture.glcm_distance, aggregations)
+    slices, volume = matrices(disc, settings.texture.glcm_distance, aggregations)
     return aggregate(slices, volume, aggregations, evaluate, [f.name for f in FEATURES])
 
 

@@ -21,7 +21,8 @@ import numpy as np
 from radcore.features.directional import SLICE_AGGREGATIONS, VOLUME_AGGREGATIONS, aggregate
 from radcore.features.registry import Family, Feature
 from radcore.kernels import directions
-from radcore.kernels.glrlm import longest_possible_run, run_lengths_slices, run_lengths_volume
+from radcore.kernels.texture import longest_possible_run, run_length_counts
+from radcore.roi import Discretised
 
 #: matrices per batch are limited to about this many elements (memory of the temporaries)
 _BATCH_ELEMENTS = 1 << 21
@@ -183,24 +184,26 @@ def evaluate(counts: np.ndarray) -> dict[str, np.ndarray]:
     return {f.name: np.concatenate([p[f.name] for p in parts]) for f in FEATURES}
 
 
-def matrices(levels: np.ndarray, n_levels: int, aggregations) -> tuple:
-    """(per-slice (n_slices, 4, Ng, Nr) or None, volume (13, Ng, Nr) or None) run counts as needed.
+def matrices(disc: Discretised, aggregations) -> tuple:
+    """(per-slice (n_slices, 4, Ng, Nr) or None, volume (13, Ng, Nr) or None) run counts as needed, counted
+    on the discretised ROI's shared texture layout.
 
     Both share Nr, trimmed to the longest run present.
     """
     slices = volume = None
     need_slices = any(a in SLICE_AGGREGATIONS for a in aggregations)
     need_volume = any(a in VOLUME_AGGREGATIONS for a in aggregations)
-    max_run = longest_possible_run(levels.shape, directions.VOLUME if need_volume else directions.IN_PLANE)
+    tex, n_levels = disc.texture(1), disc.n_levels
+    max_run = longest_possible_run(disc.levels.shape, directions.VOLUME if need_volume else directions.IN_PLANE)
     longest = 1
     if need_slices:
-        slices = run_lengths_slices(levels, directions.IN_PLANE, n_levels, max_run)
+        slices = run_length_counts(tex, directions.IN_PLANE, n_levels, max_run, by_slice=True)
         longest = max(longest, _longest(slices))
     if need_volume:
         if slices is None:
-            volume = run_lengths_volume(levels, directions.VOLUME, n_levels, max_run)
+            volume = run_length_counts(tex, directions.VOLUME, n_levels, max_run)[0]
         else:  # the in-plane directions are the slices' sum
-            rest = run_lengths_volume(levels, directions.VOLUME[len(directions.IN_PLANE):], n_levels, max_run)
+            rest = run_length_counts(tex, directions.VOLUME[len(directions.IN_PLANE):], n_levels, max_run)[0]
             volume = np.concatenate([slices.sum(axis=0), rest])
         longest = max(longest, _longest(volume))
     return (
@@ -217,7 +220,7 @@ def _longest(counts: np.ndarray) -> int:
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     """GLRLM features for each aggregation in ``settings.texture.matrix_aggregations``."""
     aggregations = settings.texture.matrix_aggregations
-    slices, volume = matrices(disc.levels, disc.n_levels, aggregations)
+    slices, volume = matrices(disc, aggregations)
     return aggregate(slices, volume, aggregations, evaluate, [f.name for f in FEATURES])
 
 

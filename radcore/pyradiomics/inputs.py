@@ -2,61 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from radcore.kernels.pyrad_texture import layout
-from radcore.kernels.zones import flat_offsets
-
-
-@dataclass(frozen=True)
-class Texture:
-    """The discretised ROI laid out for :mod:`radcore.kernels.pyrad_texture`.
-
-    present  float64 (n,) the grey levels present in the ROI, ascending (PyRadiomics' ``grayLevels``)
-    counts   float64 (n,) voxels per present level
-    values   int32 raveled levels padded by ``pad`` zeros per side (0 outside the ROI)
-    ranks    int32 like ``values``: the level's index in ``present`` plus 1 (0 outside)
-    roi      int64 flat indices of the ROI voxels in the padded array, ascending
-    shape    the unpadded (z, y, x) shape; ``padded_shape`` the padded one
-    memo     results shared between classes of one image type (e.g. the GLDM / NGTDM neighbourhoods)
-    """
-
-    present: np.ndarray
-    counts: np.ndarray
-    values: np.ndarray
-    ranks: np.ndarray
-    roi: np.ndarray
-    shape: tuple[int, int, int]
-    padded_shape: tuple[int, int, int]
-    pad: int
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def steps(self, offsets: np.ndarray) -> np.ndarray:
-        """int64 flat steps of (k, 3) offsets (each component at most ``pad``) in the padded layout."""
-        offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 3)
-        if offsets.size and np.abs(offsets).max() > self.pad:
-            raise ValueError(f"offsets reach {np.abs(offsets).max()} voxels, the layout is padded by {self.pad}")
-        return flat_offsets(offsets, self.padded_shape)
-
-
-def build_texture(levels: np.ndarray, mask: np.ndarray, pad: int) -> Texture:
-    """The :class:`Texture` of int32 ``levels`` (>= 1 inside ``mask``) padded by ``pad`` (>= 1)."""
-    values, ranks, roi, hist = layout(levels, mask, pad)
-    present = np.flatnonzero(hist)
-    present = present[present > 0]
-    return Texture(
-        present=present.astype(np.float64),
-        counts=hist[present].astype(np.float64),
-        values=values,
-        ranks=ranks,
-        roi=roi,
-        shape=tuple(levels.shape),
-        padded_shape=tuple(n + 2 * pad for n in levels.shape),
-        pad=pad,
-    )
+from radcore.kernels.texture import Texture, shared_texture
 
 
 @dataclass(frozen=True)
@@ -86,14 +37,7 @@ class ClassInputs:
 
     def texture(self, pad: int = 1) -> Texture:
         """The shared :class:`Texture` layout with at least ``pad`` voxels of padding."""
-        pad = max(int(pad), 1)
-        cache = self._textures
-        for have, tex in cache.items():
-            if have >= pad:
-                return tex
-        tex = build_texture(np.ascontiguousarray(self.levels, dtype=np.int32), np.asarray(self.mask, bool), pad)
-        cache[pad] = tex
-        return tex
+        return shared_texture(self._textures, self.levels, self.mask, pad)
 
     @cached_property
     def roi_values(self) -> np.ndarray:

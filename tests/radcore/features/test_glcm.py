@@ -133,7 +133,7 @@ def test_aggregations_follow_ibsi():
     levels = rng.integers(1, 5, size=(3, 5, 6)).astype(np.int32)
     levels[1] = 0  # an empty slice is skipped in the 2D averages
     values = compute(levels, 4)
-    slices, volume = glcm.matrices(levels, 4, 1, MATRIX_AGGREGATIONS)
+    slices, volume = glcm.matrices(Discretised(levels, 4), 1, MATRIX_AGGREGATIONS)
     kept = slices[[0, 2]]
     expected = {
         "2D_avg": glcm.evaluate(kept.reshape(-1, 4, 4))["contrast"].mean(),

@@ -63,7 +63,7 @@ def compute(levels, n_levels, aggregations=MATRIX_AGGREGATIONS):
 def test_run_percentage_counts_voxels_once_per_merged_direction():
     levels = np.random.default_rng(3).integers(1, 4, size=(3, 5, 6)).astype(np.int32)
     values = compute(levels, 3)
-    slices, volume = glrlm.matrices(levels, 3, MATRIX_AGGREGATIONS)
+    slices, volume = glrlm.matrices(Discretised(levels, 3), MATRIX_AGGREGATIONS)
     n_voxels = levels.size
     assert values[("r_perc", "2_5D_comb")] == pytest.approx(slices.sum() / (4 * n_voxels))
     assert values[("r_perc", "3D_comb")] == pytest.approx(volume.sum() / (13 * n_voxels))
@@ -95,7 +95,7 @@ def test_empty_slices_are_skipped_in_2d_averages():
     with_gap = levels.copy()
     with_gap[1] = 0
     only_outer = compute(with_gap, 2, ["2D_avg", "2D_comb"])
-    slices, _ = glrlm.matrices(with_gap, 2, ["2D_avg"])
+    slices, _ = glrlm.matrices(Discretised(with_gap, 2), ["2D_avg"])
     expected = glrlm.evaluate(slices[[0, 2]].reshape((-1,) + slices.shape[2:]))["lre"].mean()
     assert only_outer[("lre", "2D_avg")] == pytest.approx(expected)
 

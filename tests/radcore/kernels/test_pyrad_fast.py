@@ -8,14 +8,13 @@ import pytest
 import SimpleITK as sitk
 
 from radcore.kernels import pyrad_texture as pt
-from radcore.kernels.glcm import cooccurrence_volume
-from radcore.kernels.glrlm import run_lengths_volume
+from tests.radcore.kernels.reference_texture import reference_cooccurrence, reference_run_lengths
 from radcore.kernels.pyrad_diameters import diameters, surface_points
 from tests.radcore.kernels.reference_pyrad_neighbours import neighbourhood_counts
 from radcore.kernels.pyrad_recursive_gaussian import laplacian
 from radcore.kernels.zones import label_zones
 from radcore.pyradiomics.features import angles
-from radcore.pyradiomics.inputs import build_texture
+from radcore.kernels.texture import build_texture
 
 SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3), (5, 6, 4)]
 
@@ -53,23 +52,23 @@ def test_texture_layout(shape):
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("distances", [(1,), (1, 2)])
-def test_cooccurrence_matches_shared_kernel(shape, distances):
+def test_cooccurrence_matches_reference(shape, distances):
     levels = random_levels(shape, 2)
     offsets = angles(distances, levels.shape)
     tex = layout(levels, max(distances))
     got = pt.cooccurrence(tex.ranks, tex.roi, tex.steps(offsets), len(tex.present))
-    want = cooccurrence_volume(levels, offsets, int(levels.max()), symmetric=False)
+    want = reference_cooccurrence(levels, offsets, int(levels.max()), symmetric=False)
     keep = (tex.present - 1).astype(int)
     np.testing.assert_array_equal(got, want[:, keep][:, :, keep])
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_run_lengths_match_shared_kernel(shape):
+def test_run_lengths_match_reference(shape):
     levels = random_levels(shape, 3, n_levels=2)
     offsets = angles((1,), levels.shape)
     tex = layout(levels)
     got = pt.run_lengths(tex.ranks, tex.roi, tex.steps(offsets), len(tex.present), max(shape))
-    want = run_lengths_volume(levels, offsets, int(levels.max()), max_run=max(shape))
+    want = reference_run_lengths(levels, offsets, int(levels.max()), max(shape))
     np.testing.assert_array_equal(got, want[:, (tex.present - 1).astype(int)])
 
 

@@ -10,7 +10,7 @@ from radcore.kernels.pyrad_mask import label_box
 from radcore.kernels.pyrad_swt import swt_lines, swt_planes
 from radcore.kernels.zones import label_zones
 from radcore.pyradiomics.features import angles
-from radcore.pyradiomics.inputs import build_texture
+from radcore.kernels.texture import build_texture
 
 SHAPES = [(1, 1, 1), (1, 5, 6), (3, 4, 5), (4, 1, 3), (6, 7, 8)]
 

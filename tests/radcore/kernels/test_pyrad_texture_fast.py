@@ -8,7 +8,7 @@ import pytest
 
 from radcore.kernels import pyrad_texture as pt
 from radcore.pyradiomics.features import angles
-from radcore.pyradiomics.inputs import build_texture
+from radcore.kernels.texture import build_texture
 
 
 @numba.njit
@@ -272,7 +272,7 @@ BOUNDS_SCRIPT = """
 import numpy as np
 from radcore.kernels import pyrad_texture as pt
 from radcore.pyradiomics.features import angles
-from radcore.pyradiomics.inputs import build_texture
+from radcore.kernels.texture import build_texture
 rng = np.random.default_rng(5)
 for shape, d in [((3, 4, 37), 1), ((2, 5, 45), 2), ((1, 1, 13), 1)]:
     for mask in (np.ones(shape, bool), rng.random(shape) < 0.7):

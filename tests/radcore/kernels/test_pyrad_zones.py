@@ -9,7 +9,8 @@ import pytest
 from radcore.kernels import pyrad_texture as pt
 from radcore.kernels import pyrad_zones as pz
 from radcore.pyradiomics.features import angles, glszm
-from radcore.pyradiomics.inputs import ClassInputs, build_texture
+from radcore.kernels.texture import build_texture
+from radcore.pyradiomics.inputs import ClassInputs
 from radcore.pyradiomics.settings import PyRadiomicsSetting
 
 SHAPES = [(1, 1, 1), (1, 5, 6), (1, 1, 9), (1, 9, 1), (4, 1, 3), (5, 6, 1), (3, 4, 5), (6, 7, 8), (2, 3, 17),
