@@ -19,6 +19,9 @@ voxels are visited through ``roi`` (int64 flat indices into the padded array, as
     connected components of equal rank, two ROI voxels linked when one is the other plus a neighbour
     step; ``back_steps`` holds one of each opposite pair of steps (the negative ones). Union-find with
     the smaller flat index as root; zones are listed in raster order of their first voxel.
+``zone_labels(ranks, roi, back_steps) -> (labels int32, zone_rank, zone_size)``
+    the same zones, numbered 1..n in that order, with every ROI voxel labelled by its zone (the IBSI
+    zone families need the labels: :func:`radcore.kernels.zones.label_zones`).
 ``digitize(values, mask, edges) -> (levels int32 (z, y, x), highest level)``
     inside ``mask`` the number of ``edges`` (ascending) <= the value (numpy.digitize, right=False; NaN
     above every edge; comparisons in float64, exact for every input type used), 0 outside. The count
@@ -102,11 +105,13 @@ def find_root(parent, c):
 
 
 @numba.njit(cache=True, nogil=True)
-def _zones(ranks, roi, back_steps, n_covered, parent, size):
-    # with n_covered > 0, back_steps[0] is the step to the previous voxel on the row (c - 1) and
-    # back_steps[1:1 + n_covered] the steps whose neighbours are also back neighbours of c - 1: when
-    # c - 1 has c's rank it was already linked to those of them of that rank, so linking c to c - 1
-    # links c to them too (the components, hence the output, are the same)
+def _link(ranks, roi, back_steps, n_covered, parent):
+    # union-find over the ROI: each voxel is linked to its back neighbours of equal rank, the root of a
+    # component being its smallest flat index (its first voxel in raster order). With n_covered > 0,
+    # back_steps[0] is the step to the previous voxel on the row (c - 1) and back_steps[1:1 + n_covered]
+    # the steps whose neighbours are also back neighbours of c - 1: when c - 1 has c's rank it was already
+    # linked to those of them of that rank, so linking c to c - 1 links c to them too (the components,
+    # hence the output, are the same)
     first_rest = 1 + n_covered if n_covered > 0 else 0
     for t in range(roi.shape[0]):
         c = numba.uint64(roi[t])
@@ -127,6 +132,11 @@ def _zones(ranks, roi, back_steps, n_covered, parent, size):
                     root = b
                 elif b > root:
                     parent[b] = root
+
+
+@numba.njit(cache=True, nogil=True)
+def _zones(ranks, roi, back_steps, n_covered, parent, size):
+    _link(ranks, roi, back_steps, n_covered, parent)
     n_zones = 0
     for t in range(roi.shape[0]):
         c = numba.uint64(roi[t])
@@ -144,6 +154,26 @@ def _zones(ranks, roi, back_steps, n_covered, parent, size):
             zone_size[z] = size[c]
             z += 1
     return zone_rank, zone_size
+
+
+@numba.njit(cache=True, nogil=True)
+def _zone_labels(ranks, roi, back_steps, n_covered, parent, labels):
+    # zones numbered 1.. in raster order of their first voxel (the root comes before its members)
+    _link(ranks, roi, back_steps, n_covered, parent)
+    zone_rank = np.empty(roi.shape[0], np.int32)
+    zone_size = np.zeros(roi.shape[0], np.int64)
+    n = 0
+    for t in range(roi.shape[0]):
+        c = numba.uint64(roi[t])
+        r = find_root(parent, c)
+        if r == c:
+            n += 1
+            labels[c] = n
+            zone_rank[n - 1] = ranks[c]
+        else:
+            labels[c] = labels[r]
+        zone_size[labels[c] - 1] += 1
+    return zone_rank[:n].copy(), zone_size[:n].copy()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -371,6 +401,18 @@ def zones(ranks: np.ndarray, roi: np.ndarray, back_steps: np.ndarray) -> tuple[n
     parent = np.empty(ranks.shape[0], np.int64)
     size = np.zeros(ranks.shape[0], np.int64)
     return _zones(ranks, roi, back_steps[order], n_covered, parent, size)
+
+
+def zone_labels(ranks: np.ndarray, roi: np.ndarray, back_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels int32 like ``ranks``, zone_rank int32, zone_size int64): the zones of :func:`zones`
+    numbered 1..n in raster order of their first voxel, each ROI voxel labelled with its zone (0
+    elsewhere)."""
+    back_steps = np.ascontiguousarray(back_steps, dtype=np.int64).ravel()
+    order, n_covered = _covered_order(back_steps)
+    parent = np.empty(ranks.shape[0], np.int64)
+    labels = np.zeros(ranks.shape[0], np.int32)
+    zone_rank, zone_size = _zone_labels(ranks, roi, back_steps[order], n_covered, parent, labels)
+    return labels, zone_rank, zone_size
 
 
 def _covered_order(back_steps: np.ndarray) -> tuple[np.ndarray, int]:

@@ -45,6 +45,7 @@ import numba
 import numpy as np
 
 from radcore.errors import InvalidImageError
+from radcore.kernels.pyrad_texture import zone_labels
 
 CONNECTIVITIES = (4, 8, 6, 18, 26)
 
@@ -79,49 +80,18 @@ def flat_offsets(offsets: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 # the array and need no bounds checks.
 
 
-@numba.njit(cache=True, nogil=True)
-def _label_zones(levels, steps, labels, zone_level, zone_size, stack):
-    """Flood-fill zones of equal level; fills labels, zone_level, zone_size; returns the zone count.
-
-    ``stack`` is int64 work space with room for every ROI voxel.
-    """
-    n = 0
-    for start in range(levels.size):
-        g = levels[start]
-        if g <= 0 or labels[start] != 0:
-            continue
-        n += 1
-        labels[start] = n
-        stack[0] = start
-        top = 1
-        size = 0
-        while top > 0:
-            top -= 1
-            c = stack[top]
-            size += 1
-            for k in range(steps.size):
-                q = c + steps[k]
-                if levels[q] == g and labels[q] == 0:
-                    labels[q] = n
-                    stack[top] = q
-                    top += 1
-        zone_level[n - 1] = g
-        zone_size[n - 1] = size
-    return n
-
-
 def label_zones(levels: np.ndarray, connectivity: int = 26) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zones of equal grey level: (labels int32, zone_level int32, zone_size int64); see module doc."""
+    """Zones of equal grey level: (labels int32, zone_level int32, zone_size int64); see module doc.
+
+    The zones come from the union-find kernel the PyRadiomics classes use
+    (:func:`radcore.kernels.pyrad_texture.zone_labels`), run on the grey levels themselves.
+    """
     levels = _as_levels(levels)
     pad = padded(levels, (1, 1, 1), np.int32)
     steps = flat_offsets(neighbour_offsets(connectivity), pad.shape)
-    labels = np.zeros(pad.shape, np.int32)
-    n_max = int(np.count_nonzero(levels > 0))
-    zone_level = np.zeros(n_max, np.int32)
-    zone_size = np.zeros(n_max, np.int64)
-    stack = np.empty(max(n_max, 1), np.int64)
-    n = _label_zones(pad.ravel(), steps, labels.ravel(), zone_level, zone_size, stack)
-    return labels[1:-1, 1:-1, 1:-1].copy(), zone_level[:n].copy(), zone_size[:n].copy()
+    flat = pad.ravel()
+    labels, zone_level, zone_size = zone_labels(flat, np.flatnonzero(flat > 0), steps[steps < 0])
+    return labels.reshape(pad.shape)[1:-1, 1:-1, 1:-1].copy(), zone_level, zone_size
 
 
 @numba.njit(cache=True, nogil=True)
