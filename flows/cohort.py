@@ -31,7 +31,9 @@ from pydantic import BaseModel, Field, model_validator
 
 import radcore
 from radcore.catalogue import catalogue_rows
-from radcore.cohort.cluster import LOCAL_DASHBOARD, WarmUp, feature_columns, local_cluster_kwargs, warm_up
+from radcore.cohort.cluster import (
+    LOCAL_DASHBOARD, WarmUp, feature_columns, local_cluster_kwargs, local_workers, warm_up,
+)
 from radcore.cohort.plan import (
     Batch, CaseJob, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
@@ -56,7 +58,8 @@ class CohortParameters(BaseModel):
     config: str = Field("", description="settings YAML: radcore's or a PyRadiomics params file (empty: defaults)")
     out: str = Field(..., min_length=1, description="output dataset folder (required)")
     naming: Literal["native", "ibsi", "pyradiomics"] = Field("native", description="feature column names")
-    workers: int = Field(2, ge=1, description="local Dask worker processes (ignored with a scheduler)")
+    workers: int = Field(0, ge=0, description="local Dask worker processes; 0: one per core (ignored with a "
+                                              "scheduler)")
     scheduler: str = Field("", description="address of a running Dask scheduler, e.g. tcp://host:8786 (empty: "
                                            "a local cluster)")
     batch_size: int = Field(0, ge=0, description="cases per batch; 0 chooses from cohort size and workers")
@@ -138,7 +141,8 @@ def plan_cohort(params: CohortParameters, settings: Settings, run_token: str = "
         jobs = cases_from_store(store, settings.label)
     done = dataset.done_cases(params.out, h)
     n_items = sum(len(j.items) for j in jobs)
-    batch_size = params.batch_size or auto_batch_size(max(n_items - len(done), 1), params.workers)
+    workers = params.workers if params.scheduler else local_workers(params.workers)
+    batch_size = params.batch_size or auto_batch_size(max(n_items - len(done), 1), workers)
     batches = plan_batches(jobs, h, done, batch_size)
     todo = sum(b.n_items for b in batches)
     dataset.write_settings(params.out, h, to_mapping(settings))

@@ -30,7 +30,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--out", required=True, help="output dataset folder")
     p.add_argument("--label", type=label_argument, default=None,
                    help="mask label of the ROI, or 'all' for every label (default: settings, 1)")
-    p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--scheduler", default="", help="address of a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--batch-size", type=int, default=0, help="cases per batch (default: automatic)")
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
@@ -42,7 +43,8 @@ def add_cohort_commands(sub) -> None:
     p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
     p.add_argument("--dir", default="radcore-demo", help="folder for the demo cohort (default ./radcore-demo)")
     p.add_argument("--cases", type=int, default=6, help="number of synthetic cases (default 6)")
-    p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
     p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
@@ -171,7 +173,7 @@ def _run_demo(args) -> int:
     print(f"radcore demo: ingesting into {store}")
     status = _run_ingest(_Args(manifest=str(manifest), store=str(store)))
     out = folder / "dataset"
-    print(f"radcore demo: extracting with {config.name} on {args.workers} Dask workers into {out}")
+    print(f"radcore demo: extracting with {config.name} on {args.workers or 'one per core'} Dask workers into {out}")
     summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers,
                          **({"dashboard": args.dashboard} if args.dashboard else {}))
     _print_summary(out, summary.settings_hash)

@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any
 
+import dask.system
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from radcore.cohort.synthetic import ct_like_case
@@ -35,18 +36,25 @@ WORKER_ENV = {
 LOCAL_DASHBOARD = "127.0.0.1:8787"
 
 
+def local_workers(workers: int = 0) -> int:
+    """``workers``, or with 0 one per core this machine (or the job's allocation: CPU affinity, cgroup
+    quota) gives, as Dask's own local cluster counts them."""
+    if workers < 0:
+        raise ValueError(f"workers must be >= 0 (0: one per core), got {workers}")
+    return workers or dask.system.CPU_COUNT
+
+
 def local_cluster_kwargs(
-    workers: int, memory_limit: str | None = "auto", dashboard: str = LOCAL_DASHBOARD
+    workers: int = 0, memory_limit: str | None = "auto", dashboard: str = LOCAL_DASHBOARD
 ) -> dict[str, Any]:
-    """Keyword arguments of a ``distributed.LocalCluster`` for radcore: processes, one thread each.
+    """Keyword arguments of a ``distributed.LocalCluster`` for radcore: processes, one thread each;
+    ``workers`` 0 gives one per core (:func:`local_workers`).
 
     The scheduler and workers listen on 127.0.0.1 only, the dashboard on ``dashboard`` (this machine
     only by default; ``0.0.0.0:8787`` shows it to the network; a taken port is replaced by a free one).
     """
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
     return {
-        "n_workers": workers,
+        "n_workers": local_workers(workers),
         "threads_per_worker": 1,
         "processes": True,
         "host": "127.0.0.1",

@@ -1,6 +1,9 @@
 from distributed import LocalCluster
 
-from radcore.cohort.cluster import LOCAL_DASHBOARD, WORKER_ENV, local_cluster_kwargs
+import dask.system
+import pytest
+
+from radcore.cohort.cluster import LOCAL_DASHBOARD, WORKER_ENV, local_cluster_kwargs, local_workers
 
 
 def test_local_clusters_listen_on_this_machine_only():
@@ -11,3 +14,10 @@ def test_local_clusters_listen_on_this_machine_only():
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert cluster.dashboard_link.startswith("http://127.0.0.1:")
         assert all(w.startswith("tcp://127.0.0.1:") for w in cluster.scheduler_info["workers"])
+
+
+def test_workers_default_to_the_cores_given():
+    assert local_workers(0) == dask.system.CPU_COUNT == local_cluster_kwargs()["n_workers"]
+    assert local_workers(3) == 3
+    with pytest.raises(ValueError, match="workers must be >= 0"):
+        local_workers(-1)
