@@ -1,7 +1,6 @@
-from distributed import LocalCluster
-
 import dask.system
 import pytest
+from distributed import LocalCluster
 
 from radcore.cohort.cluster import LOCAL_DASHBOARD, WORKER_ENV, local_cluster_kwargs, local_workers
 
