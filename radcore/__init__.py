@@ -12,15 +12,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = ["extract", "__version__"]
 
 
-def extract(image, mask, config=None, label: int | str | None = None, naming: str = "native"):
+def extract(image, mask, config=None, label: int | str | None = None, naming: str = "native", roi=None):
     """Features of one case, keyed by column name.
 
-    image, mask  paths (NIfTI, NRRD, MHA, DICOM series folder) or SimpleITK images
+    image, mask  paths (NIfTI, NRRD, MHA, DICOM series folder) or SimpleITK images; the mask may also be
+                 a DICOM RTSTRUCT file, rasterised onto the image grid
     config       None (defaults), a settings path (radcore or PyRadiomics YAML), a mapping or a Settings
     label        the mask label of the ROI (default: the settings' label, 1); ``"all"`` extracts every
                  label present in the mask and returns ``{label: {column: value}}``
     naming       "native", "ibsi" or "pyradiomics" (``ibsi`` with a PyRadiomics params file is refused
                  with a SettingsError: PyRadiomics' definitions have no IBSI tags)
+    roi          an RTSTRUCT mask's ROI name (None: its only ROI); a list of names returns
+                 ``{name: {column: value}}``
     """
     from radcore import settings as _settings
     from radcore.naming import check_naming, name_columns
@@ -28,6 +31,8 @@ def extract(image, mask, config=None, label: int | str | None = None, naming: st
 
     s = _settings.load(config)
     check_naming(naming, s)
+    if isinstance(roi, (list, tuple)):
+        return {name: name_columns(extract_case(image, mask, s, label, name), naming) for name in roi}
     if (s.label if label is None else label) == "all":
         return {lab: name_columns(values, naming) for lab, values in extract_labels(image, mask, s).items()}
-    return name_columns(extract_case(image, mask, s, label), naming)
+    return name_columns(extract_case(image, mask, s, label, roi), naming)

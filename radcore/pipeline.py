@@ -10,7 +10,7 @@ import SimpleITK as sitk
 from radcore import image_types
 from radcore.errors import EmptyROIError, FeatureError
 from radcore.features.registry import family
-from radcore.io.images import Volume, load_case, mask_labels, read_image
+from radcore.io.images import Volume, load_case, mask_labels, read_image, read_mask
 from radcore.naming import FeatureKey
 from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
@@ -61,18 +61,24 @@ def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[
 
 def extract_labels(image: ImageLike, mask: ImageLike, settings: Settings) -> dict[int, dict[FeatureKey, float]]:
     """Features of every label present in the mask (read once), keyed by label."""
-    img, msk = read_image(image, "image"), read_image(mask, "mask")
+    img = read_image(image, "image")
+    msk = read_mask(mask, img)
     labels = mask_labels(msk)
     if not labels:
         raise EmptyROIError("the mask holds no label (every voxel is 0)")
     return {label: extract_case(img, msk, settings, label) for label in labels}
 
 
-def extract_case(image: ImageLike, mask: ImageLike, settings: Settings, label: int | None = None) -> dict[FeatureKey, float]:
-    """Read one case from files (or SimpleITK images) and compute its features."""
+def extract_case(
+    image: ImageLike, mask: ImageLike, settings: Settings, label: int | None = None, roi: str | None = None
+) -> dict[FeatureKey, float]:
+    """Read one case from files (or SimpleITK images) and compute its features; ``roi`` names the
+    structure of an RTSTRUCT mask (see :func:`radcore.io.images.read_mask`)."""
+    img = read_image(image, "image")
+    msk = read_mask(mask, img, roi)
     if settings.pyradiomics is not None:  # PyRadiomics reads images in their own pixel types
         from radcore.pyradiomics import extractor
 
-        return extractor.extract_case(image, mask, settings.pyradiomics, label)
-    img, msk = load_case(image, mask, settings.label if label is None else label)
-    return extract_volumes(img, msk, settings)
+        return extractor.extract_images(img, msk, settings.pyradiomics, label)
+    img_volume, mask_volume = load_case(img, msk, settings.label if label is None else label)
+    return extract_volumes(img_volume, mask_volume, settings)

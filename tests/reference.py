@@ -16,6 +16,11 @@ CT_PHANTOM = (
     IBSI1 / "ct_phantom" / "nifti" / "image" / "phantom.nii.gz",
     IBSI1 / "ct_phantom" / "nifti" / "mask" / "mask.nii.gz",
 )
+#: the same phantom as a DICOM CT series and an RTSTRUCT (ROI GTV-1)
+CT_PHANTOM_DICOM = (
+    IBSI1 / "ct_phantom" / "dicom" / "image",
+    IBSI1 / "ct_phantom" / "dicom" / "mask" / "DCM_RS_00060.dcm",
+)
 CONFIGS = Path(__file__).parents[1] / "configs" / "ibsi1"
 
 

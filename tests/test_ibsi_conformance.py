@@ -13,13 +13,15 @@ from collections import Counter
 import pytest
 
 from radcore.cli import main
-from tests.reference import CONFIGS, CT_PHANTOM, DIGITAL_PHANTOM, compare, reference
+from tests.reference import CONFIGS, CT_PHANTOM, CT_PHANTOM_DICOM, DIGITAL_PHANTOM, compare, reference
 
 #: reference table -> (image and mask, config file)
 CASES = {
     "dig_phantom": (DIGITAL_PHANTOM, CONFIGS / "digital_phantom.yaml"),
     **{f"chest_config_{c}": (CT_PHANTOM, CONFIGS / f"config_{c}.yaml") for c in "abcde"},
 }
+#: the CT phantom through the DICOM route: the CT series and its RTSTRUCT, rasterised by radcore
+DICOM_CASES = {f"chest_config_{c}": (CT_PHANTOM_DICOM, CONFIGS / f"config_{c}.yaml") for c in "abcde"}
 #: every reference tag with a value matches in a complete implementation
 FULL_COUNTS = {
     "dig_phantom": 482, "chest_config_a": 406, "chest_config_b": 406,
@@ -54,16 +56,16 @@ def extracted(tmp_path_factory):
     """reference name -> {column: value} from one CLI run per case (run on first use)."""
     cache: dict[str, dict[str, float]] = {}
 
-    def run(name: str) -> dict[str, float]:
-        if name not in cache:
-            (image, mask), config = CASES[name]
+    def run(name: str, route: str = "nifti") -> dict[str, float]:
+        if (name, route) not in cache:
+            (image, mask), config = (CASES if route == "nifti" else DICOM_CASES)[name]
             out = tmp_path_factory.mktemp(name) / "features.csv"
             code = main(["extract", str(image), str(mask), "--config", str(config), "--naming", "ibsi",
                          "--out", str(out)])
             assert code == 0, f"radcore extract failed on {name}"
             with out.open() as fh:
-                cache[name] = {row["feature"]: float(row["value"]) for row in csv.DictReader(fh)}
-        return cache[name]
+                cache[name, route] = {row["feature"]: float(row["value"]) for row in csv.DictReader(fh)}
+        return cache[name, route]
 
     return run
 
@@ -112,3 +114,11 @@ def test_ct_mask_reproduces_the_reference_roi(extracted):
     bbox = (values["int_mask_bb_dim_x_init_roi"], values["int_mask_bb_dim_y_init_roi"],
             values["int_mask_bb_dim_z_init_roi"])
     assert bbox == (100, 99, 26)
+
+
+@pytest.mark.parametrize("name", list(DICOM_CASES))
+def test_dicom_series_and_rtstruct_match_every_reference_value(extracted, name):
+    values = extracted(name, "dicom")
+    ok, bad = compare(values, name)
+    assert len(ok) == FULL_COUNTS[name], f"{name} via DICOM: {len(ok)}/{FULL_COUNTS[name]}; first mismatches {bad[:10]}"
+    assert values["int_mask_vox_count_init_roi"] == 125256

@@ -17,8 +17,10 @@ from radcore.errors import (
     ImageReadError,
     InvalidImageError,
     LabelNotFoundError,
+    SettingsError,
 )
 from radcore.io.integrity import check_finite, check_nifti, is_nifti
+from radcore.io.rtstruct import is_rtstruct, rasterise, read_rtstruct
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,30 @@ def _read_dicom_series(folder: Path) -> sitk.Image:
             f"DICOM folder {str(folder)!r} holds {len(series)} series; point at a folder with one"
         )
     reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(folder), series[0]))
-    return reader.Execute()
+    reader.MetaDataDictionaryArrayUpdateOn()
+    image = reader.Execute()
+    for key in SERIES_TAGS:  # kept on the image: masks from RTSTRUCT check them, ingest records them
+        if reader.HasMetaDataKey(0, key):
+            image.SetMetaData(key, reader.GetMetaData(0, key).strip())
+    return image
+
+
+#: DICOM tags copied from a series' first file onto the image: SeriesInstanceUID, FrameOfReferenceUID,
+#: Modality
+SERIES_TAGS = ("0020|000e", "0020|0052", "0008|0060")
+
+
+def read_mask(source: str | Path | sitk.Image, image: sitk.Image, roi: str | None = None) -> sitk.Image:
+    """A mask as a label image: a file or SimpleITK image as it is, or an RTSTRUCT file's ROI ``roi``
+    (None: its only ROI) rasterised onto the grid of ``image`` as label 1 (see :mod:`radcore.io.rtstruct`)."""
+    if not isinstance(source, sitk.Image) and is_rtstruct(source):
+        structures = read_rtstruct(source)
+        mask = sitk.GetImageFromArray(rasterise(structures, structures.roi(roi), image).astype(np.uint8))
+        mask.CopyInformation(image)
+        return mask
+    if roi is not None:
+        raise SettingsError(f"an ROI name ({roi!r}) chooses a structure of an RTSTRUCT mask; {str(source)!r} is a label image")
+    return read_image(source, "mask")
 
 
 def to_volume(image: sitk.Image, what: str = "image") -> Volume:
@@ -123,10 +148,13 @@ def load_case(
     mask: str | Path | sitk.Image,
     label: int = 1,
     tolerance: float = 1e-3,
+    roi: str | None = None,
 ) -> tuple[Volume, Volume]:
-    """Read and check one case: the image as float64 and the mask as bool for ``label``."""
-    img = to_volume(read_image(image, "image"), "image")
-    msk = to_volume(read_image(mask, "mask"), "mask")
+    """Read and check one case: the image as float64 and the mask as bool for ``label`` (an RTSTRUCT
+    mask: its ROI ``roi``, see :func:`read_mask`)."""
+    sitk_image = read_image(image, "image")
+    img = to_volume(sitk_image, "image")
+    msk = to_volume(read_mask(mask, sitk_image, roi), "mask")
     check_geometry(img, msk, tolerance)
     roi = msk.array == label
     if not roi.any():

@@ -34,10 +34,12 @@ ImageLike = str | Path | sitk.Image
 
 
 def extract_case(image: ImageLike, mask: ImageLike, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
-    """Features of one case given as files or SimpleITK images (pixel types kept, as PyRadiomics reads)."""
-    from radcore.io.images import read_image
+    """Features of one case given as files or SimpleITK images (pixel types kept, as PyRadiomics reads;
+    an RTSTRUCT mask's only ROI rasterised onto the image)."""
+    from radcore.io.images import read_image, read_mask
 
-    return extract_images(read_image(image, "image"), read_image(mask, "mask"), params, label)
+    img = read_image(image, "image")
+    return extract_images(img, read_mask(mask, img), params, label)
 
 
 def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
