@@ -42,7 +42,7 @@ import zarr
 from scipy import ndimage
 
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
-from radcore.io.images import Volume, check_geometry, read_image, to_volume
+from radcore.io.images import Volume, check_geometry, read_image, read_mask, to_volume
 from radcore.io.manifest import CaseEntry
 
 STORE_FORMAT = 1
@@ -272,7 +272,9 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     """Read one manifest case and write it to the store; ``"unchanged"`` when the stored copy is current.
 
     Raises :class:`ImageReadError` (missing, unreadable or damaged file, non-finite voxels) or
-    :class:`InvalidImageError` (not 3D scalar). Returns ``"written"`` else.
+    :class:`InvalidImageError` (not 3D scalar). Returns ``"written"`` else. An RTSTRUCT mask is
+    rasterised onto the image grid once, here (its ROI ``entry.roi`` as label 1; see
+    :func:`radcore.io.images.read_mask`).
 
     A mask off the image grid (size, spacing, origin or direction beyond 1e-3) is kept as it was read
     (``labels/native/0``, with its geometry) beside its nearest-neighbour resampling onto the image grid
@@ -286,7 +288,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     if name in root and _is_current(root[name], entry, digests):
         return "unchanged"
     image = read_image(entry.image, "image")
-    mask = read_image(entry.mask, "mask")
+    mask = read_mask(entry.mask, image, entry.roi)
     img, msk = to_volume(image, "image"), to_volume(mask, "mask")
     native, mismatch = None, ""
     try:
@@ -299,8 +301,8 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     write_case(
         store, entry.case_id, img, msk,
         metadata=entry.metadata, labels=entry.labels, digests=digests,
-        sources={"image": entry.image, "mask": entry.mask}, modality=modality, chunks=chunks,
-        native_mask=native, geometry_mismatch=mismatch,
+        sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {})},
+        modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch,
     )
     return "written"
 
@@ -309,7 +311,7 @@ def _is_current(group: Any, entry: CaseEntry, digests: dict[str, str]) -> bool:
     a = group.attrs.get("radcore", {}) if isinstance(group, zarr.Group) else {}
     return (
         a.get("case_id") == entry.case_id and a.get("digests") == digests and a.get("metadata") == entry.metadata
-        and a.get("labels") == _labels_attr(entry.labels)
+        and a.get("labels") == _labels_attr(entry.labels) and a.get("sources", {}).get("roi") == entry.roi
     )
 
 

@@ -120,3 +120,24 @@ def test_pyradiomics_params_give_the_single_case_values(cohort, tmp_path):
     assert "wavelet-HHH_firstorder_Mean" in direct
     for column, value in direct.items():
         assert row[column] == pytest.approx(value, rel=1e-9, abs=1e-12), column
+
+
+def test_a_dicom_series_with_an_rtstruct_runs_in_a_cohort(tmp_path):
+    from radcore.io.manifest import CaseEntry, read_manifest, write_manifest
+    from radcore.io.store import case_info
+    from tests.reference import CT_PHANTOM_DICOM
+
+    image_dir, rs = CT_PHANTOM_DICOM
+    write_manifest([CaseEntry("ct phantom", str(image_dir), str(rs), None, {}, "GTV-1")], tmp_path / "m.csv")
+    assert read_manifest(tmp_path / "m.csv").entries[0].roi == "GTV-1"
+    settings = Settings(families=("stat",))
+    h = settings_hash(settings)
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True)
+    jobs, _ = cases_from_manifest(tmp_path / "m.csv", settings.label)
+    assert run_batch(plan_batches(jobs, h, set(), 10)[0], spec).done == 1
+    info = case_info(spec.store, "ct phantom")
+    assert info.voxel_counts == {1: 125256} and info.modality == "CT"  # rasterised once, at ingest
+    row = pq.read_table(partition(spec.dataset, "features", h)).to_pylist()[0]
+    direct = radcore.extract(image_dir, rs, config={"families": ["stat"]}, roi="GTV-1")
+    for column, value in direct.items():
+        assert row[column] == pytest.approx(value, rel=1e-12), column
