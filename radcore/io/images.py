@@ -20,7 +20,9 @@ from radcore.errors import (
     SettingsError,
 )
 from radcore.io.integrity import check_finite, check_nifti, is_nifti
-from radcore.io.rtstruct import is_rtstruct, rasterise, read_rtstruct
+from radcore.io.dicom import sop_class
+from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
+from radcore.io.seg import SEG_SOP_CLASS, segment_mask
 
 
 @dataclass(frozen=True)
@@ -97,15 +99,20 @@ SERIES_TAGS = ("0020|000e", "0020|0052", "0008|0060")
 
 
 def read_mask(source: str | Path | sitk.Image, image: sitk.Image, roi: str | None = None) -> sitk.Image:
-    """A mask as a label image: a file or SimpleITK image as it is, or an RTSTRUCT file's ROI ``roi``
-    (None: its only ROI) rasterised onto the grid of ``image`` as label 1 (see :mod:`radcore.io.rtstruct`)."""
-    if not isinstance(source, sitk.Image) and is_rtstruct(source):
+    """A mask as a label image: a file or SimpleITK image as it is; a DICOM RTSTRUCT's ROI ``roi`` (None:
+    its only ROI) rasterised onto the grid of ``image`` as label 1 (:mod:`radcore.io.rtstruct`); a DICOM
+    SEG's segment ``roi`` (number or label) on that grid as label 1 (:mod:`radcore.io.seg`)."""
+    kind = "" if isinstance(source, sitk.Image) else sop_class(source)
+    if kind == RTSTRUCT_SOP_CLASS:
         structures = read_rtstruct(source)
         mask = sitk.GetImageFromArray(rasterise(structures, structures.roi(roi), image).astype(np.uint8))
         mask.CopyInformation(image)
         return mask
+    if kind == SEG_SOP_CLASS:
+        return segment_mask(source, image, roi)
     if roi is not None:
-        raise SettingsError(f"an ROI name ({roi!r}) chooses a structure of an RTSTRUCT mask; {str(source)!r} is a label image")
+        raise SettingsError(f"an ROI name ({roi!r}) chooses a structure of an RTSTRUCT or a segment of a DICOM SEG; "
+                            f"{str(source)!r} is a label image")
     return read_image(source, "mask")
 
 

@@ -69,24 +69,6 @@ class RtStruct:
         raise LabelNotFoundError(f"RTSTRUCT {self.path!r} holds no ROI {name!r}; it holds {', '.join(self.names)}")
 
 
-def is_rtstruct(path: str | Path) -> bool:
-    """Whether ``path`` is a DICOM file of the RT Structure Set storage class."""
-    path = Path(path)
-    if not path.is_file():
-        return False
-    with path.open("rb") as fh:
-        head = fh.read(132)
-    if head[128:132] != b"DICM":
-        return False
-    import pydicom
-
-    try:
-        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=["SOPClassUID", "Modality"])
-    except Exception:  # noqa: BLE001 - not readable as DICOM: not an RTSTRUCT
-        return False
-    return ds.get("SOPClassUID") == RTSTRUCT_SOP_CLASS or ds.get("Modality") == "RTSTRUCT"
-
-
 def read_rtstruct(path: str | Path) -> RtStruct:
     """The ROIs and referenced series of an RTSTRUCT file."""
     import pydicom

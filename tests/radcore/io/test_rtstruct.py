@@ -11,7 +11,8 @@ import SimpleITK as sitk
 import radcore
 from radcore.errors import GeometryMismatchError, ImageReadError, LabelNotFoundError, SettingsError
 from radcore.io.images import read_image, read_mask
-from radcore.io.rtstruct import is_rtstruct, rasterise, read_rtstruct
+from radcore.io.dicom import sop_class
+from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from tests.reference import CT_PHANTOM, CT_PHANTOM_DICOM
 
 IMAGE_DIR, RS = CT_PHANTOM_DICOM
@@ -41,8 +42,9 @@ def test_the_phantom_rtstruct_gives_the_nifti_mask_voxel_for_voxel(image):
 
 
 def test_only_rtstruct_files_are_taken_for_one(tmp_path):
-    assert is_rtstruct(RS)
-    assert not is_rtstruct(next(IMAGE_DIR.iterdir())) and not is_rtstruct(CT_PHANTOM[1]) and not is_rtstruct(IMAGE_DIR)
+    assert sop_class(RS) == RTSTRUCT_SOP_CLASS
+    assert sop_class(next(IMAGE_DIR.iterdir())) == "1.2.840.10008.5.1.4.1.1.2"  # a CT image
+    assert sop_class(CT_PHANTOM[1]) == sop_class(IMAGE_DIR) == sop_class(tmp_path / "none.dcm") == ""
 
 
 def test_several_rois_are_chosen_by_name(tmp_path, image):
@@ -97,7 +99,7 @@ def test_contours_off_the_grid_between_slices_or_open_are_refused(tmp_path, imag
 
 
 def test_roi_names_are_for_rtstruct_masks_and_broken_files_are_read_errors(tmp_path, image):
-    with pytest.raises(SettingsError, match="chooses a structure of an RTSTRUCT mask"):
+    with pytest.raises(SettingsError, match="chooses a structure of an RTSTRUCT or a segment of a DICOM SEG"):
         read_mask(CT_PHANTOM[1], image, "GTV-1")
     broken = tmp_path / "broken.dcm"
     broken.write_bytes(RS.read_bytes()[:3000])
