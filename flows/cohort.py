@@ -35,7 +35,7 @@ from radcore.cohort.cluster import (
     LOCAL_DASHBOARD, WarmUp, feature_columns, local_cluster_kwargs, local_workers, warm_up,
 )
 from radcore.cohort.plan import (
-    Batch, CaseJob, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
+    Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
 from radcore.cohort.worker import BatchReport, JobSpec, failure_summaries, run_batch
 from radcore.io import dataset, store as cohort_store

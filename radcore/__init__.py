@@ -12,7 +12,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = ["extract", "__version__"]
 
 
-def extract(image, mask, config=None, label: int | str | None = None, naming: str = "native", roi=None):
+def extract(image, mask, config=None, label: int | str | None = None, naming: str = "native", roi=None,
+            series: str | None = None):
     """Features of one case, keyed by column name.
 
     image, mask  paths (NIfTI, NRRD, MHA, DICOM series folder) or SimpleITK images; the mask may also be
@@ -22,8 +23,10 @@ def extract(image, mask, config=None, label: int | str | None = None, naming: st
                  label present in the mask and returns ``{label: {column: value}}``
     naming       "native", "ibsi" or "pyradiomics" (``ibsi`` with a PyRadiomics params file is refused
                  with a SettingsError: PyRadiomics' definitions have no IBSI tags)
-    roi          an RTSTRUCT mask's ROI name (None: its only ROI); a list of names returns
-                 ``{name: {column: value}}``
+    roi          an RTSTRUCT mask's ROI name or a SEG mask's segment (None: its only one); a list of names
+                 returns ``{name: {column: value}}``
+    series       the SeriesInstanceUID to read from an image folder holding several (default: the one an
+                 RTSTRUCT or SEG mask refers to)
     """
     from radcore import settings as _settings
     from radcore.naming import check_naming, name_columns
@@ -32,7 +35,7 @@ def extract(image, mask, config=None, label: int | str | None = None, naming: st
     s = _settings.load(config)
     check_naming(naming, s)
     if isinstance(roi, (list, tuple)):
-        return {name: name_columns(extract_case(image, mask, s, label, name), naming) for name in roi}
+        return {name: name_columns(extract_case(image, mask, s, label, name, series), naming) for name in roi}
     if (s.label if label is None else label) == "all":
-        return {lab: name_columns(values, naming) for lab, values in extract_labels(image, mask, s).items()}
-    return name_columns(extract_case(image, mask, s, label, roi), naming)
+        return {lab: name_columns(v, naming) for lab, v in extract_labels(image, mask, s, series).items()}
+    return name_columns(extract_case(image, mask, s, label, roi, series), naming)

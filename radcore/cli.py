@@ -11,12 +11,15 @@ from radcore.errors import RadcoreError
 def _add_extract(sub) -> None:
     p = sub.add_parser("extract", help="features of one case (image + mask)")
     p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
-    p.add_argument("mask", help="mask file on the image's grid, or a DICOM RTSTRUCT file")
+    p.add_argument("mask", help="mask file on the image's grid, or a DICOM RTSTRUCT or SEG file")
     p.add_argument("--config", help="radcore settings YAML or a PyRadiomics params YAML")
     p.add_argument("--label", type=label_argument, default=None,
                    help="mask label of the ROI, or 'all' for every label (default: settings, 1)")
     p.add_argument("--roi", action="append", default=None,
-                   help="ROI name of an RTSTRUCT mask (repeat for several: one row each; default: its only ROI)")
+                   help="ROI name of an RTSTRUCT mask or segment of a SEG mask (repeat for several: one result "
+                        "each; default: its only one)")
+    p.add_argument("--series", help="SeriesInstanceUID to read when the image folder holds several series "
+                                     "(default: the one an RTSTRUCT or SEG mask refers to)")
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--out", type=_output_file, help="output file: .csv, .json or .parquet (default: JSON on stdout)")
     p.set_defaults(func=_run_extract)
@@ -43,7 +46,8 @@ def _run_extract(args) -> int:
     from radcore.io.results import write_features, write_label_features
 
     roi = args.roi if args.roi is None or len(args.roi) > 1 else args.roi[0]
-    values = extract(args.image, args.mask, config=args.config, label=args.label, naming=args.naming, roi=roi)
+    values = extract(args.image, args.mask, config=args.config, label=args.label, naming=args.naming, roi=roi,
+                     series=args.series)
     if values and isinstance(next(iter(values.values())), dict):  # one set of features per label or ROI
         write_label_features(values, args.out)
     else:

@@ -10,7 +10,7 @@ import SimpleITK as sitk
 from radcore import image_types
 from radcore.errors import EmptyROIError, FeatureError
 from radcore.features.registry import family
-from radcore.io.images import Volume, load_case, mask_labels, read_image, read_mask
+from radcore.io.images import Volume, load_case, mask_labels, read_pair
 from radcore.naming import FeatureKey
 from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
@@ -59,10 +59,11 @@ def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[
     return out
 
 
-def extract_labels(image: ImageLike, mask: ImageLike, settings: Settings) -> dict[int, dict[FeatureKey, float]]:
+def extract_labels(
+    image: ImageLike, mask: ImageLike, settings: Settings, series: str | None = None
+) -> dict[int, dict[FeatureKey, float]]:
     """Features of every label present in the mask (read once), keyed by label."""
-    img = read_image(image, "image")
-    msk = read_mask(mask, img)
+    img, msk = read_pair(image, mask, series=series)
     labels = mask_labels(msk)
     if not labels:
         raise EmptyROIError("the mask holds no label (every voxel is 0)")
@@ -70,12 +71,13 @@ def extract_labels(image: ImageLike, mask: ImageLike, settings: Settings) -> dic
 
 
 def extract_case(
-    image: ImageLike, mask: ImageLike, settings: Settings, label: int | None = None, roi: str | None = None
+    image: ImageLike, mask: ImageLike, settings: Settings, label: int | None = None, roi: str | None = None,
+    series: str | None = None,
 ) -> dict[FeatureKey, float]:
     """Read one case from files (or SimpleITK images) and compute its features; ``roi`` names the
-    structure of an RTSTRUCT mask (see :func:`radcore.io.images.read_mask`)."""
-    img = read_image(image, "image")
-    msk = read_mask(mask, img, roi)
+    structure of an RTSTRUCT or the segment of a SEG mask, ``series`` the DICOM series of an image folder
+    holding several (see :func:`radcore.io.images.read_pair`)."""
+    img, msk = read_pair(image, mask, roi, series)
     if settings.pyradiomics is not None:  # PyRadiomics reads images in their own pixel types
         from radcore.pyradiomics import extractor
 

@@ -20,7 +20,7 @@ from radcore.errors import (
     SettingsError,
 )
 from radcore.io.integrity import check_finite, check_nifti, is_nifti
-from radcore.io.dicom import sop_class
+from radcore.io.dicom import read_series, referenced_series, sop_class
 from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from radcore.io.seg import SEG_SOP_CLASS, segment_mask
 
@@ -50,8 +50,11 @@ class Volume:
         return self.full_shape if self.full_shape is not None else tuple(self.array.shape)
 
 
-def read_image(source: str | Path | sitk.Image, what: str = "image") -> sitk.Image:
+def read_image(source: str | Path | sitk.Image, what: str = "image", series: str | None = None) -> sitk.Image:
     """A SimpleITK image from a file (NIfTI, NRRD, MHA, ...), a DICOM series folder or as it is.
+
+    A DICOM folder holding several series needs ``series``, the SeriesInstanceUID to read; a PET series in
+    Bq/ml becomes SUV (body weight) (see :func:`radcore.io.dicom.read_series`).
 
     Raises :class:`ImageReadError` for a missing or unreadable file, :class:`DamagedFileError` for a
     NIfTI file cut short or failing its checksum, and :class:`NonFiniteImageError` for NaN or Inf voxels
@@ -66,7 +69,7 @@ def read_image(source: str | Path | sitk.Image, what: str = "image") -> sitk.Ima
     if path.is_file() and is_nifti(path):
         check_nifti(path, what)
     try:
-        image = _read_dicom_series(path) if path.is_dir() else sitk.ReadImage(str(path))
+        image = read_series(path, series) if path.is_dir() else sitk.ReadImage(str(path))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
@@ -75,27 +78,16 @@ def read_image(source: str | Path | sitk.Image, what: str = "image") -> sitk.Ima
     return image
 
 
-def _read_dicom_series(folder: Path) -> sitk.Image:
-    reader = sitk.ImageSeriesReader()
-    series = reader.GetGDCMSeriesIDs(str(folder))
-    if not series:
-        raise ImageReadError(f"DICOM folder {str(folder)!r} holds no image series")
-    if len(series) > 1:
-        raise ImageReadError(
-            f"DICOM folder {str(folder)!r} holds {len(series)} series; point at a folder with one"
-        )
-    reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(folder), series[0]))
-    reader.MetaDataDictionaryArrayUpdateOn()
-    image = reader.Execute()
-    for key in SERIES_TAGS:  # kept on the image: masks from RTSTRUCT check them, ingest records them
-        if reader.HasMetaDataKey(0, key):
-            image.SetMetaData(key, reader.GetMetaData(0, key).strip())
-    return image
-
-
-#: DICOM tags copied from a series' first file onto the image: SeriesInstanceUID, FrameOfReferenceUID,
-#: Modality
-SERIES_TAGS = ("0020|000e", "0020|0052", "0008|0060")
+def read_pair(
+    image: str | Path | sitk.Image, mask: str | Path | sitk.Image, roi: str | None = None, series: str | None = None
+) -> tuple[sitk.Image, sitk.Image]:
+    """Image and mask of one case (:func:`read_image`, :func:`read_mask`); an image folder holding several
+    series gives the one ``series`` names, else the one a DICOM RTSTRUCT or SEG mask references."""
+    if series is None and not isinstance(image, sitk.Image) and Path(image).is_dir() \
+            and not isinstance(mask, sitk.Image):
+        series = referenced_series(mask)
+    img = read_image(image, "image", series)
+    return img, read_mask(mask, img, roi)
 
 
 def read_mask(source: str | Path | sitk.Image, image: sitk.Image, roi: str | None = None) -> sitk.Image:

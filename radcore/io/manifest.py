@@ -3,8 +3,9 @@
 Two CSV dialects are read:
 
 - radcore's own: columns ``case_id,image,mask``, optional ``label`` (an integer, or ``all`` for every label
-  the mask holds), optional ``roi`` (the ROI name when the mask is a DICOM RTSTRUCT) and any number of free
-  metadata columns (kept as strings and written next to the features);
+  the mask holds), optional ``roi`` (the ROI of a DICOM RTSTRUCT mask, the segment of a SEG), optional
+  ``series`` (the SeriesInstanceUID when the image folder holds several) and any number of free metadata
+  columns (kept as strings and written next to the features);
 - PyRadiomics' batch CSV: columns ``Image,Mask`` with optional ``ID`` (the case id; else the image file
   name without extension) and ``Label``; other columns are metadata.
 
@@ -50,8 +51,10 @@ class CaseEntry:
     mask: str
     labels: Labels = None
     metadata: dict[str, str] = field(default_factory=dict)
-    #: the ROI name of an RTSTRUCT mask (None: its only ROI)
+    #: the ROI of an RTSTRUCT mask or segment of a SEG mask (None: its only one)
     roi: str | None = None
+    #: the SeriesInstanceUID to read from an image folder holding several (None: the one the mask refers to)
+    series: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,11 @@ def read_manifest(path: str | Path) -> Manifest:
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ManifestError(f"manifest {str(path)!r} is not a readable CSV file: {exc}") from exc
     if all(c in columns for c in _NATIVE):
-        key_columns = {"case_id": "case_id", "image": "image", "mask": "mask", "label": "label", "roi": "roi"}
+        key_columns = {"case_id": "case_id", "image": "image", "mask": "mask", "label": "label", "roi": "roi",
+                       "series": "series"}
     elif all(c in columns for c in _PYRADIOMICS):
-        key_columns = {"case_id": "ID", "image": "Image", "mask": "Mask", "label": "Label", "roi": "ROI"}
+        key_columns = {"case_id": "ID", "image": "Image", "mask": "Mask", "label": "Label", "roi": "ROI",
+                       "series": "Series"}
     else:
         raise ManifestError(
             f"manifest {str(path)!r}: expected columns case_id,image,mask (or a PyRadiomics batch CSV with "
@@ -156,6 +161,7 @@ def _entry(
         labels,
         {c: row.get(c, "").strip() for c in metadata},
         row.get(keys["roi"], "").strip() or None,
+        row.get(keys["series"], "").strip() or None,
     )
 
 
@@ -167,7 +173,7 @@ def _merge(old: CaseEntry | None, new: CaseEntry, where: str) -> CaseEntry:
         raise ManifestError(f"{where}: case {new.case_id!r} appears on several rows; give each row a label")
     if ALL_LABELS in (old.labels, new.labels):
         raise ManifestError(f"{where}: case {new.case_id!r} has label 'all' on one row and other labels on another")
-    return CaseEntry(old.case_id, old.image, old.mask, old.labels + new.labels, old.metadata, old.roi)
+    return CaseEntry(old.case_id, old.image, old.mask, old.labels + new.labels, old.metadata, old.roi, old.series)
 
 
 def _stem(image: str) -> str:
@@ -186,11 +192,11 @@ def _resolve(value: str, base: Path) -> str:
 def write_manifest(entries: list[CaseEntry], path: str | Path) -> None:
     """Write ``entries`` as a radcore manifest (one row per label; metadata columns after the keys)."""
     metadata = sorted({k for e in entries for k in e.metadata})
-    rois = any(e.roi for e in entries)
+    optional = [k for k in ("roi", "series") if any(getattr(e, k) for e in entries)]
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["case_id", "image", "mask", "label", *(["roi"] if rois else []), *metadata])
+        w.writerow(["case_id", "image", "mask", "label", *optional, *metadata])
         for e in entries:
             for label in (e.labels,) if e.labels == ALL_LABELS else e.labels or (None,):
                 w.writerow([e.case_id, e.image, e.mask, "" if label is None else label,
-                            *([e.roi or ""] if rois else []), *(e.metadata.get(k, "") for k in metadata)])
+                            *(getattr(e, k) or "" for k in optional), *(e.metadata.get(k, "") for k in metadata)])

@@ -42,7 +42,7 @@ import zarr
 from scipy import ndimage
 
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
-from radcore.io.images import Volume, check_geometry, read_image, read_mask, to_volume
+from radcore.io.images import Volume, check_geometry, read_pair, to_volume
 from radcore.io.manifest import CaseEntry
 
 STORE_FORMAT = 1
@@ -287,8 +287,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     name = group_name(entry.case_id)
     if name in root and _is_current(root[name], entry, digests):
         return "unchanged"
-    image = read_image(entry.image, "image")
-    mask = read_mask(entry.mask, image, entry.roi)
+    image, mask = read_pair(entry.image, entry.mask, entry.roi, entry.series)
     img, msk = to_volume(image, "image"), to_volume(mask, "mask")
     native, mismatch = None, ""
     try:
@@ -301,7 +300,8 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     write_case(
         store, entry.case_id, img, msk,
         metadata=entry.metadata, labels=entry.labels, digests=digests,
-        sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {})},
+        sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {}),
+                 **({"series": entry.series} if entry.series else {})},
         modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch,
     )
     return "written"
@@ -312,6 +312,7 @@ def _is_current(group: Any, entry: CaseEntry, digests: dict[str, str]) -> bool:
     return (
         a.get("case_id") == entry.case_id and a.get("digests") == digests and a.get("metadata") == entry.metadata
         and a.get("labels") == _labels_attr(entry.labels) and a.get("sources", {}).get("roi") == entry.roi
+        and a.get("sources", {}).get("series") == entry.series
     )
 
 
