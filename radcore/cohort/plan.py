@@ -18,6 +18,8 @@ from radcore.io.manifest import ALL_LABELS, CaseEntry, ManifestProblem, read_man
 from radcore.io.store import StoreError, case_info, list_cases, open_store
 
 MAX_BATCH = 100
+#: the string column naming each row's ROI when masks are RTSTRUCT or SEG files with named ROIs
+ROI_COLUMN = "roi"
 BATCHES_PER_WORKER = 16
 
 
@@ -66,10 +68,11 @@ def cases_from_manifest(
     root = _existing_store(store)
     jobs = []
     for e in parsed.entries:
-        labels = e.labels or _as_labels(default_label)
+        n_rois = len(e.roi.split("|")) if e.roi else 0
+        labels = e.labels or (tuple(range(1, n_rois + 1)) if n_rois > 1 else _as_labels(default_label))
         if labels == ALL_LABELS and root is not None:
             labels = _stored_labels(root, e.case_id) or ALL_LABELS
-        jobs.append(CaseJob(e.case_id, labels, e, dict(e.metadata)))
+        jobs.append(CaseJob(e.case_id, labels, e, _with_roi(e.metadata, bool(e.roi))))
     return jobs, parsed.problems
 
 
@@ -83,8 +86,14 @@ def cases_from_store(store: str | Path, default_label: int | str) -> list[CaseJo
         labels = info.labels or _as_labels(default_label)
         if labels == ALL_LABELS:
             labels = tuple(sorted(info.boxes))
-        jobs.append(CaseJob(case_id, labels, None, info.metadata))
+        jobs.append(CaseJob(case_id, labels, None, _with_roi(info.metadata, bool(info.rois))))
     return jobs
+
+
+def _with_roi(metadata: dict[str, str], named: bool) -> dict[str, str]:
+    """The metadata of a case, with the :data:`ROI_COLUMN` (filled per label by the worker) when its ROIs
+    have names."""
+    return {**metadata, ROI_COLUMN: ""} if named else dict(metadata)
 
 
 def _as_labels(label: int | str) -> tuple[int, ...] | str:

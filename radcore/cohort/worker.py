@@ -18,6 +18,7 @@ are recorded by the flow with stage ``manifest``.)
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import time
 from dataclasses import dataclass, field
@@ -26,12 +27,12 @@ from typing import Any
 
 import radcore
 from radcore.cohort.margin import required_margin_mm
-from radcore.cohort.plan import Batch, CaseJob
+from radcore.cohort.plan import ROI_COLUMN, Batch, CaseJob
 from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, ImageReadError, LabelNotFoundError
 from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
-from radcore.io.store import CaseInfo, case_info, ingest_case, open_store, read_case, read_roi
+from radcore.io.store import CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_roi
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
 from radcore.provenance import versions
@@ -137,6 +138,8 @@ def run_case(
             keys.update(dict.fromkeys(computed))
         row: dict[str, Any] = {"case_id": job.case_id, "label": label}
         row.update({k: job.metadata.get(k, "") for k in spec.metadata_columns})
+        if info.rois and ROI_COLUMN in spec.metadata_columns:
+            row[ROI_COLUMN] = info.rois[label - 1] if 0 < label <= len(info.rois) else ""
         row.update({
             "radcore_version": radcore.__version__,
             "image_digest": info.digests.get("image"),
@@ -174,9 +177,10 @@ def _read_label(spec: JobSpec, info: CaseInfo, label: int, margin: float) -> tup
             raise GeometryMismatchError(f"{info.geometry_mismatch}; IBSI settings need the mask on the image grid")
         return read_roi(spec.store, info.case_id, label, margin)
     image, labels = read_case(spec.store, info.case_id, native_mask=True)
-    if not (labels.array == label).any():
+    inside = label_mask(labels.array, label, info.bits)
+    if not inside.any():
         raise LabelNotFoundError(f"label {label} does not occur in the mask of case {info.case_id!r}")
-    return image, labels
+    return image, dataclasses.replace(labels, array=inside) if info.bits else labels
 
 
 def _extract_label(

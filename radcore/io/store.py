@@ -42,7 +42,7 @@ import zarr
 from scipy import ndimage
 
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
-from radcore.io.images import Volume, check_geometry, read_pair, to_volume
+from radcore.io.images import Volume, check_geometry, read_mask, read_pair, to_volume
 from radcore.io.manifest import CaseEntry
 
 STORE_FORMAT = 1
@@ -81,6 +81,10 @@ class CaseInfo:
     mask_geometry: dict[str, list[float]]
     #: how the mask read at ingest was off the image grid ("" when it was on it)
     geometry_mismatch: str
+    #: names of the ROIs of an RTSTRUCT or SEG mask: label k is ``rois[k - 1]`` (empty for label images)
+    rois: tuple[str, ...] = ()
+    #: the mask holds several ROIs (which may overlap) as bits: label k is bit k - 1 (:func:`label_mask`)
+    bits: bool = False
 
 
 # ---------------------------------------------------------------- opening and listing
@@ -167,6 +171,8 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         intensity=dict(a.get("intensity", {})),
         mask_geometry=dict(a.get("mask_geometry") or {}),
         geometry_mismatch=a.get("geometry_mismatch", ""),
+        rois=tuple(a.get("rois") or ()),
+        bits=a.get("label_encoding") == "bits",
     )
 
 
@@ -210,7 +216,7 @@ def read_roi(
         box.append(slice(max(start - m, 0), min(stop + m, n)))
     box = tuple(box)
     image = np.asarray(group[IMAGE_PATH][box], dtype=np.float64)
-    mask = np.asarray(group[MASK_PATH][box]) == label
+    mask = label_mask(np.asarray(group[MASK_PATH][box]), label, info.bits)
     offset = tuple(s.start for s in box)
     origin = _crop_origin(info, offset)
     stats = info.intensity
@@ -219,8 +225,16 @@ def read_roi(
     return Volume(image, whole_intensity=whole, **kw), Volume(mask, **kw)
 
 
+def label_mask(stored: np.ndarray, label: int, bits: bool) -> np.ndarray:
+    """The bool mask of ``label`` in a stored mask array: equal values, or bit ``label - 1`` with
+    ``bits`` (a case whose ROIs may overlap, :attr:`CaseInfo.bits`)."""
+    if bits:
+        return (stored >> (label - 1)) & 1 == 1
+    return stored == label
+
+
 def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = False) -> tuple[Volume, Volume]:
-    """The whole image (stored dtype) and label mask of one case.
+    """The whole image (stored dtype) and label mask of one case (see :func:`label_mask`).
 
     ``native_mask``: the mask as it was read, on its own grid (the recorded mask geometry; the mask as
     read when it was off the image grid) instead of the mask on the image grid.
@@ -287,7 +301,11 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     name = group_name(entry.case_id)
     if name in root and _is_current(root[name], entry, digests):
         return "unchanged"
-    image, mask = read_pair(entry.image, entry.mask, entry.roi, entry.series)
+    names = entry.roi.split(ROI_SEPARATOR) if entry.roi else []
+    if len(names) > 1:
+        image, mask = _read_rois(entry, names)
+    else:
+        image, mask = read_pair(entry.image, entry.mask, entry.roi, entry.series)
     img, msk = to_volume(image, "image"), to_volume(mask, "mask")
     native, mismatch = None, ""
     try:
@@ -299,7 +317,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     modality = entry.metadata.get("modality") or _modality(entry.image, image)
     write_case(
         store, entry.case_id, img, msk,
-        metadata=entry.metadata, labels=entry.labels, digests=digests,
+        metadata=entry.metadata, labels=_entry_labels(entry), digests=digests, rois=tuple(names),
         sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {}),
                  **({"series": entry.series} if entry.series else {})},
         modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch,
@@ -307,11 +325,35 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     return "written"
 
 
+#: separates the ROI names of one manifest row (``GTV|CTV``)
+ROI_SEPARATOR = "|"
+
+
+def _read_rois(entry: CaseEntry, names: list[str]) -> tuple[sitk.Image, sitk.Image]:
+    """The image and the ROIs ``names`` of its RTSTRUCT or SEG mask as one mask of bits (label k: bit k - 1,
+    so overlapping ROIs stay whole)."""
+    if len(names) > 32:
+        raise InvalidImageError(f"case {entry.case_id!r} names {len(names)} ROIs; at most 32 fit in one case")
+    image, first = read_pair(entry.image, entry.mask, names[0], entry.series)
+    bits = sitk.GetArrayFromImage(first).astype(np.uint32)
+    for k, name in enumerate(names[1:], start=1):
+        bits |= (sitk.GetArrayFromImage(read_mask(entry.mask, image, name)).astype(np.uint32) & 1) << k
+    mask = sitk.GetImageFromArray(bits)
+    mask.CopyInformation(image)
+    return image, mask
+
+
+def _entry_labels(entry: CaseEntry):
+    """The labels to record for ``entry``: its own, else one per ROI of a several-ROI row."""
+    n = len(entry.roi.split(ROI_SEPARATOR)) if entry.roi else 0
+    return entry.labels if entry.labels is not None or n < 2 else tuple(range(1, n + 1))
+
+
 def _is_current(group: Any, entry: CaseEntry, digests: dict[str, str]) -> bool:
     a = group.attrs.get("radcore", {}) if isinstance(group, zarr.Group) else {}
     return (
         a.get("case_id") == entry.case_id and a.get("digests") == digests and a.get("metadata") == entry.metadata
-        and a.get("labels") == _labels_attr(entry.labels) and a.get("sources", {}).get("roi") == entry.roi
+        and a.get("labels") == _labels_attr(_entry_labels(entry)) and a.get("sources", {}).get("roi") == entry.roi
         and a.get("sources", {}).get("series") == entry.series
     )
 
@@ -335,11 +377,13 @@ def write_case(
     chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
     native_mask: Volume | None = None,
     geometry_mismatch: str = "",
+    rois: tuple[str, ...] = (),
 ) -> None:
     """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy.
 
     ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
-    the grid), with ``geometry_mismatch`` saying how it differs.
+    the grid), with ``geometry_mismatch`` saying how it differs. ``rois`` names the ROIs of an RTSTRUCT or
+    SEG mask; with several, ``mask`` holds them as bits (label k: bit k - 1).
     """
     if image.array.ndim != 3 or image.array.shape != mask.array.shape:
         raise InvalidImageError(
@@ -348,7 +392,8 @@ def write_case(
     root_path = Path(store)
     open_store(root_path, create=True)
     labels_array = _label_array(mask.array)
-    boxes, counts = _label_boxes(labels_array)
+    bits = len(rois) > 1
+    boxes, counts = _bit_boxes(labels_array, len(rois)) if bits else _label_boxes(labels_array)
     attrs = {
         "case_id": case_id,
         "shape": list(image.array.shape),
@@ -365,6 +410,8 @@ def write_case(
         "intensity": _intensity_stats(image.array),
         "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
         "geometry_mismatch": geometry_mismatch,
+        "rois": list(rois) or None,
+        "label_encoding": "bits" if bits else "values",
     }
     temp_name = _temporary_name()
     group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
@@ -531,6 +578,19 @@ def _label_boxes(labels: np.ndarray) -> tuple[dict[str, list], dict[str, int]]:
         if box is not None:
             boxes[str(index)] = [[s.start, s.stop] for s in box]
     return boxes, {k: int(counts[int(k)]) for k in boxes}
+
+
+def _bit_boxes(bits: np.ndarray, n: int) -> tuple[dict[str, list], dict[str, int]]:
+    """Per ROI k = 1..n held as bit k - 1: half-open bounding box per axis (z, y, x) and voxel count."""
+    boxes: dict[str, list] = {}
+    counts: dict[str, int] = {}
+    for k in range(1, n + 1):
+        inside = label_mask(bits, k, True)
+        (box,) = ndimage.find_objects(inside.astype(np.uint8)) or [None]
+        if box is not None:
+            boxes[str(k)] = [[s.start, s.stop] for s in box]
+            counts[str(k)] = int(np.count_nonzero(inside))
+    return boxes, counts
 
 
 def _intensity_stats(array: np.ndarray) -> dict[str, float]:

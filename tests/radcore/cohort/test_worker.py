@@ -3,7 +3,7 @@ import pytest
 import radcore
 from radcore.catalogue import catalogue_rows
 from radcore.cohort.cluster import feature_columns, warm_up
-from radcore.cohort.plan import cases_from_manifest, plan_batches
+from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batches
 from radcore.cohort.worker import JobSpec, run_batch, stage_of
 from radcore.errors import EmptyROIError, FeatureError
 from radcore.io.dataset import done_cases, partition
@@ -141,3 +141,43 @@ def test_a_dicom_series_with_an_rtstruct_runs_in_a_cohort(tmp_path):
     direct = radcore.extract(image_dir, rs, config={"families": ["stat"]}, roi="GTV-1")
     for column, value in direct.items():
         assert row[column] == pytest.approx(value, rel=1e-12), column
+
+
+def test_several_overlapping_rtstruct_rois_of_one_row_give_one_row_each_named(tmp_path):
+    import copy
+
+    import pydicom
+
+    from radcore.io.manifest import CaseEntry, write_manifest
+    from radcore.io.store import case_info, read_roi
+    from tests.reference import CT_PHANTOM_DICOM
+
+    image_dir, rs = CT_PHANTOM_DICOM
+    ds = pydicom.dcmread(str(rs))
+    inner = copy.deepcopy(ds.StructureSetROISequence[0])
+    inner.ROINumber, inner.ROIName = 2, "CORE"
+    ds.StructureSetROISequence.append(inner)
+    contours = copy.deepcopy(ds.ROIContourSequence[0])
+    contours.ReferencedROINumber = 2
+    contours.ContourSequence = contours.ContourSequence[8:14]  # inside GTV-1: the ROIs overlap
+    ds.ROIContourSequence.append(contours)
+    ds.save_as(str(tmp_path / "rs.dcm"))
+    write_manifest([CaseEntry("p1", str(image_dir), str(tmp_path / "rs.dcm"), None, {"site": "a"}, "GTV-1|CORE")],
+                   tmp_path / "m.csv")
+    settings = Settings(families=("stat",))
+    h = settings_hash(settings)
+    jobs, _ = cases_from_manifest(tmp_path / "m.csv", settings.label)
+    assert jobs[0].labels == (1, 2) and metadata_columns(jobs) == ("site", "roi")
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
+                   metadata_columns=metadata_columns(jobs))
+    assert run_batch(plan_batches(jobs, h, set(), 10)[0], spec).done == 2
+    info = case_info(spec.store, "p1")
+    assert info.rois == ("GTV-1", "CORE") and info.bits and info.voxel_counts[1] == 125256
+    assert 0 < info.voxel_counts[2] < 125256
+    _, gtv = read_roi(spec.store, "p1", 1, 0.0)
+    assert gtv.array.sum() == 125256  # whole, although CORE overlaps it
+    rows = {r["roi"]: r for r in pq.read_table(partition(spec.dataset, "features", h)).to_pylist()}
+    assert set(rows) == {"GTV-1", "CORE"} and rows["CORE"]["label"] == 2 and rows["GTV-1"]["site"] == "a"
+    for name in ("GTV-1", "CORE"):
+        direct = radcore.extract(image_dir, tmp_path / "rs.dcm", config={"families": ["stat"]}, roi=name)
+        assert rows[name]["original_stat_mean"] == pytest.approx(direct["original_stat_mean"], rel=1e-12)
