@@ -1,0 +1,130 @@
+"""Scale on paper and by simulation: planning a huge manifest, resume bookkeeping, querying a big dataset.
+
+    python benchmarks/scale.py [--manifest-rows 1000000] [--rows 100000] [--files 1000] [--features 1100]
+
+Prints, each measured in a fresh process so that its peak memory (ru_maxrss) is its own:
+
+- plan: read a ``--manifest-rows`` manifest (files need not exist: workers open them) and cut it into
+  batches, seconds and peak MB (the target: under a minute and 2 GB for 10^6 rows);
+- resume bookkeeping: which (case, label) are done in a dataset of ``--rows`` rows in ``--files`` batch
+  files of ``--features`` float64 feature columns (target: under 1 s for 10^5 rows in 1,000 files);
+- DuckDB over that dataset: an aggregate over every row of one feature, and the lookup of one case
+  (targets: under 3 s and under 1 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PLAN = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from radcore.cohort.plan import auto_batch_size, cases_from_manifest, plan_batches
+t = time.perf_counter()
+jobs, problems = cases_from_manifest({manifest!r}, 1)
+n = sum(len(j.items) for j in jobs)
+batches = plan_batches(jobs, "h", set(), auto_batch_size(n, 64))
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(batches))
+"""
+
+DONE = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from radcore.io.dataset import done_cases
+t = time.perf_counter()
+done = done_cases({dataset!r}, "h")
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(done))
+"""
+
+QUERY = """
+import sys, time
+import duckdb
+features = "read_parquet('{dataset}/features/**/*.parquet', hive_partitioning=true, union_by_name=true)"
+con = duckdb.connect()
+t = time.perf_counter()
+con.sql(f"select avg(f0001), stddev(f0001) from {{features}}").fetchall()
+aggregate = time.perf_counter() - t
+t = time.perf_counter()
+rows = con.sql(f"select * from {{features}} where case_id = 'case{case:07d}'").fetchall()
+lookup = time.perf_counter() - t
+print(aggregate, lookup, len(rows))
+"""
+
+
+def _run(script: str) -> list[float]:
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return [float(v) for v in out.stdout.split()]
+
+
+def write_manifest(path: Path, rows: int) -> None:
+    with path.open("w") as fh:
+        fh.write("case_id,image,mask,site\n")
+        for i in range(rows):
+            fh.write(f"case{i:07d},/data/images/case{i:07d}.nii.gz,/data/masks/case{i:07d}.nii.gz,s{i % 7}\n")
+
+
+def write_dataset(dataset: Path, rows: int, files: int, features: int) -> None:
+    """A features partition of ``rows`` rows in ``files`` batch files, as the workers write them."""
+    import datetime
+
+    import numpy as np
+
+    from radcore.io.dataset import feature_schema, write_batch
+
+    columns = [f"f{k:04d}" for k in range(features)]
+    schema = feature_schema(["site"], columns)
+    rng = np.random.default_rng(0)
+    per_file = rows // files
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for b in range(files):
+        values = rng.normal(size=(per_file, features))
+        batch = []
+        for r in range(per_file):
+            i = b * per_file + r
+            row = {"case_id": f"case{i:07d}", "label": 1, "site": f"s{i % 7}", "radcore_version": "bench",
+                   "image_digest": "sha256:x", "mask_digest": "sha256:y", "extracted_at": now,
+                   "extraction_seconds": 0.1}
+            row.update(zip(columns, values[r].tolist()))
+            batch.append(row)
+        write_batch(dataset, "h", f"{b:06d}", batch, [], schema)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--manifest-rows", type=int, default=1_000_000)
+    p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--files", type=int, default=1_000)
+    p.add_argument("--features", type=int, default=1_100)
+    p.add_argument("--keep", help="folder to build in and keep (default: a temporary one)")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="radcore-scale-") as tmp:
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        report: dict[str, float] = {}
+        manifest = folder / "manifest.csv"
+        if not manifest.exists():
+            write_manifest(manifest, args.manifest_rows)
+        seconds, peak, batches = _run(PLAN.format(root=str(ROOT), manifest=str(manifest)))
+        report.update({"plan_rows": args.manifest_rows, "plan_seconds": seconds, "plan_peak_mb": peak,
+                       "plan_batches": batches})
+        dataset = folder / "dataset"
+        if not dataset.exists():
+            write_dataset(dataset, args.rows, args.files, args.features)
+        seconds, peak, done = _run(DONE.format(root=str(ROOT), dataset=str(dataset)))
+        report.update({"done_rows": done, "done_files": args.files, "done_seconds": seconds, "done_peak_mb": peak})
+        aggregate, lookup, found = _run(QUERY.format(dataset=str(dataset), case=args.rows // 2))
+        report.update({"duckdb_aggregate_seconds": aggregate, "duckdb_lookup_seconds": lookup,
+                       "duckdb_lookup_rows": found})
+        print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
