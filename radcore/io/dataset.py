@@ -7,6 +7,8 @@ Layout::
     DATASET/catalogue/settings_hash=<h>/catalogue.parquet    column -> family, feature, IBSI code, description
     DATASET/settings/settings_hash=<h>/settings.json         the settings the hash stands for
     DATASET/settings/settings_hash=<h>/versions.json         the software versions of the latest run
+    DATASET/keys/settings_hash=<h>/batch-<id>.json           the (case_id, label) of a features file, so a
+                                                             rerun knows what is done without opening it
 
 Feature files share one canonical schema per settings hash (:func:`feature_schema`): key columns
 (``case_id``, ``label``), the manifest's metadata columns (strings), provenance (``radcore_version``,
@@ -123,6 +125,8 @@ def write_batch(
         for part, table in (("features", features), ("errors", failures)):
             path = partition(dataset, part, settings_hash) / name
             staged.append((_stage(table, path), path))
+        keys_path = partition(dataset, "keys", settings_hash) / f"batch-{batch}.json"
+        staged.append((_stage_keys(staged[0][0], rows, keys_path), keys_path))  # after the features file
         with _publishing(dataset, settings_hash, run_token):
             for temp, path in staged:
                 if temp is None:
@@ -185,20 +189,48 @@ def remove_leftovers(dataset: str | Path, settings_hash: str) -> list[Path]:
     """Remove the temporary files a killed writer left in the partitions of ``settings_hash``; call it
     only while no other process writes them (the flow holds the dataset lock)."""
     removed = []
-    for part in ("features", "errors", "catalogue", "settings"):
+    for part in ("features", "errors", "keys", "catalogue", "settings"):
         for path in partition(dataset, part, settings_hash).glob(".*.tmp"):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 
 
+def _stage_keys(features_temp: Path | None, rows: list[dict[str, Any]], path: Path) -> Path | None:
+    """The key file of a batch, staged: its rows' (case_id, label) and the size and modification time of
+    its features file (``features_temp``, which keeps both when renamed), so :func:`done_cases` can tell a
+    key file that belongs to the features file beside it from one left by an earlier write."""
+    if features_temp is None:
+        return None
+    stat = features_temp.stat()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temp.write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                                "keys": [[r["case_id"], r["label"]] for r in rows]}))
+    return temp
+
+
 def done_cases(dataset: str | Path, settings_hash: str) -> set[tuple[str, int]]:
-    """(case_id, label) pairs that already have a features row for ``settings_hash``."""
+    """(case_id, label) pairs that already have a features row for ``settings_hash``.
+
+    Each batch's keys come from its key file (``DATASET/keys/settings_hash=<h>/batch-<id>.json``) when that
+    file matches the features file's size and modification time, else from the features file itself (a
+    batch written before key files existed, or a write killed between the two renames).
+    """
     folder = partition(dataset, "features", settings_hash)
     done: set[tuple[str, int]] = set()
     if not folder.is_dir():
         return done
+    keys_folder = partition(dataset, "keys", settings_hash)
     for path in sorted(folder.glob("*.parquet")):
+        stat = path.stat()
+        try:
+            index = json.loads((keys_folder / f"{path.stem}.json").read_text())
+        except (FileNotFoundError, ValueError):
+            index = None
+        if index is not None and (index.get("size"), index.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
+            done.update((case_id, label) for case_id, label in index["keys"])
+            continue
         table = pq.read_table(path, columns=list(KEY_COLUMNS))
         done.update(zip(table.column("case_id").to_pylist(), table.column("label").to_pylist()))
     return done

@@ -114,3 +114,17 @@ def test_partitions_stay_readable_and_leftovers_go(tmp_path):
     (partition(tmp_path, "features", "h") / ".batch-b2.parquet.1234.tmp").write_bytes(b"half")
     assert [p.name for p in remove_leftovers(tmp_path, "h")] == [".batch-b2.parquet.1234.tmp"]
     assert pq.read_schema(partition(tmp_path, "features", "h") / "batch-b1.parquet").metadata[b"radcore.versions"]
+
+
+def test_done_cases_read_key_files_and_fall_back_to_the_features_file(tmp_path):
+    schema = feature_schema(["site"], ["f"])
+    write_batch(tmp_path, "h", "b1", [_row("a", f=1.0), _row("b", f=2.0)], [], schema)
+    keys = partition(tmp_path, "keys", "h") / "batch-b1.json"
+    assert keys.exists() and done_cases(tmp_path, "h") == {("a", 1), ("b", 1)}
+    keys.write_text(keys.read_text().replace('"a"', '"zz"'))  # a key file is believed only while it matches
+    assert done_cases(tmp_path, "h") == {("zz", 1), ("b", 1)}
+    features = partition(tmp_path, "features", "h") / "batch-b1.parquet"
+    features.touch()  # the features file was written again after its key file (a write killed in between)
+    assert done_cases(tmp_path, "h") == {("a", 1), ("b", 1)}
+    write_batch(tmp_path, "h", "b1", [], [_error("a")], schema)  # the retried batch lost its rows
+    assert not keys.exists() and done_cases(tmp_path, "h") == set()
