@@ -71,12 +71,14 @@ def write_manifest(path: Path, rows: int) -> None:
 
 
 def write_dataset(dataset: Path, rows: int, files: int, features: int) -> None:
-    """A features partition of ``rows`` rows in ``files`` batch files, as the workers write them."""
+    """A features partition of ``rows`` rows in ``files`` batch files with the workers' schema, published as
+    the workers publish theirs (:func:`radcore.io.dataset.write_batch_table`)."""
     import datetime
 
     import numpy as np
+    import pyarrow as pa
 
-    from radcore.io.dataset import feature_schema, write_batch
+    from radcore.io.dataset import feature_schema, write_batch_table
 
     columns = [f"f{k:04d}" for k in range(features)]
     schema = feature_schema(["site"], columns)
@@ -84,16 +86,16 @@ def write_dataset(dataset: Path, rows: int, files: int, features: int) -> None:
     per_file = rows // files
     now = datetime.datetime.now(datetime.timezone.utc)
     for b in range(files):
-        values = rng.normal(size=(per_file, features))
-        batch = []
-        for r in range(per_file):
-            i = b * per_file + r
-            row = {"case_id": f"case{i:07d}", "label": 1, "site": f"s{i % 7}", "radcore_version": "bench",
-                   "image_digest": "sha256:x", "mask_digest": "sha256:y", "extracted_at": now,
-                   "extraction_seconds": 0.1}
-            row.update(zip(columns, values[r].tolist()))
-            batch.append(row)
-        write_batch(dataset, "h", f"{b:06d}", batch, [], schema)
+        ids = range(b * per_file, (b + 1) * per_file)
+        data = {
+            "case_id": [f"case{i:07d}" for i in ids], "label": [1] * per_file, "site": [f"s{i % 7}" for i in ids],
+            "radcore_version": ["bench"] * per_file, "image_digest": ["sha256:x"] * per_file,
+            "mask_digest": ["sha256:y"] * per_file, "extracted_at": [now] * per_file,
+            "extraction_seconds": [0.1] * per_file,
+        }
+        values = rng.normal(size=(features, per_file))
+        data.update(zip(columns, values))
+        write_batch_table(dataset, "h", f"{b:06d}", pa.table(data, schema=schema), None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,13 +120,27 @@ def write_batch(
         schema = schema.with_metadata({**(schema.metadata or {}), b"radcore.versions": json.dumps(versions).encode()})
     features = pa.Table.from_pylist(rows, schema=schema) if rows else None
     failures = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA) if errors else None
+    write_batch_table(dataset, settings_hash, batch, features, failures, run_token)
+
+
+def write_batch_table(
+    dataset: str | Path,
+    settings_hash: str,
+    batch: str,
+    features: pa.Table | None,
+    errors: pa.Table | None,
+    run_token: str = "",
+) -> None:
+    """Publish one batch's features and errors tables (None: no file) and its key file, each written
+    under a temporary name and renamed while the run holds the partition (see :func:`write_batch`)."""
+    name = f"batch-{batch}.parquet"
     staged = []
     try:
-        for part, table in (("features", features), ("errors", failures)):
+        for part, table in (("features", features), ("errors", errors)):
             path = partition(dataset, part, settings_hash) / name
             staged.append((_stage(table, path), path))
         keys_path = partition(dataset, "keys", settings_hash) / f"batch-{batch}.json"
-        staged.append((_stage_keys(staged[0][0], rows, keys_path), keys_path))  # after the features file
+        staged.append((_stage_keys(staged[0][0], features, keys_path), keys_path))  # after the features file
         with _publishing(dataset, settings_hash, run_token):
             for temp, path in staged:
                 if temp is None:
@@ -196,17 +210,18 @@ def remove_leftovers(dataset: str | Path, settings_hash: str) -> list[Path]:
     return removed
 
 
-def _stage_keys(features_temp: Path | None, rows: list[dict[str, Any]], path: Path) -> Path | None:
+def _stage_keys(features_temp: Path | None, features: pa.Table | None, path: Path) -> Path | None:
     """The key file of a batch, staged: its rows' (case_id, label) and the size and modification time of
     its features file (``features_temp``, which keeps both when renamed), so :func:`done_cases` can tell a
     key file that belongs to the features file beside it from one left by an earlier write."""
-    if features_temp is None:
+    if features_temp is None or features is None:
         return None
     stat = features_temp.stat()
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     temp.write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                                "keys": [[r["case_id"], r["label"]] for r in rows]}))
+                                "keys": list(zip(features.column("case_id").to_pylist(),
+                                                 features.column("label").to_pylist()))}))
     return temp
 
 
