@@ -9,7 +9,8 @@ Prints, each measured in a fresh process so that its peak memory (ru_maxrss) is 
 - resume bookkeeping: which (case, label) are done in a dataset of ``--rows`` rows in ``--files`` batch
   files of ``--features`` float64 feature columns (target: under 1 s for 10^5 rows in 1,000 files);
 - DuckDB over that dataset: an aggregate over every row of one feature, and the lookup of one case
-  (targets: under 3 s and under 1 s on 2 cores).
+  (targets: under 3 s and under 1 s on 2 cores), as the batches wrote it and after ``radcore compact``
+  (whose own time is reported too).
 """
 
 from __future__ import annotations
@@ -43,11 +44,21 @@ done = done_cases({dataset!r}, "h")
 print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(done))
 """
 
+COMPACT = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from radcore.io.compact import compact
+t = time.perf_counter()
+read, written = compact({dataset!r}, "h")
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, written)
+"""
+
 QUERY = """
 import sys, time
 import duckdb
 features = "read_parquet('{dataset}/features/**/*.parquet', hive_partitioning=true, union_by_name=true)"
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 t = time.perf_counter()
 con.sql(f"select avg(f0001), stddev(f0001) from {{features}}").fetchall()
 aggregate = time.perf_counter() - t
@@ -95,7 +106,7 @@ def write_dataset(dataset: Path, rows: int, files: int, features: int) -> None:
         }
         values = rng.normal(size=(features, per_file))
         data.update(zip(columns, values))
-        write_batch_table(dataset, "h", f"{b:06d}", pa.table(data, schema=schema), None)
+        write_batch_table(dataset, "h", f"batch-{b:06d}", pa.table(data, schema=schema), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         aggregate, lookup, found = _run(QUERY.format(dataset=str(dataset), case=args.rows // 2))
         report.update({"duckdb_aggregate_seconds": aggregate, "duckdb_lookup_seconds": lookup,
                        "duckdb_lookup_rows": found})
+        seconds, peak, _ = _run(COMPACT.format(root=str(ROOT), dataset=str(dataset)))
+        report.update({"compact_seconds": seconds, "compact_peak_mb": peak})
+        aggregate, lookup, found = _run(QUERY.format(dataset=str(dataset), case=args.rows // 2))
+        report.update({"compacted_duckdb_aggregate_seconds": aggregate, "compacted_duckdb_lookup_seconds": lookup,
+                       "compacted_duckdb_lookup_rows": found})
+        seconds, _, done = _run(DONE.format(root=str(ROOT), dataset=str(dataset)))
+        report.update({"compacted_done_seconds": seconds, "compacted_done_rows": done})
         print(json.dumps(report, indent=1))
     return 0
 

@@ -1,4 +1,4 @@
-"""The radcore command: extract (one case); ingest, run, demo, serve (cohorts)."""
+"""The radcore command: extract (one case); ingest, run, demo, compact, serve (cohorts)."""
 
 from __future__ import annotations
 

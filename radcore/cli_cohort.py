@@ -1,4 +1,4 @@
-"""Cohort subcommands of ``radcore``: ingest, run, demo, serve.
+"""Cohort subcommands of ``radcore``: ingest, run, demo, compact, serve.
 
 Prefect is imported only inside ``run``, ``demo`` and ``serve`` (from ``flows/``, installed as ``radcore_flows``), after the environment
 for Prefect's embedded mode is set for this process: without a Prefect server (no ``PREFECT_API_URL``)
@@ -49,6 +49,11 @@ def add_cohort_commands(sub) -> None:
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
     p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
     p.set_defaults(func=_run_demo)
+
+    p = sub.add_parser("compact", help="rewrite a dataset's batch files as a few large files sorted by case")
+    p.add_argument("dataset", help="the dataset folder (radcore run --out)")
+    p.add_argument("--settings-hash", help="one settings partition (default: every one)")
+    p.set_defaults(func=_run_compact)
 
     p = sub.add_parser("serve", help="register the cohort flow as a Prefect deployment and serve its runs")
     p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
@@ -208,6 +213,24 @@ def _print_summary(out: Path, settings_hash: str) -> None:
     duckdb.sql(f"select {shown} from {features} where settings_hash = '{settings_hash}' order by case_id").show()
     print(f"query it yourself:\n  duckdb.sql(\"select * from {features}\")\n"
           f"  pandas.read_parquet('{out}/features')")
+
+
+# ---------------------------------------------------------------- compact
+
+
+def _run_compact(args) -> int:
+    from radcore.io.compact import compact
+
+    folder = Path(args.dataset) / "features"
+    hashes = [args.settings_hash] if args.settings_hash else sorted(
+        p.name.split("=", 1)[1] for p in folder.glob("settings_hash=*") if p.is_dir())
+    if not hashes:
+        print(f"radcore compact: no settings partition in {folder}", file=sys.stderr)
+        return 2
+    for h in hashes:
+        read, written = compact(args.dataset, h)
+        print(f"settings {h}: {read} batch files rewritten as {written} sorted files")
+    return 0
 
 
 # ---------------------------------------------------------------- serve

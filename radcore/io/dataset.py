@@ -112,7 +112,6 @@ def write_batch(
     features file's metadata. With a ``run_token`` (see :func:`run_lock`) the files are published only
     while that run is still the partition's writer; else :class:`StaleRunError` and nothing is written.
     """
-    name = f"batch-{batch}.parquet"
     extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in schema.names]
     if extra:
         schema = pa.schema(list(schema) + [pa.field(k, pa.float64()) for k in extra])
@@ -120,26 +119,27 @@ def write_batch(
         schema = schema.with_metadata({**(schema.metadata or {}), b"radcore.versions": json.dumps(versions).encode()})
     features = pa.Table.from_pylist(rows, schema=schema) if rows else None
     failures = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA) if errors else None
-    write_batch_table(dataset, settings_hash, batch, features, failures, run_token)
+    write_batch_table(dataset, settings_hash, f"batch-{batch}", features, failures, run_token)
 
 
 def write_batch_table(
     dataset: str | Path,
     settings_hash: str,
-    batch: str,
+    name: str,
     features: pa.Table | None,
     errors: pa.Table | None,
     run_token: str = "",
+    row_group_size: int | None = None,
 ) -> None:
-    """Publish one batch's features and errors tables (None: no file) and its key file, each written
-    under a temporary name and renamed while the run holds the partition (see :func:`write_batch`)."""
-    name = f"batch-{batch}.parquet"
+    """Publish the features and errors tables of file ``<name>.parquet`` (None: no file) and its key file,
+    each written under a temporary name and renamed while the run holds the partition (see
+    :func:`write_batch`)."""
     staged = []
     try:
         for part, table in (("features", features), ("errors", errors)):
-            path = partition(dataset, part, settings_hash) / name
-            staged.append((_stage(table, path), path))
-        keys_path = partition(dataset, "keys", settings_hash) / f"batch-{batch}.json"
+            path = partition(dataset, part, settings_hash) / f"{name}.parquet"
+            staged.append((_stage(table, path, row_group_size), path))
+        keys_path = partition(dataset, "keys", settings_hash) / f"{name}.json"
         staged.append((_stage_keys(staged[0][0], features, keys_path), keys_path))  # after the features file
         with _publishing(dataset, settings_hash, run_token):
             for temp, path in staged:
@@ -176,14 +176,14 @@ def _replace(table: pa.Table | None, path: Path) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _stage(table: pa.Table | None, path: Path) -> Path | None:
+def _stage(table: pa.Table | None, path: Path, row_group_size: int | None = None) -> Path | None:
     """``table`` written beside ``path`` under a temporary name (None for no table)."""
     if table is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        pq.write_table(table, temp, compression="zstd")
+        pq.write_table(table, temp, compression="zstd", row_group_size=row_group_size)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -200,14 +200,37 @@ def read_catalogue(dataset: str | Path, settings_hash: str) -> list[dict[str, An
 
 
 def remove_leftovers(dataset: str | Path, settings_hash: str) -> list[Path]:
-    """Remove the temporary files a killed writer left in the partitions of ``settings_hash``; call it
-    only while no other process writes them (the flow holds the dataset lock)."""
+    """Remove the temporary files a killed writer left in the partitions of ``settings_hash`` and settle
+    a killed compaction (:func:`settle_compaction`); call it only while no other process writes them
+    (under :func:`run_lock`)."""
+    settle_compaction(dataset, settings_hash)
     removed = []
     for part in ("features", "errors", "keys", "catalogue", "settings"):
         for path in partition(dataset, part, settings_hash).glob(".*.tmp"):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def compaction_journal(dataset: str | Path, settings_hash: str) -> Path:
+    """Where a compaction lists the parts it writes and the files they replace, before publishing them."""
+    return partition(dataset, "keys", settings_hash) / "compacting.json"
+
+
+def settle_compaction(dataset: str | Path, settings_hash: str) -> None:
+    """Finish a compaction whose parts are all published (remove the files they replace) or undo one that
+    was killed before (remove its parts; the files it would replace stay), then forget its journal."""
+    journal = compaction_journal(dataset, settings_hash)
+    if not journal.exists():
+        return
+    record = json.loads(journal.read_text())
+    features = partition(dataset, "features", settings_hash)
+    keys = partition(dataset, "keys", settings_hash)
+    published = all((features / f"{p}.parquet").exists() for p in record["parts"])
+    for stem in record["replaces"] if published else record["parts"]:
+        (features / f"{stem}.parquet").unlink(missing_ok=True)
+        (keys / f"{stem}.json").unlink(missing_ok=True)
+    journal.unlink()
 
 
 def _stage_keys(features_temp: Path | None, features: pa.Table | None, path: Path) -> Path | None:

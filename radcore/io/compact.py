@@ -1,0 +1,59 @@
+"""Compaction of a dataset: many small batch files into a few large ones sorted by case.
+
+A cohort run writes one features file per batch of cases, which keeps writing atomic and resumable but
+leaves thousands of files of a thousand columns: DuckDB then spends its time opening files (measured:
+10^5 rows in 1,000 files answer an aggregate in 10 s and the lookup of one case in 18 s; compacted into
+two files sorted by case, 0.2 s and 0.4 s). :func:`compact` rewrites the batch files of a settings
+partition into ``part-<id>.parquet`` files of at most ``rows_per_file`` rows, sorted by (case_id, label)
+in row groups of ``row_group_size`` rows (so a lookup reads one row group), with their key files.
+
+It holds the partition's run lock, so it waits for a running cohort run and a run waits for it. The parts
+and the files they replace are listed (``compacting.json``) before the parts are published; a compaction
+killed half-way is settled by the next compaction or run (:func:`radcore.io.dataset.settle_compaction`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from radcore.io.dataset import compaction_journal, partition, run_lock, settle_compaction, write_batch_table
+
+ROWS_PER_FILE = 50_000
+ROW_GROUP_SIZE = 2_048
+
+
+def compact(dataset: str | Path, settings_hash: str, rows_per_file: int = ROWS_PER_FILE,
+            row_group_size: int = ROW_GROUP_SIZE) -> tuple[int, int]:
+    """Rewrite the batch files of one settings partition as sorted parts; returns (files read, parts
+    written). Parts written earlier are left as they are."""
+    with run_lock(dataset, settings_hash) as token:
+        settle_compaction(dataset, settings_hash)
+        sources = sorted(partition(dataset, "features", settings_hash).glob("batch-*.parquet"))
+        if not sources:
+            return 0, 0
+        table = _latest_rows(pa.concat_tables([pq.read_table(p) for p in sources], promote_options="permissive"))
+        starts = range(0, table.num_rows, rows_per_file)
+        parts = [f"part-{uuid.uuid4().hex[:16]}" for _ in starts]
+        journal = compaction_journal(dataset, settings_hash)
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        journal.write_text(json.dumps({"parts": parts, "replaces": [p.stem for p in sources]}))
+        for name, start in zip(parts, starts):
+            write_batch_table(dataset, settings_hash, name, table.slice(start, rows_per_file), None, token,
+                              row_group_size)
+        settle_compaction(dataset, settings_hash)
+        return len(sources), len(parts)
+
+
+def _latest_rows(table: pa.Table) -> pa.Table:
+    """One row per (case_id, label), the latest extracted, sorted by case and label."""
+    order = pc.sort_indices(table, [("case_id", "ascending"), ("label", "ascending"),
+                                    ("extracted_at", "descending")])
+    table = table.take(order)
+    keys = list(zip(table["case_id"].to_pylist(), table["label"].to_pylist()))
+    return table.filter(pa.array([i == 0 or keys[i] != keys[i - 1] for i in range(len(keys))]))
