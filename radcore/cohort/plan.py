@@ -148,11 +148,13 @@ def plan_batches(
             todo.append(CaseJob(job.case_id, labels[start : start + batch_size], job.entry, job.metadata))
     batches: list[Batch] = []
     current: list[CaseJob] = []
+    n_current = 0
     for job in todo:
         current.append(job)
-        if sum(len(j.items) for j in current) >= batch_size:
+        n_current += 1 if job.labels == ALL_LABELS else len(job.labels)
+        if n_current >= batch_size:
             batches.append(_batch(current, settings_hash))
-            current = []
+            current, n_current = [], 0
     if current:
         batches.append(_batch(current, settings_hash))
     return batches

@@ -25,6 +25,7 @@ the row and the id.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -185,8 +186,8 @@ def _stem(image: str) -> str:
 
 
 def _resolve(value: str, base: Path) -> str:
-    p = Path(value).expanduser()
-    return str(p if p.is_absolute() else (base / p).resolve())
+    path = os.path.expanduser(value)
+    return path if os.path.isabs(path) else str((base / path).resolve())
 
 
 def write_manifest(entries: list[CaseEntry], path: str | Path) -> None:
