@@ -14,43 +14,19 @@ Public API:
 ``ngldm(levels, n_levels, distance=(1, 1, 1), alpha=0.0) -> float64 (n_levels, n_dep)``
     the NGLDM of the whole array. PyRadiomics' GLDM is this matrix with its ``gldm_a`` as alpha.
 
-Grey levels are int32 (z, y, x), 1..n_levels inside the ROI, 0 outside.
+Grey levels are int32 (z, y, x), 1..n_levels inside the ROI, 0 outside. The counts come from the
+neighbourhood kernel PyRadiomics' GLDM and NGTDM use, on the shared texture layout
+(:func:`radcore.kernels.texture.neighbourhood_counts`).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from radcore.errors import InvalidImageError
 from radcore.kernels.ngtdm import check_distance, check_levels
-from radcore.kernels.zones import box_offsets, flat_offsets, padded
-
-
-@numba.njit(cache=True, nogil=True)
-def _ngldm(levels, steps, shape, pad, alpha, out):
-    """levels: raveled, padded by ``pad`` zeros per axis; ``shape`` the unpadded (nz, ny, nx).
-
-    ``alpha`` is the integer part of the coarseness (grey levels are integers).
-    """
-    nz, ny, nx = shape
-    pz, py, px = pad
-    row = nx + 2 * px
-    plane = (ny + 2 * py) * row
-    for z in range(nz):
-        for y in range(ny):
-            base = (z + pz) * plane + (y + py) * row + px
-            for x in range(nx):
-                c = base + x
-                g = levels[c]
-                if g <= 0:
-                    continue
-                dep = 1
-                for k in range(steps.size):
-                    v = levels[c + steps[k]]
-                    if v > 0 and abs(v - g) <= alpha:
-                        dep += 1
-                out[z, g - 1, dep - 1] += 1.0
+from radcore.kernels.texture import build_texture, neighbourhood_counts
+from radcore.kernels.zones import box_offsets
 
 
 def ngldm_by_slice(levels: np.ndarray, n_levels: int, distance: tuple[int, int, int] = (1, 1, 1),
@@ -60,13 +36,9 @@ def ngldm_by_slice(levels: np.ndarray, n_levels: int, distance: tuple[int, int, 
     distance = check_distance(distance)
     if not alpha >= 0:
         raise InvalidImageError(f"alpha (coarseness) must be >= 0, got {alpha!r}")
-    dz, dy, dx = distance
-    n_dep = (2 * dz + 1) * (2 * dy + 1) * (2 * dx + 1)
-    pad = padded(levels, distance, np.int32)
-    steps = flat_offsets(box_offsets(distance), pad.shape)
-    out = np.zeros((levels.shape[0], n_levels, n_dep), np.float64)
-    _ngldm(pad.ravel(), steps, levels.shape, distance, np.int32(min(np.floor(alpha), n_levels)), out)
-    return out
+    tex = build_texture(levels, levels > 0, max(distance))
+    dependence, _, _ = neighbourhood_counts(tex, box_offsets(distance), n_levels, float(alpha))
+    return dependence
 
 
 def ngldm(levels: np.ndarray, n_levels: int, distance: tuple[int, int, int] = (1, 1, 1),

@@ -15,43 +15,18 @@ Public API:
 ``ngtdm(levels, n_levels, distance=(1, 1, 1)) -> (s, n)``
     float64 (n_levels,) each: the NGTDM of the whole array. ``p_i = n_i / sum n``.
 
-Grey levels are int32 (z, y, x), 1..n_levels inside the ROI, 0 outside.
+Grey levels are int32 (z, y, x), 1..n_levels inside the ROI, 0 outside. The counts come from the
+neighbourhood kernel PyRadiomics' GLDM and NGTDM use, on the shared texture layout
+(:func:`radcore.kernels.texture.neighbourhood_counts`).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from radcore.errors import InvalidImageError
-from radcore.kernels.zones import box_offsets, flat_offsets, padded
-
-
-@numba.njit(cache=True, nogil=True)
-def _ngtdm(levels, steps, shape, pad, s, n):
-    """levels: raveled, padded by ``pad`` zeros per axis; ``shape`` the unpadded (nz, ny, nx)."""
-    nz, ny, nx = shape
-    pz, py, px = pad
-    row = nx + 2 * px
-    plane = (ny + 2 * py) * row
-    for z in range(nz):
-        for y in range(ny):
-            base = (z + pz) * plane + (y + py) * row + px
-            for x in range(nx):
-                c = base + x
-                g = levels[c]
-                if g <= 0:
-                    continue
-                total = 0
-                count = 0
-                for k in range(steps.size):
-                    v = levels[c + steps[k]]
-                    if v > 0:
-                        total += v
-                        count += 1
-                if count > 0:
-                    s[z, g - 1] += abs(g - total / count)
-                    n[z, g - 1] += 1.0
+from radcore.kernels.texture import build_texture, neighbourhood_counts
+from radcore.kernels.zones import box_offsets
 
 
 def ngtdm_by_slice(levels: np.ndarray, n_levels: int,
@@ -59,11 +34,8 @@ def ngtdm_by_slice(levels: np.ndarray, n_levels: int,
     """Per-slice NGTDM sums (s, n), each float64 (nz, n_levels); see module doc."""
     levels = check_levels(levels, n_levels)
     distance = check_distance(distance)
-    pad = padded(levels, distance, np.int32)
-    steps = flat_offsets(box_offsets(distance), pad.shape)
-    s = np.zeros((levels.shape[0], n_levels), np.float64)
-    n = np.zeros((levels.shape[0], n_levels), np.float64)
-    _ngtdm(pad.ravel(), steps, levels.shape, distance, s, n)
+    tex = build_texture(levels, levels > 0, max(distance))
+    _, s, n = neighbourhood_counts(tex, box_offsets(distance), n_levels)
     return s, n
 
 

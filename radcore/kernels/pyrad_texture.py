@@ -35,7 +35,9 @@ voxels are visited through ``roi`` (int64 flat indices into the padded array, as
     for every ROI voxel c of level g = values[c] (rank r): its ROI neighbours c + steps[k] (values[c +
     steps[k]] > 0) of levels h; ``dependence[r - 1, d]`` counts the voxels with d neighbours where
     |g - h| <= alpha, ``count[r - 1]`` the voxels, ``s[r - 1]`` sums |g - mean h| over voxels with at
-    least one neighbour, in ascending roi order (GLDM, NGTDM). ``values`` must be int32. The neighbour
+    least one neighbour, in ascending roi order (GLDM, NGTDM; the IBSI NGLDM and NGTDM through
+    :func:`radcore.kernels.texture.neighbourhood_counts`, which also counts those voxels). ``values`` must
+    be int32. The neighbour
     counts and sums are computed a step at a time over runs of nearby ROI voxels (vectorised), or per
     voxel for short runs.
 """
@@ -177,7 +179,7 @@ def _zone_labels(ranks, roi, back_steps, n_covered, parent, labels):
 
 
 @numba.njit(cache=True, nogil=True)
-def _neighbourhood(values, ranks, roi, steps, alpha, dependence, count, s, total):
+def _neighbourhood(values, ranks, roi, steps, alpha, dependence, count, s, total, valid):
     # The ROI is cut into runs of roi entries at most _GAP apart. For a run of at least _MIN_RUN voxels
     # the neighbour counts are computed over the run's whole span of flat indices, two steps at a time:
     # contiguous loads that LLVM vectorises (8 lanes with an int32 ``total``, which the caller picks only
@@ -259,6 +261,7 @@ def _neighbourhood(values, ranks, roi, steps, alpha, dependence, count, s, total
             n = np.int64(n_in[x])
             if n > 0:
                 s[r] += abs(np.int64(values[c]) - np.int64(total[x]) / n)
+                valid[r] += 1
         t0 = t1
     for r in range(dependence.shape[0]):
         for d in range(dependence.shape[1]):
@@ -427,6 +430,16 @@ def _covered_order(back_steps: np.ndarray) -> tuple[np.ndarray, int]:
     return np.array([lead, *covered, *rest], dtype=np.int64), len(covered)
 
 
+def sum_buffer(values: np.ndarray, roi: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Work space for the neighbour sums of :func:`_neighbourhood`: int32 when no partial sum can leave its
+    range (always for grey levels), bounded by the values the ROI voxels and their neighbours read."""
+    top = 0
+    if len(roi):
+        read = values[roi[0] + min(steps.min(initial=0), 0):roi[-1] + max(steps.max(initial=0), 0) + 1]
+        top = max(-int(read.min()), int(read.max()))
+    return np.empty(_SPAN, np.int32 if top * len(steps) < 2**31 else np.int64)
+
+
 def neighbourhood(values: np.ndarray, ranks: np.ndarray, roi: np.ndarray, steps: np.ndarray, alpha: float,
                   n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dependence (n, k + 1), count (n,), s (n,)) float64; see module doc."""
@@ -436,12 +449,6 @@ def neighbourhood(values: np.ndarray, ranks: np.ndarray, roi: np.ndarray, steps:
     dependence = np.zeros((n, len(steps) + 1), np.float64)
     count = np.zeros(n, np.float64)
     s = np.zeros(n, np.float64)
-    # neighbour sums in int32 when no partial sum can leave its range (always for grey levels): bound the
-    # values the ROI voxels and their neighbours can read
-    top = 0
-    if len(roi):
-        read = values[roi[0] + min(steps.min(initial=0), 0):roi[-1] + max(steps.max(initial=0), 0) + 1]
-        top = max(-int(read.min()), int(read.max()))
-    total = np.empty(_SPAN, np.int32 if top * len(steps) < 2**31 else np.int64)
-    _neighbourhood(values, ranks, roi, steps, float(alpha), dependence, count, s, total)
+    valid = np.zeros(n, np.float64)
+    _neighbourhood(values, ranks, roi, steps, float(alpha), dependence, count, s, sum_buffer(values, roi, steps), valid)
     return dependence, count, s

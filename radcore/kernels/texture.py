@@ -11,6 +11,12 @@
     (each the lexicographically positive one of its pair; longer runs in the last column); a run
     belongs to the slice it lies in. :func:`longest_possible_run` gives the ``max_run`` no run exceeds.
 
+``neighbourhood_counts(tex, offsets, n_levels, alpha) -> (dependence, s, n)``, per z slice of the centre
+    voxel: ``dependence (nz, Ng, k + 1)`` counts the voxels of level i with d ROI neighbours (voxel +
+    ``offsets``) whose level differs from i by at most ``alpha`` (the NGLDM, j = d + 1); ``s (nz, Ng)``
+    sums |i - mean neighbour level| and ``n (nz, Ng)`` counts the voxels with at least one ROI neighbour
+    (the NGTDM).
+
 Matrices are indexed by grey level 1..``n_levels`` (rows of absent levels are zero), as the IBSI
 defines them; PyRadiomics' classes use the rank matrices of :mod:`radcore.kernels.pyrad_texture` directly.
 """
@@ -21,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from radcore.kernels.pyrad_texture import _cooccurrence, _run_lengths, layout
+from radcore.kernels.pyrad_texture import _cooccurrence, _neighbourhood, _run_lengths, layout, sum_buffer
 from radcore.kernels.zones import flat_offsets
 
 
@@ -157,3 +163,24 @@ def run_length_counts(
     for g, roi in _groups(tex, by_slice):
         _run_lengths(tex.ranks, roi, steps, length, ranked[g])
     return _by_level(ranked, tex.present, n_levels, square=False)
+
+
+def neighbourhood_counts(
+    tex: Texture, offsets: np.ndarray, n_levels: int, alpha: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Neighbourhood dependence counts and grey-tone sums per slice; see the module docstring."""
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64).reshape(-1, 3)
+    steps = tex.steps(offsets)
+    n, nz = len(tex.present), tex.shape[0]
+    dependence = np.zeros((nz, n, len(steps) + 1), np.float64)
+    sums = np.zeros((nz, n), np.float64)
+    valid = np.zeros((nz, n), np.float64)
+    count = np.zeros(n, np.float64)  # every voxel; the dependence rows hold the same
+    total = sum_buffer(tex.values, tex.roi, steps)
+    for g, roi in _groups(tex, True):
+        _neighbourhood(tex.values, tex.ranks, roi, steps, float(alpha), dependence[g], count, sums[g], total, valid[g])
+    return (
+        _by_level(dependence, tex.present, n_levels, square=False),
+        _by_level(sums[..., None], tex.present, n_levels, square=False)[..., 0],
+        _by_level(valid[..., None], tex.present, n_levels, square=False)[..., 0],
+    )
