@@ -37,6 +37,7 @@ from radcore.cohort.cluster import (
 from radcore.cohort.plan import (
     Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
+from radcore.cohort.qc import QC_TYPES
 from radcore.cohort.worker import BatchReport, JobSpec, failure_summaries, run_batch
 from radcore.io import dataset, store as cohort_store
 from radcore.io.manifest import ALL_LABELS, ManifestProblem
@@ -303,7 +304,7 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
         dataset.ensure_readable(params.out, h, dataset.feature_schema(plan.spec.metadata_columns,
-                                                                      plan.spec.feature_columns))
+                                                                      plan.spec.feature_columns, QC_TYPES))
     summary.setup_seconds = time.perf_counter() - start - summary.fanout_seconds
     report_cohort(summary)
     get_run_logger().info(

@@ -28,6 +28,7 @@ from typing import Any
 import radcore
 from radcore.cohort.margin import required_margin_mm
 from radcore.cohort.plan import ROI_COLUMN, Batch, CaseJob
+from radcore.cohort.qc import QC_TYPES, qc_values
 from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, ImageReadError, LabelNotFoundError
 from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
@@ -94,7 +95,7 @@ def run_batch(batch: Batch, spec: JobSpec) -> BatchReport:
         rows += case_rows
         errors += case_errors
         report.case_seconds += seconds
-    schema = feature_schema(spec.metadata_columns, spec.feature_columns)
+    schema = feature_schema(spec.metadata_columns, spec.feature_columns, QC_TYPES)
     write_batch(spec.dataset, spec.settings_hash, batch.batch_id, rows, errors, schema, versions(spec.settings),
                 spec.run_token)
     report.done, report.failed = len(rows), len(errors)
@@ -147,6 +148,7 @@ def run_case(
             "extracted_at": datetime.now(timezone.utc),
             "extraction_seconds": time.perf_counter() - t0,
         })
+        row.update(qc_values(info, label, spec.settings))
         row.update(values)
         rows.append(row)
     return rows, errors, time.perf_counter() - start

@@ -71,11 +71,18 @@ CATALOGUE_SCHEMA = pa.schema([
 ])
 
 
-def feature_schema(metadata_columns: Iterable[str], feature_columns: Iterable[str]) -> pa.Schema:
-    """The canonical schema of a features file: keys, metadata, provenance, then float64 features."""
+_ARROW_TYPES = {int: pa.int64(), bool: pa.bool_(), float: pa.float64(), str: pa.string()}
+
+
+def feature_schema(
+    metadata_columns: Iterable[str], feature_columns: Iterable[str], qc_columns: dict[str, type] | None = None
+) -> pa.Schema:
+    """The canonical schema of a features file: keys, metadata, provenance, quality-control columns (name ->
+    Python type), then float64 features."""
     fields = [pa.field("case_id", pa.string(), nullable=False), pa.field("label", pa.int32(), nullable=False)]
     fields += [pa.field(c, pa.string()) for c in metadata_columns]
     fields += [pa.field(c, _PROVENANCE_TYPES[c]) for c in PROVENANCE_COLUMNS]
+    fields += [pa.field(c, _ARROW_TYPES[t]) for c, t in (qc_columns or {}).items()]
     fields += [pa.field(c, pa.float64()) for c in feature_columns]
     names = [f.name for f in fields]
     clash = sorted({n for n in names if names.count(n) > 1})

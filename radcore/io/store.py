@@ -32,7 +32,7 @@ import shutil
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,10 @@ class CaseInfo:
     rois: tuple[str, ...] = ()
     #: the mask holds several ROIs (which may overlap) as bits: label k is bit k - 1 (:func:`label_mask`)
     bits: bool = False
+    #: per label, its 26-connected components (empty for stores written before they were counted)
+    components: dict[int, int] = field(default_factory=dict)
+    #: per label, the (min, max) image intensity inside it
+    roi_intensity: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- opening and listing
@@ -173,6 +177,8 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         geometry_mismatch=a.get("geometry_mismatch", ""),
         rois=tuple(a.get("rois") or ()),
         bits=a.get("label_encoding") == "bits",
+        components={int(k): int(v) for k, v in (a.get("components") or {}).items()},
+        roi_intensity={int(k): (float(v[0]), float(v[1])) for k, v in (a.get("roi_intensity") or {}).items()},
     )
 
 
@@ -412,6 +418,7 @@ def write_case(
         "geometry_mismatch": geometry_mismatch,
         "rois": list(rois) or None,
         "label_encoding": "bits" if bits else "values",
+        **_label_summaries(image.array, labels_array, boxes, bits),
     }
     temp_name = _temporary_name()
     group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
@@ -578,6 +585,18 @@ def _label_boxes(labels: np.ndarray) -> tuple[dict[str, list], dict[str, int]]:
         if box is not None:
             boxes[str(index)] = [[s.start, s.stop] for s in box]
     return boxes, {k: int(counts[int(k)]) for k in boxes}
+
+
+def _label_summaries(image: np.ndarray, labels: np.ndarray, boxes: dict[str, list], bits: bool) -> dict[str, dict]:
+    """Per label: its 26-connected components and the (min, max) intensity inside it (QC flags)."""
+    components, intensity = {}, {}
+    for key, box in boxes.items():
+        region = tuple(slice(a, b) for a, b in box)
+        inside = label_mask(labels[region], int(key), bits)
+        components[key] = int(ndimage.label(inside, structure=np.ones((3, 3, 3), bool))[1])
+        values = image[region][inside]
+        intensity[key] = [float(values.min()), float(values.max())]
+    return {"components": components, "roi_intensity": intensity}
 
 
 def _bit_boxes(bits: np.ndarray, n: int) -> tuple[dict[str, list], dict[str, int]]:

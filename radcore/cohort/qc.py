@@ -1,0 +1,79 @@
+"""Quality-control flags of one extracted (case, label): columns of the dataset that point at suspect cases.
+
+None of them stops a case; each is written next to its features (``qc_*`` columns) so that a query or the
+report can put suspect cases first. They come from what ingest recorded about the case (no extra read):
+
+==========================  ========  =====================================================================
+column                      type      meaning
+==========================  ========  =====================================================================
+qc_roi_voxels               int64     voxels of the ROI on the image grid
+qc_small_roi                bool      fewer than :data:`SMALL_ROI_VOXELS` voxels: texture features are noise
+qc_roi_at_border            bool      the ROI's bounding box touches the image border: it may be cut off
+qc_roi_components           int64     26-connected components of the ROI (null for stores without them)
+qc_fragmented_roi           bool      at least :data:`MANY_COMPONENTS` components
+qc_intensity_out_of_range   bool      ROI intensities outside the modality's plausible range: CT below
+                                      -1024 HU or above 3071 HU, PET (SUV) below -1 (null: no range known)
+qc_resampling_factor        float64   the largest ratio between the voxel size and the size resampled to
+qc_resampling_far           bool      that ratio above :data:`FAR_RESAMPLING`
+qc_flags                    string    the names of the flags raised, comma-separated ("" when none)
+==========================  ========  =====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SMALL_ROI_VOXELS = 100
+MANY_COMPONENTS = 5
+FAR_RESAMPLING = 3.0
+#: plausible ROI intensity range per modality (DICOM Modality), CT in HU and PET in SUV
+PLAUSIBLE = {"CT": (-1024.0, 3071.0), "PT": (-1.0, float("inf"))}
+
+QC_TYPES = {
+    "qc_roi_voxels": int, "qc_small_roi": bool, "qc_roi_at_border": bool, "qc_roi_components": int,
+    "qc_fragmented_roi": bool, "qc_intensity_out_of_range": bool, "qc_resampling_factor": float,
+    "qc_resampling_far": bool, "qc_flags": str,
+}
+_FLAGS = ("small_roi", "roi_at_border", "fragmented_roi", "intensity_out_of_range", "resampling_far")
+
+
+def qc_values(info, label: int, settings) -> dict[str, Any]:
+    """The ``qc_*`` columns of ``label`` of a stored case (:class:`radcore.io.store.CaseInfo`)."""
+    box = info.boxes.get(label)
+    voxels = info.voxel_counts.get(label, 0)
+    components = info.components.get(label)
+    low_high = info.roi_intensity.get(label)
+    plausible = PLAUSIBLE.get(info.modality)
+    factor = resampling_factor(info.spacing, target_spacing(settings))
+    out: dict[str, Any] = {
+        "qc_roi_voxels": voxels,
+        "qc_small_roi": voxels < SMALL_ROI_VOXELS,
+        "qc_roi_at_border": box is not None and any(a == 0 or b == n for (a, b), n in zip(box, info.shape)),
+        "qc_roi_components": components,
+        "qc_fragmented_roi": None if components is None else components >= MANY_COMPONENTS,
+        "qc_intensity_out_of_range": None if plausible is None or low_high is None
+        else bool(low_high[0] < plausible[0] or low_high[1] > plausible[1]),
+        "qc_resampling_factor": factor,
+        "qc_resampling_far": factor > FAR_RESAMPLING,
+    }
+    out["qc_flags"] = ",".join(name for name in _FLAGS if out[f"qc_{name}"])
+    return out
+
+
+def target_spacing(settings) -> tuple[float, float, float] | None:
+    """The (x, y, z) spacing the settings resample to (0 keeps an axis), or None."""
+    params = getattr(settings, "pyradiomics", None)
+    if params is not None:
+        setting = params.setting
+        if setting.interpolator is None or setting.resampledPixelSpacing is None:
+            return None
+        return tuple(float(v) for v in setting.resampledPixelSpacing)
+    return settings.interpolation.spacing
+
+
+def resampling_factor(spacing_zyx, target_xyz) -> float:
+    """max over axes of max(a / b, b / a) for the voxel size a and the size b resampled to (1 without)."""
+    if target_xyz is None:
+        return 1.0
+    ratios = [max(a / b, b / a) for a, b in zip(spacing_zyx[::-1], target_xyz) if a > 0 and b > 0]
+    return float(max(ratios, default=1.0))
