@@ -67,6 +67,7 @@ class CohortParameters(BaseModel):
     label: str = Field("", description="mask label of the ROI, or 'all' for every label (empty: the settings' label)")
     dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "
                                                         "0.0.0.0:8787 shows it to the network")
+    qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
 
     @model_validator(mode="after")
     def _source(self) -> "CohortParameters":
@@ -151,7 +152,7 @@ def plan_cohort(params: CohortParameters, settings: Settings, run_token: str = "
     spec = JobSpec(
         store=store, dataset=params.out, settings=settings, settings_hash=h, naming=params.naming,
         ingest=bool(params.manifest), metadata_columns=metadata_columns(jobs),
-        feature_columns=feature_columns(keys, params.naming), run_token=run_token,
+        feature_columns=feature_columns(keys, params.naming), run_token=run_token, qc_pictures=params.qc_pictures,
     )
     logger.info("settings %s: %d cases/labels, %d already done, %d to run in %d batches of about %d; "
                 "%d manifest rows cannot run", h, n_items, n_items - todo, todo, len(batches), batch_size,

@@ -38,6 +38,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--dashboard", default=None,
                    help="local cluster's dashboard address (default 127.0.0.1:8787: this machine only; "
                         "0.0.0.0:8787 shows it to the network)")
+    p.add_argument("--no-qc-pictures", dest="qc_pictures", action="store_false",
+                   help="do not draw each ROI on its image (OUT/qc/*.png)")
     p.set_defaults(func=_run_run)
 
     p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
@@ -128,7 +130,7 @@ def _run_run(args) -> int:
     summary = run_cohort(
         manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers,
         scheduler=args.scheduler, batch_size=args.batch_size, naming=args.naming,
-        label="" if args.label is None else str(args.label),
+        label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures,
         **({"dashboard": args.dashboard} if args.dashboard else {}),
     )
     print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "

@@ -19,6 +19,7 @@ are recorded by the flow with stage ``manifest``.)
 from __future__ import annotations
 
 import dataclasses
+import logging
 import resource
 import time
 from dataclasses import dataclass, field
@@ -33,11 +34,14 @@ from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, I
 from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
+from radcore.io.qc_pictures import picture_path, write_picture
 from radcore.io.store import CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_roi
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
 from radcore.provenance import versions
 from radcore.settings import Settings
+
+log = logging.getLogger(__name__)
 
 STAGES = ("manifest", "read", "ingest", "preprocess", "features", "write")
 
@@ -56,6 +60,8 @@ class JobSpec:
     feature_columns: tuple[str, ...] = ()
     #: the run's token from :func:`radcore.io.dataset.run_lock` ("" writes without the check)
     run_token: str = ""
+    #: write a QC picture per (case, label) under DATASET/qc (:mod:`radcore.io.qc_pictures`)
+    qc_pictures: bool = True
 
 
 @dataclass
@@ -199,9 +205,22 @@ def _extract_label(
         raise CaseFailure("read", exc) from exc
     try:
         computed = extract_volumes(image, mask, spec.settings, label)
-        return computed, name_columns(computed, spec.naming)
+        named = name_columns(computed, spec.naming)
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc
+    if spec.qc_pictures:
+        _picture(spec, info, label, image, mask)
+    return computed, named
+
+
+def _picture(spec: JobSpec, info: CaseInfo, label: int, image: Volume, mask: Volume) -> None:
+    """The QC picture of one label; a picture that cannot be drawn is logged, the features stand."""
+    inside = mask.array if mask.array.dtype == bool else mask.array == label
+    try:
+        write_picture(picture_path(spec.dataset, info.case_id, label), image.array, inside, image.spacing,
+                      info.modality)
+    except Exception as exc:  # noqa: BLE001 - a missing picture loses no feature
+        log.warning("no QC picture for case %r label %d: %s: %s", info.case_id, label, type(exc).__name__, exc)
 
 
 def stage_of(exc: BaseException) -> str:

@@ -73,3 +73,27 @@ def test_qc_columns_land_in_the_dataset(tmp_path):
     row = table.to_pylist()[0]
     assert row["qc_flags"] == "roi_at_border" and row["qc_roi_voxels"] == 400 and row["qc_roi_components"] == 1
     assert str(table.schema.field("qc_small_roi").type) == "bool"
+
+
+def test_each_label_gets_a_picture_of_its_outline(tmp_path):
+    import matplotlib.image
+
+    store = tmp_path / "s"
+    mask = np.zeros((12, 40, 40), np.uint8)
+    mask[4:9, 10:25, 12:30] = 1
+    mask[2:4, 30:35, 30:35] = 2
+    image = np.random.default_rng(1).integers(-300, 300, mask.shape).astype(np.int16)
+    write_case(store, "a/b c", Volume(image, SPACING), Volume(mask, SPACING), modality="CT")
+    settings = Settings(families=("stat",))
+    h = settings_hash(settings)
+    spec = JobSpec(str(store), str(tmp_path / "out"), settings, h)
+    assert run_batch(plan_batches([CaseJob("a/b c", (1, 2))], h, set(), 10)[0], spec).done == 2
+    pictures = sorted(p.name for p in (tmp_path / "out" / "qc").iterdir())
+    assert pictures == ["a~2Fb~20c_label1.png", "a~2Fb~20c_label2.png"]  # the id encoded, never a path
+    rgb = matplotlib.image.imread(tmp_path / "out" / "qc" / pictures[0])
+    assert rgb.shape[0] == 128 and rgb.shape[1] > 3 * 64
+    red = (rgb[..., 0] > 0.9) & (rgb[..., 1] < 0.3)
+    assert red.sum() > 50  # the outline is drawn
+    off = JobSpec(str(store), str(tmp_path / "out2"), settings, h, qc_pictures=False)
+    run_batch(plan_batches([CaseJob("a/b c", (1,))], h, set(), 10)[0], off)
+    assert not (tmp_path / "out2" / "qc").exists()
