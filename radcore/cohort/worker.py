@@ -34,7 +34,7 @@ from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, I
 from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
-from radcore.io.qc_pictures import picture_path, write_picture
+from radcore.io.qc_pictures import MARGIN_VOXELS as PICTURE_MARGIN, picture_path, write_picture
 from radcore.io.store import CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_roi
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
@@ -215,9 +215,13 @@ def _extract_label(
 
 def _picture(spec: JobSpec, info: CaseInfo, label: int, image: Volume, mask: Volume) -> None:
     """The QC picture of one label; a picture that cannot be drawn is logged, the features stand."""
-    inside = mask.array if mask.array.dtype == bool else mask.array == label
+    values, labels = image.array, mask.array
+    if labels.shape == tuple(info.shape) and label in info.boxes:  # a whole image: only the ROI's box matters
+        box = tuple(slice(max(a - PICTURE_MARGIN, 0), b + PICTURE_MARGIN) for a, b in info.boxes[label])
+        values, labels = values[box], labels[box]
+    inside = labels if labels.dtype == bool else label_mask(labels, label, info.bits)
     try:
-        write_picture(picture_path(spec.dataset, info.case_id, label), image.array, inside, image.spacing,
+        write_picture(picture_path(spec.dataset, info.case_id, label), values, inside, image.spacing,
                       info.modality)
     except Exception as exc:  # noqa: BLE001 - a missing picture loses no feature
         log.warning("no QC picture for case %r label %d: %s: %s", info.case_id, label, type(exc).__name__, exc)
