@@ -180,7 +180,8 @@ def _run_demo(args) -> int:
     print(f"radcore demo: ingesting into {store}")
     status = _run_ingest(_Args(manifest=str(manifest), store=str(store)))
     out = folder / "dataset"
-    print(f"radcore demo: extracting with {config.name} on {args.workers or 'one per core'} Dask workers into {out}")
+    workers = f"{args.workers} Dask workers" if args.workers else "one Dask worker per core"
+    print(f"radcore demo: extracting with {config.name} on {workers} into {out}")
     summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers,
                          **({"dashboard": args.dashboard} if args.dashboard else {}))
     _print_summary(out, summary.settings_hash)
@@ -205,8 +206,8 @@ def _print_summary(out: Path, settings_hash: str) -> None:
         rows = duckdb.sql(f"select \"column\", family from '{catalogue}' where image_type = 'original'").fetchall()
         n_features = duckdb.sql(f"select count(*) from '{catalogue}'").fetchall()[0][0]
         families: set[str] = set()
-        for column, family in rows:  # the first feature of the first three families
-            if family not in families and len(families) < 3:
+        for column, family in rows:  # the first feature of the first three families (diagnostics are not features)
+            if family != "diagnostics" and family not in families and len(families) < 3:
                 families.add(family)
                 columns.append(column)
     shown = ", ".join(["case_id", "label", "site"] + [f'round("{c}", 2) as "{c.removeprefix("original_")}"'
