@@ -203,7 +203,8 @@ def _print_summary(out: Path, settings_hash: str) -> None:
     columns: list[str] = []
     n_features = 0
     if catalogue.exists():
-        rows = duckdb.sql(f"select \"column\", family from '{catalogue}' where image_type = 'original'").fetchall()
+        rows = duckdb.sql(f"select \"column\", family from read_parquet('{catalogue}', file_row_number = true) "
+                          "where image_type = 'original' order by file_row_number").fetchall()  # catalogue order
         n_features = duckdb.sql(f"select count(*) from '{catalogue}'").fetchall()[0][0]
         families: set[str] = set()
         for column, family in rows:  # the first feature of the first three families (diagnostics are not features)

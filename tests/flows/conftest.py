@@ -1,3 +1,6 @@
+import logging
+import sys
+
 import pytest
 
 
@@ -18,3 +21,16 @@ def cli_env(monkeypatch, prefect_backend):
                 "PREFECT_SERVER_ANALYTICS_ENABLED", "RADCORE_PROGRESS_BAR"):
         monkeypatch.setenv(key, "recorded")  # monkeypatch now restores the key's original state at the end
         monkeypatch.delenv(key)
+    _console_logs_to(sys.stderr)
+
+
+def _console_logs_to(stream) -> None:
+    """Point Prefect's console log handlers at ``stream``: they keep the stream they were made with, which may
+    be the closed capture of an earlier test."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.Logger.manager.loggerDict)]
+    for handler in {h for logger in loggers for h in getattr(logger, "handlers", [])}:
+        if isinstance(handler, PrefectConsoleHandler):
+            handler.stream = stream  # not setStream: it flushes the old, maybe closed, stream
+            handler.console.file = stream
