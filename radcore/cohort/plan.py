@@ -68,8 +68,7 @@ def cases_from_manifest(
     root = _existing_store(store)
     jobs = []
     for e in parsed.entries:
-        n_rois = len(e.roi.split("|")) if e.roi else 0
-        labels = e.labels or (tuple(range(1, n_rois + 1)) if n_rois > 1 else _as_labels(default_label))
+        labels = e.labels or e.roi_labels or _as_labels(default_label)
         if labels == ALL_LABELS and root is not None:
             labels = _stored_labels(root, e.case_id) or ALL_LABELS
         jobs.append(CaseJob(e.case_id, labels, e, _with_roi(e.metadata, bool(e.roi))))

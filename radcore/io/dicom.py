@@ -63,12 +63,18 @@ def _header(path: str | Path, tags: list[str]):
         return None
 
 
-def read_series(folder: Path, series: str | None = None) -> sitk.Image:
-    """The image of a DICOM series folder (the series ``series`` when it holds several), PET in SUV."""
+def read_series(folder: Path, series: str | None = None, prefer: str | None = None) -> sitk.Image:
+    """The image of a DICOM series folder (the series ``series`` when it holds several), PET in SUV.
+
+    ``prefer`` (the series a mask refers to) chooses only when the folder holds several series and none
+    is named: a folder of one series is read as it is, and the mask's own check reports a mismatch.
+    """
     reader = sitk.ImageSeriesReader()
     found = reader.GetGDCMSeriesIDs(str(folder))
     if not found:
         raise ImageReadError(f"DICOM folder {str(folder)!r} holds no image series")
+    if series is None and len(found) > 1 and prefer in found:
+        series = prefer
     if series is None and len(found) > 1:
         raise ImageReadError(
             f"DICOM folder {str(folder)!r} holds {len(found)} series ({', '.join(found)}); choose one by its "

@@ -50,11 +50,14 @@ class Volume:
         return self.full_shape if self.full_shape is not None else tuple(self.array.shape)
 
 
-def read_image(source: str | Path | sitk.Image, what: str = "image", series: str | None = None) -> sitk.Image:
+def read_image(
+    source: str | Path | sitk.Image, what: str = "image", series: str | None = None, prefer: str | None = None
+) -> sitk.Image:
     """A SimpleITK image from a file (NIfTI, NRRD, MHA, ...), a DICOM series folder or as it is.
 
-    A DICOM folder holding several series needs ``series``, the SeriesInstanceUID to read; a PET series in
-    Bq/ml becomes SUV (body weight) (see :func:`radcore.io.dicom.read_series`).
+    A DICOM folder holding several series needs ``series``, the SeriesInstanceUID to read (or ``prefer``,
+    the one a mask refers to); a PET series in Bq/ml becomes SUV (body weight) (see
+    :func:`radcore.io.dicom.read_series`).
 
     Raises :class:`ImageReadError` for a missing or unreadable file, :class:`DamagedFileError` for a
     NIfTI file cut short or failing its checksum, and :class:`NonFiniteImageError` for NaN or Inf voxels
@@ -69,7 +72,7 @@ def read_image(source: str | Path | sitk.Image, what: str = "image", series: str
     if path.is_file() and is_nifti(path):
         check_nifti(path, what)
     try:
-        image = read_series(path, series) if path.is_dir() else sitk.ReadImage(str(path))
+        image = read_series(path, series, prefer) if path.is_dir() else sitk.ReadImage(str(path))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
@@ -83,10 +86,11 @@ def read_pair(
 ) -> tuple[sitk.Image, sitk.Image]:
     """Image and mask of one case (:func:`read_image`, :func:`read_mask`); an image folder holding several
     series gives the one ``series`` names, else the one a DICOM RTSTRUCT or SEG mask references."""
+    prefer = None
     if series is None and not isinstance(image, sitk.Image) and Path(image).is_dir() \
             and not isinstance(mask, sitk.Image):
-        series = referenced_series(mask)
-    img = read_image(image, "image", series)
+        prefer = referenced_series(mask)
+    img = read_image(image, "image", series, prefer)
     return img, read_mask(mask, img, roi)
 
 

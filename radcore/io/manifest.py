@@ -33,6 +33,8 @@ from typing import Literal
 from radcore.errors import ManifestError
 
 ALL_LABELS = "all"
+#: separates the ROI names of one manifest row (``GTV|CTV``)
+ROI_SEPARATOR = "|"
 _NATIVE = ("case_id", "image", "mask")
 _PYRADIOMICS = ("Image", "Mask")
 
@@ -56,6 +58,17 @@ class CaseEntry:
     roi: str | None = None
     #: the SeriesInstanceUID to read from an image folder holding several (None: the one the mask refers to)
     series: str | None = None
+
+    @property
+    def roi_names(self) -> tuple[str, ...]:
+        """The ROI names of ``roi`` (several separated by ``|``); empty when none is given."""
+        return tuple(self.roi.split(ROI_SEPARATOR)) if self.roi else ()
+
+    @property
+    def roi_labels(self) -> tuple[int, ...] | None:
+        """The labels of a row naming several ROIs (1..n, in their order); None otherwise."""
+        n = len(self.roi_names)
+        return tuple(range(1, n + 1)) if n > 1 else None
 
 
 @dataclass(frozen=True)

@@ -307,7 +307,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     name = group_name(entry.case_id)
     if name in root and _is_current(root[name], entry, digests):
         return "unchanged"
-    names = entry.roi.split(ROI_SEPARATOR) if entry.roi else []
+    names = list(entry.roi_names)
     if len(names) > 1:
         image, mask = _read_rois(entry, names)
     else:
@@ -331,10 +331,6 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     return "written"
 
 
-#: separates the ROI names of one manifest row (``GTV|CTV``)
-ROI_SEPARATOR = "|"
-
-
 def _read_rois(entry: CaseEntry, names: list[str]) -> tuple[sitk.Image, sitk.Image]:
     """The image and the ROIs ``names`` of its RTSTRUCT or SEG mask as one mask of bits (label k: bit k - 1,
     so overlapping ROIs stay whole)."""
@@ -351,8 +347,7 @@ def _read_rois(entry: CaseEntry, names: list[str]) -> tuple[sitk.Image, sitk.Ima
 
 def _entry_labels(entry: CaseEntry):
     """The labels to record for ``entry``: its own, else one per ROI of a several-ROI row."""
-    n = len(entry.roi.split(ROI_SEPARATOR)) if entry.roi else 0
-    return entry.labels if entry.labels is not None or n < 2 else tuple(range(1, n + 1))
+    return entry.labels if entry.labels is not None else entry.roi_labels
 
 
 def _is_current(group: Any, entry: CaseEntry, digests: dict[str, str]) -> bool:

@@ -10,7 +10,7 @@ import SimpleITK as sitk
 
 import radcore
 from radcore.errors import GeometryMismatchError, ImageReadError, LabelNotFoundError, SettingsError
-from radcore.io.images import read_image, read_mask
+from radcore.io.images import read_image, read_mask, read_pair
 from radcore.io.dicom import sop_class
 from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from tests.reference import CT_PHANTOM, CT_PHANTOM_DICOM
@@ -76,6 +76,9 @@ def test_an_rtstruct_of_another_series_is_refused(tmp_path, image):
 
     with pytest.raises(GeometryMismatchError, match="references series 1.2.3.4, the image is series"):
         read_mask(_edited(tmp_path, other_series), image)
+    # from the files: the folder's one series is read, then refused by the mask's own check
+    with pytest.raises(GeometryMismatchError, match="references series 1.2.3.4, the image is series"):
+        read_pair(IMAGE_DIR, _edited(tmp_path, other_series))
 
 
 def test_contours_off_the_grid_between_slices_or_open_are_refused(tmp_path, image):
