@@ -1,0 +1,135 @@
+"""Convolution with IBSI-2 boundary conditions and the orientations of rotation-invariant filters.
+
+Arrays are (z, y, x); the IBSI's axes x, y, z are array axes 2, 1, 0. Filtering is true convolution:
+for a 1D kernel ``f`` of odd length ``K = 2c + 1`` (centre tap ``c``) and dilation ``d``
+
+    y[i] = sum_k f[k] * x[i + d (c - k)]
+
+where ``x`` beyond the array is given by the boundary condition (IBSI-2 names, for a row ``a b c d``):
+
+============  ======================  =================  ==============
+IBSI          padding                 numpy.pad          scipy.ndimage
+============  ======================  =================  ==============
+``zero``      ``0 0 | a b c d | 0 0`` ``constant``       ``constant``
+``nearest``   ``a a | a b c d | d d`` ``edge``           ``nearest``
+``periodic``  ``c d | a b c d | a b`` ``wrap``           ``wrap``
+``mirror``    ``b a | a b c d | d c`` ``symmetric``      ``reflect``
+============  ======================  =================  ==============
+
+(IBSI *mirror* repeats the edge voxel: scipy's ``reflect``, not its ``mirror``.) A separable filter is a
+1D kernel per axis, applied one axis after the other by the numba kernel
+:func:`radcore.kernels.convolve.correlate_planes` on a padded copy.
+
+A rotation-invariant filter is applied in every orientation of :func:`orientations` and the responses
+are pooled voxel by voxel; an orientation permutes the axes and reverses some of them, and reversing an
+axis reverses the 1D kernel applied along it.
+"""
+
+from __future__ import annotations
+
+from itertools import permutations, product
+from typing import Sequence
+
+import numpy as np
+
+from radcore.errors import SettingsError
+from radcore.kernels.convolve import correlate_lines, correlate_planes
+
+#: IBSI boundary condition -> numpy.pad mode
+BOUNDARIES = {"zero": "constant", "nearest": "edge", "periodic": "wrap", "mirror": "symmetric"}
+DIMENSIONS = ("2D", "3D")
+
+
+def check_boundary(boundary: str) -> str:
+    """``boundary`` if it is an IBSI boundary condition, else a :class:`SettingsError` naming the choices."""
+    if boundary not in BOUNDARIES:
+        raise SettingsError(f"boundary must be one of {list(BOUNDARIES)}, got {boundary!r}")
+    return boundary
+
+
+def pad(x: np.ndarray, widths: Sequence[tuple[int, int]], boundary: str) -> np.ndarray:
+    """``x`` extended by ``widths`` (before, after) per axis with the IBSI ``boundary`` condition.
+
+    numpy's ``wrap`` and ``symmetric`` modes repeat the array as often as a width longer than the axis
+    needs, so any width works.
+    """
+    return np.pad(x, widths, mode=BOUNDARIES[check_boundary(boundary)])
+
+
+def convolve_axis(x: np.ndarray, kernel: np.ndarray, axis: int, boundary: str, dilation: int = 1) -> np.ndarray:
+    """True convolution of ``x`` with the odd-length 1D ``kernel`` along ``axis`` (float64, shape of ``x``).
+
+    ``y[i] = sum_k kernel[k] x[i + dilation (c - k)]``, ``c = (len(kernel) - 1) / 2``, with ``x`` beyond
+    the array given by ``boundary``.
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if kernel.ndim != 1 or kernel.size % 2 == 0:
+        raise ValueError(f"kernel must be 1D of odd length, got shape {kernel.shape}")
+    half = dilation * (kernel.size // 2)
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (half, half)
+    padded = np.ascontiguousarray(pad(np.asarray(x, dtype=np.float64), widths, boundary))
+    n = x.shape[axis]
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    taps = np.ascontiguousarray(kernel[::-1])
+    out = np.empty(x.shape, dtype=np.float64)
+    if inner == 1:
+        correlate_lines(padded.reshape(outer, -1), taps, dilation, out.reshape(outer, n))
+    else:
+        correlate_planes(padded.reshape(outer, -1, inner), taps, dilation, out.reshape(outer, n, inner))
+    return out
+
+
+def convolve_separable(
+    x: np.ndarray, kernels: dict[int, np.ndarray], boundary: str, dilation: int = 1
+) -> np.ndarray:
+    """``x`` convolved with ``kernels[axis]`` along each axis in ``kernels`` (float64)."""
+    out = np.asarray(x, dtype=np.float64)
+    for axis, kernel in kernels.items():
+        out = convolve_axis(out, kernel, axis, boundary, dilation)
+    return out
+
+
+def orientations(dimensions: str) -> list[tuple[tuple[int, ...], tuple[bool, ...]]]:
+    """The right-handed orientations of the IBSI's axes as ``(permutation, reversed)`` pairs over the
+    kernel axes (x, y, z) or (x, y): 24 in 3D (every axis permutation with reversals of determinant +1),
+    4 in 2D (in-plane rotations by 0, 90, 180 and 270 degrees). The identity comes first.
+
+    Orientation ``(p, r)`` sends the kernel's axis ``a`` to image axis ``p[a]``, reversed when ``r[a]``.
+    """
+    n = 3 if dimensions == "3D" else 2
+    out = []
+    for perm in permutations(range(n)):
+        sign = np.linalg.det(np.eye(n)[list(perm)])
+        for flips in product((False, True), repeat=n):
+            if sign * (-1) ** sum(flips) > 0:
+                out.append((perm, flips))
+    return out
+
+
+def oriented_kernels(
+    kernels: Sequence[np.ndarray], orientation: tuple[tuple[int, ...], tuple[bool, ...]]
+) -> dict[int, np.ndarray]:
+    """1D kernels along the IBSI axes (x, y[, z]) turned by ``orientation``, keyed by array axis."""
+    perm, flips = orientation
+    out = {2 - perm[a]: (kernel[::-1] if flips[a] else kernel) for a, kernel in enumerate(kernels)}
+    return dict(sorted(out.items()))
+
+
+def pool(maps, pooling: str) -> np.ndarray:
+    """Voxel-wise ``max``, ``min`` or ``mean`` of an iterable of equally shaped maps."""
+    if pooling not in ("max", "min", "mean"):
+        raise SettingsError(f"pooling must be 'max', 'min' or 'mean', got {pooling!r}")
+    out, count = None, 0
+    for m in maps:
+        count += 1
+        if out is None:
+            out = np.array(m, dtype=np.float64)
+        elif pooling == "max":
+            np.maximum(out, m, out=out)
+        elif pooling == "min":
+            np.minimum(out, m, out=out)
+        else:
+            out += m
+    return out / count if pooling == "mean" else out
