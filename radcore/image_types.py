@@ -9,6 +9,8 @@ response inside the same masks. Supported, with their options:
 - ``wavelet``     ``wavelet`` (coif1), ``level`` (1)  undecimated separable wavelet, 7 detail maps + LLL
 - ``square``, ``squareroot``, ``logarithm``, ``exponential``  point-wise maps rescaled by M = max |x| in the ROI
 - ``gradient``                                  gradient magnitude with spacing in mm
+- the IBSI-2 filters ``mean``, ``laplacian_of_gaussian``, ``laws``, ``gabor``, ``separable_wavelet`` and
+  ``simoncelli``, one response each, with the options listed in :mod:`radcore.filters.ibsi2`
 
 Morphology, local intensity, IVH and the diagnostics do not depend on the filter and are computed on the
 original image only. Fixed bin sizes are in the original image's units, so filtered images are discretised
@@ -18,13 +20,13 @@ with a fixed bin number (``discretisation.bin_number``) unless the settings alre
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Iterator
 
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.filters import gradient, log, simple, wavelet
+from radcore.filters import gradient, ibsi2, log, simple, wavelet
+from radcore.filters.ibsi2 import column_number as _number
 from radcore.roi import RoiImage
 from radcore.settings import DiscretisationSettings, ImageType, Settings
 
@@ -42,6 +44,7 @@ OPTIONS = {
     "wavelet": ("wavelet", "level"),
     "gradient": (),
     **{name: () for name in POINTWISE},
+    **{name: tuple(spec) for name, spec in ibsi2.OPTIONS.items()},
 }
 
 
@@ -50,6 +53,9 @@ def check(image_type: ImageType) -> None:
     if image_type.name not in OPTIONS:
         raise SettingsError(f"image_types: unknown image type {image_type.name!r}; expected one of {sorted(OPTIONS)}")
     options = dict(image_type.options)
+    if image_type.name in ibsi2.OPTIONS:
+        ibsi2.options(image_type.name, options)
+        return
     unknown = sorted(set(options) - set(OPTIONS[image_type.name]))
     if unknown:
         raise SettingsError(
@@ -65,8 +71,11 @@ def check(image_type: ImageType) -> None:
 
 
 def reach_mm(image_type: ImageType, spacing: tuple[float, ...]) -> float:
-    """How far (mm) the filter looks beyond a voxel, so a crop this much larger than the ROI suffices."""
+    """How far (mm) the filter looks beyond a voxel, so a crop this much larger than the ROI suffices;
+    ``math.inf`` when the filter needs the whole image (Simoncelli)."""
     options = dict(image_type.options)
+    if image_type.name in ibsi2.OPTIONS:
+        return ibsi2.reach_mm(image_type.name, options, spacing)
     voxel = max(spacing)
     if image_type.name == "log":
         return log.MARGIN_SIGMAS * max(_sigmas(options)) + voxel
@@ -102,6 +111,8 @@ def responses(roi: RoiImage, image_type: ImageType) -> Iterator[tuple[str, np.nd
             yield f"wavelet_{suffix}", response
     elif name == "gradient":
         yield "gradient", gradient.gradient_magnitude(roi.image, roi.spacing).astype(np.float64)
+    elif name in ibsi2.OPTIONS:
+        yield ibsi2.response_name(name, options), ibsi2.response(name, options, roi.image, roi.spacing)
     else:
         scale = float(np.max(np.abs(roi.values))) or 1.0
         yield name, POINTWISE[name](roi.image, scale)
@@ -120,9 +131,3 @@ def _sigmas(options: dict) -> list[float]:
     sigma = options.get("sigma", ())
     return [float(s) for s in (sigma if isinstance(sigma, (list, tuple)) else [sigma])]
 
-
-def _number(x: float) -> str:
-    """1.0 -> "1_0", 2.5 -> "2_5": a column-safe spelling of a number."""
-    text = f"{x:.3f}".rstrip("0")
-    text = text + "0" if text.endswith(".") else text
-    return text.replace(".", "_").replace("-", "m") if math.isfinite(x) else "inf"

@@ -218,7 +218,7 @@ def read_roi(
         raise LabelNotFoundError(f"label {label} does not occur in the mask of case {case_id!r} (labels: {present})")
     box = []
     for (start, stop), sp, n in zip(info.boxes[label], info.spacing, info.shape):
-        m = int(math.ceil(margin_mm / sp)) + 1
+        m = int(math.ceil(min(margin_mm, n * sp) / sp)) + 1  # an infinite margin: the whole axis
         box.append(slice(max(start - m, 0), min(stop + m, n)))
     box = tuple(box)
     image = np.asarray(group[IMAGE_PATH][box], dtype=np.float64)

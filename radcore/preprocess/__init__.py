@@ -26,14 +26,15 @@ def bounding_box(mask: np.ndarray) -> tuple[slice, ...]:
 
 
 def crop(volume: Volume, mask: Volume, margin_mm: float) -> tuple[Volume, Volume]:
-    """Image and mask cut to the mask's bounding box grown by ``margin_mm`` (clipped at the borders).
+    """Image and mask cut to the mask's bounding box grown by ``margin_mm`` (clipped at the borders;
+    ``math.inf`` keeps the whole image).
 
     The crops record the whole image's shape and their offset in it (``Volume.full_shape``, ``offset``).
     """
     box = bounding_box(mask.array)
     grown = []
     for s, sp, n in zip(box, volume.spacing, volume.array.shape):
-        m = int(math.ceil(margin_mm / sp)) + 1
+        m = int(math.ceil(min(margin_mm, n * sp) / sp)) + 1  # an infinite margin: the whole axis
         grown.append(slice(max(s.start - m, 0), min(s.stop + m, n)))
     grown = tuple(grown)
     start = np.array([g.start for g in grown][::-1], dtype=float)  # x, y, z index

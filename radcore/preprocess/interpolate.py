@@ -183,6 +183,7 @@ def interpolate_case(
         raise EmptyROIError("the ROI holds no voxel before interpolation")
     # index arithmetic in the whole image's voxel indices; ``image`` may be a crop of it at ``offset``
     shape, offset = image.whole_shape, image.offset
+    margin_mm = min(margin_mm, max(n * s for n, s in zip(shape, image.spacing)))  # math.inf: whole image
     grids = new_grid(shape, image.spacing, settings)
     box = np.nonzero(mask.array)
     reach = _MASK_REACH[settings.mask_order]
