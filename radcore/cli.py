@@ -1,4 +1,4 @@
-"""The radcore command: extract (one case); ingest, run, demo, compact, serve (cohorts)."""
+"""The radcore command: extract (one case), filter (response maps); ingest, run, demo, compact, serve (cohorts)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,30 @@ def _run_extract(args) -> int:
     return 0
 
 
+def _add_filter(sub) -> None:
+    p = sub.add_parser("filter", help="response maps of the settings' image types on a whole image")
+    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
+    p.add_argument("--config", required=True, help="radcore settings YAML naming the filters (image_types)")
+    p.add_argument("--out", required=True,
+                   help="map file (.nii.gz, .nii, .nrrd, .mha) or .zarr group; several maps go to "
+                        "<stem>_<map name><suffix> (one array each in a .zarr group)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="voxel type written")
+    p.set_defaults(func=_run_filter)
+
+
+def _run_filter(args) -> int:
+    from radcore import settings
+    from radcore.io.images import read_image, to_volume
+    from radcore.io.maps import check_map_path, write_maps
+    from radcore.response_maps import response_maps
+
+    check_map_path(args.out)
+    maps = response_maps(to_volume(read_image(args.image)), settings.load(args.config))
+    for path in write_maps(maps, args.out, args.dtype):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from radcore import __version__
 
@@ -62,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"radcore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_extract(sub)
+    _add_filter(sub)
     try:
         from radcore.cli_cohort import add_cohort_commands
     except ModuleNotFoundError as exc:
