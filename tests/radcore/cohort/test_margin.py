@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import SimpleITK as sitk
@@ -58,3 +60,50 @@ def test_a_crop_with_the_margin_gives_the_whole_image_features():
     assert len(whole) > 100 and whole.keys() == crop.keys()
     for key, value in whole.items():
         assert crop[key] == pytest.approx(value, rel=1e-6, abs=1e-6, nan_ok=True), key
+
+
+@pytest.mark.parametrize("interpolate", [False, True])
+def test_a_crop_with_the_reach_of_ibsi2_filters_gives_the_whole_image_features(interpolate):
+    """ROI box + margin gives the whole image's responses inside the ROI: local filters with a finite
+    reach (the Gabor kernel is as large as the image, cut where its envelope vanishes) and Simoncelli,
+    global, whose infinite reach keeps the whole image."""
+    rng = np.random.default_rng(5)
+    shape = (30, 110, 100)
+    array = rng.normal(40.0, 30.0, shape).round()
+    img = sitk.GetImageFromArray(array)
+    img.SetSpacing((0.8, 0.8, 2.0))
+    m = np.zeros(shape, np.uint8)
+    m[13:17, 50:60, 45:52] = 1
+    msk = sitk.GetImageFromArray(m)
+    msk.CopyInformation(img)
+    image, mask = load_case(img, msk)
+    filters = [
+        {"name": "mean", "options": {"size": 5, "dimensions": "3D", "boundary": "nearest"}},
+        {"name": "laplacian_of_gaussian", "options": {"sigma": 1.5, "dimensions": "2D"}},
+        {"name": "laws", "options": {"kernel": "L5E5E5", "rotation_invariance": True, "energy_delta": 3}},
+        {"name": "gabor", "options": {"sigma": 1.0, "gamma": 1.5, "wavelength": 2.0, "theta_step": 45.0,
+                                      "planes": "all"}},
+        {"name": "separable_wavelet", "options": {"wavelet": "db3", "subband": "HHH", "level": 2,
+                                                  "rotation_invariance": True}},
+        {"name": "simoncelli", "options": {"level": 2}},
+    ]
+    settings = from_mapping({
+        "families": ["stat"],
+        "interpolation": {"spacing": [1.0, 1.0, 1.0], "image_order": 3, "round_intensities": True}
+        if interpolate else {"spacing": None},
+        "image_types": filters,
+    })
+    margin = required_margin_mm(settings, image.spacing)
+    assert margin == np.inf
+    local = dataclasses.replace(settings, image_types=settings.image_types[:-1])
+    local_margin = required_margin_mm(local, image.spacing)
+    cropped = _crop(image, mask, local_margin)
+    if not interpolate:  # (with interpolation the margin, counted in 2 mm voxels, takes the whole plane)
+        assert cropped[0].array.shape[1] < shape[1] and cropped[0].array.shape[2] < shape[2]  # a real crop
+    whole = extract_volumes(image, mask, local)
+    crop = extract_volumes(*cropped, local)
+    assert len(whole) == 18 * 5 and whole.keys() == crop.keys()
+    for key, value in whole.items():
+        assert crop[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+    with_simoncelli = extract_volumes(*_crop(image, mask, 1e9), settings)  # infinite reach: whole image
+    assert with_simoncelli == pytest.approx(extract_volumes(image, mask, settings), rel=1e-12)

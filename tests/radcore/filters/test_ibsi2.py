@@ -1,0 +1,85 @@
+"""IBSI-2 image types: options checked when settings are built, response names, reach, several per run."""
+
+import math
+
+import numpy as np
+import pytest
+
+from radcore.errors import SettingsError
+from radcore.filters import ibsi2
+from radcore.image_types import reach_mm, responses
+from radcore.roi import RoiImage
+from radcore.settings import ImageType, from_mapping
+
+TYPES = [
+    ("mean", {"size": 5, "dimensions": "2D"}, "mean_5_2d"),
+    ("laplacian_of_gaussian", {"sigma": 1.5}, "laplacian_of_gaussian_sigma_1_5_mm_3d"),
+    ("laplacian_of_gaussian", {"sigma": 1.5, "truncation": 3.0, "dimensions": "2D"},
+     "laplacian_of_gaussian_sigma_1_5_mm_truncation_3_0_2d"),
+    ("laws", {"kernel": "L5E5E5", "rotation_invariance": True, "energy_delta": 7}, "laws_l5e5e5_invar_max_energy_7"),
+    ("laws", {"kernel": "E3W5R5"}, "laws_e3w5r5"),
+    ("gabor", {"sigma": 5.0, "gamma": 1.5, "wavelength": 2.0, "theta_step": 22.5, "planes": "all"},
+     "gabor_sigma_5_0_mm_gamma_1_5_lambda_2_0_mm_theta_0_0_step_22_5_mean_all_planes"),
+    ("gabor", {"sigma": 10.0, "gamma": 0.5, "wavelength": 4.0, "theta": 60.0},
+     "gabor_sigma_10_0_mm_gamma_0_5_lambda_4_0_mm_theta_60_0"),
+    ("separable_wavelet", {"wavelet": "db3", "subband": "LLH", "rotation_invariance": True},
+     "wavelet_db3_llh_level_1_invar_mean"),
+    ("separable_wavelet", {"wavelet": "haar", "subband": "HH", "level": 2}, "wavelet_haar_hh_level_2"),
+    ("simoncelli", {"level": 2, "dimensions": "2D"}, "simoncelli_level_2_2d"),
+]
+
+
+def _roi(shape=(6, 20, 22)):
+    image = np.random.default_rng(0).normal(100.0, 20.0, shape)
+    mask = np.zeros(shape, bool)
+    mask[2:-2, 5:-5, 5:-5] = True
+    return RoiImage(image, mask, mask, (2.0, 1.0, 1.0))
+
+
+def test_several_filters_per_run_each_named():
+    settings = from_mapping({"image_types": [{"name": n, "options": o} for n, o, _ in TYPES]})
+    roi = _roi()
+    names = [name for t in settings.image_types for name, _ in responses(roi, t)]
+    assert names == [expected for _, _, expected in TYPES]
+    for t in settings.image_types:
+        ((_, response),) = responses(roi, t)
+        assert response.shape == roi.image.shape and response.dtype == np.float64
+        assert np.isfinite(response).all()
+
+
+@pytest.mark.parametrize("image_type, match", [
+    ({"name": "mean"}, "option 'size' is required"),
+    ({"name": "mean", "options": {"size": 4}}, "positive odd"),
+    ({"name": "mean", "options": {"size": 5, "boundary": "reflect"}}, r"boundary: expected one of \['zero'"),
+    ({"name": "mean", "options": {"size": 5, "dimensions": "2.5D"}}, "dimensions"),
+    ({"name": "laplacian_of_gaussian", "options": {"sigma": -1.0}}, "sigma must be positive"),
+    ({"name": "laplacian_of_gaussian", "options": {"sigma": "wide"}}, "expected a number"),
+    ({"name": "laws", "options": {"kernel": "E5Q5"}}, "must chain"),
+    ({"name": "laws", "options": {"kernel": "E5L5", "rotation_invariance": "yes"}}, "true or false"),
+    ({"name": "laws", "options": {"kernel": "E5L5", "pooling": "median"}}, "pooling"),
+    ({"name": "gabor", "options": {"sigma": 1.0, "gamma": 1.0, "wavelength": 2.0, "theta_step": 50}}, "divide 360"),
+    ({"name": "gabor", "options": {"sigma": 1.0, "gamma": 1.0}}, "'wavelength' is required"),
+    ({"name": "separable_wavelet", "options": {"wavelet": "bior1.3", "subband": "LLH"}}, "wavelet"),
+    ({"name": "separable_wavelet", "options": {"wavelet": "db2", "subband": "LLHH"}}, "letters L or H"),
+    ({"name": "simoncelli", "options": {"boundary": "mirror"}}, "unknown option 'boundary'"),
+])
+def test_bad_options_are_named(image_type, match):
+    with pytest.raises(SettingsError, match=match):
+        from_mapping({"image_types": [image_type]})
+
+
+def test_reach():
+    voxel = (1.0, 1.0, 1.0)
+    assert reach_mm(ImageType("mean", (("size", 5),)), voxel) == 3.0
+    assert reach_mm(ImageType("laplacian_of_gaussian", (("sigma", 1.5),)), voxel) == 7.0
+    assert reach_mm(ImageType("laws", (("kernel", "L5E5E5"), ("energy_delta", 7))), voxel) == 10.0
+    assert reach_mm(ImageType("separable_wavelet", (("wavelet", "db3"), ("subband", "HHH"), ("level", 2))),
+                    voxel) == 10.0  # (3 + 6) voxels + 1
+    gabor = ImageType("gabor", (("sigma", 5.0), ("gamma", 0.5), ("wavelength", 2.0)))
+    assert reach_mm(gabor, voxel) == pytest.approx(2 * 8.5 * 5.0 / 0.5 + 1.0)
+    assert reach_mm(ImageType("simoncelli"), voxel) == math.inf
+
+
+def test_options_are_completed_with_defaults():
+    assert ibsi2.options("laws", {"kernel": "L5S5"}) == {
+        "kernel": "L5S5", "rotation_invariance": False, "pooling": "max", "energy_delta": None, "boundary": "mirror"}
