@@ -70,6 +70,9 @@ def test_read_roi_is_the_crop_of_the_whole_case(tmp_path):
     expected = whole.TransformIndexToPhysicalPoint((0, 5, 3))
     np.testing.assert_allclose(img.origin, expected)
 
+    whole_img, _ = read_roi(tmp_path / "s", "c1", 1, margin_mm=float("inf"))  # a global filter's reach
+    assert whole_img.offset == (0, 0, 0) and whole_img.array.shape == (20, 30, 40)
+
 
 def test_read_roi_of_a_missing_label_or_case(tmp_path):
     image, mask = _case()
