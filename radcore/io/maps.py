@@ -31,8 +31,8 @@ def map_paths(path: str | Path, names: list[str]) -> dict[str, Path]:
     path = check_map_path(path)
     if len(names) == 1 or str(path).lower().endswith(".zarr"):
         return {name: path for name in names}
-    suffix = next(s for s in SUFFIXES if str(path).lower().endswith(s))
-    stem = str(path)[: -len(suffix)]
+    length = len(next(s for s in SUFFIXES if str(path).lower().endswith(s)))
+    stem, suffix = str(path)[:-length], str(path)[-length:]
     return {name: Path(f"{stem}_{name}{suffix}") for name in names}
 
 
