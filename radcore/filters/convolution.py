@@ -18,7 +18,7 @@ IBSI          padding                 numpy.pad          scipy.ndimage
 
 (IBSI *mirror* repeats the edge voxel: scipy's ``reflect``, not its ``mirror``.) A separable filter is a
 1D kernel per axis, applied one axis after the other by the numba kernel
-:func:`radcore.kernels.convolve.correlate_planes` on a padded copy.
+:func:`radcore.kernels.convolve.correlate_planes`, which reads the boundary from an index table.
 
 A rotation-invariant filter is applied in every orientation of :func:`orientations` and the responses
 are pooled voxel by voxel; an orientation permutes the axes and reverses some of them, and reversing an
@@ -56,28 +56,37 @@ def pad(x: np.ndarray, widths: Sequence[tuple[int, int]], boundary: str) -> np.n
     return np.pad(x, widths, mode=BOUNDARIES[check_boundary(boundary)])
 
 
+def source_index(n: int, before: int, after: int, boundary: str) -> np.ndarray:
+    """For each position of a line of ``n`` voxels extended by ``before`` and ``after``, the voxel it
+    repeats under ``boundary`` (-1: a zero), int64: :func:`pad` applied to the indices themselves."""
+    index = np.arange(n, dtype=np.int64)
+    if boundary == "zero":
+        return np.pad(index, (before, after), mode="constant", constant_values=-1)
+    return pad(index, [(before, after)], boundary)
+
+
 def convolve_axis(x: np.ndarray, kernel: np.ndarray, axis: int, boundary: str, dilation: int = 1) -> np.ndarray:
     """True convolution of ``x`` with the odd-length 1D ``kernel`` along ``axis`` (float64, shape of ``x``).
 
     ``y[i] = sum_k kernel[k] x[i + dilation (c - k)]``, ``c = (len(kernel) - 1) / 2``, with ``x`` beyond
-    the array given by ``boundary``.
+    the array given by ``boundary``; computed by :func:`radcore.kernels.convolve.correlate_planes` with the
+    reversed kernel and the boundary as an index table (:func:`source_index`).
     """
     kernel = np.asarray(kernel, dtype=np.float64)
     if kernel.ndim != 1 or kernel.size % 2 == 0:
         raise ValueError(f"kernel must be 1D of odd length, got shape {kernel.shape}")
     half = dilation * (kernel.size // 2)
-    widths = [(0, 0)] * x.ndim
-    widths[axis] = (half, half)
-    padded = np.ascontiguousarray(pad(np.asarray(x, dtype=np.float64), widths, boundary))
+    x = np.ascontiguousarray(x, dtype=np.float64)
     n = x.shape[axis]
+    source = source_index(n, half, half, check_boundary(boundary))
     outer = int(np.prod(x.shape[:axis], dtype=np.int64))
     inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
     taps = np.ascontiguousarray(kernel[::-1])
     out = np.empty(x.shape, dtype=np.float64)
     if inner == 1:
-        correlate_lines(padded.reshape(outer, -1), taps, dilation, out.reshape(outer, n))
+        correlate_lines(x.reshape(outer, n), taps, dilation, source, out.reshape(outer, n))
     else:
-        correlate_planes(padded.reshape(outer, -1, inner), taps, dilation, out.reshape(outer, n, inner))
+        correlate_planes(x.reshape(outer, n, inner), taps, dilation, source, out.reshape(outer, n, inner))
     return out
 
 

@@ -11,7 +11,8 @@ with the sub-band filter at spacing ``2^(N-1)``:
 
 No down-sampling: the map has the image's shape. With rotation invariance the whole cascade, pre-filters
 included, runs in each orientation of :func:`radcore.filters.convolution.orientations` and the maps are
-averaged (``pooling``).
+averaged (``pooling``); orientations that differ only by a permutation of the axes share their all-L
+pre-filters, which are computed once for them.
 
 This is the operation of PyRadiomics' wavelet (:mod:`radcore.filters.wavelet`) with three parameters
 changed: the boundary (PyRadiomics: periodic with an odd axis wrapped to even length), the dilation of the
@@ -86,13 +87,22 @@ def wavelet_filter(
     band_filters = [lo if c == "L" else hi for c in band]
     low_filters = [lo] * len(band)
 
-    def cascade(turn) -> np.ndarray:
-        out = np.asarray(image, dtype=np.float64)
-        for lev in range(1, int(level)):
-            out = convolve_separable(out, oriented_kernels(low_filters, turn), boundary, 2 ** (lev - 1))
-        return convolve_separable(out, oriented_kernels(band_filters, turn), boundary, 2 ** (int(level) - 1))
+    def low_key(turn) -> tuple:
+        """The all-L pre-filters of an orientation: permuting equal filters changes nothing, so the
+        orientations share them by their reversals (8 of the 24 in 3D)."""
+        perm, flips = turn
+        return tuple(sorted((2 - perm[a], flips[a]) for a in range(len(perm))))
 
-    return pool((cascade(t) for t in turns), pooling)
+    def maps():
+        previous, low = None, None
+        for turn in sorted(turns, key=low_key):  # orientations sharing pre-filters one after the other
+            if low is None or low_key(turn) != previous:
+                previous, low = low_key(turn), np.asarray(image, dtype=np.float64)
+                for lev in range(1, int(level)):
+                    low = convolve_separable(low, oriented_kernels(low_filters, turn), boundary, 2 ** (lev - 1))
+            yield convolve_separable(low, oriented_kernels(band_filters, turn), boundary, 2 ** (int(level) - 1))
+
+    return pool(maps(), pooling)
 
 
 def reach_voxels(wavelet: str, level: int = 1) -> int:

@@ -1,23 +1,26 @@
-"""Dilated 1D correlation along one axis of an already padded array: the kernel behind every separable
-IBSI-2 filter (mean, LoG, Laws, separable wavelets; :mod:`radcore.filters.convolution`).
+"""Dilated 1D correlation along one axis, the boundary given by an index table: the kernel behind every
+separable IBSI-2 filter (mean, LoG, Laws, separable wavelets; :mod:`radcore.filters.convolution`).
 
-``correlate_planes(x (outer, n + (K - 1) d, inner), taps (K,), d, out (outer, n, inner))``:
+``correlate_planes(x (outer, n, inner), taps (K,), step, source (n + (K - 1) step,), out (outer, n, inner))``:
 
-    out[o, i, j] = sum_k taps[k] * x[o, i + k d, j]
+    out[o, i, j] = sum_k taps[k] * e[o, i + k step, j],   e[o, u, j] = x[o, source[u], j]  (0 where source[u] < 0)
 
-the taps added in ascending k, float64 throughout. The innermost loop runs over the contiguous ``j``, so
-any axis of a C-contiguous array is reached by a reshape, without transposes; ``correlate_lines`` is the
-same for the last axis (``inner`` = 1), accumulating one tap over the whole line at a time.
+the taps added in ascending k, float64 throughout. ``source`` maps each position of the extended line to
+the voxel it repeats (the boundary condition; -1 for zero padding), so no padded copy is made. The
+innermost loop runs over the contiguous ``j``, so any axis of a C-contiguous array is reached by a
+reshape, without transposes; ``correlate_lines`` is the same for the last axis (``inner`` = 1): each line
+is extended into a buffer, then one tap at a time is accumulated over the whole line.
 """
 
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def correlate_planes(x, taps, step, out):
-    """``out[o, i, j] = sum_k taps[k] x[o, i + k step, j]`` (see the module doc)."""
+def correlate_planes(x, taps, step, source, out):
+    """``out[o, i, j] = sum_k taps[k] x[o, source[i + k step], j]`` (see the module doc)."""
     outer, n, inner = out.shape
     for o in range(outer):
         for i in range(n):
@@ -26,19 +29,24 @@ def correlate_planes(x, taps, step, out):
                 acc[j] = 0.0
             for k in range(taps.shape[0]):
                 w = taps[k]
-                if w == 0.0:
+                s = source[i + k * step]
+                if w == 0.0 or s < 0:
                     continue
-                src = x[o, i + k * step]
+                src = x[o, s]
                 for j in range(inner):
                     acc[j] += w * src[j]
 
 
 @numba.njit(cache=True, nogil=True)
-def correlate_lines(x, taps, step, out):
-    """``out[o, i] = sum_k taps[k] x[o, i + k step]``: :func:`correlate_planes` along the last axis."""
+def correlate_lines(x, taps, step, source, out):
+    """``out[o, i] = sum_k taps[k] x[o, source[i + k step]]``: :func:`correlate_planes` along the last axis."""
     lines, n = out.shape
+    ext = np.empty(source.shape[0], np.float64)
     for o in range(lines):
         src = x[o]
+        for u in range(source.shape[0]):
+            s = source[u]
+            ext[u] = src[s] if s >= 0 else 0.0
         acc = out[o]
         for i in range(n):
             acc[i] = 0.0
@@ -48,4 +56,4 @@ def correlate_lines(x, taps, step, out):
                 continue
             base = k * step
             for i in range(n):
-                acc[i] += w * src[base + i]
+                acc[i] += w * ext[base + i]
