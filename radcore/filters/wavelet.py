@@ -13,6 +13,12 @@ is first extended by one sample, wrapping round (its first sample appended), and
 
 Only orthogonal wavelets are implemented (``haar``, ``db1``-``db10``, ``sym2``-``sym10``,
 ``coif1``-``coif5``); the high-pass filter is the quadrature mirror of the low-pass one.
+
+The IBSI-2 separable wavelets (:mod:`radcore.filters.separable_wavelet`) take the same filter bank and,
+with a periodic boundary at level 1, give the same maps (``tests/radcore/filters/test_separable_wavelet.py``
+checks it); they add the boundary, the à trous dilation and the orientations as parameters of the
+separable convolution all IBSI-2 filters share. This module keeps its own kernel
+(:mod:`radcore.kernels.pyrad_swt`) because it must repeat PyWavelets' float32 order of summation bit for bit.
 """
 
 from __future__ import annotations
