@@ -83,3 +83,17 @@ def test_reach():
 def test_options_are_completed_with_defaults():
     assert ibsi2.options("laws", {"kernel": "L5S5"}) == {
         "kernel": "L5S5", "rotation_invariance": False, "pooling": "max", "energy_delta": None, "boundary": "mirror"}
+
+
+@pytest.mark.parametrize("naming", ["native", "ibsi", "pyradiomics"])
+def test_every_filter_is_named_in_every_convention(naming):
+    from radcore.naming import FeatureKey, name_columns
+
+    keys = {FeatureKey(expected, "stat", feature): 0.0 for _, _, expected in TYPES for feature in ("mean", "variance")}
+    columns = name_columns(keys, naming)
+    assert len(columns) == len(keys)
+    assert all(c.replace("_", "").isalnum() for c in columns)
+    if naming == "ibsi":
+        assert "stat_mean_laws_l5e5e5_invar_max_energy_7" in columns
+    else:
+        assert "laws_l5e5e5_invar_max_energy_7_stat_mean" in columns
