@@ -22,11 +22,13 @@ IBSI          padding                 numpy.pad          scipy.ndimage
 
 A rotation-invariant filter is applied in every orientation of :func:`orientations` and the responses
 are pooled voxel by voxel; an orientation permutes the axes and reverses some of them, and reversing an
-axis reverses the 1D kernel applied along it.
+axis reverses the 1D kernel applied along it. Orientations giving the same response, or its negation,
+are computed once (:func:`orientation_classes`, :func:`pool_classes`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import permutations, product
 from typing import Sequence
 
@@ -142,3 +144,74 @@ def pool(maps, pooling: str) -> np.ndarray:
         else:
             out += m
     return out / count if pooling == "mean" else out
+
+
+@dataclass(frozen=True)
+class OrientationClass:
+    """Orientations whose kernels are equal up to sign: ``kernels`` (one ``{array axis: 1D kernel}`` per
+    kernel set) gives the response ``R``; ``plus`` orientations give ``R`` and ``minus`` give ``-R``."""
+
+    kernels: tuple[dict[int, np.ndarray], ...]
+    plus: int
+    minus: int
+
+
+def _canonical(kernel: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(k, sign)`` with ``kernel = sign * k``: an antisymmetric kernel and its reversal (its negation)
+    share one ``k``, whose first non-zero tap is negative."""
+    if np.array_equal(kernel[::-1], -kernel):
+        first = kernel[np.flatnonzero(kernel)[0]] if kernel.any() else -1.0
+        return (kernel + 0.0, 1) if first < 0 else (-kernel + 0.0, -1)  # + 0.0: no -0.0 taps in keys
+    return kernel + 0.0, 1
+
+
+def orientation_classes(
+    kernel_sets: Sequence[Sequence[np.ndarray]], dimensions: str, rotation_invariance: bool = True
+) -> list[OrientationClass]:
+    """The orientations of :func:`orientations` (only the identity without ``rotation_invariance``),
+    applied to every kernel set alike (e.g. a wavelet's pre-filters and its sub-band filter), grouped by
+    the kernels they put on each axis.
+
+    Orientations that only permute equal kernels, reverse symmetric ones or reverse antisymmetric ones
+    (which negates them) give the same response or its negation, computed once: Laws ``L5E5E5`` has 3
+    classes of its 24 orientations, ``E3W5R5`` 6, a wavelet's ``HHH`` 8. Pooling them with
+    :func:`pool_classes` gives exactly the pooled maps of all orientations (max and min: the same values;
+    mean: the same up to the order of the sum).
+    """
+    turns = orientations(dimensions) if rotation_invariance else orientations(dimensions)[:1]
+    classes: dict[bytes, list] = {}
+    for turn in turns:
+        sets, sign, key = [], 1, b""
+        for kernels in kernel_sets:
+            oriented = {}
+            for axis, kernel in oriented_kernels(kernels, turn).items():
+                canonical, s = _canonical(np.asarray(kernel, dtype=np.float64))
+                oriented[axis] = canonical
+                sign *= s
+                key += bytes([axis]) + canonical.tobytes() + b"|"
+            sets.append(oriented)
+            key += b"#"
+        entry = classes.setdefault(key, [tuple(sets), 0, 0])
+        entry[1 if sign > 0 else 2] += 1
+    return [OrientationClass(k, plus, minus) for k, plus, minus in classes.values()]
+
+
+def pool_classes(classes: Sequence[OrientationClass], maps, pooling: str) -> np.ndarray:
+    """Voxel-wise ``max``, ``min`` or ``mean`` over every orientation, from one map ``R`` per class
+    (``maps`` in the order of ``classes``): a class contributes ``R`` and/or ``-R``."""
+    if pooling not in ("max", "min", "mean"):
+        raise SettingsError(f"pooling must be 'max', 'min' or 'mean', got {pooling!r}")
+    total = sum(c.plus + c.minus for c in classes)
+
+    def signed():
+        for c, r in zip(classes, maps):
+            if pooling == "mean":
+                yield (c.plus - c.minus) * np.asarray(r, dtype=np.float64)
+            elif c.plus and c.minus:
+                yield np.abs(r) if pooling == "max" else -np.abs(r)
+            else:
+                yield r if c.plus else -np.asarray(r)
+
+    if pooling == "mean":
+        return pool(signed(), "mean") * len(classes) / total
+    return pool(signed(), pooling)

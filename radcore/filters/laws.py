@@ -9,7 +9,8 @@ are chained in axis order x, y, z: ``E3W5R5`` is E3 along x, W5 along y, R5 alon
 two: 2D, per axial slice); the filter is their separable product, a true convolution with an IBSI
 boundary condition. With rotation invariance the kernel is applied in every orientation of
 :func:`radcore.filters.convolution.orientations` (24 in 3D, 4 in 2D) and the signed responses are pooled
-voxel by voxel (``max``, ``min`` or ``mean``). The energy map with ``delta`` (voxels) then averages the
+voxel by voxel (``max``, ``min`` or ``mean``); orientations that give the same map or its negation (the
+kernels are symmetric or antisymmetric) are computed once. The energy map with ``delta`` (voxels) then averages the
 absolute (pooled) response over a ``(2 delta + 1)^d`` window with the same boundary condition:
 
     E(x) = (2 delta + 1)^-d sum_{|k_a| <= delta} |y(x + k)|
@@ -22,7 +23,7 @@ import re
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.filters.convolution import convolve_separable, orientations, oriented_kernels, pool
+from radcore.filters.convolution import convolve_separable, orientation_classes, pool_classes
 from radcore.filters.mean import mean_filter
 
 KERNELS_1D = {
@@ -84,8 +85,8 @@ def laws_filter(
     """
     kernels = parse_kernel(kernel)
     dimensions = "3D" if len(kernels) == 3 else "2D"
-    turns = orientations(dimensions) if rotation_invariance else orientations(dimensions)[:1]
-    response = pool((convolve_separable(image, oriented_kernels(kernels, t), boundary) for t in turns), pooling)
+    classes = orientation_classes([kernels], dimensions, rotation_invariance)
+    response = pool_classes(classes, (convolve_separable(image, c.kernels[0], boundary) for c in classes), pooling)
     if energy_delta is None:
         return response
     if energy_delta < 0:

@@ -11,8 +11,9 @@ with the sub-band filter at spacing ``2^(N-1)``:
 
 No down-sampling: the map has the image's shape. With rotation invariance the whole cascade, pre-filters
 included, runs in each orientation of :func:`radcore.filters.convolution.orientations` and the maps are
-averaged (``pooling``); orientations that differ only by a permutation of the axes share their all-L
-pre-filters, which are computed once for them.
+averaged (``pooling``). Orientations that put the same filters on every axis are computed once
+(:func:`radcore.filters.convolution.orientation_classes`: HHH has 8 classes of 24), and those that share
+their all-L pre-filters reuse them.
 
 This is the operation of PyRadiomics' wavelet (:mod:`radcore.filters.wavelet`) with three parameters
 changed: the boundary (PyRadiomics: periodic with an odd axis wrapped to even length), the dilation of the
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.filters.convolution import convolve_separable, orientations, oriented_kernels, pool
+from radcore.filters.convolution import convolve_separable, orientation_classes, pool_classes
 from radcore.filters.wavelet import filter_bank
 
 
@@ -83,26 +84,24 @@ def wavelet_filter(
         raise SettingsError(f"wavelet level must be >= 1, got {level}")
     lo, hi = odd_filters(wavelet)
     dimensions = "3D" if len(band) == 3 else "2D"
-    turns = orientations(dimensions) if rotation_invariance else orientations(dimensions)[:1]
     band_filters = [lo if c == "L" else hi for c in band]
-    low_filters = [lo] * len(band)
+    classes = orientation_classes([[lo] * len(band), band_filters], dimensions, rotation_invariance)
 
-    def low_key(turn) -> tuple:
-        """The all-L pre-filters of an orientation: permuting equal filters changes nothing, so the
-        orientations share them by their reversals (8 of the 24 in 3D)."""
-        perm, flips = turn
-        return tuple(sorted((2 - perm[a], flips[a]) for a in range(len(perm))))
+    def low_key(c) -> bytes:
+        return b"".join(bytes([axis]) + k.tobytes() for axis, k in c.kernels[0].items())
+
+    classes.sort(key=low_key)  # orientations sharing pre-filters one after the other
 
     def maps():
         previous, low = None, None
-        for turn in sorted(turns, key=low_key):  # orientations sharing pre-filters one after the other
-            if low is None or low_key(turn) != previous:
-                previous, low = low_key(turn), np.asarray(image, dtype=np.float64)
+        for c in classes:
+            if low is None or low_key(c) != previous:
+                previous, low = low_key(c), np.asarray(image, dtype=np.float64)
                 for lev in range(1, int(level)):
-                    low = convolve_separable(low, oriented_kernels(low_filters, turn), boundary, 2 ** (lev - 1))
-            yield convolve_separable(low, oriented_kernels(band_filters, turn), boundary, 2 ** (int(level) - 1))
+                    low = convolve_separable(low, c.kernels[0], boundary, 2 ** (lev - 1))
+            yield convolve_separable(low, c.kernels[1], boundary, 2 ** (int(level) - 1))
 
-    return pool(maps(), pooling)
+    return pool_classes(classes, maps(), pooling)
 
 
 def reach_voxels(wavelet: str, level: int = 1) -> int:

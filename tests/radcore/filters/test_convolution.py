@@ -6,7 +6,7 @@ from scipy import ndimage
 
 from radcore.errors import SettingsError
 from radcore.filters.convolution import (
-    convolve_axis, convolve_separable, orientations, oriented_kernels, pad, pool,
+    convolve_axis, convolve_separable, orientation_classes, orientations, oriented_kernels, pad, pool, pool_classes,
 )
 
 SCIPY_MODE = {"zero": "constant", "nearest": "nearest", "periodic": "wrap", "mirror": "reflect"}
@@ -92,3 +92,31 @@ def test_pooling():
     assert pool(iter(maps), "mean").tolist() == [2.0, 2.0]
     with pytest.raises(SettingsError, match="pooling"):
         pool(maps, "median")
+
+
+def test_orientation_classes_count_the_distinct_responses():
+    from radcore.filters.laws import parse_kernel
+    from radcore.filters.separable_wavelet import odd_filters
+
+    assert len(orientation_classes([parse_kernel("L5E5E5")], "3D")) == 3
+    assert len(orientation_classes([parse_kernel("E3W5R5")], "3D")) == 6
+    assert len(orientation_classes([parse_kernel("L5S5")], "2D")) == 2
+    lo, hi = odd_filters("db2")
+    assert len(orientation_classes([[lo] * 3, [hi] * 3], "3D")) == 8
+    assert len(orientation_classes([[lo] * 3, [lo, hi, lo]], "3D")) == 24
+    assert sum(c.plus + c.minus for c in orientation_classes([parse_kernel("L5E5E5")], "3D")) == 24
+    (identity,) = orientation_classes([parse_kernel("E5L5S5")], "3D", rotation_invariance=False)
+    assert identity.plus + identity.minus == 1
+
+
+@pytest.mark.parametrize("pooling", ["max", "min", "mean"])
+@pytest.mark.parametrize("names", [("E5", "L5", "E5"), ("E3", "W5", "R5"), ("S5", "S5", "S5")])
+def test_pooling_by_class_equals_pooling_every_orientation(pooling, names):
+    from radcore.filters.laws import KERNELS_1D
+
+    x = np.random.default_rng(9).normal(size=(7, 8, 9))
+    kernels = [np.array(KERNELS_1D[n], dtype=float) for n in names]
+    every = pool((convolve_separable(x, oriented_kernels(kernels, t), "mirror") for t in orientations("3D")), pooling)
+    classes = orientation_classes([kernels], "3D")
+    by_class = pool_classes(classes, (convolve_separable(x, c.kernels[0], "mirror") for c in classes), pooling)
+    np.testing.assert_allclose(by_class, every, rtol=1e-12, atol=1e-12)
