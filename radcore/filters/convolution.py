@@ -35,7 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.kernels.convolve import correlate_lines, correlate_planes
+from radcore.kernels.convolve import box_lines, box_planes, correlate_lines, correlate_planes
 
 #: IBSI boundary condition -> numpy.pad mode
 BOUNDARIES = {"zero": "constant", "nearest": "edge", "periodic": "wrap", "mirror": "symmetric"}
@@ -89,6 +89,24 @@ def convolve_axis(x: np.ndarray, kernel: np.ndarray, axis: int, boundary: str, d
         correlate_lines(x.reshape(outer, n), taps, dilation, source, out.reshape(outer, n))
     else:
         correlate_planes(x.reshape(outer, n, inner), taps, dilation, source, out.reshape(outer, n, inner))
+    return out
+
+
+def mean_axis(x: np.ndarray, size: int, axis: int, boundary: str) -> np.ndarray:
+    """:func:`convolve_axis` with ``size`` (odd) equal taps ``1 / size``, by a running sum
+    (:func:`radcore.kernels.convolve.box_planes`): the cost does not grow with ``size``."""
+    if size < 1 or size % 2 == 0:
+        raise ValueError(f"size must be a positive odd number, got {size}")
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n = x.shape[axis]
+    source = source_index(n, size // 2, size // 2, check_boundary(boundary))
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    out = np.empty(x.shape, dtype=np.float64)
+    if inner == 1:
+        box_lines(x.reshape(outer, n), size, source, out.reshape(outer, n))
+    else:
+        box_planes(x.reshape(outer, n, inner), size, source, out.reshape(outer, n, inner))
     return out
 
 

@@ -3,7 +3,7 @@
     y(x) = M^-d * sum_{|k_a| <= (M - 1) / 2} I(x + k),   d = 2 or 3
 
 separable: the 1D kernel ``[1/M] * M`` along x and y (and z), with an IBSI boundary condition
-(:mod:`radcore.filters.convolution`).
+(:mod:`radcore.filters.convolution`), computed by running sums (:func:`~radcore.filters.convolution.mean_axis`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.filters.convolution import convolve_separable
+from radcore.filters.convolution import mean_axis
 
 
 def kernel_axes(dimensions: str) -> tuple[int, ...]:
@@ -42,5 +42,7 @@ def mean_filter(image: np.ndarray, size: int, dimensions: str = "3D", boundary: 
     """
     if size < 1 or size % 2 == 0:
         raise SettingsError(f"mean filter size must be a positive odd number of voxels, got {size}")
-    taps = np.full(size, 1.0 / size)
-    return convolve_separable(image, {axis: taps for axis in kernel_axes(dimensions)}, boundary)
+    out = np.asarray(image, dtype=np.float64)
+    for axis in kernel_axes(dimensions):
+        out = mean_axis(out, size, axis, boundary)
+    return out

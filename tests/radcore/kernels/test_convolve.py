@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from radcore.kernels.convolve import correlate_lines, correlate_planes
+from radcore.kernels.convolve import box_lines, box_planes, correlate_lines, correlate_planes
 
 
 def reference(x, taps, step, source, n):
@@ -36,3 +36,19 @@ def test_a_single_tap_copies_a_shifted_window():
     out = np.empty((1, 8))
     correlate_lines(x, np.array([0.0, 0.0, 1.0]), 2, source, out)
     np.testing.assert_array_equal(out[0], [4, 5, 6, 7, 0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_box_kernels_are_the_correlation_with_equal_taps(size):
+    rng = np.random.default_rng(size)
+    n = 9
+    source = rng.integers(-1, n, size=n + size - 1)
+    x = rng.normal(size=(2, n, 5))
+    taps = np.full(size, 1.0 / size)
+    out = np.empty((2, n, 5))
+    box_planes(x, size, source, out)
+    np.testing.assert_allclose(out, reference(x, taps, 1, source, n), rtol=1e-12, atol=1e-13)
+    lines = np.ascontiguousarray(x[..., 0])
+    out_lines = np.empty((2, n))
+    box_lines(lines, size, source, out_lines)
+    np.testing.assert_allclose(out_lines, reference(lines, taps, 1, source, n), rtol=1e-12, atol=1e-13)
