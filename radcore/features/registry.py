@@ -22,6 +22,8 @@ class Feature:
 
     ``function`` maps the family's intermediate object (a matrix summary, the ROI values, ...) to the
     value; its docstring gives the formula. ``ibsi_code`` is None only with a ``no_code_reason``.
+    ``pyradiomics`` is the name of the same formula in the PyRadiomics class of the family
+    (:attr:`Family.pyradiomics`), "" when PyRadiomics has none.
     """
 
     family: str
@@ -31,6 +33,7 @@ class Feature:
     function: Callable[[Any], float]
     description: str = ""
     no_code_reason: str = ""
+    pyradiomics: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Family:
     features: tuple[Feature, ...]
     compute: ComputeFn
     aggregated: bool = False
+    #: the PyRadiomics feature class computing the same formulas ("" when none)
+    pyradiomics: str = ""
 
 
 #: family name -> module that defines ``FAMILY``; order is the column order.

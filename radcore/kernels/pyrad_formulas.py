@@ -10,10 +10,6 @@
 ``mcc_bound(p float64 (k, n, n), eps) -> float64 (k,)``
     the Frobenius norm of E = Dx^1/2 (Q - Q0) Dx^-1/2, Q0 the MCC matrix without eps and Dx the diagonal
     matrix of p_x (see the GLCM module's MCC).
-``run_features(P float64 (k, n, m), i float64 (n,), j float64 (m,), eps) -> float64 (k, 16)``
-    for every run-length-like matrix ``P[a]`` (rows: grey levels ``i``, columns: run lengths, zone sizes or
-    dependences ``j``) the 16 features of :data:`RUN_NAMES` with the formulas of
-    :mod:`radcore.pyradiomics.features.glrlm`; NaN for a matrix without entries.
 """
 
 from __future__ import annotations
@@ -28,13 +24,6 @@ GLCM_NAMES = (
     "Correlation", "DifferenceAverage", "DifferenceEntropy", "DifferenceVariance", "JointEnergy",
     "JointEntropy", "Imc1", "Imc2", "Idm", "Idmn", "Id", "Idn", "InverseVariance", "MaximumProbability",
     "SumAverage", "SumEntropy", "SumSquares",
-)
-RUN_NAMES = (
-    "ShortRunEmphasis", "LongRunEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
-    "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
-    "RunVariance", "RunEntropy", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
-    "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
-    "LongRunHighGrayLevelEmphasis",
 )
 
 
@@ -219,75 +208,6 @@ def _mcc_bound(p, eps, err):
         err[a] = math.sqrt(total)
 
 
-@numba.njit(cache=True, nogil=True)
-def _run_features(P, iv, jv, eps, out):
-    k, n, m = P.shape
-    pg = np.empty(n)
-    pr = np.empty(m)
-    for a in range(k):
-        pg[:] = 0.0
-        pr[:] = 0.0
-        nr = 0.0
-        for i in range(n):
-            for j in range(m):
-                v = P[a, i, j]
-                pg[i] += v
-                pr[j] += v
-                nr += v
-        if nr == 0:
-            out[a, :] = np.nan
-            continue
-        sre = 0.0
-        lre = 0.0
-        rln = 0.0
-        np_ = 0.0
-        for j in range(m):
-            j2 = jv[j] * jv[j]
-            sre += pr[j] / j2
-            lre += pr[j] * j2
-            rln += pr[j] * pr[j]
-            np_ += pr[j] * jv[j]
-        gln = 0.0
-        lgl = 0.0
-        hgl = 0.0
-        for i in range(n):
-            i2 = iv[i] * iv[i]
-            gln += pg[i] * pg[i]
-            lgl += pg[i] / i2
-            hgl += pg[i] * i2
-        mu_i = 0.0
-        mu_j = 0.0
-        ent = 0.0
-        srlg = 0.0
-        srhg = 0.0
-        lrlg = 0.0
-        lrhg = 0.0
-        for i in range(n):
-            i2 = iv[i] * iv[i]
-            for j in range(m):
-                v = P[a, i, j]
-                pv = v / nr
-                mu_i += pv * iv[i]
-                mu_j += pv * jv[j]
-                ent -= pv * math.log2(pv + eps)
-                j2 = jv[j] * jv[j]
-                srlg += v / (i2 * j2)
-                srhg += v * i2 / j2
-                lrlg += v * j2 / i2
-                lrhg += v * i2 * j2
-        var_i = 0.0
-        var_j = 0.0
-        for i in range(n):
-            for j in range(m):
-                pv = P[a, i, j] / nr
-                var_i += pv * (iv[i] - mu_i) ** 2
-                var_j += pv * (jv[j] - mu_j) ** 2
-        values = (sre / nr, lre / nr, gln / nr, gln / (nr * nr), rln / nr, rln / (nr * nr), nr / np_, var_i, var_j,
-                  ent, lgl / nr, hgl / nr, srlg / nr, srhg / nr, lrlg / nr, lrhg / nr)
-        for f in range(16):
-            out[a, f] = values[f]
-
-
 def glcm_features(p: np.ndarray, levels: np.ndarray, eps: float) -> np.ndarray:
     """float64 (k, 23): the :data:`GLCM_NAMES` features of each normalised GLCM; see module doc."""
     p = np.ascontiguousarray(p, dtype=np.float64)
@@ -310,12 +230,3 @@ def mcc_bound(p: np.ndarray, eps: float) -> np.ndarray:
     err = np.zeros(p.shape[0])
     _mcc_bound(p, float(eps), err)
     return err
-
-
-def run_features(P: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float) -> np.ndarray:
-    """float64 (k, 16): the :data:`RUN_NAMES` features of each matrix; see module doc."""
-    P = np.ascontiguousarray(P, dtype=np.float64)
-    out = np.empty((P.shape[0], len(RUN_NAMES)))
-    _run_features(P, np.ascontiguousarray(i, dtype=np.float64), np.ascontiguousarray(j, dtype=np.float64),
-                  float(eps), out)
-    return out

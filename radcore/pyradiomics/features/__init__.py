@@ -20,6 +20,8 @@ from types import ModuleType
 import numpy as np
 
 from radcore.errors import SettingsError
+from radcore.features import count_matrix
+from radcore.features.registry import family
 from radcore.kernels import pyrad_texture
 
 #: PyRadiomics feature class name -> module of this package
@@ -46,6 +48,12 @@ def feature_class(name: str) -> ModuleType:
             f"expected one of {sorted(CLASS_MODULES)}"
         )
     return importlib.import_module(f"{__name__}.{CLASS_MODULES[name]}")
+
+
+def registry_columns(family_name: str) -> dict[str, int]:
+    """PyRadiomics feature name -> column of :func:`radcore.features.count_matrix.evaluate`, from the records
+    of the registry family ``family_name`` whose formula PyRadiomics shares (its ``pyradiomics`` names)."""
+    return {f.pyradiomics: count_matrix.COLUMN[f.function] for f in family(family_name).features if f.pyradiomics}
 
 
 def select(class_name: str, default: tuple[str, ...], optional: tuple[str, ...], enabled) -> tuple[str, ...]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from radcore.kernels.pyrad_formulas import GLCM_NAMES, RUN_NAMES, glcm_features, mcc_bound, mcc_matrix, run_features
-from radcore.pyradiomics.features import EPS, glcm, glrlm
+from radcore.kernels.pyrad_formulas import GLCM_NAMES, glcm_features, mcc_bound, mcc_matrix
+from radcore.pyradiomics.features import EPS, glcm
 
 
 def _glcms(seed: int, k: int, levels: np.ndarray, density: float) -> np.ndarray:
@@ -64,23 +64,6 @@ def test_mcc_equals_the_eigenvalue_definition(levels, density):
     q = mcc_matrix(p, EPS)
     want = np.array([np.sqrt(np.sort(np.linalg.eigvals(m))[-2]).real for m in q])
     np.testing.assert_allclose(glcm.mcc_values(p), want, rtol=2e-5)
-
-
-@pytest.mark.parametrize("shape", [(1, 1, 1), (2, 1, 5), (3, 4, 7), (1, 6, 1)])
-def test_run_features_equal_numpy_formulas(shape):
-    rng = np.random.default_rng(sum(shape))
-    P = rng.integers(0, 9, shape).astype(np.float64) * (rng.random(shape) < 0.7)
-    P[:, 0, 0] += 1
-    i = np.sort(rng.choice(np.arange(1, 40), shape[1], replace=False)).astype(np.float64)
-    j = np.sort(rng.choice(np.arange(1, 40), shape[2], replace=False)).astype(np.float64)
-    got = run_features(P, i, j, EPS)
-    g = glrlm.RunStats(P, i, j)
-    for column, name in enumerate(RUN_NAMES):
-        np.testing.assert_allclose(got[:, column], glrlm.FORMULAS[name](g), rtol=1e-11, err_msg=name)
-
-
-def test_run_features_of_an_empty_matrix_are_nan():
-    assert np.isnan(run_features(np.zeros((1, 2, 3)), np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]), EPS)).all()
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 1), (1, 4, 5), (6, 1, 3), (5, 6, 7)])
