@@ -43,7 +43,8 @@ from radcore.io import dataset, store as cohort_store
 from radcore.io.manifest import ALL_LABELS, ManifestProblem
 from radcore.naming import check_naming
 from radcore.provenance import versions
-from radcore.settings import Settings, load, settings_hash, to_mapping
+from radcore.io.config import load_settings
+from radcore.settings import Settings, settings_hash, to_mapping
 
 FAILURES_SHOWN = 500
 #: set (to anything) by the ``radcore`` command when it runs the flow on a terminal: draw a progress bar
@@ -79,7 +80,7 @@ class CohortParameters(BaseModel):
 
     def settings(self) -> Settings:
         """The settings of ``config``, with ``label`` when given."""
-        settings = load(self.config or None)
+        settings = load_settings(self.config or None)
         if self.label:
             settings = dataclasses.replace(settings, label=self.label if self.label == ALL_LABELS else int(self.label))
         return settings
@@ -223,7 +224,7 @@ class _Catalogue:
 
     def __init__(self, spec: JobSpec):
         self.spec = spec
-        self.convention = "pyradiomics" if spec.settings.pyradiomics is not None else "ibsi"
+        self.convention = spec.settings.profile
         self.rows = {r["column"]: r for r in dataset.read_catalogue(spec.dataset, spec.settings_hash)}
 
     def add(self, keys) -> None:

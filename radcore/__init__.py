@@ -28,11 +28,11 @@ def extract(image, mask, config=None, label: int | str | None = None, naming: st
     series       the SeriesInstanceUID to read from an image folder holding several (default: the one an
                  RTSTRUCT or SEG mask refers to)
     """
-    from radcore import settings as _settings
+    from radcore.io.config import load_settings
     from radcore.naming import check_naming, name_columns
     from radcore.pipeline import extract_case, extract_labels
 
-    s = _settings.load(config)
+    s = load_settings(config)
     check_naming(naming, s)
     if isinstance(roi, (list, tuple)):
         return {name: name_columns(extract_case(image, mask, s, label, name, series), naming) for name in roi}

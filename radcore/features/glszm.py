@@ -85,10 +85,6 @@ def zone_family_values(
 # ------------------------------------------------------------------ the GLSZM family
 
 
-def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
-    return Feature("glszm", name, code, f"szm_{tag}", fn, description)
-
-
 def _feature(name: str, code: str, tag: str, formula, description: str, pyradiomics: str) -> Feature:
     return Feature("glszm", name, code, f"szm_{tag}", formula, description, pyradiomics=pyradiomics)
 

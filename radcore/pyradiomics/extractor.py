@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
@@ -29,17 +28,6 @@ from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
 from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
 
 log_ = logging.getLogger(__name__)
-
-ImageLike = str | Path | sitk.Image
-
-
-def extract_case(image: ImageLike, mask: ImageLike, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
-    """Features of one case given as files or SimpleITK images (pixel types kept, as PyRadiomics reads;
-    an RTSTRUCT mask's only ROI rasterised onto the image)."""
-    from radcore.io.images import read_image, read_mask
-
-    img = read_image(image, "image")
-    return extract_images(img, read_mask(mask, img), params, label)
 
 
 def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:

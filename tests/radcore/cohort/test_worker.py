@@ -6,6 +6,7 @@ from radcore.cohort.cluster import feature_columns, warm_up
 from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batches
 from radcore.cohort.worker import JobSpec, run_batch, stage_of
 from radcore.errors import EmptyROIError, FeatureError
+from radcore.io.config import load_settings
 from radcore.io.dataset import done_cases, partition
 from radcore.settings import Settings, settings_hash
 from tests.cohort_cases import write_cohort
@@ -107,7 +108,7 @@ def test_pyradiomics_params_give_the_single_case_values(cohort, tmp_path):
     params = {"setting": {"binWidth": 10, "normalize": True},
               "imageType": {"Original": {}, "Wavelet": {}},
               "featureClass": {"firstorder": None, "glcm": ["Contrast"]}}
-    settings = radcore.settings.load(params)
+    settings = load_settings(params)
     h = settings_hash(settings)
     keys = warm_up(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
