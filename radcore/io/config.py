@@ -14,8 +14,33 @@ PYRADIOMICS_SECTIONS = {"setting", "imageType", "featureClass", "voxelSetting"}
 
 
 def load_settings(source: str | Path | dict | Settings | None) -> Settings:
-    """Settings from a path (radcore YAML or PyRadiomics params YAML), a mapping, or as they are; None
-    or an empty path gives the defaults."""
+    """Settings from a settings file, a mapping, or as they are.
+
+    Parameters
+    ----------
+    source : str, Path, dict, Settings or None
+        A radcore YAML (optionally ``profile: ibsi | pyradiomics``) or an unmodified PyRadiomics params YAML
+        (which implies the PyRadiomics profile), the same as a parsed mapping, settings as they are, or
+        None (or "") for the defaults.
+
+    Returns
+    -------
+    Settings
+        Typed, frozen and validated; :func:`radcore.settings_hash` gives their provenance hash.
+
+    Raises
+    ------
+    SettingsError
+        The file is missing or not YAML, or a key, type or value is wrong; the message names it.
+
+    Examples
+    --------
+    >>> from radcore import load_settings
+    >>> load_settings({"discretisation": {"method": "fixed_bin_number", "bin_number": 16}}).profile
+    'ibsi'
+    >>> load_settings({"setting": {"binWidth": 25}, "featureClass": {"glcm": None}}).profile
+    'pyradiomics'
+    """
     if source is None or source == "":
         return Settings()
     if isinstance(source, Settings):
