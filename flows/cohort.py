@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -40,10 +41,11 @@ from radcore.cohort.plan import (
 from radcore.cohort.qc import QC_TYPES
 from radcore.cohort.worker import BatchReport, JobSpec, failure_summaries, run_batch
 from radcore.io import dataset, store as cohort_store
+from radcore.io.config import load_settings
 from radcore.io.manifest import ALL_LABELS, ManifestProblem
 from radcore.naming import check_naming
+from radcore.profiles import profile_of
 from radcore.provenance import versions
-from radcore.io.config import load_settings
 from radcore.settings import Settings, settings_hash, to_mapping
 
 FAILURES_SHOWN = 500
@@ -126,11 +128,11 @@ class Plan:
 
 @task(name="plan cohort", cache_policy=NO_CACHE, persist_result=False)
 def plan_cohort(params: CohortParameters, settings: Settings, run_token: str = "") -> Plan:
-    """Warm-up (compiles numba in this process once), cases not yet done, batches; the manifest's
-    unrunnable rows are written as errors of stage ``manifest``."""
+    """The cases not yet done, in batches, and every feature key the settings can give (from the registry:
+    the dataset's columns); the manifest's unrunnable rows are written as errors of stage ``manifest``."""
     logger = get_run_logger()
     h = settings_hash(settings)
-    keys = warm_up(settings)
+    keys = profile_of(settings).feature_keys(settings)
     store = params.store_path()
     for name in cohort_store.remove_leftovers(store) + dataset.remove_leftovers(params.out, h):
         logger.info("removed %s, left by a run that was killed", name)
@@ -296,13 +298,17 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
         logger.warning("another run is writing settings %s to %s; waiting for it to end", h, params.out)
 
     with dataset.run_lock(params.out, h, waiting) as run_token:
-        # planning (and this process's warm-up) runs in a thread while the cluster starts and warms its workers
-        planned = plan_cohort.submit(params, settings, run_token)
-        with _task_runner(params) as runner:
-            runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
-            plan = planned.result()
-            summary = CohortSummary(h, params.out, skipped=plan.skipped, flow_run_id=str(flow_run.get_id() or ""))
-            summary = extract_batches(plan, params, summary, runner.client)
+        plan = plan_cohort(params, settings, run_token)
+        summary = CohortSummary(h, params.out, skipped=plan.skipped, flow_run_id=str(flow_run.get_id() or ""))
+        if plan.batches:  # a cohort already done starts no cluster
+            # numba compiles (or loads its cache) here once while the cluster starts; the workers then load
+            # the compiled kernels, rather than all compiling at once into one on-disk cache
+            warming = threading.Thread(target=warm_up, args=(settings,), daemon=True)
+            warming.start()
+            with _task_runner(params) as runner:
+                warming.join()
+                runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
+                summary = extract_batches(plan, params, summary, runner.client)
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
         dataset.ensure_readable(params.out, h, dataset.feature_schema(plan.spec.metadata_columns,

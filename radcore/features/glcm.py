@@ -351,4 +351,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return aggregate(slices, volume, aggregations, evaluate_counts, [f.name for f in FEATURES])
 
 
-FAMILY = Family("glcm", "cm", FEATURES, compute, aggregated=True, pyradiomics="glcm")
+FAMILY = Family(
+    "glcm", "cm", FEATURES, compute, aggregations="matrix_aggregations", pyradiomics="glcm",
+)

@@ -79,4 +79,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return values(roi, disc, settings.texture.zone_aggregations)
 
 
-FAMILY = Family("gldzm", "dzm", FEATURES, compute, aggregated=True)
+FAMILY = Family(
+    "gldzm", "dzm", FEATURES, compute, aggregations="zone_aggregations",
+)

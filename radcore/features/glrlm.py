@@ -102,4 +102,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return aggregate(slices, volume, aggregations, evaluate, [f.name for f in FEATURES])
 
 
-FAMILY = Family("glrlm", "rlm", FEATURES, compute, aggregated=True, pyradiomics="glrlm")
+FAMILY = Family(
+    "glrlm", "rlm", FEATURES, compute, aggregations="matrix_aggregations", pyradiomics="glrlm",
+)

@@ -129,4 +129,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
                               _zone_size)
 
 
-FAMILY = Family("glszm", "szm", FEATURES, compute, aggregated=True, pyradiomics="glszm")
+FAMILY = Family(
+    "glszm", "szm", FEATURES, compute, aggregations="zone_aggregations", pyradiomics="glszm",
+)

@@ -99,4 +99,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return out
 
 
-FAMILY = Family("ngldm", "ngl", FEATURES, compute, aggregated=True, pyradiomics="gldm")
+FAMILY = Family(
+    "ngldm", "ngl", FEATURES, compute, aggregations="zone_aggregations", pyradiomics="gldm",
+)

@@ -132,4 +132,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return out
 
 
-FAMILY = Family("ngtdm", "ngt", FEATURES, compute, aggregated=True)
+FAMILY = Family(
+    "ngtdm", "ngt", FEATURES, compute, aggregations="zone_aggregations",
+)

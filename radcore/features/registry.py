@@ -44,9 +44,20 @@ class Family:
     ibsi_prefix: str
     features: tuple[Feature, ...]
     compute: ComputeFn
-    aggregated: bool = False
+    #: the TextureSettings field listing this family's aggregations ("matrix_aggregations" or
+    #: "zone_aggregations"; "" for families without)
+    aggregations: str = ""
     #: the PyRadiomics feature class computing the same formulas ("" when none)
     pyradiomics: str = ""
+
+    @property
+    def aggregated(self) -> bool:
+        """Whether the family's features carry an aggregation (2D, 2.5D, 3D, averaged or merged)."""
+        return bool(self.aggregations)
+
+    def aggregations_of(self, settings) -> tuple[str, ...]:
+        """The aggregations ``settings`` ask of this family (("",) for a family without)."""
+        return tuple(getattr(settings.texture, self.aggregations)) if self.aggregations else ("",)
 
 
 #: family name -> module that defines ``FAMILY``; order is the column order.

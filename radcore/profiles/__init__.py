@@ -24,6 +24,8 @@ class Profile:
                      images as read (pixel types kept), the mask a label map, an RTSTRUCT's or SEG's ROI
     extract_volumes  (image: Volume, mask: Volume, settings, label) -> {FeatureKey: value}; the mask the ROI
                      (bool) or a label map whose ``label`` is the ROI
+    feature_keys     (settings) -> [FeatureKey]: every key a case can give, from the registry and the image
+                     types' names, without computing a case (the dataset's columns and catalogue)
     reads_whole_image  a cohort worker reads the whole image and the mask as ingested, on its own grid;
                      otherwise the ROI's bounding box grown by :func:`radcore.cohort.margin.required_margin_mm`
                      on the image grid
@@ -32,11 +34,13 @@ class Profile:
     name: str
     extract_images: Callable
     extract_volumes: Callable
+    feature_keys: Callable
     reads_whole_image: bool
 
 
-IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, reads_whole_image=False)
-PYRADIOMICS = Profile("pyradiomics", pyradiomics.extract_images, pyradiomics.extract_volumes, reads_whole_image=True)
+IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, reads_whole_image=False)
+PYRADIOMICS = Profile("pyradiomics", pyradiomics.extract_images, pyradiomics.extract_volumes,
+                      pyradiomics.feature_keys, reads_whole_image=True)
 PROFILES = {p.name: p for p in (IBSI, PYRADIOMICS)}
 
 

@@ -21,6 +21,29 @@ from radcore.roi import RoiImage
 from radcore.settings import Settings
 
 
+def feature_keys(settings: Settings) -> list[FeatureKey]:
+    """Every feature key :func:`extract_volumes` gives for ``settings``, in its order, from the registry and
+    the image types' names (no case is computed)."""
+    names = [t.name for t in settings.image_types]
+    families = [f for f in settings.families if "original" in names or f not in image_types.FILTERED_FAMILIES]
+    keys = _family_keys("original", families, settings)
+    filtered = image_types.filtered_settings(settings)
+    for image_type in settings.image_types:
+        if image_type.name != "original":
+            for name in image_types.response_names(image_type):
+                keys += _family_keys(name, filtered.families, filtered)
+    return keys
+
+
+def _family_keys(image_type: str, families, settings: Settings) -> list[FeatureKey]:
+    keys = []
+    for name in families:
+        fam = family(name)
+        aggregations = fam.aggregations_of(settings)
+        keys += [FeatureKey(image_type, name, f.name, a) for f in fam.features for a in aggregations]
+    return keys
+
+
 def extract_images(image, mask, settings: Settings, label: int | None = None) -> dict[FeatureKey, float]:
     """Features of SimpleITK images as read: the mask a label map on the image grid (``label`` its ROI)."""
     img, msk = load_case(image, mask, settings.label if label is None else label)

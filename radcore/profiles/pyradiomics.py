@@ -14,3 +14,8 @@ def extract_images(image, mask, settings, label=None):
 def extract_volumes(image, mask, settings, label=None):
     """Features of a loaded :class:`radcore.io.images.Volume` pair, each on its own grid."""
     return extractor.extract_volumes(image, mask, settings.pyradiomics, label)
+
+
+def feature_keys(settings):
+    """Every feature key the params can give (see :func:`radcore.pyradiomics.extractor.feature_keys`)."""
+    return extractor.feature_keys(settings.pyradiomics)
