@@ -57,7 +57,7 @@ def robust_z(values: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> robust_z(np.array([[1.0], [2.0], [3.0], [4.0], [100.0]])).ravel().round(2)
-    array([-1.35, -0.67,  0.  ,  0.67, 65.41])
+    array([-1.35, -0.67,  0.  ,  0.67, 65.43])
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
