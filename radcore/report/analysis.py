@@ -7,7 +7,7 @@ Pure functions on arrays and frames (no file access, no plotting):
 - :func:`outlier_scores` — per case, the fraction of its features with ``|z| > OUTLIER_Z``; a case at or
   above :data:`OUTLIER_FRACTION` sits far from the rest (a shifted mask, a broken image);
 - :func:`group_shifts` — per metadata group (site, scanner, ...), the fraction of features whose group
-  median lies more than :data:`GROUP_SHIFT_Z` robust units from the cohort's: a batch effect;
+  median lies more than :data:`GROUP_SHIFT_Z` robust units from the other cases': a batch effect;
 - :func:`spearman_with` — each feature's Spearman correlation with one feature (ROI volume);
 - :func:`feature_clusters` — features that measure the same thing: complete-linkage clusters on
   ``1 - |rho|`` (Spearman), so every pair inside a cluster has ``|rho| >= threshold``;
@@ -27,6 +27,10 @@ OUTLIER_FRACTION = 0.1
 GROUP_SHIFT_Z = 2.0
 #: ... in at least this fraction of the features
 GROUP_SHIFT_FRACTION = 0.1
+#: a group of fewer than this fraction of the cases is measured against the whole cohort
+SMALL_GROUP_FRACTION = 0.05
+#: a large group is measured against (a sample of) at most this many other cases
+REFERENCE_CASES = 5000
 #: fewer cases than this give no robust z (the median and MAD of a handful of values say little)
 MIN_CASES = 5
 #: the MAD of a normal distribution is this fraction of its standard deviation (1 / 1.4826)
@@ -65,20 +69,28 @@ def robust_z(values: np.ndarray) -> np.ndarray:
     z = np.full(values.shape, np.nan)
     if values.size == 0:
         return z
-    finite = np.isfinite(values)
-    x = np.where(finite, values, np.nan)
-    has = finite.any(axis=0)
-    median = np.full(values.shape[1], np.nan)
+    x = np.where(np.isfinite(values), values, np.nan)
+    median, scale = _centre_scale(x)
+    usable = scale > 0
+    z[:, usable] = (x[:, usable] - median[usable]) / scale[usable]
+    return z
+
+
+def _centre_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of ``x`` (NaN for missing): the median, and 1.4826 MAD (1.2533 x the mean absolute
+    deviation where the MAD is 0; NaN or 0 for a column without spread)."""
+    has = np.isfinite(x).any(axis=0)
+    median = np.full(x.shape[1], np.nan)
+    scale = np.full(x.shape[1], np.nan)
+    if not has.any():
+        return median, scale
     median[has] = np.nanmedian(x[:, has], axis=0)
     deviation = np.abs(x - median)
-    scale = np.full(values.shape[1], np.nan)
     scale[has] = _MAD_TO_SD * np.nanmedian(deviation[:, has], axis=0)
     flat = has & ~(scale > 0)
     if flat.any():
         scale[flat] = _MEANAD_TO_SD * np.nanmean(deviation[:, flat], axis=0)
-    usable = scale > 0
-    z[:, usable] = (x[:, usable] - median[usable]) / scale[usable]
-    return z
+    return median, scale
 
 
 def outlier_scores(z: np.ndarray, threshold: float = OUTLIER_Z) -> np.ndarray:
@@ -112,8 +124,17 @@ def top_features(z: np.ndarray, names: list[str], k: int = 3) -> list[list[tuple
 
 
 def group_shifts(z: np.ndarray, groups, threshold: float = GROUP_SHIFT_Z) -> pd.DataFrame:
-    """Per group: its cases, the fraction of features whose group median robust z lies beyond
-    ``threshold``, and whether that fraction reaches :data:`GROUP_SHIFT_FRACTION` (``shifted``).
+    """Per group: its cases, the fraction of features in which the group sits apart, and whether that
+    fraction reaches :data:`GROUP_SHIFT_FRACTION` (``shifted``).
+
+    A group's shift in a feature is the distance of its median from the median of the other cases, in
+    units of their spread (1.4826 MAD), i.e. the group's robust z against the rest of the cohort; it sits
+    apart beyond ``threshold``. Leaving the group out matters for a large group: a fifth of the cohort
+    shifted would widen the cohort's own MAD and hide itself. A group of under
+    :data:`SMALL_GROUP_FRACTION` of the cases, or one whose rest has fewer than :data:`MIN_CASES` cases,
+    is measured against the whole cohort (its median robust z: removing it changes little, or too little
+    is left to measure against). A group of half the cases or more is the reference, never ``shifted``:
+    of two groups apart, the smaller one is taken to be off.
 
     Parameters
     ----------
@@ -123,7 +144,7 @@ def group_shifts(z: np.ndarray, groups, threshold: float = GROUP_SHIFT_Z) -> pd.
     Returns
     -------
     DataFrame with columns ``group``, ``cases``, ``shift_fraction``, ``median_abs_z``, ``shifted``, one row
-    per group, most shifted first; ``medians`` (group x feature median z) in ``.attrs["medians"]``.
+    per group, most shifted first; the shifts (group -> one per feature) in ``.attrs["medians"]``.
     """
     z = np.asarray(z, dtype=np.float64)
     labels = pd.Series(list(groups), dtype="object").fillna("").astype(str)
@@ -131,17 +152,20 @@ def group_shifts(z: np.ndarray, groups, threshold: float = GROUP_SHIFT_Z) -> pd.
         raise ValueError(f"groups must give one label per case: {len(labels)} labels for z of shape {z.shape}")
     rows, medians = [], {}
     for name, index in labels.groupby(labels, sort=True).groups.items():
-        part = z[np.asarray(index)]
-        finite = np.isfinite(part).any(axis=0)
-        median = np.full(z.shape[1], np.nan)
-        if finite.any():
-            median[finite] = np.nanmedian(part[:, finite], axis=0)
-        medians[name] = median
-        usable = np.isfinite(median)
-        fraction = float((np.abs(median[usable]) > threshold).mean()) if usable.any() else float("nan")
-        rows.append({"group": name, "cases": len(index), "shift_fraction": fraction,
-                     "median_abs_z": float(np.median(np.abs(median[usable]))) if usable.any() else float("nan"),
-                     "shifted": bool(fraction >= GROUP_SHIFT_FRACTION)})
+        inside = np.zeros(len(labels), dtype=bool)
+        inside[np.asarray(index)] = True
+        shift = _column_medians(z[inside])
+        rest = z[~inside]
+        if inside.mean() >= SMALL_GROUP_FRACTION and len(rest) >= MIN_CASES:
+            centre, scale = _centre_scale(rest[_sample(len(rest), REFERENCE_CASES)])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                shift = np.where(scale > 0, (shift - centre) / np.where(scale > 0, scale, 1.0), np.nan)
+        medians[name] = shift
+        usable = np.isfinite(shift)
+        fraction = float((np.abs(shift[usable]) > threshold).mean()) if usable.any() else float("nan")
+        rows.append({"group": name, "cases": int(inside.sum()), "shift_fraction": fraction,
+                     "median_abs_z": float(np.median(np.abs(shift[usable]))) if usable.any() else float("nan"),
+                     "shifted": bool(fraction >= GROUP_SHIFT_FRACTION and 2 * inside.sum() < len(labels))})
     out = pd.DataFrame(rows, columns=["group", "cases", "shift_fraction", "median_abs_z", "shifted"])
     out = out.sort_values(["shift_fraction", "group"], ascending=[False, True], na_position="last")
     out = out.reset_index(drop=True)
@@ -246,6 +270,22 @@ def current_failures(errors: pd.DataFrame, features: pd.DataFrame) -> pd.DataFra
 
     keep = latest.apply(failed, axis=1) if len(latest) else pd.Series(dtype=bool)
     return latest[keep.astype(bool)].sort_values(["stage", "case_id"]).reset_index(drop=True)
+
+
+def _column_medians(x: np.ndarray) -> np.ndarray:
+    """Each column's median over its finite values (NaN for a column without any)."""
+    finite = np.isfinite(x).any(axis=0)
+    out = np.full(x.shape[1], np.nan)
+    if finite.any():
+        out[finite] = np.nanmedian(np.where(np.isfinite(x[:, finite]), x[:, finite], np.nan), axis=0)
+    return out
+
+
+def _sample(n: int, limit: int) -> np.ndarray:
+    """Row indices: all ``n``, or a fixed random sample of ``limit`` in order."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, limit, replace=False))
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:

@@ -55,6 +55,19 @@ def test_group_shifts_find_the_group_whose_median_sits_apart():
         analysis.group_shifts(z, ["a", "b"])
 
 
+def test_a_large_shifted_group_is_measured_against_the_other_cases():
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(100, 10))
+    values[80:] += 3.0  # a fifth of the cohort, 3 sd high in every feature
+    z = analysis.robust_z(values)
+    # against the whole cohort (whose median and MAD the group drags along) the group looks closer
+    assert np.median(np.median(z[80:], axis=0)) < 2.5
+    shifts = analysis.group_shifts(z, ["a"] * 80 + ["b"] * 20).set_index("group")
+    assert shifts.loc["b", "shifted"] and shifts.loc["b", "shift_fraction"] >= 0.9
+    assert not shifts.loc["a", "shifted"]
+    assert np.median(shifts.attrs["medians"]["b"]) == pytest.approx(3.0, abs=0.5)
+
+
 def test_spearman_with_volume_is_rank_based_and_skips_missing_values():
     volume = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     values = np.c_[volume**3, -volume, [1.0, np.nan, 3.0, 2.0, 5.0], np.ones(5)]
