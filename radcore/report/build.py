@@ -21,7 +21,7 @@ import pandas as pd
 
 from radcore.io.read_dataset import DatasetContents, read_dataset, read_picture, write_text
 from radcore.report import analysis, plots
-from radcore.report.cohort import CLUSTER_RHO, Assessment, assess, informative_features
+from radcore.report.cohort import CLUSTER_RHO, GROUP_SHIFT_FLAG, Assessment, assess, informative_features
 from radcore.report.html import (
     Markup, cards, details, flags_html, heading, image, page, paragraph, preformatted, table, thumbnail,
 )
@@ -30,6 +30,8 @@ REPORT_NAME = "report.html"
 MAX_THUMBNAILS = 200
 MAX_ROWS = 500
 MAX_CLUSTERS = 40
+#: a failures table longer than this starts folded
+FOLDED_ROWS = 20
 
 
 @dataclass
@@ -135,11 +137,10 @@ def _glance(contents: DatasetContents, a: Assessment, max_rows: int) -> list:
                            table_id="failures-by-stage"))
     parts.append(heading("failures"))
     listed = failures.head(max_rows)
-    parts.append(table(
-        ["case", "label", "stage", "error", "reason"],
-        [[r.case_id, "" if pd.isna(r.label) else int(r.label), r.stage, r.error_type, r.reason]
-         for r in listed.itertuples()] or [["", "", "", "", "no failures"]],
-        table_id="failures"))
+    rows = table(["case", "label", "stage", "error", "reason"],
+                 [[r.case_id, "" if pd.isna(r.label) else int(r.label), r.stage, r.error_type, r.reason]
+                  for r in listed.itertuples()] or [["", "", "", "", "no failures"]], table_id="failures")
+    parts.append(details(f"{len(failures)} failed (case, label) pairs", rows, open_=len(listed) <= FOLDED_ROWS))
     if len(failures) > len(listed):
         parts.append(paragraph(f"{len(failures) - len(listed)} more failures in {contents.path}/errors "
                                "(DuckDB: the README's 'current failures' query)", "note"))
@@ -185,7 +186,8 @@ def _distributions(a: Assessment) -> list:
         return [paragraph(f"Fewer than {analysis.MIN_CASES} cases with features: no distributions.", "note")]
     features = informative_features(a)
     by_position = a.rows.sort_values("position")
-    flagged = (by_position["flags"] != "").to_numpy()
+    # cases flagged on their own (a shifted group shows in its box already)
+    flagged = by_position["flags"].map(lambda f: bool(set(f.split(",")) - {"", GROUP_SHIFT_FLAG})).to_numpy()
     groups = by_position["group"].to_numpy()
     index = {c: j for j, c in enumerate(a.analysed)}
     parts = [image(plots.distributions({f: a.values[:, index[f]] for f in features}, groups, flagged,
@@ -198,7 +200,7 @@ def _distributions(a: Assessment) -> list:
                                       a.group_column or "cohort"), "outlier scores and group medians"))
     if a.shifts is not None:
         parts += [heading(f"groups ({a.group_column})"), table(
-            [a.group_column, "cases", "features shifted", "median |robust z| of its medians", "shifted"],
+            [a.group_column, "cases", "features shifted", "median |shift| (robust z)", "shifted"],
             [[r.group or "(none)", r.cases, f"{r.shift_fraction:.0%}", f"{r.median_abs_z:.2f}",
               "yes" if r.shifted else ""] for r in a.shifts.itertuples()], numeric=(1, 2, 3))]
     return parts

@@ -28,7 +28,7 @@ tr:target { background: #fff3bf; }
 .card b { display: block; font-size: 22px; }
 .card.bad b { color: #c92a2a; }
 .thumbs { display: flex; flex-wrap: wrap; gap: 8px; }
-.thumb { border: 2px solid #d5dceb; border-radius: 4px; padding: 3px; width: 250px; font-size: 12px;
+.thumb { border: 2px solid #d5dceb; border-radius: 4px; padding: 3px; width: 200px; font-size: 12px;
          text-decoration: none; color: inherit; }
 .thumb.flagged { border-color: #d62728; }
 .thumb img { width: 100%; height: auto; display: block; image-rendering: auto; }
@@ -112,9 +112,9 @@ def preformatted(text: str) -> Markup:
     return Markup(f"<pre>{esc(text)}</pre>")
 
 
-def details(summary: str, body: str) -> Markup:
-    """A folded block (open it to see ``body``)."""
-    return Markup(f"<details><summary>{esc(summary)}</summary>{esc(body)}</details>")
+def details(summary: str, body: str, open_: bool = False) -> Markup:
+    """A folded block (open it to see ``body``); ``open_`` shows it unfolded."""
+    return Markup(f"<details{' open' if open_ else ''}><summary>{esc(summary)}</summary>{esc(body)}</details>")
 
 
 def section(anchor: str, title: str, parts: Iterable) -> Markup:

@@ -20,8 +20,8 @@ DPI = 80
 
 def distributions(values: dict[str, np.ndarray], groups: np.ndarray, flagged: np.ndarray,
                   group_column: str) -> bytes:
-    """Box plots of each feature (``values``: title -> one value per case) per group, flagged cases as red
-    points over them."""
+    """Box plots of each feature (``values``: title -> one value per case) per group, the cases marked in
+    ``flagged`` as red points over them."""
     from matplotlib.figure import Figure
 
     names = list(values)
@@ -48,14 +48,15 @@ def distributions(values: dict[str, np.ndarray], groups: np.ndarray, flagged: np
         ax.tick_params(axis="y", labelsize=8)
     for ax in axes[len(names):]:
         ax.set_visible(False)
-    fig.suptitle(f"feature distributions per {group_column} (red: flagged cases)", fontsize=10)
+    fig.suptitle(f"feature distributions per {group_column} (red: cases flagged on their own)", fontsize=10)
     return _png(fig)
 
 
 def outliers(scores: np.ndarray, cutoff: float, medians: dict[str, np.ndarray], feature_names: list[str],
              group_column: str) -> bytes:
     """Left: histogram of the cases' outlier scores with the cut-off; right: the group medians of robust
-    z for the features that differ most between groups (a heat map, clipped at +-4)."""
+    z against the other cases (:func:`radcore.report.analysis.group_shifts`) for the features that differ
+    most between groups (a heat map, clipped at +-4)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(11, 3.6), layout="constrained")
@@ -75,8 +76,9 @@ def outliers(scores: np.ndarray, cutoff: float, medians: dict[str, np.ndarray], 
         right.set_yticks(range(len(group_names)), [str(g) or "(none)" for g in group_names], fontsize=8)
         right.set_xticks(range(len(feature_names)), [_short(n, 28) for n in feature_names], fontsize=7,
                          rotation=60, ha="right")
-        fig.colorbar(right.images[0], ax=right, shrink=0.8, label="median robust z")
-        right.set_title(f"median robust z per {group_column}: features that differ most", fontsize=9)
+        fig.colorbar(right.images[0], ax=right, shrink=0.8, label="shift (robust z)")
+        right.set_title(f"each {group_column}'s median against the other cases: features that differ most",
+                        fontsize=9)
     else:
         right.set_axis_off()
     return _png(fig)
