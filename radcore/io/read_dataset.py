@@ -187,7 +187,7 @@ def write_text(path: str | Path, text: str) -> Path:
     return path
 
 
-_SOURCE = "read_parquet(?, union_by_name=true)"
+_SOURCE = "read_parquet(?, union_by_name=true, hive_partitioning=false)"
 
 
 def _quoted(column: str) -> str:

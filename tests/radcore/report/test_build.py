@@ -1,0 +1,80 @@
+"""radcore.report.build_report and ``radcore report`` on datasets written without a run."""
+
+import re
+
+import pytest
+
+from radcore.cli import main
+from radcore.cohort.synthetic import write_synthetic_dataset
+from radcore.errors import DatasetError
+from radcore.report import build_report
+from radcore.report.summary import qc_markdown
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("build") / "dataset"
+    return folder, write_synthetic_dataset(folder, rows=600, features=40, files=3)
+
+
+def test_the_planted_outliers_and_the_shifted_site_are_flagged(synthetic):
+    folder, planted = synthetic
+    summary = build_report(folder)
+    assert summary.path == folder / "report.html" and summary.group_column == "site"
+    assert summary.cases == 600 - len(planted["failed"]) and summary.failed == len(planted["failed"])
+    flagged = {c: f for c, _, f in summary.flagged}
+    assert all("outlier" in flagged[c] for c in planted["outliers"])
+    assert all("group_shift" in flagged[c] for c in planted["shifted_site"])
+    assert summary.flag_counts["group_shift"] == len(planted["shifted_site"])
+    others = set(flagged) - set(planted["outliers"]) - set(planted["shifted_site"])
+    assert len(others) <= 6, others  # a few unlucky cases at most
+
+
+def test_the_page_is_self_contained_and_every_thumbnail_links_to_a_row(synthetic, tmp_path):
+    folder, planted = synthetic
+    summary = build_report(folder, out=tmp_path / "r.html", max_thumbnails=30)
+    text = summary.path.read_text()
+    assert "<script" not in text and "http://" not in text and "https://" not in text and "<link" not in text
+    assert not re.findall(r'src="(?!data:image/png;base64,)', text)
+    targets = re.findall(r'<a class="thumb[^"]*" href="#([^"]+)"', text)
+    assert len(targets) == 30
+    assert set(targets) <= set(re.findall(r'<tr id="([^"]+)"', text))
+    # flagged first: the planted broken cases lead the pictures
+    first = re.findall(r"<span>(case\d+) · label 1</span>", text)[: len(planted["outliers"])]
+    assert set(first) == set(planted["outliers"])
+    assert summary.size_bytes < 1_000_000
+
+
+def test_group_column_choice(synthetic, tmp_path):
+    folder, _ = synthetic
+    assert build_report(folder, out=tmp_path / "r.html", group="qc_small_roi").group_column == "qc_small_roi"
+    with pytest.raises(DatasetError, match="--group 'scanner' is not a column"):
+        build_report(folder, out=tmp_path / "r.html", group="scanner")
+    with pytest.raises(DatasetError, match="--group 'original_morph_volume' is not a column"):
+        build_report(folder, out=tmp_path / "r.html", group="original_morph_volume")
+
+
+def test_a_handful_of_cases_gives_a_report_without_statistics(tmp_path):
+    write_synthetic_dataset(tmp_path / "d", rows=3, features=5)
+    summary = build_report(tmp_path / "d")
+    text = summary.path.read_text()
+    assert summary.cases == 3 and "Fewer than 5 cases" in text and text.count('<a class="thumb') == 3
+
+
+def test_qc_markdown_counts_flags_and_points_at_the_report(synthetic, tmp_path):
+    folder, planted = synthetic
+    plain = qc_markdown(folder, "synthetic")
+    assert "No report written; `radcore report" in plain and "| outlier |" not in plain
+    summary = build_report(folder, out=tmp_path / "r.html")
+    text = qc_markdown(folder, "synthetic", summary)
+    assert f"| group_shift | {len(planted['shifted_site'])} |" in text
+    assert f"Report: `{(tmp_path / 'r.html').resolve()}`" in text
+
+
+def test_the_command(synthetic, tmp_path, capsys):
+    folder, _ = synthetic
+    assert main(["report", str(folder), "--out", str(tmp_path / "c.html"), "--max-thumbnails", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{tmp_path / 'c.html'}: 594 rows, 6 failed,") and "grouped by site" in out
+    assert main(["report", str(tmp_path)]) == 2
+    assert "DatasetError" in capsys.readouterr().err
