@@ -168,8 +168,9 @@ def _cases(a: Assessment, shown: pd.DataFrame, anchors: dict, max_rows: int) -> 
                      "" if pd.isna(r.roi_voxels) else int(r.roi_voxels)])
     note = (f"Outlier score: the fraction of a case's {len(a.analysed)} features whose robust z "
             f"(median/MAD) exceeds {analysis.OUTLIER_Z}; 'outlier' from {analysis.OUTLIER_FRACTION:.0%}. "
-            f"'group_shift': the case's {group} has its median beyond {analysis.GROUP_SHIFT_Z} robust z in "
-            f"{analysis.GROUP_SHIFT_FRACTION:.0%} of the features or more.")
+            f"'group_shift': the case's {group} (under half the cases) has its median beyond "
+            f"{analysis.GROUP_SHIFT_Z} robust z of the other cases in {analysis.GROUP_SHIFT_FRACTION:.0%} of the "
+            "features or more.")
     if len(a.rows) < analysis.MIN_CASES:
         note += f" Fewer than {analysis.MIN_CASES} cases: no robust z-scores."
     parts = [paragraph(note, "note"), table(
