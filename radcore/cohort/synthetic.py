@@ -1,4 +1,5 @@
-"""Synthetic CT-like cases for the demo, the warm-up and the benchmark.
+"""Synthetic CT-like cases for the demo, the warm-up and the benchmark, and a synthetic result dataset
+(:func:`write_synthetic_dataset`) for the report's tests and benchmark.
 
 A case is an elliptic body of soft tissue (about 40 HU) with a fat rim (about -100 HU) and a lung-like
 region (about -850 HU) in air (-1000 HU), plus Gaussian noise, and a lobulated lesion (about 60 HU with

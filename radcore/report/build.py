@@ -164,8 +164,8 @@ def _cases(a: Assessment, shown: pd.DataFrame, anchors: dict, max_rows: int) -> 
     for r in shown.head(max_rows).itertuples():
         top = ", ".join(f"{name} ({z:+.1f})" for name, z in r.top)
         rows.append([r.case_id, r.label, r.group, flags_html(r.flags),
-                     "" if not np.isfinite(r.score) else f"{r.score:.0%}", top,
-                     "" if pd.isna(r.roi_voxels) else int(r.roi_voxels)])
+                     "" if not np.isfinite(r.score) else f"{r.score:.0%}", top, _number(r.roi_voxels, "{:.0f}"),
+                     _number(r.components, "{:.0f}"), _number(r.resampling, "{:.2f}")])
     note = (f"Outlier score: the fraction of a case's {len(a.analysed)} features whose robust z "
             f"(median/MAD) exceeds {analysis.OUTLIER_Z}; 'outlier' from {analysis.OUTLIER_FRACTION:.0%}. "
             f"'group_shift': the case's {group} (under half the cases) has its median beyond "
@@ -174,12 +174,18 @@ def _cases(a: Assessment, shown: pd.DataFrame, anchors: dict, max_rows: int) -> 
     if len(a.rows) < analysis.MIN_CASES:
         note += f" Fewer than {analysis.MIN_CASES} cases: no robust z-scores."
     parts = [paragraph(note, "note"), table(
-        ["case", "label", group, "flags", "outlier score", "furthest features (robust z)", "ROI voxels"],
-        rows, row_ids=[anchors[p] for p in shown.head(max_rows)["position"]], numeric=(1, 4, 6), table_id="case-table")]
+        ["case", "label", group, "flags", "outlier score", "furthest features (robust z)", "ROI voxels",
+         "ROI parts", "resampling factor"],
+        rows, row_ids=[anchors[p] for p in shown.head(max_rows)["position"]], numeric=(1, 4, 6, 7, 8),
+        table_id="case-table")]
     if len(a.rows) > len(rows):
         parts.append(paragraph(f"{len(rows)} of {len(a.rows)} rows shown; every row's qc_* columns are in the "
                                "dataset", "note"))
     return parts
+
+
+def _number(value: float, form: str) -> str:
+    return form.format(value) if np.isfinite(value) else ""
 
 
 def _distributions(a: Assessment) -> list:

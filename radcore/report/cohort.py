@@ -84,7 +84,8 @@ def assess(contents: DatasetContents, group: str | None = None) -> Assessment:
     rows = pd.DataFrame({
         "position": np.arange(len(frame)), "case_id": frame["case_id"].astype(str).to_numpy(),
         "label": frame["label"].astype(int).to_numpy(), "group": groups, "flags": flags, "score": scores,
-        "top": top, "roi_voxels": frame["qc_roi_voxels"].to_numpy() if "qc_roi_voxels" in frame else np.nan,
+        "top": top, "roi_voxels": _column(frame, "qc_roi_voxels"), "components": _column(frame, "qc_roi_components"),
+        "resampling": _column(frame, "qc_resampling_factor"),
     })
     rows["n_flags"] = [len([f for f in s.split(",") if f]) for s in rows["flags"]]
     rows = rows.sort_values(["n_flags", "score", "case_id", "label"], ascending=[False, False, True, True],
@@ -174,6 +175,13 @@ def _analysed(contents: DatasetContents) -> list[str]:
     catalogue = contents.catalogue
     skip = set(catalogue.loc[catalogue["family"] == "diagnostics", "column"]) if len(catalogue) else set()
     return [c for c in contents.feature_columns if c not in skip]
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float (NaN where missing, or everywhere when the dataset lacks it)."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _sample(n: int, limit: int) -> np.ndarray:
