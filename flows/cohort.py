@@ -1,8 +1,8 @@
 """The cohort flow: plan batches, fan them out over Dask, report progress, summary, failures and QC flags.
 
 Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect sees four task runs
-(plan, extract, report, QC summary with the optional cohort report of :mod:`radcore.report`) whatever the cohort size: the extract task fans out one plain Dask future per
-batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
+(plan, extract, report, QC summary with the optional cohort report of :mod:`radcore.report`) whatever the
+cohort size: the extract task fans out one plain Dask future per batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
 scheduler at ``scheduler``), so workers never talk to the Prefect API and a 10,000-case cohort makes a few
 hundred Dask tasks, not thousands of Prefect task runs. Per-case status lives in the dataset.
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from radcore.io.read_dataset import DatasetContents, read_dataset, read_picture, write_text
 from radcore.report import analysis, plots
-from radcore.report.cohort import CLUSTER_RHO, GROUP_SHIFT_FLAG, Assessment, assess, informative_features
+from radcore.report.cohort import CLUSTER_RHO, GROUP_SHIFT_FLAG, OUTLIER_FLAG, Assessment, assess, informative_features
 from radcore.report.html import (
     Markup, cards, details, flags_html, heading, image, page, paragraph, preformatted, table, thumbnail,
 )
@@ -111,7 +111,7 @@ def _shown(rows: pd.DataFrame, max_thumbnails: int, max_rows: int) -> pd.DataFra
 
 
 def _glance(contents: DatasetContents, a: Assessment, max_rows: int) -> list:
-    outliers = int(a.rows["flags"].str.contains(r"\boutlier\b").sum())
+    outliers = sum(OUTLIER_FLAG in flags.split(",") for flags in a.rows["flags"])
     parts = [cards([
         ("cases done", len(a.rows), False), ("failed", len(a.failures), len(a.failures) > 0),
         ("flagged", len(a.flagged), len(a.flagged) > 0), ("outliers (robust z)", outliers, outliers > 0),

@@ -83,9 +83,9 @@ def assess(contents: DatasetContents, group: str | None = None) -> Assessment:
         flags.append(",".join(names))
     rows = pd.DataFrame({
         "position": np.arange(len(frame)), "case_id": frame["case_id"].astype(str).to_numpy(),
-        "label": frame["label"].astype(int).to_numpy(), "group": groups, "flags": flags, "score": scores,
-        "top": top, "roi_voxels": _column(frame, "qc_roi_voxels"), "components": _column(frame, "qc_roi_components"),
-        "resampling": _column(frame, "qc_resampling_factor"),
+        "label": frame["label"].astype(int).to_numpy(), "group": groups, "flags": pd.Series(flags, dtype=object), "score": scores,
+        "top": top, "roi_voxels": _column(frame, "qc_roi_voxels"),
+        "components": _column(frame, "qc_roi_components"), "resampling": _column(frame, "qc_resampling_factor"),
     })
     rows["n_flags"] = [len([f for f in s.split(",") if f]) for s in rows["flags"]]
     rows = rows.sort_values(["n_flags", "score", "case_id", "label"], ascending=[False, False, True, True],

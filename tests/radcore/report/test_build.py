@@ -78,3 +78,24 @@ def test_the_command(synthetic, tmp_path, capsys):
     assert out.startswith(f"{tmp_path / 'c.html'}: 594 rows, 6 failed,") and "grouped by site" in out
     assert main(["report", str(tmp_path)]) == 2
     assert "DatasetError" in capsys.readouterr().err
+
+
+def test_case_ids_are_text_and_a_dataset_of_failures_only_still_reports(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+
+    from radcore.cohort.qc import QC_TYPES
+    from radcore.io import dataset as ds
+
+    odd = ["<script>alert(1)</script>", "../a b", 'q"uote']
+    now = datetime.datetime.now(datetime.UTC)
+    errors = [{"case_id": c, "label": 1, "stage": "read", "error_type": "ImageReadError",
+               "reason": f"{c} <b>missing</b>", "radcore_version": "t", "attempted_at": now} for c in odd]
+    ds.write_errors(tmp_path, "h", "batch-x", errors)
+    ds.ensure_readable(tmp_path, "h", ds.feature_schema(["site"], ["f"], QC_TYPES))
+    summary = build_report(tmp_path)
+    text = summary.path.read_text()
+    assert summary.cases == 0 and summary.failed == 3
+    assert "<script" not in text and "<b>missing" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "q&quot;uote" in text
