@@ -295,9 +295,14 @@ def summarise_qc(params: CohortParameters, summary: CohortSummary) -> str:
 
     report = None
     if params.report:
-        report = build_report(params.out, settings_hash=summary.settings_hash)
-        get_run_logger().info("report: %s (%d flagged of %d, %.1f s)", report.path, len(report.flagged),
-                              report.cases, report.seconds)
+        try:
+            report = build_report(params.out, settings_hash=summary.settings_hash)
+        except Exception as exc:  # noqa: BLE001 - the features are written; a report that fails is logged
+            get_run_logger().error("no report: %s: %s (radcore report %s tries again)", type(exc).__name__, exc,
+                                   params.out)
+        else:
+            get_run_logger().info("report: %s (%d flagged of %d, %.1f s)", report.path, len(report.flagged),
+                                  report.cases, report.seconds)
     create_markdown_artifact(qc_markdown(params.out, summary.settings_hash, report), key="radcore-cohort-qc",
                              description="QC flags of the cohort")
     return str(report.path) if report is not None else ""
