@@ -29,6 +29,8 @@ GROUP_SHIFT_Z = 2.0
 GROUP_SHIFT_FRACTION = 0.1
 #: a group of fewer than this fraction of the cases is measured against the whole cohort
 SMALL_GROUP_FRACTION = 0.05
+#: a group is measured against the other cases only when they are at least this many
+MIN_REFERENCE = 20
 #: a large group is measured against (a sample of) at most this many other cases
 REFERENCE_CASES = 5000
 #: fewer cases than this give no robust z (the median and MAD of a handful of values say little)
@@ -131,9 +133,9 @@ def group_shifts(z: np.ndarray, groups, threshold: float = GROUP_SHIFT_Z) -> pd.
     units of their spread (1.4826 MAD), i.e. the group's robust z against the rest of the cohort; it sits
     apart beyond ``threshold``. Leaving the group out matters for a large group: a fifth of the cohort
     shifted would widen the cohort's own MAD and hide itself. A group of under
-    :data:`SMALL_GROUP_FRACTION` of the cases, or one whose rest has fewer than :data:`MIN_CASES` cases,
+    :data:`SMALL_GROUP_FRACTION` of the cases, or one whose rest has fewer than :data:`MIN_REFERENCE` cases,
     is measured against the whole cohort (its median robust z: removing it changes little, or too little
-    is left to measure against). A group of half the cases or more is the reference, never ``shifted``:
+    is left to measure against: the median and MAD of a handful of other cases are noise). A group of half the cases or more is the reference, never ``shifted``:
     of two groups apart, the smaller one is taken to be off.
 
     Parameters
@@ -156,7 +158,7 @@ def group_shifts(z: np.ndarray, groups, threshold: float = GROUP_SHIFT_Z) -> pd.
         inside[np.asarray(index)] = True
         shift = _column_medians(z[inside])
         rest = z[~inside]
-        if inside.mean() >= SMALL_GROUP_FRACTION and len(rest) >= MIN_CASES:
+        if inside.mean() >= SMALL_GROUP_FRACTION and len(rest) >= MIN_REFERENCE:
             centre, scale = _centre_scale(rest[_sample(len(rest), REFERENCE_CASES)])
             with np.errstate(invalid="ignore", divide="ignore"):
                 shift = np.where(scale > 0, (shift - centre) / np.where(scale > 0, scale, 1.0), np.nan)
