@@ -125,21 +125,19 @@ def _glance(contents: DatasetContents, a: Assessment, max_rows: int) -> list:
               "yes" if h == contents.settings_hash else ""] for h, p in contents.partitions.items()],
             numeric=(1, 2, 3))]
     failures = a.failures
-    parts.append(heading("failures by stage"))
     if not len(failures):
-        parts.append(table(["stage", "failed", "error types"], [["(none)", 0, "no failures"]], numeric=(1,),
-                           table_id="failures-by-stage"))
-    else:
-        by_stage = failures.groupby("stage").agg(failed=("case_id", "size"),
-                                                 types=("error_type", lambda s: ", ".join(sorted(set(s)))))
-        parts.append(table(["stage", "failed", "error types"],
-                           [[s, int(r.failed), r.types] for s, r in by_stage.iterrows()], numeric=(1,),
-                           table_id="failures-by-stage"))
+        return parts + [paragraph("No case failed.", "note")]
+    parts.append(heading("failures by stage"))
+    by_stage = failures.groupby("stage").agg(failed=("case_id", "size"),
+                                             types=("error_type", lambda s: ", ".join(sorted(set(s)))))
+    parts.append(table(["stage", "failed", "error types"],
+                       [[s, int(r.failed), r.types] for s, r in by_stage.iterrows()], numeric=(1,),
+                       table_id="failures-by-stage"))
     parts.append(heading("failures"))
     listed = failures.head(max_rows)
     rows = table(["case", "label", "stage", "error", "reason"],
                  [[r.case_id, "" if pd.isna(r.label) else int(r.label), r.stage, r.error_type, r.reason]
-                  for r in listed.itertuples()] or [["", "", "", "", "no failures"]], table_id="failures")
+                  for r in listed.itertuples()], table_id="failures")
     parts.append(details(f"{len(failures)} failed (case, label) pairs", rows, open_=len(listed) <= FOLDED_ROWS))
     if len(failures) > len(listed):
         parts.append(paragraph(f"{len(failures) - len(listed)} more failures in {contents.path}/errors "

@@ -105,3 +105,29 @@ def test_a_dataset_without_qc_pictures_says_so(tmp_path):
     write_synthetic_dataset(tmp_path / "d", rows=8, features=5, pictures=False)
     text = build_report(tmp_path / "d").path.read_text()
     assert "no QC picture in" in text and text.count("no picture") == 7  # case 7 of 8 failed
+
+
+def test_several_settings_partitions_the_largest_analysed_unless_asked(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+
+    from radcore.cohort.qc import QC_TYPES
+    from radcore.io import dataset as ds
+
+    write_synthetic_dataset(tmp_path, rows=12, features=5, pictures=False)
+    now = datetime.datetime.now(datetime.UTC)
+    rows = [{"case_id": f"c{i}", "label": 1, "extracted_at": now, "qc_flags": "", "g": float(i)} for i in range(2)]
+    ds.write_batch_table(tmp_path, "other", "batch-1", pa.Table.from_pylist(
+        rows, schema=ds.feature_schema([], ["g"], QC_TYPES)), None)
+    ds.write_settings(tmp_path, "other", {"families": ["stat"]})
+    summary = build_report(tmp_path)
+    text = summary.path.read_text()
+    assert summary.settings_hash == "synthetic" and "settings partitions" in text
+    assert "settings other" in text and "settings synthetic (analysed above)" in text
+    assert "No case failed." not in text  # the synthetic partition has one failure
+    other = build_report(tmp_path, out=tmp_path / "other.html", settings_hash="other")
+    assert (other.settings_hash, other.cases, other.failed) == ("other", 2, 0)
+    assert "No case failed." in other.path.read_text()
+    with pytest.raises(DatasetError, match="settings hash 'nope' is not in"):
+        build_report(tmp_path, settings_hash="nope")
