@@ -8,7 +8,7 @@ failures, a site with a batch effect and planted broken cases), then builds its 
 (so the peak memory is the report's own) and prints the figures as JSON, with whether the planted broken
 cases and the shifted site came out flagged. Targets: under a minute and under 10 MB of HTML for 10^4 cases.
 
-Last run here (2 cores shared with other jobs, defaults): the report in 13-19 s (DuckDB reading the 100
+Last runs here (2 cores shared with other jobs, defaults): the report in 13-23 s (DuckDB reading the 100
 files about 5 s of it), peak 0.8 GB, 2.3 MB of HTML; 20/20 planted broken cases flagged ``outlier`` and
 2000/2000 cases of the shifted site ``group_shift``.
 """

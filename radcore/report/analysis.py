@@ -32,7 +32,7 @@ SMALL_GROUP_FRACTION = 0.05
 #: a group is measured against the other cases only when they are at least this many
 MIN_REFERENCE = 20
 #: a large group is measured against (a sample of) at most this many other cases
-REFERENCE_CASES = 5000
+REFERENCE_CASES = 2000
 #: fewer cases than this give no robust z (the median and MAD of a handful of values say little)
 MIN_CASES = 5
 #: the MAD of a normal distribution is this fraction of its standard deviation (1 / 1.4826)
