@@ -1,8 +1,8 @@
-"""The cohort flow: plan batches, fan them out over Dask, report progress, summary and failures.
+"""The cohort flow: plan batches, fan them out over Dask, report progress, summary, failures and QC flags.
 
-Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect sees three task runs
-(plan, extract, report) whatever the cohort size: the extract task fans out one plain Dask future per
-batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
+Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect sees four task runs
+(plan, extract, report, QC summary with the optional cohort report of :mod:`radcore.report`) whatever the
+cohort size: the extract task fans out one plain Dask future per batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
 scheduler at ``scheduler``), so workers never talk to the Prefect API and a 10,000-case cohort makes a few
 hundred Dask tasks, not thousands of Prefect task runs. Per-case status lives in the dataset.
 
@@ -24,7 +24,9 @@ from typing import Any, Literal
 
 from distributed import Client, as_completed
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect_dask import DaskTaskRunner
@@ -71,6 +73,7 @@ class CohortParameters(BaseModel):
     dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "
                                                         "0.0.0.0:8787 shows it to the network")
     qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
+    report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
 
     @model_validator(mode="after")
     def _source(self) -> "CohortParameters":
@@ -110,6 +113,8 @@ class CohortSummary:
     workers: int = 0
     flow_run_id: str = ""
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: the cohort report written at the end of the run ("" when none)
+    report_path: str = ""
 
     @property
     def seconds(self) -> float:
@@ -285,6 +290,27 @@ def report_cohort(summary: CohortSummary) -> None:
     )
 
 
+@task(name="qc summary", cache_policy=NO_CACHE, persist_result=False)
+def summarise_qc(params: CohortParameters, summary: CohortSummary) -> str:
+    """The cohort report when asked for, and a markdown artifact of the QC flags that says where it is."""
+    from radcore.report import build_report
+    from radcore.report.summary import qc_markdown
+
+    report = None
+    if params.report:
+        try:
+            report = build_report(params.out, settings_hash=summary.settings_hash)
+        except Exception as exc:  # noqa: BLE001 - the features are written; a report that fails is logged
+            get_run_logger().error("no report: %s: %s (radcore report %s tries again)", type(exc).__name__, exc,
+                                   params.out)
+        else:
+            get_run_logger().info("report: %s (%d flagged of %d, %.1f s)", report.path, len(report.flagged),
+                                  report.cases, report.seconds)
+    create_markdown_artifact(qc_markdown(params.out, summary.settings_hash, report), key="radcore-cohort-qc",
+                             description="QC flags of the cohort")
+    return str(report.path) if report is not None else ""
+
+
 @flow(name="radcore-cohort", persist_result=False, log_prints=True)
 def cohort_flow(params: CohortParameters) -> CohortSummary:
     """Extract features for a cohort into a Parquet dataset (see the module docstring)."""
@@ -315,6 +341,7 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
                                                                       plan.spec.feature_columns, QC_TYPES))
     summary.setup_seconds = time.perf_counter() - start - summary.fanout_seconds
     report_cohort(summary)
+    summary.report_path = summarise_qc(params, summary)
     get_run_logger().info(
         "done %d, failed %d, skipped %d in %.1f s (%s)", summary.done, summary.failed, summary.skipped,
         summary.seconds, params.out,
