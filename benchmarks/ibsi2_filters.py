@@ -47,7 +47,7 @@ from radcore.filters import ibsi2  # noqa: E402
 from radcore.io.images import read_image, to_volume  # noqa: E402
 from radcore.response_maps import preprocessed_image  # noqa: E402
 from radcore.roi import RoiImage  # noqa: E402
-from radcore.settings import load  # noqa: E402
+from radcore.io.config import load_settings as load  # noqa: E402
 
 CT = ROOT / "tests" / "data" / "ibsi1" / "ct_phantom" / "nifti"
 CONFIGS = ROOT / "configs" / "ibsi2" / "phase2"

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import radcore  # noqa: E402
-from radcore.settings import load  # noqa: E402
+from radcore.io.config import load_settings as load  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 REL, ABS = 1e-4, 1e-9

@@ -1,8 +1,8 @@
-"""The cohort flow: plan batches, fan them out over Dask, report progress, summary and failures.
+"""The cohort flow: plan batches, fan them out over Dask, report progress, summary, failures and QC flags.
 
-Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect sees three task runs
-(plan, extract, report) whatever the cohort size: the extract task fans out one plain Dask future per
-batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
+Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect sees four task runs
+(plan, extract, report, QC summary with the optional cohort report of :mod:`radcore.report`) whatever the
+cohort size: the extract task fans out one plain Dask future per batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
 scheduler at ``scheduler``), so workers never talk to the Prefect API and a 10,000-case cohort makes a few
 hundred Dask tasks, not thousands of Prefect task runs. Per-case status lives in the dataset.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +24,9 @@ from typing import Any, Literal
 
 from distributed import Client, as_completed
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect_dask import DaskTaskRunner
@@ -40,10 +43,12 @@ from radcore.cohort.plan import (
 from radcore.cohort.qc import QC_TYPES
 from radcore.cohort.worker import BatchReport, JobSpec, failure_summaries, run_batch
 from radcore.io import dataset, store as cohort_store
+from radcore.io.config import load_settings
 from radcore.io.manifest import ALL_LABELS, ManifestProblem
 from radcore.naming import check_naming
+from radcore.profiles import profile_of
 from radcore.provenance import versions
-from radcore.settings import Settings, load, settings_hash, to_mapping
+from radcore.settings import Settings, settings_hash, to_mapping
 
 FAILURES_SHOWN = 500
 #: set (to anything) by the ``radcore`` command when it runs the flow on a terminal: draw a progress bar
@@ -68,6 +73,7 @@ class CohortParameters(BaseModel):
     dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "
                                                         "0.0.0.0:8787 shows it to the network")
     qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
+    report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
 
     @model_validator(mode="after")
     def _source(self) -> "CohortParameters":
@@ -79,7 +85,7 @@ class CohortParameters(BaseModel):
 
     def settings(self) -> Settings:
         """The settings of ``config``, with ``label`` when given."""
-        settings = load(self.config or None)
+        settings = load_settings(self.config or None)
         if self.label:
             settings = dataclasses.replace(settings, label=self.label if self.label == ALL_LABELS else int(self.label))
         return settings
@@ -107,6 +113,8 @@ class CohortSummary:
     workers: int = 0
     flow_run_id: str = ""
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: the cohort report written at the end of the run ("" when none)
+    report_path: str = ""
 
     @property
     def seconds(self) -> float:
@@ -125,11 +133,11 @@ class Plan:
 
 @task(name="plan cohort", cache_policy=NO_CACHE, persist_result=False)
 def plan_cohort(params: CohortParameters, settings: Settings, run_token: str = "") -> Plan:
-    """Warm-up (compiles numba in this process once), cases not yet done, batches; the manifest's
-    unrunnable rows are written as errors of stage ``manifest``."""
+    """The cases not yet done, in batches, and every feature key the settings can give (from the registry:
+    the dataset's columns); the manifest's unrunnable rows are written as errors of stage ``manifest``."""
     logger = get_run_logger()
     h = settings_hash(settings)
-    keys = warm_up(settings)
+    keys = profile_of(settings).feature_keys(settings)
     store = params.store_path()
     for name in cohort_store.remove_leftovers(store) + dataset.remove_leftovers(params.out, h):
         logger.info("removed %s, left by a run that was killed", name)
@@ -223,7 +231,7 @@ class _Catalogue:
 
     def __init__(self, spec: JobSpec):
         self.spec = spec
-        self.convention = "pyradiomics" if spec.settings.pyradiomics is not None else "ibsi"
+        self.convention = spec.settings.profile
         self.rows = {r["column"]: r for r in dataset.read_catalogue(spec.dataset, spec.settings_hash)}
 
     def add(self, keys) -> None:
@@ -282,6 +290,27 @@ def report_cohort(summary: CohortSummary) -> None:
     )
 
 
+@task(name="qc summary", cache_policy=NO_CACHE, persist_result=False)
+def summarise_qc(params: CohortParameters, summary: CohortSummary) -> str:
+    """The cohort report when asked for, and a markdown artifact of the QC flags that says where it is."""
+    from radcore.report import build_report
+    from radcore.report.summary import qc_markdown
+
+    report = None
+    if params.report:
+        try:
+            report = build_report(params.out, settings_hash=summary.settings_hash)
+        except Exception as exc:  # noqa: BLE001 - the features are written; a report that fails is logged
+            get_run_logger().error("no report: %s: %s (radcore report %s tries again)", type(exc).__name__, exc,
+                                   params.out)
+        else:
+            get_run_logger().info("report: %s (%d flagged of %d, %.1f s)", report.path, len(report.flagged),
+                                  report.cases, report.seconds)
+    create_markdown_artifact(qc_markdown(params.out, summary.settings_hash, report), key="radcore-cohort-qc",
+                             description="QC flags of the cohort")
+    return str(report.path) if report is not None else ""
+
+
 @flow(name="radcore-cohort", persist_result=False, log_prints=True)
 def cohort_flow(params: CohortParameters) -> CohortSummary:
     """Extract features for a cohort into a Parquet dataset (see the module docstring)."""
@@ -295,19 +324,24 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
         logger.warning("another run is writing settings %s to %s; waiting for it to end", h, params.out)
 
     with dataset.run_lock(params.out, h, waiting) as run_token:
-        # planning (and this process's warm-up) runs in a thread while the cluster starts and warms its workers
-        planned = plan_cohort.submit(params, settings, run_token)
-        with _task_runner(params) as runner:
-            runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
-            plan = planned.result()
-            summary = CohortSummary(h, params.out, skipped=plan.skipped, flow_run_id=str(flow_run.get_id() or ""))
-            summary = extract_batches(plan, params, summary, runner.client)
+        plan = plan_cohort(params, settings, run_token)
+        summary = CohortSummary(h, params.out, skipped=plan.skipped, flow_run_id=str(flow_run.get_id() or ""))
+        if plan.batches:  # a cohort already done starts no cluster
+            # numba compiles (or loads its cache) here once while the cluster starts; the workers then load
+            # the compiled kernels, rather than all compiling at once into one on-disk cache
+            warming = threading.Thread(target=warm_up, args=(settings,), daemon=True)
+            warming.start()
+            with _task_runner(params) as runner:
+                warming.join()
+                runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
+                summary = extract_batches(plan, params, summary, runner.client)
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
         dataset.ensure_readable(params.out, h, dataset.feature_schema(plan.spec.metadata_columns,
                                                                       plan.spec.feature_columns, QC_TYPES))
     summary.setup_seconds = time.perf_counter() - start - summary.fanout_seconds
     report_cohort(summary)
+    summary.report_path = summarise_qc(params, summary)
     get_run_logger().info(
         "done %d, failed %d, skipped %d in %.1f s (%s)", summary.done, summary.failed, summary.skipped,
         summary.seconds, params.out,

@@ -1,41 +1,65 @@
-"""radcore: radiomics feature extraction for cohorts, on an IBSI-compliant numba core."""
+"""radcore: radiomics feature extraction for cohorts, on an IBSI-compliant numba core.
+
+The public API is what this module exports (``__all__``): :func:`extract` and :class:`Extractor`, the
+settings types and :func:`load_settings`, and the errors. The command line (``radcore extract``,
+``radcore run``, ...) and the Parquet dataset it writes are the other public faces. Every other module is
+internal and may change between releases.
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+
+from radcore.errors import (
+    DamagedFileError,
+    EmptyROIError,
+    FeatureError,
+    GeometryMismatchError,
+    ImageReadError,
+    InvalidImageError,
+    LabelNotFoundError,
+    ManifestError,
+    NonFiniteImageError,
+    RadcoreError,
+    SettingsError,
+)
+from radcore.settings import (
+    DiscretisationSettings,
+    ImageType,
+    InterpolationSettings,
+    MorphologySettings,
+    ResegmentationSettings,
+    Settings,
+    TextureSettings,
+    settings_hash,
+)
 
 try:
     __version__ = version("radcore")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+src"
 
-__all__ = ["extract", "__version__"]
+#: loaded on first use: they pull in the numba kernels, which take seconds to import
+_LAZY = {"extract": "radcore.api", "Extractor": "radcore.api", "load_settings": "radcore.io.config"}
+
+__all__ = [
+    "extract", "Extractor", "load_settings", "Settings", "InterpolationSettings", "ResegmentationSettings",
+    "DiscretisationSettings", "TextureSettings", "MorphologySettings", "ImageType", "settings_hash",
+    "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
+    "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
+    "FeatureError", "__version__",
+]
 
 
-def extract(image, mask, config=None, label: int | str | None = None, naming: str = "native", roi=None,
-            series: str | None = None):
-    """Features of one case, keyed by column name.
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
 
-    image, mask  paths (NIfTI, NRRD, MHA, DICOM series folder) or SimpleITK images; the mask may also be
-                 a DICOM RTSTRUCT file, rasterised onto the image grid
-    config       None (defaults), a settings path (radcore or PyRadiomics YAML), a mapping or a Settings
-    label        the mask label of the ROI (default: the settings' label, 1); ``"all"`` extracts every
-                 label present in the mask and returns ``{label: {column: value}}``
-    naming       "native", "ibsi" or "pyradiomics" (``ibsi`` with a PyRadiomics params file is refused
-                 with a SettingsError: PyRadiomics' definitions have no IBSI tags)
-    roi          an RTSTRUCT mask's ROI name or a SEG mask's segment (None: its only one); a list of names
-                 returns ``{name: {column: value}}``
-    series       the SeriesInstanceUID to read from an image folder holding several (default: the one an
-                 RTSTRUCT or SEG mask refers to)
-    """
-    from radcore import settings as _settings
-    from radcore.naming import check_naming, name_columns
-    from radcore.pipeline import extract_case, extract_labels
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'radcore' has no attribute {name!r}")
 
-    s = _settings.load(config)
-    check_naming(naming, s)
-    if isinstance(roi, (list, tuple)):
-        return {name: name_columns(extract_case(image, mask, s, label, name, series), naming) for name in roi}
-    if (s.label if label is None else label) == "all":
-        return {lab: name_columns(v, naming) for lab, v in extract_labels(image, mask, s, series).items()}
-    return name_columns(extract_case(image, mask, s, label, roi, series), naming)
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from radcore.naming import FeatureKey, column_name
+from radcore.features.registry import FAMILY_MODULES, family
 from radcore.pyradiomics.naming import CLASS_FEATURES
 
 CONVENTIONS = ("ibsi", "pyradiomics")
@@ -38,8 +39,6 @@ def catalogue_rows(keys: Iterable[FeatureKey], naming: str, convention: str) -> 
 
 
 def _ibsi_row(key: FeatureKey) -> dict[str, Any]:
-    from radcore.features.registry import FAMILY_MODULES, family
-
     record = None
     if key.family in FAMILY_MODULES:
         record = next((f for f in family(key.family).features if f.name == key.feature), None)

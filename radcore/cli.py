@@ -67,13 +67,13 @@ def _add_filter(sub) -> None:
 
 
 def _run_filter(args) -> int:
-    from radcore import settings
+    from radcore.io.config import load_settings
     from radcore.io.images import read_image, to_volume
     from radcore.io.maps import check_map_path, write_maps
     from radcore.response_maps import response_maps
 
     check_map_path(args.out)
-    maps = response_maps(to_volume(read_image(args.image)), settings.load(args.config))
+    maps = response_maps(to_volume(read_image(args.image)), load_settings(args.config))
     for path in write_maps(maps, args.out, args.dtype):
         print(path)
     return 0

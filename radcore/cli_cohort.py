@@ -1,4 +1,4 @@
-"""Cohort subcommands of ``radcore``: ingest, run, demo, compact, serve.
+"""Cohort subcommands of ``radcore``: ingest, run, demo, report, compact, serve.
 
 Prefect is imported only inside ``run``, ``demo`` and ``serve`` (from ``flows/``, installed as ``radcore_flows``), after the environment
 for Prefect's embedded mode is set for this process: without a Prefect server (no ``PREFECT_API_URL``)
@@ -17,7 +17,8 @@ DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
 
 
 def add_cohort_commands(sub) -> None:
-    """Add ``ingest``, ``run``, ``demo`` and ``serve`` to the ``radcore`` subcommand parser."""
+    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact`` and ``serve`` to the ``radcore`` subcommand
+    parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
     p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
     p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
@@ -40,6 +41,8 @@ def add_cohort_commands(sub) -> None:
                         "0.0.0.0:8787 shows it to the network)")
     p.add_argument("--no-qc-pictures", dest="qc_pictures", action="store_false",
                    help="do not draw each ROI on its image (OUT/qc/*.png)")
+    p.add_argument("--report", action="store_true",
+                   help="write the cohort report (OUT/report.html) at the end and print its path")
     p.set_defaults(func=_run_run)
 
     p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
@@ -51,6 +54,16 @@ def add_cohort_commands(sub) -> None:
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
     p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
     p.set_defaults(func=_run_demo)
+
+    p = sub.add_parser("report", help="one self-contained HTML page of a dataset: failures, QC pictures, "
+                                      "outliers, batch effects, redundancy, provenance")
+    p.add_argument("dataset", help="the dataset folder (radcore run --out)")
+    p.add_argument("--out", help="HTML file to write (default DATASET/report.html)")
+    p.add_argument("--group", help="metadata column to group cases by (default: site, scanner, ... if present)")
+    p.add_argument("--settings-hash", help="settings partition to analyse (default: the one with most rows)")
+    p.add_argument("--max-thumbnails", type=int, default=None,
+                   help="QC pictures shown at most (flagged cases first, then a sample; default 200)")
+    p.set_defaults(func=_run_report)
 
     p = sub.add_parser("compact", help="rewrite a dataset's batch files as a few large files sorted by case")
     p.add_argument("dataset", help="the dataset folder (radcore run --out)")
@@ -130,11 +143,13 @@ def _run_run(args) -> int:
     summary = run_cohort(
         manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers,
         scheduler=args.scheduler, batch_size=args.batch_size, naming=args.naming,
-        label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures,
+        label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures, report=args.report,
         **({"dashboard": args.dashboard} if args.dashboard else {}),
     )
     print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "
           f"({summary.seconds:.1f} s)")
+    if summary.report_path:
+        print(f"report: {summary.report_path}")
     return 1 if summary.failed else 0
 
 
@@ -182,9 +197,11 @@ def _run_demo(args) -> int:
     out = folder / "dataset"
     workers = f"{args.workers} Dask workers" if args.workers else "one Dask worker per core"
     print(f"radcore demo: extracting with {config.name} on {workers} into {out}")
-    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers,
+    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers, report=True,
                          **({"dashboard": args.dashboard} if args.dashboard else {}))
     _print_summary(out, summary.settings_hash)
+    print(f"\nradcore demo: the cohort report (QC pictures, outliers, redundancy): {summary.report_path}\n"
+          f"  open it in a browser; `radcore report {out}` writes it again")
     return status or (1 if summary.failed else 0)
 
 
@@ -217,6 +234,20 @@ def _print_summary(out: Path, settings_hash: str) -> None:
     duckdb.sql(f"select {shown} from {features} where settings_hash = '{settings_hash}' order by case_id").show()
     print(f"query it yourself:\n  duckdb.sql(\"select * from {features}\")\n"
           f"  pandas.read_parquet('{out}/features')")
+
+
+# ---------------------------------------------------------------- report
+
+
+def _run_report(args) -> int:
+    from radcore.report import build_report
+
+    extra = {"max_thumbnails": args.max_thumbnails} if args.max_thumbnails is not None else {}
+    summary = build_report(args.dataset, out=args.out, group=args.group, settings_hash=args.settings_hash, **extra)
+    group = f", grouped by {summary.group_column}" if summary.group_column else ""
+    print(f"{summary.path}: {summary.cases} rows, {summary.failed} failed, {len(summary.flagged)} flagged{group} "
+          f"(settings {summary.settings_hash}; {summary.size_bytes / 1e6:.1f} MB in {summary.seconds:.1f} s)")
+    return 0
 
 
 # ---------------------------------------------------------------- compact

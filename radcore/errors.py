@@ -53,3 +53,8 @@ class FeatureError(RadcoreError):
         super().__init__(f"feature family {family!r} failed: {type(cause).__name__}: {cause}")
         self.family = family
         self.cause = cause
+
+
+class DatasetError(RadcoreError, ValueError):
+    """A folder is not a radcore dataset (no ``features`` or ``errors`` partition), or lacks the settings
+    hash or column asked for."""

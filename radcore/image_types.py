@@ -118,6 +118,22 @@ def responses(roi: RoiImage, image_type: ImageType) -> Iterator[tuple[str, np.nd
         yield name, POINTWISE[name](roi.image, scale)
 
 
+def response_names(image_type: ImageType) -> list[str]:
+    """The names :func:`responses` gives the maps of ``image_type``, in its order, without computing them."""
+    check(image_type)
+    options = dict(image_type.options)
+    name = image_type.name
+    if name == "log":
+        return [f"log_sigma_{_number(sigma)}_mm" for sigma in _sigmas(options)]
+    if name == "wavelet":
+        level = int(options.get("level", 1))
+        return [f"wavelet_{dec.lower()}" + (f"_level_{index}" if level > 1 else "")
+                for index, dec in wavelet.decomposition_names(3, level)]
+    if name in ibsi2.OPTIONS:
+        return [ibsi2.response_name(name, options)]
+    return [name]
+
+
 def filtered_settings(settings: Settings) -> Settings:
     """Settings for a filtered image: the filter-independent families dropped, bins by number."""
     families = tuple(f for f in settings.families if f in FILTERED_FAMILIES)

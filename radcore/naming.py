@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from radcore.errors import SettingsError
+from radcore.features.registry import family
+from radcore.pyradiomics.naming import pyradiomics_column
 
 NAMINGS = ("native", "ibsi", "pyradiomics")
 
@@ -52,8 +54,6 @@ def _native(key: FeatureKey) -> str:
 
 
 def _ibsi(key: FeatureKey) -> str:
-    from radcore.features.registry import family
-
     feature = next(f for f in family(key.family).features if f.name == key.feature)
     name = feature.ibsi_tag + (f"_{key.aggregation}" if key.aggregation else "")
     return name if key.image_type == "original" else f"{name}_{key.image_type}"
@@ -66,8 +66,6 @@ def _namer(naming: str):
     if naming == "ibsi":
         return _ibsi
     if naming == "pyradiomics":
-        from radcore.pyradiomics.naming import pyradiomics_column
-
         return pyradiomics_column
     raise ValueError(f"naming must be one of {NAMINGS}, got {naming!r}")
 

@@ -39,7 +39,7 @@ def response_maps(image: Volume, settings: Settings) -> dict[str, Volume]:
     Raises :class:`SettingsError` for PyRadiomics params (their filters run inside PyRadiomics' own
     preprocessing) and when two image types would give maps of the same name.
     """
-    if settings.pyradiomics is not None:
+    if settings.profile != "ibsi":
         raise SettingsError("radcore filter needs radcore settings; a PyRadiomics params file is not supported")
     pre = preprocessed_image(image, settings)
     everywhere = np.ones(pre.array.shape, dtype=bool)

@@ -15,7 +15,6 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from radcore.errors import SettingsError
@@ -123,11 +122,18 @@ class Settings:
     image_types: tuple[ImageType, ...] = (ImageType(),)
     #: the mask label of the ROI, or "all": every label present in the mask, one result row each
     label: int | Literal["all"] = 1
-    #: set when the settings came from a PyRadiomics params file: PyRadiomics definitions and names
+    #: the PyRadiomics params of the ``pyradiomics`` profile (from a params file, or the ``pyradiomics``
+    #: section of a radcore YAML with ``profile: pyradiomics``); None for the ``ibsi`` profile
     pyradiomics: PyRadiomicsParams | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def profile(self) -> Literal["ibsi", "pyradiomics"]:
+        """The profile these settings state (:mod:`radcore.profiles`): ``pyradiomics`` when they carry
+        PyRadiomics params, else ``ibsi``."""
+        return "ibsi" if self.pyradiomics is None else "pyradiomics"
 
 
 def _validate(s: Settings) -> None:
@@ -187,22 +193,6 @@ def settings_hash(settings: Settings) -> str:
     """A stable 16-hex-digit hash of the settings, independent of key order and Python version."""
     text = json.dumps(to_mapping(settings), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def load(source: str | Path | dict | Settings | None) -> Settings:
-    """Settings from a path (radcore YAML or PyRadiomics params YAML), a mapping, or as they are; None
-    or an empty path gives the defaults."""
-    if source is None or source == "":
-        return Settings()
-    if isinstance(source, Settings):
-        return source
-    if isinstance(source, dict):
-        from radcore.io.config import settings_from_data
-
-        return settings_from_data(source)
-    from radcore.io.config import read_settings_file
-
-    return read_settings_file(Path(source))
 
 
 def _frozen(value: Any) -> Any:

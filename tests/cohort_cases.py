@@ -104,3 +104,49 @@ def write_odd_cohort(folder: Path) -> tuple[Path, dict[str, str], dict[int, str]
         w.writerow(["case_id", "image", "mask", "label", "site"])
         w.writerows(rows)
     return manifest, expected, problems
+
+
+#: the report's cohort: shape, intensity and a volume feature, still fast
+REPORT_CONFIG = ("families: [morph, stat, ih]\nresegmentation: {range: [-1000, 400]}\n"
+                 "discretisation: {method: fixed_bin_size, bin_size: 25}\n")
+
+
+def write_report_cohort(folder: Path, n_good: int = 8) -> tuple[Path, dict[str, str]]:
+    """Good cases from sites ``north`` and ``south``, two planted problems and the four broken kinds.
+
+    - ``shifted``: a north case whose mask is moved 8 voxels (6.4 mm, about the lesion's radius) along x,
+      off its lesion onto the tissue and lung beside it (the image is right, the contour is not);
+    - ``east01``: the only case of site ``east``, whose scanner reads 120 HU high (every voxel offset).
+
+    Returns (manifest, case id -> "good", "shifted mask", "outlying site" or the failure stage).
+    """
+    import dataclasses
+
+    folder.mkdir(parents=True, exist_ok=True)
+    entries, kinds = [], {}
+    for i in range(n_good):
+        entry = write_good_case(folder, f"case{i:02d}", i)
+        entries.append(dataclasses.replace(entry, metadata={"site": ("north", "south")[i % 2]}))
+        kinds[entry.case_id] = "good"
+    image, mask = ct_like_case(SMALL, seed=50, lesion_radius_mm=6.0)
+    moved = dataclasses.replace(mask, array=np.roll(mask.array, 8, axis=2))
+    assert not (moved.array.astype(bool) & mask.array.astype(bool)).all()
+    entries.append(_write(folder, "shifted", image, moved, "north"))
+    kinds["shifted"] = "shifted mask"
+    image, mask = ct_like_case(SMALL, seed=51, lesion_radius_mm=6.0)
+    bright = dataclasses.replace(image, array=(image.array.astype(np.int32) + 120).astype(np.int16))
+    entries.append(_write(folder, "east01", bright, mask, "east"))
+    kinds["east01"] = "outlying site"
+    for case_id, (entry, stage) in write_broken_cases(folder).items():
+        entries.append(entry)
+        kinds[case_id] = stage
+    manifest = folder / "manifest.csv"
+    write_manifest(entries, manifest)
+    return manifest, kinds
+
+
+def _write(folder: Path, case_id: str, image, mask, site: str) -> CaseEntry:
+    paths = folder / f"{case_id}_image.nii.gz", folder / f"{case_id}_mask.nii.gz"
+    sitk.WriteImage(to_sitk(image), str(paths[0]))
+    sitk.WriteImage(to_sitk(mask), str(paths[1]))
+    return CaseEntry(case_id, str(paths[0]), str(paths[1]), None, {"site": site})

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from radcore import settings
+from radcore.io.config import load_settings
 from radcore.io.images import read_image, to_volume
 from radcore.response_maps import response_maps
 
@@ -45,7 +45,7 @@ def test_every_reference_map_has_a_config():
 @pytest.mark.parametrize("config_id", sorted(PHANTOM))
 def test_phase1_response_map(config_id):
     image = to_volume(read_image(DATA / "phantoms" / f"{PHANTOM[config_id]}.nii.gz"))
-    ((name, computed),) = response_maps(image, settings.load(CONFIGS / f"{config_id}.yaml")).items()
+    ((name, computed),) = response_maps(image, load_settings(CONFIGS / f"{config_id}.yaml")).items()
     reference = reference_map(config_id)
     assert computed.array.shape == reference.shape and computed.spacing == image.spacing
     error = np.abs(computed.array - reference)

@@ -3,8 +3,9 @@
 Dask's nanny limits BLAS threads but not numba's or ITK's, so :data:`WORKER_ENV` pins them to one thread
 in every worker process (set before the process starts: LocalCluster ``env=`` here,
 ``distributed.nanny.pre-spawn-environ`` or the job script on clusters, see ``infra/``). numba's on-disk
-cache can race when many processes compile at once, so the flow compiles once in its own process
-(:func:`warm_up`) and each worker then loads the compiled kernels once, at start (:class:`WarmUp`).
+cache can race when many processes compile at once, so the flow compiles once in its own process while
+the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
+(:class:`WarmUp`).
 """
 
 from __future__ import annotations
@@ -64,27 +65,22 @@ def local_cluster_kwargs(
     }
 
 
-def warm_up(settings: Settings) -> list[FeatureKey] | None:
-    """Compile (or load from cache) the kernels ``settings`` use on a tiny synthetic case.
-
-    Returns the feature keys the case produced (they make the canonical Parquet schema), or None when the
-    settings fail on the synthetic case (the schema then comes from the cases themselves).
-    """
+def warm_up(settings: Settings) -> None:
+    """Compile (or load from cache) the kernels ``settings`` use on a tiny synthetic case (best effort: a
+    failure is logged; the real cases report their own)."""
     from radcore.pipeline import extract_volumes
 
     image, mask = ct_like_case((12, 40, 40), seed=0, lesion_radius_mm=6.0)
     image = Volume(image.array.astype("float64"), image.spacing, image.origin, image.direction)
     mask = Volume(mask.array.astype(bool), mask.spacing, mask.origin, mask.direction)
     try:
-        return list(extract_volumes(image, mask, settings))
+        extract_volumes(image, mask, settings)
     except Exception as exc:  # noqa: BLE001 - the warm-up is best effort; real cases report their errors
-        log.warning("warm-up on a synthetic case failed (%s: %s); the schema follows the cases",
-                    type(exc).__name__, exc)
-        return None
+        log.warning("warm-up on a synthetic case failed (%s: %s)", type(exc).__name__, exc)
 
 
 def feature_columns(keys: list[FeatureKey] | None, naming: str) -> tuple[str, ...]:
-    """Column names of ``keys`` under ``naming`` (empty when the warm-up gave none)."""
+    """Column names of ``keys`` under ``naming``."""
     return tuple(column_name(k, naming) for k in keys or ())
 
 

@@ -38,6 +38,7 @@ from radcore.io.qc_pictures import MARGIN_VOXELS as PICTURE_MARGIN, picture_path
 from radcore.io.store import CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_roi
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
+from radcore.profiles import profile_of
 from radcore.provenance import versions
 from radcore.settings import Settings
 
@@ -176,11 +177,11 @@ def _prepare_case(job: CaseJob, spec: JobSpec):
 
 
 def _read_label(spec: JobSpec, info: CaseInfo, label: int, margin: float) -> tuple[Volume, Volume]:
-    """The ROI crop (bounding box + ``margin``) for IBSI settings. PyRadiomics params take the whole
-    image in its stored pixel type and the mask as read, on its own grid, since PyRadiomics normalises
-    with whole-image statistics, its wavelets wrap around the image border and its own geometry checks
-    (``geometryTolerance``, ``correctMask``) judge the mask."""
-    if spec.settings.pyradiomics is None:
+    """The ROI crop (bounding box + ``margin``) on the image grid, or, for a profile that reads the whole
+    image (PyRadiomics: it normalises with whole-image statistics, its wavelets wrap around the image
+    border and its own geometry checks, ``geometryTolerance`` and ``correctMask``, judge the mask), the
+    whole image in its stored pixel type and the mask as read, on its own grid."""
+    if not profile_of(spec.settings).reads_whole_image:
         if info.geometry_mismatch:
             raise GeometryMismatchError(f"{info.geometry_mismatch}; IBSI settings need the mask on the image grid")
         return read_roi(spec.store, info.case_id, label, margin)

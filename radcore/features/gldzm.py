@@ -4,7 +4,8 @@ The GLDZM s_ij counts the zones (as for the GLSZM: 8-connected per slice in 2D, 
 grey level i and distance j to the ROI edge. A voxel's distance is the number of face steps (4-connected
 in 2D, 6-connected in 3D) needed to leave the edge mask (1 on the edge); a zone's distance is the minimum
 over its voxels. With N_s zones, N_v ROI voxels and p_ij = s_ij / N_s the formulas are those of the GLSZM
-with the zone distance in place of the zone size (see :mod:`radcore.features.glszm`).
+with the zone distance in place of the zone size: the count-matrix formulas of
+:mod:`radcore.features.count_matrix`, aggregated as the GLSZM is (:func:`radcore.features.glszm.zone_family_values`).
 
 The edge mask is the ROI's morphological mask by default (``EDGE_MASK``); ``values`` takes either.
 """
@@ -15,6 +16,7 @@ from typing import Iterable, Literal
 
 import numpy as np
 
+from radcore.features import count_matrix as cm
 from radcore.features import glszm as g
 from radcore.features.registry import Family, Feature
 from radcore.kernels.gldzm import zone_distances
@@ -23,36 +25,36 @@ from radcore.kernels.gldzm import zone_distances
 EDGE_MASK: Literal["morphological", "intensity"] = "morphological"
 
 
-def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
-    return Feature("gldzm", name, code, f"dzm_{tag}", fn, description)
+def _feature(name: str, code: str, tag: str, formula, description: str) -> Feature:
+    return Feature("gldzm", name, code, f"dzm_{tag}", formula, description)
 
 
 FEATURES = (
-    _feature("small_distance_emphasis", "0GBI", "sde", g.small_emphasis, "Small distance emphasis"),
-    _feature("large_distance_emphasis", "MB4I", "lde", g.large_emphasis, "Large distance emphasis"),
-    _feature("low_grey_level_zone_emphasis", "S1RA", "lgze", g.low_grey_emphasis,
+    _feature("small_distance_emphasis", "0GBI", "sde", cm.small_emphasis, "Small distance emphasis"),
+    _feature("large_distance_emphasis", "MB4I", "lde", cm.large_emphasis, "Large distance emphasis"),
+    _feature("low_grey_level_zone_emphasis", "S1RA", "lgze", cm.low_grey_emphasis,
              "Low grey level zone emphasis"),
-    _feature("high_grey_level_zone_emphasis", "K26C", "hgze", g.high_grey_emphasis,
+    _feature("high_grey_level_zone_emphasis", "K26C", "hgze", cm.high_grey_emphasis,
              "High grey level zone emphasis"),
-    _feature("small_distance_low_grey_level_emphasis", "RUVG", "sdlge", g.small_low_emphasis,
+    _feature("small_distance_low_grey_level_emphasis", "RUVG", "sdlge", cm.small_low_emphasis,
              "Small distance low grey level emphasis"),
-    _feature("small_distance_high_grey_level_emphasis", "DKNJ", "sdhge", g.small_high_emphasis,
+    _feature("small_distance_high_grey_level_emphasis", "DKNJ", "sdhge", cm.small_high_emphasis,
              "Small distance high grey level emphasis"),
-    _feature("large_distance_low_grey_level_emphasis", "KLTH", "ldlge", g.large_low_emphasis,
+    _feature("large_distance_low_grey_level_emphasis", "KLTH", "ldlge", cm.large_low_emphasis,
              "Large distance low grey level emphasis"),
-    _feature("large_distance_high_grey_level_emphasis", "1A7J", "ldhge", g.large_high_emphasis,
+    _feature("large_distance_high_grey_level_emphasis", "1A7J", "ldhge", cm.large_high_emphasis,
              "Large distance high grey level emphasis"),
-    _feature("grey_level_non_uniformity", "VFT7", "glnu", g.grey_non_uniformity, "Grey level non-uniformity"),
-    _feature("grey_level_non_uniformity_norm", "7HP3", "glnu_norm", g.grey_non_uniformity_norm,
+    _feature("grey_level_non_uniformity", "VFT7", "glnu", cm.grey_non_uniformity, "Grey level non-uniformity"),
+    _feature("grey_level_non_uniformity_norm", "7HP3", "glnu_norm", cm.grey_non_uniformity_norm,
              "Normalised grey level non-uniformity"),
-    _feature("zone_distance_non_uniformity", "V294", "zdnu", g.value_non_uniformity,
+    _feature("zone_distance_non_uniformity", "V294", "zdnu", cm.value_non_uniformity,
              "Zone distance non-uniformity"),
-    _feature("zone_distance_non_uniformity_norm", "IATH", "zdnu_norm", g.value_non_uniformity_norm,
+    _feature("zone_distance_non_uniformity_norm", "IATH", "zdnu_norm", cm.value_non_uniformity_norm,
              "Normalised zone distance non-uniformity"),
-    _feature("zone_percentage", "VIWW", "z_perc", g.percentage, "Zone percentage"),
-    _feature("grey_level_variance", "QK93", "gl_var", g.grey_variance, "Grey level variance"),
-    _feature("zone_distance_variance", "7WT1", "zd_var", g.value_variance, "Zone distance variance"),
-    _feature("zone_distance_entropy", "GBDU", "zd_entr", g.entropy, "Zone distance entropy"),
+    _feature("zone_percentage", "VIWW", "z_perc", cm.percentage, "Zone percentage"),
+    _feature("grey_level_variance", "QK93", "gl_var", cm.grey_variance, "Grey level variance"),
+    _feature("zone_distance_variance", "7WT1", "zd_var", cm.value_variance, "Zone distance variance"),
+    _feature("zone_distance_entropy", "GBDU", "zd_entr", cm.entropy, "Zone distance entropy"),
 )
 
 
@@ -77,4 +79,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return values(roi, disc, settings.texture.zone_aggregations)
 
 
-FAMILY = Family("gldzm", "dzm", FEATURES, compute, aggregated=True)
+FAMILY = Family(
+    "gldzm", "dzm", FEATURES, compute, aggregations="zone_aggregations",
+)

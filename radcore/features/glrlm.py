@@ -6,182 +6,60 @@ Notation (IBSI): ``r_ij`` the number of runs of grey level i = 1..Ng and length 
 voxel count times the number of directions merged into the matrix, as IBSI's note on merged matrices
 asks). Entropies use log base 2; ``0 log 0 = 0``.
 
-Each feature function takes a :class:`GlrlmSummary` of a stack of matrices (any leading shape) and
-returns one value per matrix. Runs follow the 4 in-plane or 13 volumetric directions; the matrices are
+The formulas are the count-matrix formulas of :mod:`radcore.features.count_matrix` (run length for j),
+shared with the GLSZM, GLDZM, NGLDM and PyRadiomics' GLRLM, GLSZM and GLDM. Runs follow the 4 in-plane or 13 volumetric directions; the matrices are
 aggregated as described in :mod:`radcore.features.directional`. Every non-empty matrix gives finite
 values, also for a flat ROI.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from radcore.features import count_matrix as cm
 from radcore.features.directional import SLICE_AGGREGATIONS, VOLUME_AGGREGATIONS, aggregate
 from radcore.features.registry import Family, Feature
 from radcore.kernels import directions
 from radcore.kernels.texture import longest_possible_run, run_length_counts
 from radcore.roi import Discretised
 
-#: matrices per batch are limited to about this many elements (memory of the temporaries)
-_BATCH_ELEMENTS = 1 << 21
-
-
-@dataclass(frozen=True)
-class GlrlmSummary:
-    """A stack of run-length matrices, normalised, with the marginals every feature needs.
-
-    p (..., Ng, Nr) = r_ij / N_s; p_grey = r_i. / N_s (..., Ng); p_run = r_.j / N_s (..., Nr);
-    n_runs = N_s, n_voxels = N_v; ``grey`` = 1..Ng, ``run`` = 1..Nr.
-    """
-
-    p: np.ndarray
-    p_grey: np.ndarray
-    p_run: np.ndarray
-    n_runs: np.ndarray
-    n_voxels: np.ndarray
-    grey: np.ndarray
-    run: np.ndarray
-
-    @classmethod
-    def from_counts(cls, counts: np.ndarray) -> "GlrlmSummary":
-        """Summary of run counts (..., Ng, Nr); every matrix must hold at least one run."""
-        counts = np.asarray(counts, dtype=np.float64)
-        n_runs = counts.sum(axis=(-2, -1))
-        if np.any(n_runs <= 0):
-            raise ValueError("every run-length matrix must hold at least one run")
-        p = counts / n_runs[..., None, None]
-        grey = np.arange(1, counts.shape[-2] + 1, dtype=np.float64)
-        run = np.arange(1, counts.shape[-1] + 1, dtype=np.float64)
-        p_run = p.sum(axis=-2)
-        return cls(p, p.sum(axis=-1), p_run, n_runs, n_runs * (p_run @ run), grey, run)
-
-    def weighted(self, grey_power: float, run_power: float) -> np.ndarray:
-        """sum_ij i^grey_power j^run_power p_ij."""
-        return np.einsum("...ij,i,j->...", self.p, self.grey**grey_power, self.run**run_power)
-
-
-def short_runs_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Short runs emphasis: 1/N_s sum_ij r_ij / j^2."""
-    return s.p_run @ s.run**-2.0
-
-
-def long_runs_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Long runs emphasis: 1/N_s sum_ij r_ij j^2."""
-    return s.p_run @ s.run**2
-
-
-def low_grey_level_run_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Low grey level run emphasis: 1/N_s sum_ij r_ij / i^2."""
-    return s.p_grey @ s.grey**-2.0
-
-
-def high_grey_level_run_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """High grey level run emphasis: 1/N_s sum_ij r_ij i^2."""
-    return s.p_grey @ s.grey**2
-
-
-def short_run_low_grey_level_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Short run low grey level emphasis: 1/N_s sum_ij r_ij / (i^2 j^2)."""
-    return s.weighted(-2.0, -2.0)
-
-
-def short_run_high_grey_level_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Short run high grey level emphasis: 1/N_s sum_ij r_ij i^2 / j^2."""
-    return s.weighted(2.0, -2.0)
-
-
-def long_run_low_grey_level_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Long run low grey level emphasis: 1/N_s sum_ij r_ij j^2 / i^2."""
-    return s.weighted(-2.0, 2.0)
-
-
-def long_run_high_grey_level_emphasis(s: GlrlmSummary) -> np.ndarray:
-    """Long run high grey level emphasis: 1/N_s sum_ij r_ij i^2 j^2."""
-    return s.weighted(2.0, 2.0)
-
-
-def grey_level_non_uniformity(s: GlrlmSummary) -> np.ndarray:
-    """Grey level non-uniformity: 1/N_s sum_i r_i.^2."""
-    return s.n_runs * np.sum(s.p_grey**2, axis=-1)
-
-
-def normalised_grey_level_non_uniformity(s: GlrlmSummary) -> np.ndarray:
-    """Normalised grey level non-uniformity: 1/N_s^2 sum_i r_i.^2."""
-    return np.sum(s.p_grey**2, axis=-1)
-
-
-def run_length_non_uniformity(s: GlrlmSummary) -> np.ndarray:
-    """Run length non-uniformity: 1/N_s sum_j r_.j^2."""
-    return s.n_runs * np.sum(s.p_run**2, axis=-1)
-
-
-def normalised_run_length_non_uniformity(s: GlrlmSummary) -> np.ndarray:
-    """Normalised run length non-uniformity: 1/N_s^2 sum_j r_.j^2."""
-    return np.sum(s.p_run**2, axis=-1)
-
-
-def run_percentage(s: GlrlmSummary) -> np.ndarray:
-    """Run percentage: N_s / N_v."""
-    return s.n_runs / s.n_voxels
-
-
-def _variance(p: np.ndarray, x: np.ndarray) -> np.ndarray:
-    mu = p @ x
-    return np.sum((x - mu[..., None]) ** 2 * p, axis=-1)
-
-
-def grey_level_variance(s: GlrlmSummary) -> np.ndarray:
-    """Grey level variance: sum_ij (i - mu)^2 p_ij, mu = sum_ij i p_ij."""
-    return _variance(s.p_grey, s.grey)
-
-
-def run_length_variance(s: GlrlmSummary) -> np.ndarray:
-    """Run length variance: sum_ij (j - mu)^2 p_ij, mu = sum_ij j p_ij."""
-    return _variance(s.p_run, s.run)
-
-
-def run_entropy(s: GlrlmSummary) -> np.ndarray:
-    """Run entropy: -sum_ij p_ij log2 p_ij."""
-    return -np.sum(s.p * np.log2(np.where(s.p > 0, s.p, 1.0)), axis=(-2, -1))
-
-
-def _feature(name: str, code: str, fn, description: str) -> Feature:
-    return Feature("glrlm", name, code, f"rlm_{name}", fn, description)
+def _feature(name: str, code: str, formula, description: str, pyradiomics: str) -> Feature:
+    return Feature("glrlm", name, code, f"rlm_{name}", formula, description, pyradiomics=pyradiomics)
 
 
 FEATURES = (
-    _feature("sre", "22OV", short_runs_emphasis, "Short runs emphasis"),
-    _feature("lre", "W4KF", long_runs_emphasis, "Long runs emphasis"),
-    _feature("lgre", "V3SW", low_grey_level_run_emphasis, "Low grey level run emphasis"),
-    _feature("hgre", "G3QZ", high_grey_level_run_emphasis, "High grey level run emphasis"),
-    _feature("srlge", "HTZT", short_run_low_grey_level_emphasis, "Short run low grey level emphasis"),
-    _feature("srhge", "GD3A", short_run_high_grey_level_emphasis, "Short run high grey level emphasis"),
-    _feature("lrlge", "IVPO", long_run_low_grey_level_emphasis, "Long run low grey level emphasis"),
-    _feature("lrhge", "3KUM", long_run_high_grey_level_emphasis, "Long run high grey level emphasis"),
-    _feature("glnu", "R5YN", grey_level_non_uniformity, "Grey level non-uniformity"),
-    _feature("glnu_norm", "OVBL", normalised_grey_level_non_uniformity,
-             "Normalised grey level non-uniformity"),
-    _feature("rlnu", "W92Y", run_length_non_uniformity, "Run length non-uniformity"),
-    _feature("rlnu_norm", "IC23", normalised_run_length_non_uniformity,
-             "Normalised run length non-uniformity"),
-    _feature("r_perc", "9ZK5", run_percentage, "Run percentage"),
-    _feature("gl_var", "8CE5", grey_level_variance, "Grey level variance"),
-    _feature("rl_var", "SXLW", run_length_variance, "Run length variance"),
-    _feature("rl_entr", "HJ9O", run_entropy, "Run entropy"),
+    _feature("sre", "22OV", cm.small_emphasis, "Short runs emphasis", "ShortRunEmphasis"),
+    _feature("lre", "W4KF", cm.large_emphasis, "Long runs emphasis", "LongRunEmphasis"),
+    _feature("lgre", "V3SW", cm.low_grey_emphasis, "Low grey level run emphasis", "LowGrayLevelRunEmphasis"),
+    _feature("hgre", "G3QZ", cm.high_grey_emphasis, "High grey level run emphasis", "HighGrayLevelRunEmphasis"),
+    _feature("srlge", "HTZT", cm.small_low_emphasis, "Short run low grey level emphasis",
+             "ShortRunLowGrayLevelEmphasis"),
+    _feature("srhge", "GD3A", cm.small_high_emphasis, "Short run high grey level emphasis",
+             "ShortRunHighGrayLevelEmphasis"),
+    _feature("lrlge", "IVPO", cm.large_low_emphasis, "Long run low grey level emphasis",
+             "LongRunLowGrayLevelEmphasis"),
+    _feature("lrhge", "3KUM", cm.large_high_emphasis, "Long run high grey level emphasis",
+             "LongRunHighGrayLevelEmphasis"),
+    _feature("glnu", "R5YN", cm.grey_non_uniformity, "Grey level non-uniformity", "GrayLevelNonUniformity"),
+    _feature("glnu_norm", "OVBL", cm.grey_non_uniformity_norm, "Normalised grey level non-uniformity",
+             "GrayLevelNonUniformityNormalized"),
+    _feature("rlnu", "W92Y", cm.value_non_uniformity, "Run length non-uniformity", "RunLengthNonUniformity"),
+    _feature("rlnu_norm", "IC23", cm.value_non_uniformity_norm, "Normalised run length non-uniformity",
+             "RunLengthNonUniformityNormalized"),
+    _feature("r_perc", "9ZK5", cm.percentage, "Run percentage", "RunPercentage"),
+    _feature("gl_var", "8CE5", cm.grey_variance, "Grey level variance", "GrayLevelVariance"),
+    _feature("rl_var", "SXLW", cm.value_variance, "Run length variance", "RunVariance"),
+    _feature("rl_entr", "HJ9O", cm.entropy, "Run entropy", "RunEntropy"),
 )
 
 
 def evaluate(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Every GLRLM feature of each non-empty count matrix of the stack (n, Ng, Nr): name -> (n,)."""
-    n = counts.shape[0]
-    step = max(1, _BATCH_ELEMENTS // (counts.shape[-2] * counts.shape[-1]))
-    parts = []
-    for start in range(0, n, step):
-        s = GlrlmSummary.from_counts(counts[start:start + step])
-        parts.append({f.name: np.asarray(f.function(s), dtype=np.float64) for f in FEATURES})
-    return {f.name: np.concatenate([p[f.name] for p in parts]) for f in FEATURES}
+    """Every GLRLM feature of each count matrix of the stack (n, Ng, Nr), grey levels 1..Ng and run
+    lengths 1..Nr: name -> (n,)."""
+    grey = np.arange(1, counts.shape[-2] + 1, dtype=np.float64)
+    run = np.arange(1, counts.shape[-1] + 1, dtype=np.float64)
+    values = cm.evaluate(counts, grey, run)
+    return {f.name: values[:, cm.COLUMN[f.function]] for f in FEATURES}
 
 
 def matrices(disc: Discretised, aggregations) -> tuple:
@@ -224,4 +102,6 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return aggregate(slices, volume, aggregations, evaluate, [f.name for f in FEATURES])
 
 
-FAMILY = Family("glrlm", "rlm", FEATURES, compute, aggregated=True)
+FAMILY = Family(
+    "glrlm", "rlm", FEATURES, compute, aggregations="matrix_aggregations", pyradiomics="glrlm",
+)

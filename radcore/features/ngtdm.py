@@ -17,7 +17,6 @@ from functools import cached_property
 
 import numpy as np
 
-from radcore.features.glszm import aggregated
 from radcore.features.registry import Family, Feature
 from radcore.kernels.ngtdm import ngtdm_by_slice
 
@@ -110,6 +109,11 @@ FEATURES = (
 )
 
 
+def _averaged(aggregation: str, summaries: list[Ngtdm]) -> dict[tuple[str, str], float]:
+    """Every feature averaged over ``summaries`` (one per slice for 2D, a single one otherwise)."""
+    return {(f.name, aggregation): float(np.mean([f.function(s) for s in summaries])) for f in FEATURES}
+
+
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     """NGTDM features for each of settings.texture.zone_aggregations."""
     d = settings.texture.ngtdm_distance
@@ -119,13 +123,15 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
         s, n = ngtdm_by_slice(disc.levels, disc.n_levels, (0, d, d))
         if "2D" in aggregations:
             slices = [Ngtdm(s[z], n[z]) for z in range(s.shape[0]) if n[z].any()]
-            out.update(aggregated(FEATURES, "2D", slices or [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
+            out.update(_averaged( "2D", slices or [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
         if "2_5D" in aggregations:
-            out.update(aggregated(FEATURES, "2_5D", [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
+            out.update(_averaged( "2_5D", [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
     if "3D" in aggregations:
         s, n = ngtdm_by_slice(disc.levels, disc.n_levels, (d, d, d))
-        out.update(aggregated(FEATURES, "3D", [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
+        out.update(_averaged( "3D", [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
     return out
 
 
-FAMILY = Family("ngtdm", "ngt", FEATURES, compute, aggregated=True)
+FAMILY = Family(
+    "ngtdm", "ngt", FEATURES, compute, aggregations="zone_aggregations",
+)

@@ -22,6 +22,8 @@ class Feature:
 
     ``function`` maps the family's intermediate object (a matrix summary, the ROI values, ...) to the
     value; its docstring gives the formula. ``ibsi_code`` is None only with a ``no_code_reason``.
+    ``pyradiomics`` is the name of the same formula in the PyRadiomics class of the family
+    (:attr:`Family.pyradiomics`), "" when PyRadiomics has none.
     """
 
     family: str
@@ -31,6 +33,7 @@ class Feature:
     function: Callable[[Any], float]
     description: str = ""
     no_code_reason: str = ""
+    pyradiomics: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,20 @@ class Family:
     ibsi_prefix: str
     features: tuple[Feature, ...]
     compute: ComputeFn
-    aggregated: bool = False
+    #: the TextureSettings field listing this family's aggregations ("matrix_aggregations" or
+    #: "zone_aggregations"; "" for families without)
+    aggregations: str = ""
+    #: the PyRadiomics feature class computing the same formulas ("" when none)
+    pyradiomics: str = ""
+
+    @property
+    def aggregated(self) -> bool:
+        """Whether the family's features carry an aggregation (2D, 2.5D, 3D, averaged or merged)."""
+        return bool(self.aggregations)
+
+    def aggregations_of(self, settings) -> tuple[str, ...]:
+        """The aggregations ``settings`` ask of this family (("",) for a family without)."""
+        return tuple(getattr(settings.texture, self.aggregations)) if self.aggregations else ("",)
 
 
 #: family name -> module that defines ``FAMILY``; order is the column order.

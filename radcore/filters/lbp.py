@@ -121,11 +121,13 @@ def lbp_3d(
     y = np.stack(harmonics, axis=1)  # (Nv, X)
     degree = np.array(degree)
 
-    values = np.asarray(image, dtype=np.float64)
+    image = np.asarray(image)
     roi = np.nonzero(mask)
     coords = np.array(roi, dtype=np.float64).T[None, :, :] + verts[:, None, :]  # (Nv, Np, 3)
-    samples = map_coordinates(values, coords.T, order=3)  # (Np, Nv): cubic spline, 0 outside
-    centre = values[roi]
+    # (Np, Nv): cubic spline, 0 outside, in the image's own type, as PyRadiomics samples (an integer
+    # image gives integer samples)
+    samples = map_coordinates(image, coords.T, order=3).astype(np.float64)
+    centre = image[roi].astype(np.float64)
     dev = samples - samples.mean(axis=1, keepdims=True)
     m2 = (dev**2).mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -137,10 +139,10 @@ def lbp_3d(
         sel = degree == n
         f = coeff[:, sel] @ y[:, sel].T  # (Np, Nv)
         level_values = np.real(np.sqrt(np.sum(f**2, axis=1)))
-        arr = np.zeros(values.shape, dtype=np.float64)
+        arr = np.zeros(image.shape, dtype=np.float64)
         arr[roi] = level_values
         out.append((f"lbp-3D-m{n + 1}", arr))
-    arr = np.zeros(values.shape, dtype=np.float64)
+    arr = np.zeros(image.shape, dtype=np.float64)
     arr[roi] = np.real(kurt)
     out.append(("lbp-3D-k", arr))
     return out

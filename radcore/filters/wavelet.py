@@ -102,6 +102,14 @@ def swt_one_level(x: np.ndarray, wavelet: str, axes: tuple[int, ...], float32: b
     return out
 
 
+def decomposition_names(n_axes: int, level: int) -> list[tuple[int, str]]:
+    """``(level index from 1, name)`` of :func:`decompositions` in its order, for ``n_axes`` axes."""
+    all_low = "L" * n_axes
+    names = [(index, "".join(combo)) for index in range(1, level + 1) for combo in product("LH", repeat=n_axes)
+             if "".join(combo) != all_low]
+    return names + [(level, all_low)]
+
+
 def decompositions(
     image: np.ndarray,
     wavelet: str = "coif1",

@@ -7,9 +7,47 @@ from pathlib import Path
 import yaml
 
 from radcore.errors import SettingsError
+from radcore.pyradiomics.params import settings_from_params
 from radcore.settings import Settings, from_mapping, to_mapping
 
 PYRADIOMICS_SECTIONS = {"setting", "imageType", "featureClass", "voxelSetting"}
+
+
+def load_settings(source: str | Path | dict | Settings | None) -> Settings:
+    """Settings from a settings file, a mapping, or as they are.
+
+    Parameters
+    ----------
+    source : str, Path, dict, Settings or None
+        A radcore YAML (optionally ``profile: ibsi | pyradiomics``) or an unmodified PyRadiomics params YAML
+        (which implies the PyRadiomics profile), the same as a parsed mapping, settings as they are, or
+        None (or "") for the defaults.
+
+    Returns
+    -------
+    Settings
+        Typed, frozen and validated; :func:`radcore.settings_hash` gives their provenance hash.
+
+    Raises
+    ------
+    SettingsError
+        The file is missing or not YAML, or a key, type or value is wrong; the message names it.
+
+    Examples
+    --------
+    >>> from radcore import load_settings
+    >>> load_settings({"discretisation": {"method": "fixed_bin_number", "bin_number": 16}}).profile
+    'ibsi'
+    >>> load_settings({"setting": {"binWidth": 25}, "featureClass": {"glcm": None}}).profile
+    'pyradiomics'
+    """
+    if source is None or source == "":
+        return Settings()
+    if isinstance(source, Settings):
+        return source
+    if isinstance(source, dict):
+        return settings_from_data(source)
+    return read_settings_file(Path(source))
 
 
 def read_settings_file(path: Path) -> Settings:
@@ -27,13 +65,30 @@ def read_settings_file(path: Path) -> Settings:
     return settings_from_data(data, f"settings file {str(path)!r}")
 
 
+PROFILES = ("ibsi", "pyradiomics")
+
+
 def settings_from_data(data: dict, source: str = "settings") -> Settings:
     """Settings from a parsed mapping: PyRadiomics params (``setting`` / ``imageType`` / ``featureClass``
-    sections) or radcore's own layout."""
+    sections, which imply the ``pyradiomics`` profile) or radcore's own layout, whose optional ``profile``
+    key states the profile: ``ibsi`` (the default) or ``pyradiomics``, whose settings are the PyRadiomics
+    params in the ``pyradiomics`` key (none: PyRadiomics' defaults)."""
     if data and set(data) <= PYRADIOMICS_SECTIONS:
-        from radcore.pyradiomics.params import settings_from_params
-
         return settings_from_params(data, source=source)
+    data = dict(data)
+    profile = data.pop("profile", "ibsi")
+    if profile not in PROFILES:
+        raise SettingsError(f"{source}: profile must be one of {list(PROFILES)}, got {profile!r}")
+    if profile == "pyradiomics":
+        params = data.pop("pyradiomics", None) or {}
+        if data:
+            raise SettingsError(
+                f"{source}: with profile: pyradiomics the settings are PyRadiomics params under the "
+                f"'pyradiomics' key; unexpected key {sorted(data)[0]!r}"
+            )
+        return settings_from_params(params, source=f"{source}: pyradiomics")
+    if data.get("pyradiomics") is not None:
+        raise SettingsError(f"{source}: PyRadiomics params (the 'pyradiomics' key) need profile: pyradiomics")
     try:
         return from_mapping(data)
     except SettingsError as exc:

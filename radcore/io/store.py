@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 import zarr
+from zarr.codecs import ZstdCodec
 from scipy import ndimage
 
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
@@ -540,8 +541,14 @@ def _dead_writer(name: str, host: str) -> bool:
     return False
 
 
+#: chunk compression: zstd at level 1 writes a CT 2.6x and reads it 1.8x as fast as Zarr's default (zstd
+#: level 3) for 9 % more bytes (64 x 224 x 224 int16: 0.056 s against 0.148 s to write, benchmarks/ingest.py)
+COMPRESSOR = ZstdCodec(level=1)
+
+
 def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:
-    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, dimension_names=("z", "y", "x"))
+    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, compressors=COMPRESSOR,
+                             dimension_names=("z", "y", "x"))
     arr[...] = data
 
 

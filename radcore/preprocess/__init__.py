@@ -12,6 +12,9 @@ import numpy as np
 
 from radcore.errors import EmptyROIError, InvalidImageError
 from radcore.io.images import Volume
+from radcore.preprocess.diagnostics import image_diagnostics, roi_diagnostics
+from radcore.preprocess.interpolate import interpolate_case
+from radcore.preprocess.resegment import resegment
 from radcore.roi import RoiImage
 from radcore.settings import Settings
 
@@ -55,15 +58,10 @@ def prepare(image: Volume, mask: Volume, settings: Settings, margin_mm: float = 
     (its mean, minimum and maximum intensity) and only from a whole image; a crop leaves those
     whole-image intensity diagnostics out.
     """
-    from radcore.preprocess.diagnostics import image_diagnostics, roi_diagnostics
-    from radcore.preprocess.resegment import resegment
-
     diag: dict[str, float] = {}
     diag.update(image_diagnostics(image, "init"))
     diag.update(roi_diagnostics(image.array, mask.array, mask.array, image.whole_shape, "init"))
     if settings.interpolation.spacing is not None:
-        from radcore.preprocess.interpolate import interpolate_case
-
         done = interpolate_case(
             image, mask, settings.interpolation, margin_mm, whole_image_stats="diagnostics" in settings.families
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
@@ -22,24 +21,13 @@ import SimpleITK as sitk
 from radcore.errors import FeatureError
 from radcore.filters import gradient, lbp, log, simple, wavelet
 from radcore.naming import FeatureKey
-from radcore.pyradiomics.features import feature_class
+from radcore.pyradiomics.features import feature_class, select
 from radcore.pyradiomics.inputs import ClassInputs
 from radcore.pyradiomics.naming import SHAPE_CLASSES, log_image_type, wavelet_image_type
 from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
 from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
 
 log_ = logging.getLogger(__name__)
-
-ImageLike = str | Path | sitk.Image
-
-
-def extract_case(image: ImageLike, mask: ImageLike, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
-    """Features of one case given as files or SimpleITK images (pixel types kept, as PyRadiomics reads;
-    an RTSTRUCT mask's only ROI rasterised onto the image)."""
-    from radcore.io.images import read_image, read_mask
-
-    img = read_image(image, "image")
-    return extract_images(img, read_mask(mask, img), params, label)
 
 
 def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
@@ -79,6 +67,47 @@ def extract_images(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParam
             for name in texture:
                 out.update(_run_class(name, inputs, it_setting, classes[name], image_type))
     return out
+
+
+def feature_keys(params: PyRadiomicsParams) -> list[FeatureKey]:
+    """Every feature key :func:`extract_images` can give for ``params``, from the feature classes' lists and
+    the image types' names (no case is computed). A case may give fewer: a LoG sigma too wide for its
+    image, or shape2D when its conditions fail, is left out."""
+    setting = params.setting
+    classes = dict(params.feature_classes)
+    keys: list[FeatureKey] = []
+    for name in classes:
+        if name == "shape" or (name == "shape2D" and setting.force2D):
+            keys += _class_keys("original", name, setting, classes[name])
+    texture = [c for c in classes if c not in SHAPE_CLASSES]
+    for it in params.image_types:
+        it_setting = params.image_type_setting(it)
+        for image_type in image_type_names(it, it_setting):
+            for name in texture:
+                keys += _class_keys(image_type, name, it_setting, classes[name])
+    return keys
+
+
+def _class_keys(image_type: str, name: str, setting: PyRadiomicsSetting, enabled) -> list[FeatureKey]:
+    module = feature_class(name)
+    return [FeatureKey(image_type, name, f) for f in select(name, module.FEATURES, module.OPTIONAL, enabled)]
+
+
+def image_type_names(it: ImageTypeParams, setting: PyRadiomicsSetting) -> list[str]:
+    """The PyRadiomics image-type names :func:`image_type_images` yields for ``it``, in its order."""
+    name = it.name
+    if name == "Original":
+        return ["original"]
+    if name == "LoG":
+        return [log_image_type(sigma) for sigma in setting.sigma]
+    if name == "Wavelet":
+        n_axes = 2 if setting.force2D else 3
+        return [wavelet_image_type(index, dec) for index, dec in wavelet.decomposition_names(n_axes, setting.level)]
+    if name == "LBP2D":
+        return ["lbp-2D"]
+    if name == "LBP3D":
+        return [f"lbp-3D-m{n + 1}" for n in range(setting.lbp3DLevels)] + ["lbp-3D-k"]
+    return [name.lower()]
 
 
 def class_inputs(prepared: Prepared, filtered: np.ndarray, setting: PyRadiomicsSetting) -> ClassInputs:

@@ -8,7 +8,10 @@ PyRadiomics also writes are provenance, not features: radcore does not produce t
 
 from __future__ import annotations
 
-from radcore.naming import FeatureKey
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the keys are radcore.naming's, which names columns with this module
+    from radcore.naming import FeatureKey
 
 #: image types accepted under ``imageType`` (PyRadiomics' spelling)
 IMAGE_TYPES = (

@@ -17,8 +17,10 @@ import dataclasses
 from typing import Any
 
 from radcore.errors import SettingsError
+from radcore.filters.wavelet import WAVELETS
 from radcore.pyradiomics.naming import CLASS_FEATURES, CLASSES, IMAGE_TYPES
 from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
+from radcore.settings import Settings
 
 SECTIONS = ("setting", "imageType", "featureClass", "voxelSetting")
 
@@ -97,8 +99,6 @@ NULLABLE = {
 
 def settings_from_params(data: dict[str, Any], source: str = "params"):
     """A :class:`radcore.settings.Settings` carrying the parsed PyRadiomics params of ``data``."""
-    from radcore.settings import Settings
-
     params = parse_params(data, source)
     return Settings(label=params.setting.label, pyradiomics=params)
 
@@ -190,7 +190,6 @@ def _check_value(value: Any, rule: Rule, key: str, source: str) -> None:
         if not isinstance(value, str) or value not in WEIGHTING_NORMS:
             raise fail(f"null or one of {list(WEIGHTING_NORMS)}")
     elif kind == "wavelet":
-        from radcore.filters.wavelet import WAVELETS
 
         if not isinstance(value, str) or value not in WAVELETS:
             raise fail(f"a wavelet radcore implements: {sorted(WAVELETS)}")

@@ -16,6 +16,8 @@ def test_demo_then_run_again_adds_nothing(cli_env, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "case001" in out and "case002" in out and "morph_volume" in out
     dataset = tmp_path / "demo" / "dataset"
+    assert f"cohort report (QC pictures, outliers, redundancy): {dataset / 'report.html'}" in out
+    assert (dataset / "report.html").stat().st_size > 10_000
     assert main(["run", "--store", str(tmp_path / "demo" / "cohort.zarr"), "--config",
                  str(tmp_path / "demo" / "settings.yaml"), "--out", str(dataset), "--workers", "1",
                  *NO_FIXED_PORT]) == 0

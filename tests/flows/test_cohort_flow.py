@@ -74,11 +74,15 @@ def test_artifacts_summary_and_failures(first_run):
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[summary.flow_run_id])))
     keys = {a.key: a for a in artifacts}
-    assert set(keys) == {"radcore-cohort-summary", "radcore-cohort-failures", "radcore-cohort-progress"}
+    assert set(keys) == {"radcore-cohort-summary", "radcore-cohort-failures", "radcore-cohort-progress",
+                         "radcore-cohort-qc"}
     assert "cases/s" in str(keys["radcore-cohort-summary"].data)
     failures = str(keys["radcore-cohort-failures"].data)
     assert all(case in failures for case in ("missing", "corrupt", "empty", "mismatch"))
     assert keys["radcore-cohort-progress"].data == 100.0
+    qc = str(keys["radcore-cohort-qc"].data)  # markdown: flagged rows, and how to get the report (not asked for)
+    assert qc.startswith(f"# QC flags, settings {summary.settings_hash}") and "of 5 extracted" in qc
+    assert "radcore report" in qc and summary.report_path == ""
 
 
 def test_deployment_has_the_parameter_form():
@@ -86,7 +90,8 @@ def test_deployment_has_the_parameter_form():
     assert deployment.entrypoint == "radcore_flows.cohort.cohort_flow"
     schema = deployment._parameter_openapi_schema.model_dump()
     fields = schema["definitions"]["CohortParameters"]["properties"]
-    assert {"manifest", "store", "config", "out", "batch_size", "workers", "scheduler"} <= set(fields)
+    assert {"manifest", "store", "config", "out", "batch_size", "workers", "scheduler", "qc_pictures",
+            "report"} <= set(fields)
     # a form a person fills in: plain fields (no "str | None" switches), no command-line-only options
     assert all("anyOf" not in field for field in fields.values()), fields
     assert {fields[k]["type"] for k in ("manifest", "store", "config", "scheduler", "label", "dashboard")} == {"string"}

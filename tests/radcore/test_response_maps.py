@@ -6,7 +6,8 @@ import pytest
 from radcore.errors import SettingsError
 from radcore.io.images import Volume
 from radcore.response_maps import response_maps
-from radcore.settings import from_mapping, load
+from radcore.io.config import load_settings as load
+from radcore.settings import from_mapping
 
 
 def _volume():

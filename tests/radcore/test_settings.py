@@ -1,7 +1,8 @@
 import pytest
 
 from radcore.errors import SettingsError
-from radcore.settings import Settings, from_mapping, load, settings_hash, to_mapping
+from radcore.io.config import load_settings as load
+from radcore.settings import Settings, from_mapping, settings_hash, to_mapping
 
 
 def test_defaults_round_trip_through_mapping():

@@ -20,6 +20,8 @@ from types import ModuleType
 import numpy as np
 
 from radcore.errors import SettingsError
+from radcore.features import count_matrix
+from radcore.features.registry import family
 from radcore.kernels import pyrad_texture
 
 #: PyRadiomics feature class name -> module of this package
@@ -46,6 +48,14 @@ def feature_class(name: str) -> ModuleType:
             f"expected one of {sorted(CLASS_MODULES)}"
         )
     return importlib.import_module(f"{__name__}.{CLASS_MODULES[name]}")
+
+
+def registry_columns(family_name: str, column: dict | None = None) -> dict[str, int]:
+    """PyRadiomics feature name -> column of the family's compiled pass, from the records of the registry
+    family ``family_name`` whose formula PyRadiomics shares (their ``pyradiomics`` names); ``column`` maps
+    each formula to its column (default: :data:`radcore.features.count_matrix.COLUMN`)."""
+    column = count_matrix.COLUMN if column is None else column
+    return {f.pyradiomics: column[f.function] for f in family(family_name).features if f.pyradiomics}
 
 
 def select(class_name: str, default: tuple[str, ...], optional: tuple[str, ...], enabled) -> tuple[str, ...]:

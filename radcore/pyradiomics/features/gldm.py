@@ -18,7 +18,8 @@ LowGrayLevelEmphasis = sum_i p_g(i) / i^2 / N_z        HighGrayLevelEmphasis = s
 SmallDependenceLowGrayLevelEmphasis = sum P / (i^2 j^2) / N_z    ...HighGrayLevel...: sum P i^2 / j^2 / N_z
 LargeDependenceLowGrayLevelEmphasis = sum P j^2 / i^2 / N_z      ...HighGrayLevel...: sum P i^2 j^2 / N_z
 
-These are the GLRLM formulas with dependences for runs (:mod:`radcore.pyradiomics.features.glrlm`).
+These are the count-matrix formulas of :mod:`radcore.features.count_matrix` (shared with the IBSI NGLDM,
+whose registry records name each formula's PyRadiomics feature), with log2(p + eps) in the entropy.
 GrayLevelNonUniformityNormalized (equal to first-order Uniformity) and DependencePercentage (always 1)
 are deprecated in PyRadiomics: computed only when asked for by name.
 """
@@ -27,30 +28,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.pyrad_formulas import run_features
-from radcore.pyradiomics.features import EPS, glrlm, neighbourhood, select
+from radcore.features import count_matrix
+from radcore.pyradiomics.features import EPS, neighbourhood, registry_columns, select
 
-#: PyRadiomics GLDM name -> the GLRLM formula it shares
-_SAME_AS = {
-    "SmallDependenceEmphasis": "ShortRunEmphasis",
-    "LargeDependenceEmphasis": "LongRunEmphasis",
-    "GrayLevelNonUniformity": "GrayLevelNonUniformity",
-    "DependenceNonUniformity": "RunLengthNonUniformity",
-    "DependenceNonUniformityNormalized": "RunLengthNonUniformityNormalized",
-    "GrayLevelVariance": "GrayLevelVariance",
-    "DependenceVariance": "RunVariance",
-    "DependenceEntropy": "RunEntropy",
-    "LowGrayLevelEmphasis": "LowGrayLevelRunEmphasis",
-    "HighGrayLevelEmphasis": "HighGrayLevelRunEmphasis",
-    "SmallDependenceLowGrayLevelEmphasis": "ShortRunLowGrayLevelEmphasis",
-    "SmallDependenceHighGrayLevelEmphasis": "ShortRunHighGrayLevelEmphasis",
-    "LargeDependenceLowGrayLevelEmphasis": "LongRunLowGrayLevelEmphasis",
-    "LargeDependenceHighGrayLevelEmphasis": "LongRunHighGrayLevelEmphasis",
-    "GrayLevelNonUniformityNormalized": "GrayLevelNonUniformityNormalized",
-    "DependencePercentage": "RunPercentage",
-}
-FEATURES = tuple(list(_SAME_AS)[:14])
+#: the features PyRadiomics computes by default, in its order
+FEATURES = (
+    "SmallDependenceEmphasis",
+    "LargeDependenceEmphasis",
+    "GrayLevelNonUniformity",
+    "DependenceNonUniformity",
+    "DependenceNonUniformityNormalized",
+    "GrayLevelVariance",
+    "DependenceVariance",
+    "DependenceEntropy",
+    "LowGrayLevelEmphasis",
+    "HighGrayLevelEmphasis",
+    "SmallDependenceLowGrayLevelEmphasis",
+    "SmallDependenceHighGrayLevelEmphasis",
+    "LargeDependenceLowGrayLevelEmphasis",
+    "LargeDependenceHighGrayLevelEmphasis",
+)
 OPTIONAL = ("GrayLevelNonUniformityNormalized", "DependencePercentage")
+#: feature name -> column of :func:`radcore.features.count_matrix.evaluate`, from the IBSI NGLDM records
+COLUMN = registry_columns("ngldm")
 
 
 def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,8 +64,5 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     """The GLDM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
     names = select("gldm", FEATURES, OPTIONAL, enabled)
     P, i, j = matrix(inputs, setting)
-    row = run_features(P[None], i, j, EPS)[0]
-    out = {name: float(row[glrlm.COLUMN[_SAME_AS[name]]]) for name in names}
-    if "DependencePercentage" in out:
-        out["DependencePercentage"] = float(P.sum() / np.count_nonzero(inputs.mask))
-    return out
+    row = count_matrix.evaluate(P[None], i, j, EPS, np.count_nonzero(inputs.mask))[0]
+    return {name: float(row[COLUMN[name]]) for name in names}

@@ -19,38 +19,40 @@ LowGrayLevelZoneEmphasis = sum_i p_g(i) / i^2 / N_z   HighGrayLevelZoneEmphasis 
 SmallAreaLowGrayLevelEmphasis = sum P / (i^2 j^2) / N_z    SmallAreaHighGrayLevelEmphasis = sum P i^2 / j^2 / N_z
 LargeAreaLowGrayLevelEmphasis = sum P j^2 / i^2 / N_z      LargeAreaHighGrayLevelEmphasis = sum P i^2 j^2 / N_z
 
-These are the GLRLM formulas with zones for runs (:mod:`radcore.pyradiomics.features.glrlm`).
+These are the count-matrix formulas of :mod:`radcore.features.count_matrix` (shared with the IBSI GLSZM,
+whose registry records name each formula's PyRadiomics feature), with log2(p + eps) in the entropy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from radcore.kernels.pyrad_formulas import run_features
+from radcore.features import count_matrix
 from radcore.kernels.pyrad_zones import zones
-from radcore.pyradiomics.features import EPS, angles, glrlm, select
+from radcore.pyradiomics.features import EPS, angles, registry_columns, select
 
-#: PyRadiomics GLSZM name -> the GLRLM formula it shares
-_SAME_AS = {
-    "SmallAreaEmphasis": "ShortRunEmphasis",
-    "LargeAreaEmphasis": "LongRunEmphasis",
-    "GrayLevelNonUniformity": "GrayLevelNonUniformity",
-    "GrayLevelNonUniformityNormalized": "GrayLevelNonUniformityNormalized",
-    "SizeZoneNonUniformity": "RunLengthNonUniformity",
-    "SizeZoneNonUniformityNormalized": "RunLengthNonUniformityNormalized",
-    "ZonePercentage": "RunPercentage",
-    "GrayLevelVariance": "GrayLevelVariance",
-    "ZoneVariance": "RunVariance",
-    "ZoneEntropy": "RunEntropy",
-    "LowGrayLevelZoneEmphasis": "LowGrayLevelRunEmphasis",
-    "HighGrayLevelZoneEmphasis": "HighGrayLevelRunEmphasis",
-    "SmallAreaLowGrayLevelEmphasis": "ShortRunLowGrayLevelEmphasis",
-    "SmallAreaHighGrayLevelEmphasis": "ShortRunHighGrayLevelEmphasis",
-    "LargeAreaLowGrayLevelEmphasis": "LongRunLowGrayLevelEmphasis",
-    "LargeAreaHighGrayLevelEmphasis": "LongRunHighGrayLevelEmphasis",
-}
-FEATURES = tuple(_SAME_AS)
+#: the features PyRadiomics computes by default, in its order
+FEATURES = (
+    "SmallAreaEmphasis",
+    "LargeAreaEmphasis",
+    "GrayLevelNonUniformity",
+    "GrayLevelNonUniformityNormalized",
+    "SizeZoneNonUniformity",
+    "SizeZoneNonUniformityNormalized",
+    "ZonePercentage",
+    "GrayLevelVariance",
+    "ZoneVariance",
+    "ZoneEntropy",
+    "LowGrayLevelZoneEmphasis",
+    "HighGrayLevelZoneEmphasis",
+    "SmallAreaLowGrayLevelEmphasis",
+    "SmallAreaHighGrayLevelEmphasis",
+    "LargeAreaLowGrayLevelEmphasis",
+    "LargeAreaHighGrayLevelEmphasis",
+)
 OPTIONAL: tuple[str, ...] = ()
+#: feature name -> column of :func:`radcore.features.count_matrix.evaluate`, from the IBSI GLSZM records
+COLUMN = registry_columns("glszm")
 
 
 def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,8 +75,5 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     """The GLSZM features of ``inputs`` (ClassInputs) keyed by PyRadiomics name."""
     names = select("glszm", FEATURES, OPTIONAL, enabled)
     P, i, j = matrix(inputs, setting)
-    row = run_features(P[None], i, j, EPS)[0]
-    out = {name: float(row[glrlm.COLUMN[_SAME_AS[name]]]) for name in names}
-    if "ZonePercentage" in out:
-        out["ZonePercentage"] = float(P.sum() / np.count_nonzero(inputs.mask))
-    return out
+    row = count_matrix.evaluate(P[None], i, j, EPS, np.count_nonzero(inputs.mask))[0]
+    return {name: float(row[COLUMN[name]]) for name in names}

@@ -2,11 +2,13 @@ import pytest
 
 import radcore
 from radcore.catalogue import catalogue_rows
-from radcore.cohort.cluster import feature_columns, warm_up
+from radcore.cohort.cluster import feature_columns
 from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batches
 from radcore.cohort.worker import JobSpec, run_batch, stage_of
 from radcore.errors import EmptyROIError, FeatureError
+from radcore.io.config import load_settings
 from radcore.io.dataset import done_cases, partition
+from radcore.profiles import profile_of
 from radcore.settings import Settings, settings_hash
 from tests.cohort_cases import write_cohort
 
@@ -22,7 +24,7 @@ def test_batch_records_each_failure_by_stage_and_keeps_good_cases(cohort, tmp_pa
     manifest, good, stages = cohort
     settings = Settings(families=("stat",))
     h = settings_hash(settings)
-    keys = warm_up(settings)
+    keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    metadata_columns=("site",), feature_columns=feature_columns(keys, "native"))
     jobs, _ = cases_from_manifest(manifest, settings.label)
@@ -69,7 +71,7 @@ def test_stage_is_features_only_for_a_failing_feature_family():
 
 def test_catalogue_names_every_column():
     settings = Settings(families=("stat",))
-    keys = warm_up(settings)
+    keys = profile_of(settings).feature_keys(settings)
     rows = catalogue_rows(keys, "native", "ibsi")
     assert [r["column"] for r in rows] == list(feature_columns(keys, "native"))
     mean = next(r for r in rows if r["feature"] == "mean")
@@ -107,9 +109,9 @@ def test_pyradiomics_params_give_the_single_case_values(cohort, tmp_path):
     params = {"setting": {"binWidth": 10, "normalize": True},
               "imageType": {"Original": {}, "Wavelet": {}},
               "featureClass": {"firstorder": None, "glcm": ["Contrast"]}}
-    settings = radcore.settings.load(params)
+    settings = load_settings(params)
     h = settings_hash(settings)
-    keys = warm_up(settings)
+    keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    naming="pyradiomics", feature_columns=feature_columns(keys, "pyradiomics"))
     jobs = [j for j in cases_from_manifest(manifest, 1)[0] if j.case_id == good[0]]

@@ -34,7 +34,7 @@ def test_ct_phantom_matches_ibsi_reference(config, reference):
 
 
 def test_hand_computed_values():
-    s = glcm.GlcmSummary.from_counts(np.array([[2.0, 1.0], [1.0, 0.0]]))  # p = [[.5, .25], [.25, 0]]
+    s = glcm.GlcmSummary(np.array([[[0.5, 0.25], [0.25, 0.0]]]), np.array([1.0, 2.0]))
     assert glcm.joint_maximum(s) == 0.5
     assert glcm.joint_average(s) == pytest.approx(1.25)
     assert glcm.joint_variance(s) == pytest.approx(0.1875)
@@ -89,19 +89,10 @@ def test_batched_features_match_explicit_formulas():
     rng = np.random.default_rng(5)
     stack = rng.integers(0, 6, size=(7, 6, 6)).astype(float)
     stack = stack + np.swapaxes(stack, 1, 2)  # symmetric, as the IBSI matrices are
-    values = glcm.evaluate(stack)
+    values = glcm.evaluate_counts(stack)
     for n, counts in enumerate(stack):
         for name, expected in slow_features(counts).items():
             assert values[name][n] == pytest.approx(expected, rel=1e-10, abs=1e-12), name
-
-
-def test_batches_split_for_memory_give_the_same_values(monkeypatch):
-    stack = np.random.default_rng(1).integers(0, 4, size=(9, 5, 5)).astype(float) + 0.5
-    whole = glcm.evaluate(stack)
-    monkeypatch.setattr(glcm, "_BATCH_ELEMENTS", 50)
-    split = glcm.evaluate(stack)
-    for name in whole:
-        np.testing.assert_allclose(split[name], whole[name], rtol=1e-13)
 
 
 def compute(levels, n_levels, aggregations=MATRIX_AGGREGATIONS, distance=1):
@@ -136,18 +127,18 @@ def test_aggregations_follow_ibsi():
     slices, volume = glcm.matrices(Discretised(levels, 4), 1, MATRIX_AGGREGATIONS)
     kept = slices[[0, 2]]
     expected = {
-        "2D_avg": glcm.evaluate(kept.reshape(-1, 4, 4))["contrast"].mean(),
-        "2D_comb": glcm.evaluate(kept.sum(axis=1))["contrast"].mean(),
-        "2_5D_avg": glcm.evaluate(kept.sum(axis=0))["contrast"].mean(),
-        "2_5D_comb": glcm.evaluate(kept.sum(axis=(0, 1))[None])["contrast"][0],
-        "3D_comb": glcm.evaluate(volume.sum(axis=0)[None])["contrast"][0],
+        "2D_avg": glcm.evaluate_counts(kept.reshape(-1, 4, 4))["contrast"].mean(),
+        "2D_comb": glcm.evaluate_counts(kept.sum(axis=1))["contrast"].mean(),
+        "2_5D_avg": glcm.evaluate_counts(kept.sum(axis=0))["contrast"].mean(),
+        "2_5D_comb": glcm.evaluate_counts(kept.sum(axis=(0, 1))[None])["contrast"][0],
+        "3D_comb": glcm.evaluate_counts(volume.sum(axis=0)[None])["contrast"][0],
     }
     for agg, v in expected.items():
         assert values[("contrast", agg)] == pytest.approx(v), agg
     # directions across the empty slice hold no pairs and are left out of the 3D average
     non_empty = volume[volume.sum(axis=(1, 2)) > 0]
     assert len(non_empty) == 4
-    assert values[("contrast", "3D_avg")] == pytest.approx(glcm.evaluate(non_empty)["contrast"].mean())
+    assert values[("contrast", "3D_avg")] == pytest.approx(glcm.evaluate_counts(non_empty)["contrast"].mean())
 
 
 def test_only_requested_aggregations_and_distance():

@@ -35,26 +35,6 @@ def test_ct_phantom_matches_ibsi_reference(config, reference):
     assert len(ok) == 16 * len(settings["texture"]["matrix_aggregations"])
 
 
-def test_hand_computed_values():
-    # runs: level 1 of length 2 (once); level 2 of length 1 (twice) -> N_s = 3, N_v = 4
-    s = glrlm.GlrlmSummary.from_counts(np.array([[0.0, 1.0], [2.0, 0.0]]))
-    assert glrlm.short_runs_emphasis(s) == pytest.approx((2 + 1 / 4) / 3)
-    assert glrlm.long_runs_emphasis(s) == pytest.approx((2 + 4) / 3)
-    assert glrlm.low_grey_level_run_emphasis(s) == pytest.approx((1 + 2 / 4) / 3)
-    assert glrlm.high_grey_level_run_emphasis(s) == pytest.approx((1 + 2 * 4) / 3)
-    assert glrlm.short_run_low_grey_level_emphasis(s) == pytest.approx((1 / 4 + 2 / 4) / 3)
-    assert glrlm.short_run_high_grey_level_emphasis(s) == pytest.approx((1 / 4 + 2 * 4) / 3)
-    assert glrlm.long_run_low_grey_level_emphasis(s) == pytest.approx((4 + 2 / 4) / 3)
-    assert glrlm.long_run_high_grey_level_emphasis(s) == pytest.approx((4 + 2 * 4) / 3)
-    assert glrlm.grey_level_non_uniformity(s) == pytest.approx(5 / 3)
-    assert glrlm.normalised_grey_level_non_uniformity(s) == pytest.approx(5 / 9)
-    assert glrlm.run_length_non_uniformity(s) == pytest.approx(5 / 3)
-    assert glrlm.run_percentage(s) == pytest.approx(3 / 4)
-    assert glrlm.grey_level_variance(s) == pytest.approx(2 / 9)
-    assert glrlm.run_length_variance(s) == pytest.approx(2 / 9)
-    assert glrlm.run_entropy(s) == pytest.approx(-(1 / 3) * math.log2(1 / 3) - (2 / 3) * math.log2(2 / 3))
-
-
 def compute(levels, n_levels, aggregations=MATRIX_AGGREGATIONS):
     settings = from_mapping({"texture": {"matrix_aggregations": list(aggregations)}})
     return glrlm.compute(None, Discretised(np.asarray(levels, np.int32), n_levels), settings)

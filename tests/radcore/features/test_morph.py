@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import radcore
-from radcore import settings as rsettings
+from radcore.io.config import load_settings
+from radcore.settings import Settings
 from radcore.errors import EmptyROIError
 from radcore.features import morph
 from radcore.kernels.morphology import moran_geary
@@ -34,7 +35,7 @@ def test_digital_phantom_matches_ibsi_reference():
 
 
 def test_ct_phantom_config_c_matches_ibsi_reference():
-    s = dataclasses.replace(rsettings.load(CONFIGS / "config_c.yaml"), families=tuple(FAMILIES))
+    s = dataclasses.replace(load_settings(CONFIGS / "config_c.yaml"), families=tuple(FAMILIES))
     values = radcore.extract(*CT_PHANTOM, config=s, naming="ibsi")
     ok, bad = compare(values, "chest_config_c", prefix="morph_")
     assert [b for b in bad if not b.startswith("morph_mask_")] == []  # morph_mask_* are diagnostics
@@ -107,7 +108,7 @@ def test_intensity_features_use_the_intensity_mask():
 
 
 def test_single_voxel_roi_gives_defined_shape_values():
-    values = morph.compute(roi_of(np.ones((1, 1, 1), bool)), None, rsettings.Settings())
+    values = morph.compute(roi_of(np.ones((1, 1, 1), bool)), None, Settings())
     assert values[("volume", "")] == pytest.approx(1.0 / 6.0)
     assert values[("approximate_volume", "")] == 1.0
     assert math.isnan(values[("elongation", "")])

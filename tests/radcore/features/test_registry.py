@@ -63,3 +63,16 @@ def test_names_are_unique_per_naming():
             name = column_name(key, naming)
             assert name not in names, f"duplicate {naming} column {name}"
             names.add(name)
+
+
+@pytest.mark.parametrize("name", [n for n in FAMILY_MODULES if family(n).pyradiomics])
+def test_pyradiomics_names_belong_to_the_family_class(name):
+    from radcore.pyradiomics.features import feature_class
+
+    fam = family(name)
+    cls = feature_class(fam.pyradiomics)
+    named = [f.pyradiomics for f in fam.features if f.pyradiomics]
+    assert named and len(set(named)) == len(named)
+    assert set(named) <= set(cls.FEATURES) | set(cls.OPTIONAL)
+    own = set(getattr(cls, "PYRADIOMICS_ONLY", ()))
+    assert set(cls.FEATURES) <= set(named) | own, "a default PyRadiomics feature has no registry record"

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 import radcore
-from radcore import settings as rs
+from radcore.io.config import load_settings
 from tests.reference import CONFIGS, CT_PHANTOM, compare
 
 FAMILIES = ("glszm", "gldzm", "ngtdm", "ngldm")
@@ -17,7 +17,7 @@ def test_ct_phantom_matches_ibsi_reference(config):
     path = CONFIGS / f"config_{config}.yaml"
     if not path.exists():
         pytest.skip(f"{path} not present")
-    settings = dataclasses.replace(rs.load(path), families=FAMILIES)
+    settings = dataclasses.replace(load_settings(path), families=FAMILIES)
     values = radcore.extract(*CT_PHANTOM, config=settings, naming="ibsi")
     ok, bad = [], []
     for prefix in PREFIXES:

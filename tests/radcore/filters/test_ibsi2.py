@@ -97,3 +97,17 @@ def test_every_filter_is_named_in_every_convention(naming):
         assert "stat_mean_laws_l5e5e5_invar_max_energy_7" in columns
     else:
         assert "laws_l5e5e5_invar_max_energy_7_stat_mean" in columns
+
+
+def test_feature_keys_are_known_before_computing():
+    """The cohort's columns come from the settings: every IBSI-2 map's name is known without filtering."""
+    import radcore.pipeline
+    from radcore.profiles import IBSI
+    from tests.reference import CT_PHANTOM
+
+    settings = from_mapping({"families": ["stat"], "resegmentation": {"range": [-1000, 400]},
+                             "image_types": [{"name": "original"}] + [{"name": n, "options": o} for n, o, _ in TYPES
+                                                                      if n not in ("gabor",)]})
+    computed = radcore.pipeline.extract_case(*CT_PHANTOM, settings)
+    predicted = IBSI.feature_keys(settings)
+    assert len(predicted) == len(set(predicted)) and set(predicted) == set(computed)

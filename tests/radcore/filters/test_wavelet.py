@@ -1,4 +1,4 @@
-"""Stationary wavelet decompositions: known responses, energy conservation, crop invariance."""
+"""radcore.filters.wavelet against known responses, energy conservation, crop invariance and PyWavelets."""
 
 import numpy as np
 import pytest
@@ -86,3 +86,22 @@ def test_matches_pywavelets_when_installed():
     mine = wavelet.swt_one_level(x, "sym4", (2, 1, 0))
     for key, arr in ref.items():
         np.testing.assert_allclose(mine[key.replace("a", "L").replace("d", "H")], arr, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(9, 12, 15), (4, 6, 8), (1, 7, 10)])
+@pytest.mark.parametrize("name", ["coif1", "haar", "db2", "sym3", "coif3"])
+def test_float32_decompositions_equal_pywavelets(shape, name):
+    pywt = pytest.importorskip("pywt")
+    x = (np.random.default_rng(2).normal(size=shape) * 100).astype(np.float32)
+    axes = (2, 1, 0) if shape[0] > 1 else (2, 1)
+    padded = np.pad(x, [(0, n % 2) for n in shape], mode="wrap")
+    ref = pywt.swtn(padded, name, level=1, start_level=0, axes=axes)[0]
+    cut = tuple(slice(0, n) for n in shape)
+    for _, dec, arr in wavelet.decompositions(x, name, 0, 1, axes, float32=True):
+        assert arr.dtype == np.float32
+        np.testing.assert_array_equal(arr, ref[dec.replace("L", "a").replace("H", "d")][cut])
+
+
+def test_decompositions_stay_float64_by_default():
+    x = np.random.default_rng(3).normal(size=(4, 6, 8)).astype(np.float32)
+    assert all(arr.dtype == np.float64 for _, _, arr in wavelet.decompositions(x))

@@ -1,4 +1,5 @@
-"""Slow NumPy references for the texture matrices (co-occurrence and run-length counts by grey level)."""
+"""Slow NumPy references for the texture matrices (co-occurrence and run-length counts by grey level), and the
+seeded random level arrays the texture and neighbourhood kernel tests share."""
 
 import itertools
 
@@ -46,3 +47,14 @@ def reference_run_lengths(levels, offsets, n_levels, max_run, by_slice=False):
                     out[z, k, g - 1, min(n, max_run) - 1] += 1
                 index += n
     return out if by_slice else out[0]
+
+
+def seeded_levels(shape, seed, n_levels=5, nonempty=True):
+    """Levels 1..n_levels from ``default_rng(seed)``, about 30% set to 0 (outside the ROI); with ``nonempty``
+    an all-zero draw gets level 2 at its first voxel."""
+    rng = np.random.default_rng(seed)
+    levels = rng.integers(1, n_levels + 1, size=shape).astype(np.int32)
+    levels[rng.random(shape) < 0.3] = 0
+    if nonempty and not levels.any():
+        levels.flat[0] = 2
+    return levels

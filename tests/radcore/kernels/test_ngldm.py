@@ -1,9 +1,14 @@
+"""radcore.kernels.ngldm against reference_zones (and, with ngtdm, against reference_pyrad_neighbours)."""
+
 import numpy as np
 import pytest
 
 from radcore.errors import InvalidImageError
-from radcore.kernels import ngldm
+from radcore.kernels import ngldm, ngtdm
+from radcore.pyradiomics.features import angles
 from tests.radcore.kernels import reference_zones as ref
+from tests.radcore.kernels.reference_pyrad_neighbours import neighbourhood_counts
+from tests.radcore.kernels.reference_texture import seeded_levels
 
 
 @pytest.mark.parametrize("distance", [(1, 1, 1), (0, 1, 1), (0, 2, 2)])
@@ -33,3 +38,12 @@ def test_flat_roi_and_single_voxel():
 def test_errors():
     with pytest.raises(InvalidImageError, match="alpha"):
         ngldm.ngldm(np.ones((1, 2, 2), np.int32), 1, (1, 1, 1), -1.0)
+
+
+def test_box_neighbourhood_agrees_with_shared_kernels():
+    # PyRadiomics' neighbourhood (reference) over the 3x3x3 box against ngldm, and ngtdm alongside
+    levels = seeded_levels((4, 6, 5), 2, n_levels=4, nonempty=False)
+    offsets = angles((1,), levels.shape, bidirectional=True)
+    dep, n, s = neighbourhood_counts(levels, 4, offsets, 0)
+    np.testing.assert_allclose(ngldm.ngldm(levels, 4, (1, 1, 1), 0.0), dep[:, : ngldm.ngldm(levels, 4).shape[1]])
+    np.testing.assert_allclose(ngtdm.ngtdm(levels, 4, (1, 1, 1))[0], s)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from radcore.kernels.pyrad_formulas import mcc_matrix
+from radcore.kernels.glcm_formulas import mcc_matrix
 from radcore.kernels.pyrad_lanczos import top_eigenvalue
 from radcore.pyradiomics.features import EPS, glcm
 

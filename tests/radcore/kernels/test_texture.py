@@ -1,12 +1,11 @@
-"""The texture matrices of both conventions (co-occurrence and run lengths on the shared layout) against
-slow NumPy references and hand-computed cases."""
+"""radcore.kernels.texture (layout, co-occurrence and run lengths of both conventions) against slow NumPy references."""
 
 import numpy as np
 import pytest
 
 from radcore.kernels import directions
 from radcore.kernels.texture import build_texture, cooccurrence_counts, longest_possible_run, run_length_counts
-from tests.radcore.kernels.reference_texture import reference_cooccurrence, reference_run_lengths
+from tests.radcore.kernels.reference_texture import reference_cooccurrence, reference_run_lengths, seeded_levels
 
 
 def _texture(levels, offsets):
@@ -178,3 +177,17 @@ def test_errors_name_the_problem():
         run_lengths_volume(levels, [[0, 0, -1]], 1)
     with pytest.raises(ValueError, match="max_run"):
         run_lengths_volume(levels, directions.VOLUME, 1, max_run=0)
+
+
+LAYOUT_SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3), (5, 6, 4)]
+
+
+@pytest.mark.parametrize("shape", LAYOUT_SHAPES)
+def test_texture_layout(shape):
+    levels = seeded_levels(shape, 1)
+    tex = build_texture(levels, levels > 0, 2)
+    assert tex.present.tolist() == sorted(set(levels[levels > 0].tolist()))
+    assert tex.counts.sum() == np.count_nonzero(levels)
+    values = tex.values.reshape(tex.padded_shape)[2:-2, 2:-2, 2:-2]
+    np.testing.assert_array_equal(values, levels)
+    assert len(tex.roi) == np.count_nonzero(levels)

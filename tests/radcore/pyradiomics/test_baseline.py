@@ -14,19 +14,15 @@ inputs prepared here (crop to the mask's bounding box + padDistance, fixed bin w
 from __future__ import annotations
 
 import ast
-import dataclasses
-import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import SimpleITK as sitk
 
-from radcore.pyradiomics.features import feature_class
-from radcore.pyradiomics.inputs import ClassInputs
-from radcore.pyradiomics.settings import PyRadiomicsSetting
+import radcore
+
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "pyradiomics"
 BASELINE = DATA / "baseline"
@@ -43,9 +39,6 @@ PYRADIOMICS_31 = {
 }
 #: the 3.1 values above are quoted to 6 significant digits; they get the same relative tolerance
 REL_31 = REL
-
-HAVE_DRIVER = importlib.util.find_spec("radcore.pyradiomics.extractor") is not None
-
 
 @lru_cache(maxsize=None)
 def baseline(class_name: str) -> pd.DataFrame:
@@ -84,84 +77,23 @@ def matches(got: float, want: float, rel: float = REL) -> bool:
 # ---- inputs prepared here for the plain columns (until the driver exists) ------------------------------
 
 
-def setting_of(params: dict) -> PyRadiomicsSetting:
-    fields = {f.name for f in dataclasses.fields(PyRadiomicsSetting)}
-    kept = {k: v for k, v in params.items() if k in fields and v is not None}
-    for key in ("distances", "resampledPixelSpacing", "resegmentRange"):
-        if key in kept:
-            kept[key] = tuple(kept[key])
-    return PyRadiomicsSetting(**kept)
-
-
-@lru_cache(maxsize=None)
-def plain_inputs(case: str) -> ClassInputs:
-    """Crop to the bounding box + 5 voxels, bin width 25 from the largest multiple of 25 <= min."""
-    image = sitk.ReadImage(str(DATA / f"{case}_image.nrrd"))
-    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(DATA / f"{case}_label.nrrd"))) == 1
-    array = sitk.GetArrayFromImage(image).astype(np.float64)
-    idx = np.argwhere(mask)
-    lo = np.maximum(idx.min(0) - 5, 0)
-    hi = np.minimum(idx.max(0) + 6, mask.shape)
-    crop = tuple(slice(a, b) for a, b in zip(lo, hi))
-    array, mask = array[crop], mask[crop]
-    x = array[mask]
-    low = x.min() - np.mod(x.min(), 25)
-    edges = np.arange(low, x.max() + 50, 25)
-    levels = np.zeros(mask.shape, np.int32)
-    levels[mask] = np.digitize(x, edges)
-    return ClassInputs(
-        image=array,
-        mask=mask,
-        shape_mask=mask,
-        levels=levels,
-        n_levels=int(levels.max()),
-        spacing=tuple(float(s) for s in image.GetSpacing()[::-1]),
-    )
-
-
-@lru_cache(maxsize=None)
-def top_level_accepts_params() -> bool:
-    """Whether ``radcore.extract`` already takes a PyRadiomics params mapping (else call the driver)."""
-    from radcore import settings
-    from radcore.errors import SettingsError
-
-    try:
-        settings.load({"setting": {"binWidth": 25}, "imageType": {"Original": {}}, "featureClass": {"glcm": None}})
-    except SettingsError:
-        return False
-    return True
-
-
 def extract_pyradiomics(case: str, config: dict) -> dict[str, float]:
     """One case through the whole chain, keyed by PyRadiomics column name."""
     image, mask = str(DATA / f"{case}_image.nrrd"), str(DATA / f"{case}_label.nrrd")
-    if top_level_accepts_params():
-        import radcore
-
-        return radcore.extract(image, mask, config=config, naming="pyradiomics")
-    from radcore.pyradiomics import extractor
-    from radcore.pyradiomics.naming import pyradiomics_column
-    from radcore.pyradiomics.params import parse_params
-
-    values = extractor.extract_case(image, mask, parse_params(config))
-    return {pyradiomics_column(key): value for key, value in values.items()}
+    return radcore.extract(image, mask, config=config, naming="pyradiomics")
 
 
 def computed(class_name: str, column: str) -> dict[str, float]:
     case = column.split("_")[0]
     params = column_settings(class_name, column)
-    if HAVE_DRIVER:
-        config = {
-            "setting": {k: v for k, v in params.items() if v is not None},
-            "imageType": {"Original": {}},
-            "featureClass": {class_name: None},
-        }
-        values = extract_pyradiomics(case, config)
-        prefix = f"original_{class_name}_"
-        return {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
-    if column != case:
-        pytest.skip("needs the PyRadiomics driver (radcore.pyradiomics.extractor) for this configuration")
-    return feature_class(class_name).compute(plain_inputs(case), setting_of(params), None)
+    config = {
+        "setting": {k: v for k, v in params.items() if v is not None},
+        "imageType": {"Original": {}},
+        "featureClass": {class_name: None},
+    }
+    values = extract_pyradiomics(case, config)
+    prefix = f"original_{class_name}_"
+    return {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
 
 
 def compare(class_name: str, column: str) -> tuple[list[str], list[str]]:

@@ -7,7 +7,8 @@ import pytest
 from radcore.errors import SettingsError
 from radcore.pyradiomics.naming import CLASSES
 from radcore.pyradiomics.params import parse_params
-from radcore.settings import load, settings_hash
+from radcore.io.config import load_settings as load
+from radcore.settings import settings_hash
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "pyradiomics"
 EXAMPLES = sorted(DATA.glob("*.yaml"))

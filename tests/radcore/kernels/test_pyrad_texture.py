@@ -1,14 +1,136 @@
-"""The vectorised :func:`radcore.kernels.pyrad_texture.neighbourhood` and the O(1)-guess
-:func:`radcore.kernels.pyrad_texture.digitize` against the plain kernels they replaced (copied below as
-references): results must be bit-for-bit identical (np.array_equal), including the float sums."""
+"""radcore.kernels.pyrad_texture against slow references, zones.label_zones and its former kernels (copied below)."""
 
 import numba
 import numpy as np
 import pytest
 
 from radcore.kernels import pyrad_texture as pt
-from radcore.pyradiomics.features import angles
 from radcore.kernels.texture import build_texture
+from radcore.kernels.zones import label_zones
+from radcore.pyradiomics.features import angles
+from tests.radcore.kernels.reference_pyrad_neighbours import neighbourhood_counts
+from tests.radcore.kernels.reference_texture import reference_cooccurrence, reference_run_lengths, seeded_levels
+
+# --- co-occurrence, run lengths, zones and neighbourhood against slow references ---------------------------
+
+
+LAYOUT_SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3), (5, 6, 4)]
+
+
+def layout(levels, pad=1):
+    return build_texture(levels, levels > 0, pad)
+
+
+def dense(tex, matrix):
+    """Rows of a matrix over present levels -> rows over levels 1..max (zeros for absent levels)."""
+    out = np.zeros((int(tex.present[-1]),) + matrix.shape[1:])
+    out[(tex.present - 1).astype(int)] = matrix
+    return out
+
+
+@pytest.mark.parametrize("shape", LAYOUT_SHAPES)
+@pytest.mark.parametrize("distances", [(1,), (1, 2)])
+def test_cooccurrence_matches_reference(shape, distances):
+    levels = seeded_levels(shape, 2)
+    offsets = angles(distances, levels.shape)
+    tex = layout(levels, max(distances))
+    got = pt.cooccurrence(tex.ranks, tex.roi, tex.steps(offsets), len(tex.present))
+    want = reference_cooccurrence(levels, offsets, int(levels.max()), symmetric=False)
+    keep = (tex.present - 1).astype(int)
+    np.testing.assert_array_equal(got, want[:, keep][:, :, keep])
+
+
+@pytest.mark.parametrize("shape", LAYOUT_SHAPES)
+def test_run_lengths_match_reference(shape):
+    levels = seeded_levels(shape, 3, n_levels=2)
+    offsets = angles((1,), levels.shape)
+    tex = layout(levels)
+    got = pt.run_lengths(tex.ranks, tex.roi, tex.steps(offsets), len(tex.present), max(shape))
+    want = reference_run_lengths(levels, offsets, int(levels.max()), max(shape))
+    np.testing.assert_array_equal(got, want[:, (tex.present - 1).astype(int)])
+
+
+@pytest.mark.parametrize("shape", LAYOUT_SHAPES + [(6, 7, 8)])
+@pytest.mark.parametrize("connectivity", [26, 8])
+def test_zones_match_shared_kernel(shape, connectivity):
+    levels = seeded_levels(shape, 4, n_levels=2)
+    tex = layout(levels)
+    offsets = angles((1,), (3, 3, 3), force2D=connectivity == 8, force2Ddimension=0)
+    rank, size = pt.zones(tex.ranks, tex.roi, -tex.steps(offsets))
+    _, want_level, want_size = label_zones(levels, connectivity)
+    np.testing.assert_array_equal(tex.present[rank - 1], want_level)  # same zones, same (raster) order
+    np.testing.assert_array_equal(size, want_size)
+
+
+@pytest.mark.parametrize("shape", LAYOUT_SHAPES)
+@pytest.mark.parametrize("distances", [(1,), (2,), (1, 2)])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5])
+def test_neighbourhood_matches_reference_kernel(shape, distances, alpha):
+    levels = seeded_levels(shape, 5)
+    offsets = angles(distances, levels.shape, bidirectional=True)
+    tex = layout(levels, max(distances))
+    dep, n, s = pt.neighbourhood(tex.values, tex.ranks, tex.roi, tex.steps(offsets), alpha, len(tex.present))
+    want = neighbourhood_counts(levels, int(levels.max()), offsets, alpha)
+    for got, ref in zip((dep, n, s), want):
+        np.testing.assert_allclose(dense(tex, got), ref, rtol=1e-12, atol=0)
+
+
+# the zone search on a wider padding (2)
+PADDING_SHAPES = [(1, 1, 1), (1, 5, 6), (3, 4, 5), (4, 1, 3), (6, 7, 8)]
+
+
+@pytest.mark.parametrize("shape", PADDING_SHAPES)
+def test_zones_on_wider_padding(shape):
+    rng = np.random.default_rng(7)
+    levels = rng.integers(1, 3, size=shape).astype(np.int32)
+    levels[rng.random(shape) < 0.3] = 0
+    if not levels.any():
+        levels.flat[0] = 1
+    tex = build_texture(levels, levels > 0, 2)
+    rank, size = pt.zones(tex.ranks, tex.roi, -tex.steps(angles((1,), (3, 3, 3))))
+    _, want_level, want_size = label_zones(levels, 26)
+    np.testing.assert_array_equal(tex.present[rank - 1], want_level)
+    np.testing.assert_array_equal(size, want_size)
+
+
+# --- the shared reference itself: reference_pyrad_neighbours.neighbourhood_counts against a plain loop ------
+
+
+REFERENCE_SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3)]
+
+
+def plain_neighbourhood(levels, n_levels, offsets, alpha):
+    dep = np.zeros((n_levels, len(offsets) + 1))
+    n = np.zeros(n_levels)
+    s = np.zeros(n_levels)
+    for v in zip(*np.nonzero(levels > 0)):
+        g = levels[v]
+        neigh = []
+        for o in offsets:
+            w = tuple(np.array(v) + o)
+            if all(0 <= w[k] < levels.shape[k] for k in range(3)) and levels[w] > 0:
+                neigh.append(levels[w])
+        dep[g - 1, sum(abs(g - h) <= alpha for h in neigh)] += 1
+        n[g - 1] += 1
+        if neigh:
+            s[g - 1] += abs(g - np.mean(neigh))
+    return dep, n, s
+
+
+@pytest.mark.parametrize("shape", REFERENCE_SHAPES)
+@pytest.mark.parametrize("distances", [(1,), (2,), (1, 2)])
+def test_neighbourhood_counts_match_reference(shape, distances):
+    levels = seeded_levels(shape, 1, n_levels=4, nonempty=False)
+    offsets = angles(distances, (9, 9, 9), bidirectional=True)
+    for alpha in (0, 1):
+        got = neighbourhood_counts(levels, 4, offsets, alpha)
+        want = plain_neighbourhood(levels, 4, offsets, alpha)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w)
+
+
+# --- neighbourhood and digitize against the former kernels they replaced (copied below): results must be
+# bit-for-bit identical (np.array_equal), including the float sums -----------------------------------------
 
 
 @numba.njit
@@ -115,7 +237,7 @@ def masks(shape, rng):
         yield f"random{p}", m
 
 
-SHAPES = [(1, 1, 1), (1, 1, 7), (1, 9, 40), (3, 4, 5), (4, 1, 3), (6, 7, 8), (5, 18, 70), (2, 3, 600)]
+FORMER_SHAPES = [(1, 1, 1), (1, 1, 7), (1, 9, 40), (3, 4, 5), (4, 1, 3), (6, 7, 8), (5, 18, 70), (2, 3, 600)]
 
 
 def check_neighbourhood(levels, mask, distances, pad, alphas, force2D=False):
@@ -131,7 +253,7 @@ def check_neighbourhood(levels, mask, distances, pad, alphas, force2D=False):
             assert g.dtype == w.dtype and np.array_equal(g, w), (levels.shape, distances, pad, alpha)
 
 
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", FORMER_SHAPES)
 @pytest.mark.parametrize("distances", [(1,), (2,), (1, 2)])
 def test_neighbourhood_equals_former_kernel(shape, distances):
     rng = np.random.default_rng(sum(shape) + len(distances))

@@ -1,12 +1,13 @@
-"""The compiled PyRadiomics formula passes against the NumPy formulas of the feature modules."""
+"""The compiled GLCM pass and PyRadiomics' MCC kernels against the NumPy formulas of radcore.features.glcm."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from radcore.kernels.pyrad_formulas import GLCM_NAMES, RUN_NAMES, glcm_features, mcc_bound, mcc_matrix, run_features
-from radcore.pyradiomics.features import EPS, glcm, glrlm
+from radcore.features import glcm as formulas
+from radcore.kernels.glcm_formulas import N_FORMULAS, glcm_features, mcc_bound, mcc_matrix
+from radcore.pyradiomics.features import EPS, glcm
 
 
 def _glcms(seed: int, k: int, levels: np.ndarray, density: float) -> np.ndarray:
@@ -26,22 +27,40 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("ibsi, eps", [(True, 0.0), (False, EPS)], ids=["ibsi", "pyradiomics"])
 @pytest.mark.parametrize("levels, density", CASES)
-def test_glcm_features_equal_numpy_formulas(levels, density):
+def test_glcm_features_equal_numpy_formulas(levels, density, ibsi, eps):
     p = _glcms(1, 4, levels, density)
-    got = glcm_features(p, levels, EPS)
-    g = glcm._Glcm(p, levels)
-    for column, name in enumerate(GLCM_NAMES):
+    got = glcm_features(p, levels, eps, ibsi)
+    summary = formulas.GlcmSummary(p, levels, eps, ibsi)
+    assert got.shape == (4, N_FORMULAS) == (4, len(formulas.FORMULAS))
+    for column, formula in enumerate(formulas.FORMULAS):
         with np.errstate(invalid="ignore"):
-            want = glcm.FORMULAS[name](g)
-        np.testing.assert_allclose(got[:, column], want, rtol=1e-10, atol=1e-12, err_msg=name)
+            want = formula(summary)
+        np.testing.assert_allclose(got[:, column], want, rtol=1e-10, atol=1e-12, err_msg=formula.__name__)
+
+
+def _row(p, levels, ibsi):
+    got = glcm_features(np.array(p), np.array(levels), 0.0 if ibsi else EPS, ibsi)[0]
+    return {f.name: value for f, value in zip(formulas.FEATURES, got)}
 
 
 def test_glcm_features_of_a_single_pair_type():
-    got = glcm_features(np.array([[[0.0, 0.0], [0.0, 1.0]]]), np.array([2.0, 5.0]), EPS)[0]
-    row = dict(zip(GLCM_NAMES, got))
-    assert row["JointAverage"] == 5.0 and row["Contrast"] == 0.0 and row["Correlation"] == 1.0
-    assert row["MaximumProbability"] == 1.0 and row["Imc2"] == 0.0 and row["SumAverage"] == 10.0
+    row = _row([[[0.0, 0.0], [0.0, 1.0]]], [2.0, 5.0], ibsi=False)
+    assert row["joint_avg"] == 5.0 and row["contrast"] == 0.0 and row["corr"] == 1.0
+    assert row["joint_max"] == 1.0 and row["info_corr2"] == 0.0 and row["sum_avg"] == 10.0
+
+
+def test_undefined_values_follow_the_convention():
+    flat = [[[1.0]]]
+    ibsi, pyradiomics = _row(flat, [3.0], ibsi=True), _row(flat, [3.0], ibsi=False)
+    assert np.isnan(ibsi["corr"]) and np.isnan(ibsi["info_corr1"]) and ibsi["info_corr2"] == 0.0
+    assert pyradiomics["corr"] == 1.0 and pyradiomics["info_corr1"] == 0.0 and pyradiomics["info_corr2"] == 0.0
+
+
+def test_a_mismatched_matrix_is_refused():
+    with pytest.raises(ValueError, match=r"p must be \(k, 3, 3\)"):
+        glcm_features(np.zeros((1, 2, 2)), np.array([1.0, 2.0, 3.0]), 0.0, True)
 
 
 @pytest.mark.parametrize("levels, density", CASES[1:])
@@ -64,23 +83,6 @@ def test_mcc_equals_the_eigenvalue_definition(levels, density):
     q = mcc_matrix(p, EPS)
     want = np.array([np.sqrt(np.sort(np.linalg.eigvals(m))[-2]).real for m in q])
     np.testing.assert_allclose(glcm.mcc_values(p), want, rtol=2e-5)
-
-
-@pytest.mark.parametrize("shape", [(1, 1, 1), (2, 1, 5), (3, 4, 7), (1, 6, 1)])
-def test_run_features_equal_numpy_formulas(shape):
-    rng = np.random.default_rng(sum(shape))
-    P = rng.integers(0, 9, shape).astype(np.float64) * (rng.random(shape) < 0.7)
-    P[:, 0, 0] += 1
-    i = np.sort(rng.choice(np.arange(1, 40), shape[1], replace=False)).astype(np.float64)
-    j = np.sort(rng.choice(np.arange(1, 40), shape[2], replace=False)).astype(np.float64)
-    got = run_features(P, i, j, EPS)
-    g = glrlm.RunStats(P, i, j)
-    for column, name in enumerate(RUN_NAMES):
-        np.testing.assert_allclose(got[:, column], glrlm.FORMULAS[name](g), rtol=1e-11, err_msg=name)
-
-
-def test_run_features_of_an_empty_matrix_are_nan():
-    assert np.isnan(run_features(np.zeros((1, 2, 3)), np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]), EPS)).all()
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 1), (1, 4, 5), (6, 1, 3), (5, 6, 7)])

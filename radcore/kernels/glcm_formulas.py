@@ -1,19 +1,19 @@
-"""PyRadiomics' texture formulas evaluated per matrix in one compiled pass (no NumPy temporaries).
+"""The GLCM formulas evaluated per matrix in one compiled pass (no NumPy temporaries), and PyRadiomics' MCC.
 
-``glcm_features(p float64 (k, n, n), levels float64 (n,), eps) -> float64 (k, 23)``
-    for every normalised GLCM ``p[a]`` (rows / columns: the grey levels ``levels`` present, ascending,
-    integer valued) the 23 features of :data:`GLCM_NAMES` (every GLCM feature but MCC) with the formulas of
-    :mod:`radcore.pyradiomics.features.glcm`; p_{x+y} and p_{x-y} are indexed by the level values.
+``glcm_features(p float64 (k, n, n), levels float64 (n,), eps, ibsi) -> float64 (k, 25)``
+    for every normalised GLCM ``p[a]`` (rows / columns: the integer grey levels ``levels``, ascending: 1..Ng
+    for the IBSI, the levels present for PyRadiomics) every formula of
+    :data:`radcore.features.glcm.FORMULAS`, in that order, whose NumPy versions are this kernel's
+    reference; p_{x+y} and p_{x-y} are indexed by the level values. ``eps`` goes inside every logarithm
+    (0 for the IBSI; entries with p = 0 add nothing either way); ``ibsi`` picks the IBSI's values where a
+    formula is undefined (NaN correlation and information correlation 1, information correlation 2
+    clipped at 0) over PyRadiomics' (1, HXY - HXY1, 0 when HXY2 = HXY).
 ``mcc_matrix(p float64 (k, n, n), eps) -> float64 (k, n, n)``
     PyRadiomics' MCC matrix Q(i, j) = sum_k p(i, k) p(j, k) / (p_x(i) p_y(k) + eps) of each ``p[a]``,
     summed over k in ascending order as PyRadiomics sums it.
 ``mcc_bound(p float64 (k, n, n), eps) -> float64 (k,)``
     the Frobenius norm of E = Dx^1/2 (Q - Q0) Dx^-1/2, Q0 the MCC matrix without eps and Dx the diagonal
     matrix of p_x (see the GLCM module's MCC).
-``run_features(P float64 (k, n, m), i float64 (n,), j float64 (m,), eps) -> float64 (k, 16)``
-    for every run-length-like matrix ``P[a]`` (rows: grey levels ``i``, columns: run lengths, zone sizes or
-    dependences ``j``) the 16 features of :data:`RUN_NAMES` with the formulas of
-    :mod:`radcore.pyradiomics.features.glrlm`; NaN for a matrix without entries.
 """
 
 from __future__ import annotations
@@ -23,23 +23,12 @@ import math
 import numba
 import numpy as np
 
-GLCM_NAMES = (
-    "Autocorrelation", "JointAverage", "ClusterProminence", "ClusterShade", "ClusterTendency", "Contrast",
-    "Correlation", "DifferenceAverage", "DifferenceEntropy", "DifferenceVariance", "JointEnergy",
-    "JointEntropy", "Imc1", "Imc2", "Idm", "Idmn", "Id", "Idn", "InverseVariance", "MaximumProbability",
-    "SumAverage", "SumEntropy", "SumSquares",
-)
-RUN_NAMES = (
-    "ShortRunEmphasis", "LongRunEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
-    "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
-    "RunVariance", "RunEntropy", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
-    "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
-    "LongRunHighGrayLevelEmphasis",
-)
+#: the columns of :func:`glcm_features` (the IBSI features, in the registry's order)
+N_FORMULAS = 25
 
 
 @numba.njit(cache=True, nogil=True)
-def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
+def _glcm_one(p, lv, eps, ibsi, px, py, psum, pdiff, out):
     n = p.shape[0]
     ng = lv[n - 1]
     px[:] = 0.0
@@ -57,6 +46,8 @@ def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
         gi = lv[i]
         for j in range(n):
             v = p[i, j]
+            if v == 0.0:
+                continue
             gj = lv[j]
             px[i] += v
             py[j] += v
@@ -81,6 +72,11 @@ def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
         di = lv[i] - ux
         for j in range(n):
             v = p[i, j]
+            q = px[i] * py[j]
+            if q > 0.0:
+                hxy2 -= q * math.log2(q + eps)
+            if v == 0.0:
+                continue
             dj = lv[j] - uy
             t = di + dj
             c2 += v * t * t
@@ -89,14 +85,14 @@ def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
             cov += v * di * dj
             vx += v * di * di
             vy += v * dj * dj
-            q = px[i] * py[j]
             hxy1 -= v * math.log2(q + eps)
-            hxy2 -= q * math.log2(q + eps)
     hx = 0.0
     hy = 0.0
     for i in range(n):
-        hx -= px[i] * math.log2(px[i] + eps)
-        hy -= py[i] * math.log2(py[i] + eps)
+        if px[i] > 0.0:
+            hx -= px[i] * math.log2(px[i] + eps)
+        if py[i] > 0.0:
+            hy -= py[i] * math.log2(py[i] + eps)
     da = 0.0
     dent = 0.0
     idm = 0.0
@@ -106,6 +102,8 @@ def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
     inv_var = 0.0
     for k in range(pdiff.shape[0]):
         v = pdiff[k]
+        if v == 0.0:
+            continue
         da += k * v
         dent -= v * math.log2(v + eps)
         idm += v / (1.0 + k * k)
@@ -121,28 +119,39 @@ def _glcm_one(p, lv, eps, px, py, psum, pdiff, out):
     sent = 0.0
     for k in range(psum.shape[0]):
         v = psum[k]
+        if v == 0.0:
+            continue
         sa += (k + 2) * v
         sent -= v * math.log2(v + eps)
+    svar = 0.0
+    for k in range(psum.shape[0]):
+        svar += (k + 2 - sa) ** 2 * psum[k]
     sx = math.sqrt(vx)
     sy = math.sqrt(vy)
-    corr = 1.0 if sx * sy == 0 else cov / (sx * sy)
+    if sx * sy != 0:
+        corr = cov / (sx * sy)
+    else:
+        corr = np.nan if ibsi else 1.0
     div = max(hx, hy)
-    imc1 = hxy - hxy1
     if div != 0:
-        imc1 /= div
-    if hxy2 == hxy:
+        imc1 = (hxy - hxy1) / div
+    else:
+        imc1 = np.nan if ibsi else hxy - hxy1
+    arg = 1.0 - math.exp(-2.0 * (hxy2 - hxy))
+    if ibsi:
+        imc2 = math.sqrt(max(arg, 0.0))
+    elif hxy2 == hxy:
         imc2 = 0.0
     else:
-        arg = 1.0 - math.exp(-2.0 * (hxy2 - hxy))
         imc2 = math.sqrt(arg) if arg >= 0 else np.nan
-    values = (auto, ux, c4, c3, c2, contrast, corr, da, dent, dvar, energy, hxy, imc1, imc2, idm, idmn, inv_d,
-              idn, inv_var, top, sa, sent, vx)
-    for f in range(23):
+    values = (top, ux, vx, hxy, da, dvar, dent, sa, svar, sent, energy, contrast, da, inv_d, idn, idm, idmn,
+              inv_var, corr, auto, c2, c3, c4, imc1, imc2)
+    for f in range(N_FORMULAS):
         out[f] = values[f]
 
 
 @numba.njit(cache=True, nogil=True)
-def _glcm_features(p, levels, eps, out):
+def _glcm_features(p, levels, eps, ibsi, out):
     n = p.shape[1]
     ng = np.int64(levels[n - 1]) if n else 0
     px = np.empty(n)
@@ -150,7 +159,7 @@ def _glcm_features(p, levels, eps, out):
     psum = np.empty(max(2 * ng - 1, 1))
     pdiff = np.empty(max(ng, 1))
     for a in range(p.shape[0]):
-        _glcm_one(p[a], levels, eps, px, py, psum, pdiff, out[a])
+        _glcm_one(p[a], levels, eps, ibsi, px, py, psum, pdiff, out[a])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -219,80 +228,13 @@ def _mcc_bound(p, eps, err):
         err[a] = math.sqrt(total)
 
 
-@numba.njit(cache=True, nogil=True)
-def _run_features(P, iv, jv, eps, out):
-    k, n, m = P.shape
-    pg = np.empty(n)
-    pr = np.empty(m)
-    for a in range(k):
-        pg[:] = 0.0
-        pr[:] = 0.0
-        nr = 0.0
-        for i in range(n):
-            for j in range(m):
-                v = P[a, i, j]
-                pg[i] += v
-                pr[j] += v
-                nr += v
-        if nr == 0:
-            out[a, :] = np.nan
-            continue
-        sre = 0.0
-        lre = 0.0
-        rln = 0.0
-        np_ = 0.0
-        for j in range(m):
-            j2 = jv[j] * jv[j]
-            sre += pr[j] / j2
-            lre += pr[j] * j2
-            rln += pr[j] * pr[j]
-            np_ += pr[j] * jv[j]
-        gln = 0.0
-        lgl = 0.0
-        hgl = 0.0
-        for i in range(n):
-            i2 = iv[i] * iv[i]
-            gln += pg[i] * pg[i]
-            lgl += pg[i] / i2
-            hgl += pg[i] * i2
-        mu_i = 0.0
-        mu_j = 0.0
-        ent = 0.0
-        srlg = 0.0
-        srhg = 0.0
-        lrlg = 0.0
-        lrhg = 0.0
-        for i in range(n):
-            i2 = iv[i] * iv[i]
-            for j in range(m):
-                v = P[a, i, j]
-                pv = v / nr
-                mu_i += pv * iv[i]
-                mu_j += pv * jv[j]
-                ent -= pv * math.log2(pv + eps)
-                j2 = jv[j] * jv[j]
-                srlg += v / (i2 * j2)
-                srhg += v * i2 / j2
-                lrlg += v * j2 / i2
-                lrhg += v * i2 * j2
-        var_i = 0.0
-        var_j = 0.0
-        for i in range(n):
-            for j in range(m):
-                pv = P[a, i, j] / nr
-                var_i += pv * (iv[i] - mu_i) ** 2
-                var_j += pv * (jv[j] - mu_j) ** 2
-        values = (sre / nr, lre / nr, gln / nr, gln / (nr * nr), rln / nr, rln / (nr * nr), nr / np_, var_i, var_j,
-                  ent, lgl / nr, hgl / nr, srlg / nr, srhg / nr, lrlg / nr, lrhg / nr)
-        for f in range(16):
-            out[a, f] = values[f]
-
-
-def glcm_features(p: np.ndarray, levels: np.ndarray, eps: float) -> np.ndarray:
-    """float64 (k, 23): the :data:`GLCM_NAMES` features of each normalised GLCM; see module doc."""
+def glcm_features(p: np.ndarray, levels: np.ndarray, eps: float, ibsi: bool) -> np.ndarray:
+    """float64 (k, 25): every GLCM formula of each normalised GLCM of ``p`` (k, n, n); see module doc."""
     p = np.ascontiguousarray(p, dtype=np.float64)
-    out = np.empty((p.shape[0], len(GLCM_NAMES)))
-    _glcm_features(p, np.ascontiguousarray(levels, dtype=np.float64), float(eps), out)
+    if p.ndim != 3 or p.shape[1:] != (len(levels), len(levels)):
+        raise ValueError(f"p must be (k, {len(levels)}, {len(levels)}) for {len(levels)} grey levels, got {p.shape}")
+    out = np.empty((p.shape[0], N_FORMULAS))
+    _glcm_features(p, np.ascontiguousarray(levels, dtype=np.float64), float(eps), bool(ibsi), out)
     return out
 
 
@@ -310,12 +252,3 @@ def mcc_bound(p: np.ndarray, eps: float) -> np.ndarray:
     err = np.zeros(p.shape[0])
     _mcc_bound(p, float(eps), err)
     return err
-
-
-def run_features(P: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float) -> np.ndarray:
-    """float64 (k, 16): the :data:`RUN_NAMES` features of each matrix; see module doc."""
-    P = np.ascontiguousarray(P, dtype=np.float64)
-    out = np.empty((P.shape[0], len(RUN_NAMES)))
-    _run_features(P, np.ascontiguousarray(i, dtype=np.float64), np.ascontiguousarray(j, dtype=np.float64),
-                  float(eps), out)
-    return out

@@ -1,0 +1,173 @@
+"""A cohort through ``radcore run`` against PyRadiomics' own batch mode (``pyradiomics cases.csv -j N``).
+
+    python benchmarks/cohort_vs_pyradiomics.py [--cases 20] [--workers 2] [--params FILE]
+
+Needs the optional extra ``pyradiomics`` (its ``pyradiomics`` command). The cohort: the IBSI CT radiomics
+phantom (a real chest CT, 204 x 201 x 60 voxels of 0.98 x 0.98 x 3 mm) written once per case as its own
+``.nii.gz``, with a different ROI per case: the GTV for the first, then spheres of 10-25 mm radius at
+seeded positions inside the body. Params (unless ``--params``): Original + LoG (sigma 1, 3, 5 mm) +
+Wavelet (coif1), B-spline resampling to 1 mm, binWidth 25, every default feature class: the
+configuration of the issue that asked for this benchmark.
+
+Timed, wall clock, each from a fresh output folder unless said:
+
+1. ``pyradiomics cases.csv -o out.csv -f csv -j N`` (N = ``--workers``);
+2. ``radcore run manifest.csv --config params --out A --workers N`` without a Prefect server
+   (Prefect starts its temporary local API, the newcomer's default);
+3. the same again on A: nothing left to do;
+4. with a Prefect server running (``prefect server start`` on a free port, started before and not timed):
+   ``radcore run ... --out B``, then again on B.
+
+Prints each time and the ratio PyRadiomics / radcore. The machine's other load slows both; run it on a
+quiet machine and compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PHANTOM = ROOT / "tests" / "data" / "ibsi1" / "ct_phantom" / "nifti"
+PARAMS = {
+    "setting": {"binWidth": 25, "resampledPixelSpacing": [1, 1, 1], "interpolator": "sitkBSpline",
+                "label": 1},
+    "imageType": {"Original": {}, "LoG": {"sigma": [1.0, 3.0, 5.0]}, "Wavelet": {}},
+    "featureClass": {"shape": None, "firstorder": None, "glcm": None, "glrlm": None, "glszm": None,
+                     "gldm": None, "ngtdm": None},
+}
+
+
+def write_cohort(folder: Path, n: int) -> list[tuple[str, Path, Path]]:
+    """n cases: the phantom CT (one file per case) with the GTV, then seeded spheres inside the body."""
+    image = sitk.ReadImage(str(PHANTOM / "image" / "phantom.nii.gz"))
+    gtv = sitk.ReadImage(str(PHANTOM / "mask" / "mask.nii.gz"))
+    values = sitk.GetArrayFromImage(image)
+    spacing = np.array(image.GetSpacing()[::-1])  # z, y, x
+    body = values > -300
+    rng = np.random.default_rng(0)
+    zz, yy, xx = np.indices(values.shape)
+    cases = []
+    for k in range(n):
+        case = f"ct{k:02d}"
+        img_path, mask_path = folder / f"{case}_image.nii.gz", folder / f"{case}_mask.nii.gz"
+        sitk.WriteImage(image, str(img_path), useCompression=True)
+        if k == 0:
+            mask = gtv
+        else:
+            radius = rng.uniform(10.0, 25.0)
+            while True:
+                centre = np.array([rng.integers(0, s) for s in values.shape])
+                margin = np.ceil(radius / spacing).astype(int) + 1
+                inside = np.all(centre >= margin) and np.all(centre < np.array(values.shape) - margin)
+                if inside and body[tuple(centre)]:
+                    break
+            dist2 = sum(((g - c) * s) ** 2 for g, c, s in zip((zz, yy, xx), centre, spacing))
+            mask = sitk.GetImageFromArray((dist2 <= radius**2).astype(np.uint8))
+            mask.CopyInformation(image)
+        sitk.WriteImage(mask, str(mask_path), useCompression=True)
+        cases.append((case, img_path, mask_path))
+    return cases
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed(cmd: list[str], env: dict[str, str], log: Path) -> float:
+    start = time.perf_counter()
+    with log.open("w") as out:
+        done = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0,):
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}); see {log}:\n{log.read_text()[-3000:]}")
+    return seconds
+
+
+def start_prefect_server(env: dict[str, str], home: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server_env = dict(env, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                      PREFECT_UI_ENABLED="false")
+    proc = subprocess.Popen(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, api
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("the Prefect server did not start within 120 s")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--params", help="a PyRadiomics params file (default: see the module docstring)")
+    parser.add_argument("--keep", help="keep the work folder here")
+    args = parser.parse_args(argv)
+    if shutil.which("pyradiomics") is None:
+        raise SystemExit("needs the pyradiomics command: pip install 'radcore[pyradiomics]'")
+    work = Path(args.keep or tempfile.mkdtemp(prefix="radcore-vs-pyradiomics-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cases = write_cohort(work, args.cases)
+    params = Path(args.params) if args.params else work / "params.yaml"
+    if not args.params:
+        params.write_text(yaml.safe_dump(PARAMS))
+    with (work / "pyradiomics.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Image", "Mask"])
+        w.writerows([[str(i), str(m)] for _, i, m in cases])
+    with (work / "manifest.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "image", "mask"])
+        w.writerows([[c, str(i), str(m)] for c, i, m in cases])
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(work / "prefect-home")
+    times: dict[str, float] = {}
+    times["pyradiomics"] = timed(
+        ["pyradiomics", str(work / "pyradiomics.csv"), "-o", str(work / "pyradiomics_out.csv"), "-f", "csv",
+         "-j", str(args.workers), "--param", str(params)], env, work / "pyradiomics.log")
+    run = [sys.executable, "-m", "radcore.cli", "run", str(work / "manifest.csv"), "--config", str(params),
+           "--workers", str(args.workers), "--dashboard", "127.0.0.1:0"]
+    times["radcore, no server"] = timed(run + ["--out", str(work / "A")], env, work / "A.log")
+    times["radcore, no server, rerun"] = timed(run + ["--out", str(work / "A")], env, work / "A2.log")
+    server, api = start_prefect_server(env, work / "prefect-server-home")
+    try:
+        served = dict(env, PREFECT_API_URL=api)
+        times["radcore, server"] = timed(run + ["--out", str(work / "B")], served, work / "B.log")
+        times["radcore, server, rerun"] = timed(run + ["--out", str(work / "B")], served, work / "B2.log")
+    finally:
+        os.killpg(server.pid, 15)
+    base = times["pyradiomics"]
+    print(f"{args.cases} CT cases, {args.workers} workers, {params.name}")
+    for name, seconds in times.items():
+        ratio = "" if name == "pyradiomics" else f"  {base / seconds:5.1f}x"
+        print(f"{name:28s} {seconds:7.1f} s{ratio}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
