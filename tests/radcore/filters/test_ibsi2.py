@@ -111,3 +111,13 @@ def test_feature_keys_are_known_before_computing():
     computed = radcore.pipeline.extract_case(*CT_PHANTOM, settings)
     predicted = IBSI.feature_keys(settings)
     assert len(predicted) == len(set(predicted)) and set(predicted) == set(computed)
+
+
+@pytest.mark.parametrize("name", ["mean", "laplacian_of_gaussian", "laws", "gabor", "separable_wavelet", "simoncelli"])
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"radcore.filters.{name}")
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
