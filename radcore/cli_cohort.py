@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 from radcore.cli import label_argument
+from radcore.cli_server import add_server_command
 
 DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
 
 
 def add_cohort_commands(sub) -> None:
-    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact`` and ``serve`` to the ``radcore`` subcommand
-    parser."""
+    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve`` and ``server`` to the ``radcore``
+    subcommand parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
     p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
     p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
@@ -41,6 +42,9 @@ def add_cohort_commands(sub) -> None:
                         "0.0.0.0:8787 shows it to the network)")
     p.add_argument("--no-qc-pictures", dest="qc_pictures", action="store_false",
                    help="do not draw each ROI on its image (OUT/qc/*.png)")
+    p.add_argument("--temporary-prefect", action="store_true",
+                   help="without PREFECT_API_URL, use Prefect's temporary API rather than start (or reuse) the "
+                        "local Prefect server that stays up between runs (see `radcore server`)")
     p.add_argument("--report", action="store_true",
                    help="write the cohort report (OUT/report.html) at the end and print its path")
     p.set_defaults(func=_run_run)
@@ -53,6 +57,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
     p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
+    p.add_argument("--temporary-prefect", action="store_true",
+                   help="without PREFECT_API_URL, use Prefect's temporary API rather than the local Prefect server")
     p.set_defaults(func=_run_demo)
 
     p = sub.add_parser("report", help="one self-contained HTML page of a dataset: failures, QC pictures, "
@@ -74,6 +80,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
     p.add_argument("--api-url", help=f"Prefect API (default: PREFECT_API_URL, else {DEFAULT_SERVER_API})")
     p.set_defaults(func=_run_serve)
+
+    add_server_command(sub)
 
 
 # ---------------------------------------------------------------- ingest
@@ -144,7 +152,7 @@ def _run_run(args) -> int:
         manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers,
         scheduler=args.scheduler, batch_size=args.batch_size, naming=args.naming,
         label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures, report=args.report,
-        **({"dashboard": args.dashboard} if args.dashboard else {}),
+        temporary_prefect=args.temporary_prefect, **({"dashboard": args.dashboard} if args.dashboard else {}),
     )
     print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "
           f"({summary.seconds:.1f} s)")
@@ -153,22 +161,31 @@ def _run_run(args) -> int:
     return 1 if summary.failed else 0
 
 
-def run_cohort(**parameters):
-    """Run the cohort flow in this process (embedded Prefect unless a server is configured).
+def run_cohort(temporary_prefect: bool = False, **parameters):
+    """Run the cohort flow in this process, against the Prefect API :func:`radcore.cli_server.prefect_for_command`
+    picks (a configured one, the local server it starts and keeps, or Prefect's temporary API).
 
     The settings and naming are checked first, so a bad combination fails in a line (SettingsError)
     before Prefect or Dask start.
     """
+    from radcore.cli_server import prefect_for_command
     from radcore.naming import check_naming
 
     embedded_prefect_env()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
 
     params = CohortParameters(**parameters)
     check_naming(params.naming, params.settings())
     if sys.stderr.isatty():
         os.environ.setdefault(PROGRESS_BAR_ENV, "1")
-    return cohort_flow(params)
+    line, api = prefect_for_command(temporary_prefect)
+    print(f"radcore: Prefect: {line}", file=sys.stderr)
+    if api is None:
+        return cohort_flow(params)
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        return cohort_flow(params)
 
 
 # ---------------------------------------------------------------- demo
@@ -198,6 +215,7 @@ def _run_demo(args) -> int:
     workers = f"{args.workers} Dask workers" if args.workers else "one Dask worker per core"
     print(f"radcore demo: extracting with {config.name} on {workers} into {out}")
     summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers, report=True,
+                         temporary_prefect=args.temporary_prefect,
                          **({"dashboard": args.dashboard} if args.dashboard else {}))
     _print_summary(out, summary.settings_hash)
     print(f"\nradcore demo: the cohort report (QC pictures, outliers, redundancy): {summary.report_path}\n"

@@ -16,6 +16,7 @@ import numpy as np
 from radcore import image_types
 from radcore.errors import SettingsError
 from radcore.io.images import Volume
+from radcore.preprocess.interpolate import interpolate_case
 from radcore.roi import RoiImage
 from radcore.settings import Settings
 
@@ -23,8 +24,6 @@ from radcore.settings import Settings
 def preprocessed_image(image: Volume, settings: Settings) -> Volume:
     """``image`` interpolated (when the settings ask for it) and rounded, on its whole grid."""
     if settings.interpolation.spacing is not None:
-        from radcore.preprocess.interpolate import interpolate_case
-
         whole = Volume(np.ones(image.array.shape, dtype=bool), image.spacing, image.origin, image.direction)
         image = interpolate_case(image, whole, settings.interpolation, math.inf).image
     array = np.asarray(image.array, dtype=np.float64)

@@ -65,18 +65,24 @@ def local_cluster_kwargs(
     }
 
 
+#: the pixel types the warm-up compiles for: the IBSI profile computes in float64; the PyRadiomics profile
+#: keeps the stored type (int16 for CT, float32 or float64 for most else), and its kernels specialise on it
+WARM_UP_TYPES = {"ibsi": ("float64",), "pyradiomics": ("int16", "float64")}
+
+
 def warm_up(settings: Settings) -> None:
-    """Compile (or load from cache) the kernels ``settings`` use on a tiny synthetic case (best effort: a
-    failure is logged; the real cases report their own)."""
+    """Compile (or load from cache) the kernels ``settings`` use on a tiny synthetic case, in each pixel
+    type of :data:`WARM_UP_TYPES` (best effort: a failure is logged; the real cases report their own)."""
     from radcore.pipeline import extract_volumes
 
     image, mask = ct_like_case((12, 40, 40), seed=0, lesion_radius_mm=6.0)
-    image = Volume(image.array.astype("float64"), image.spacing, image.origin, image.direction)
     mask = Volume(mask.array.astype(bool), mask.spacing, mask.origin, mask.direction)
-    try:
-        extract_volumes(image, mask, settings)
-    except Exception as exc:  # noqa: BLE001 - the warm-up is best effort; real cases report their errors
-        log.warning("warm-up on a synthetic case failed (%s: %s)", type(exc).__name__, exc)
+    for dtype in WARM_UP_TYPES[settings.profile]:
+        typed = Volume(image.array.astype(dtype), image.spacing, image.origin, image.direction)
+        try:
+            extract_volumes(typed, mask, settings)
+        except Exception as exc:  # noqa: BLE001 - the warm-up is best effort; real cases report their errors
+            log.warning("warm-up on a synthetic %s case failed (%s: %s)", dtype, type(exc).__name__, exc)
 
 
 def feature_columns(keys: list[FeatureKey] | None, naming: str) -> tuple[str, ...]:

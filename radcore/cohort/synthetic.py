@@ -8,13 +8,18 @@ its own texture) whose mask has label 1. Intensities are int16 HU, spacing 0.8 x
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import SimpleITK as sitk
 
+from radcore.cohort.qc import QC_TYPES
+from radcore.io import dataset as ds
 from radcore.io.images import Volume
 from radcore.io.manifest import CaseEntry, write_manifest
+from radcore.io.qc_pictures import picture_path, write_picture
 
 SPACING_ZYX = (2.5, 0.8, 0.8)
 
@@ -104,14 +109,6 @@ def write_synthetic_dataset(folder: str | Path, rows: int, features: int = 200, 
 
     Returns ``{"outliers": [...], "shifted_site": [...], "failed": [...]}``: the case ids planted.
     """
-    import datetime
-
-    import pyarrow as pa
-
-    from radcore.cohort.qc import QC_TYPES
-    from radcore.io import dataset as ds
-    from radcore.io.qc_pictures import picture_path, write_picture
-
     h, rng = "synthetic", np.random.default_rng(seed)
     families = ["morph", "stat", "glcm", "glrlm", "ih"]
     keys = [("morph", "volume")] + [(families[k % len(families)], f"f{k:04d}") for k in range(1, features)]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
+import zarr
 
 from radcore.errors import SettingsError
 from radcore.io.images import Volume
@@ -51,8 +52,6 @@ def write_maps(maps: dict[str, Volume], path: str | Path, dtype: str = "float32"
 
 
 def _write_zarr(maps: dict[str, Volume], path: Path, dtype: str) -> Path:
-    import zarr
-
     group = zarr.open_group(str(path), mode="w")
     first = next(iter(maps.values()))
     group.attrs["radcore"] = {

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from radcore.io.store import group_name
+
 PANEL_HEIGHT = 128
 MARGIN_VOXELS = 8
 CT_WINDOW = (-160.0, 240.0)
@@ -23,8 +25,6 @@ OUTLINE = np.array([1.0, 0.15, 0.1])
 
 def picture_path(dataset: str | Path, case_id: str, label: int) -> Path:
     """Where the QC picture of (``case_id``, ``label``) goes."""
-    from radcore.io.store import group_name
-
     return Path(dataset) / "qc" / f"{group_name(case_id)}_label{int(label)}.png"
 
 

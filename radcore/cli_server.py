@@ -1,0 +1,191 @@
+"""A local Prefect server that outlives one command: ``radcore server start | stop | status``.
+
+Without a Prefect server every cohort command would wait for Prefect's temporary API to start (about 9 s
+on a laptop) and stop it again at its end. So the first ``radcore run`` or ``radcore demo`` that finds no
+``PREFECT_API_URL`` starts a Prefect server on this machine (127.0.0.1 only, a free port) and leaves it
+running, saying so; later commands use it (about 3 s of Prefect per run), and its UI shows every run.
+``radcore server stop`` ends it; ``radcore run --temporary-prefect`` (or ``RADCORE_PREFECT=temporary``)
+keeps to Prefect's temporary API instead.
+
+The server's state lives in ``RADCORE_HOME`` (default ``~/.radcore``): ``prefect-server.json`` (process id
+and API address), ``prefect-server.log``, and the server's own ``PREFECT_HOME`` (its database).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+#: how long a starting server may take to answer
+START_TIMEOUT_S = 180.0
+
+
+def home() -> Path:
+    """``RADCORE_HOME``, default ``~/.radcore``."""
+    return Path(os.environ.get("RADCORE_HOME") or Path.home() / ".radcore").expanduser()
+
+
+def _state_file() -> Path:
+    return home() / "prefect-server.json"
+
+
+def _healthy(api: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:  # a server this process started is its child: reap it once it has ended
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running() -> str | None:
+    """The API address of the radcore-started Prefect server, if it runs and answers; else None."""
+    try:
+        state = json.loads(_state_file().read_text())
+    except (OSError, ValueError):
+        return None
+    if _alive(int(state.get("pid", 0) or 0)) and _healthy(state.get("api", "")):
+        return state["api"]
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(port: int = 0) -> str:
+    """Start the local Prefect server (or find it running); returns its API address.
+
+    Raises RuntimeError when it does not answer within :data:`START_TIMEOUT_S` (its log says why).
+    """
+    api = running()
+    if api:
+        return api
+    folder = home()
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(folder / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    log = folder / "prefect-server.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the Prefect server ended at start (exit {proc.returncode}); see {log}")
+        if _healthy(api, timeout=1.0):
+            _state_file().write_text(json.dumps({"pid": proc.pid, "api": api}))
+            return api
+        time.sleep(0.25)
+    _kill_group(proc.pid)
+    raise RuntimeError(f"the Prefect server did not answer within {START_TIMEOUT_S:.0f} s; see {log}")
+
+
+def _kill_group(pid: int, grace: float = 10.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    if _alive(pid):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def stop() -> bool:
+    """Stop the local Prefect server; False when none was running."""
+    try:
+        state = json.loads(_state_file().read_text())
+    except (OSError, ValueError):
+        return False
+    pid = int(state.get("pid", 0) or 0)
+    was_running = pid > 0 and _alive(pid)
+    if was_running:
+        _kill_group(pid)
+    _state_file().unlink(missing_ok=True)
+    return was_running
+
+
+def prefect_for_command(temporary: bool = False) -> tuple[str, str | None]:
+    """The Prefect API a cohort command should use, and a line saying which, as ``(line, api)``:
+    ``PREFECT_API_URL`` when configured (``api`` None: Prefect already uses it); else the local server,
+    started now and left running unless ``temporary`` or ``RADCORE_PREFECT=temporary``; else (``api``
+    None) Prefect's temporary API."""
+    configured = _configured_api()
+    if configured:
+        return f"the Prefect API at {configured}", None
+    if temporary or os.environ.get("RADCORE_PREFECT") == "temporary":
+        return "Prefect's temporary API (started and stopped with this command)", None
+    api = running()
+    if api:
+        return f"the local Prefect server at {api} (`radcore server stop` ends it)", api
+    api = start()
+    return (f"started a local Prefect server at {api}; it stays up for later runs and shows them at "
+            f"{api.removesuffix('/api')} (`radcore server stop` ends it)"), api
+
+
+def _configured_api() -> str | None:
+    """PREFECT_API_URL as Prefect sees it: the environment, the active Prefect profile or settings context."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
+# ---------------------------------------------------------------- the command
+
+
+def add_server_command(sub) -> None:
+    p = sub.add_parser("server", help="start, stop or show the local Prefect server cohort commands use")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--port", type=int, default=0, help="port for start (default: a free one)")
+    p.set_defaults(func=_run_server)
+
+
+def _run_server(args) -> int:
+    if args.action == "start":
+        try:
+            api = start(args.port)
+        except RuntimeError as exc:
+            print(f"radcore server: {exc}", file=sys.stderr)
+            return 1
+        print(f"radcore server: Prefect API at {api}, UI at {api.removesuffix('/api')}")
+        return 0
+    if args.action == "stop":
+        print("radcore server: stopped" if stop() else "radcore server: none was running")
+        return 0
+    api = running()
+    print(f"radcore server: running, Prefect API at {api}" if api else "radcore server: not running")
+    return 0 if api else 3
