@@ -26,7 +26,6 @@ see half a case; :func:`remove_leftovers` clears what a killed writer left); rea
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import shutil
 import socket
@@ -42,6 +41,7 @@ import zarr
 from zarr.codecs import ZstdCodec
 from scipy import ndimage
 
+from radcore.crop import crop_origin, grown_box, margin_voxels
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
 from radcore.io.images import Volume, check_geometry, read_mask, read_pair, to_volume
 from radcore.io.manifest import CaseEntry
@@ -217,15 +217,12 @@ def read_roi(
     if label not in info.boxes:
         present = ", ".join(str(v) for v in sorted(info.boxes)) or "none"
         raise LabelNotFoundError(f"label {label} does not occur in the mask of case {case_id!r} (labels: {present})")
-    box = []
-    for (start, stop), sp, n in zip(info.boxes[label], info.spacing, info.shape):
-        m = int(math.ceil(min(margin_mm, n * sp) / sp)) + 1  # an infinite margin: the whole axis
-        box.append(slice(max(start - m, 0), min(stop + m, n)))
-    box = tuple(box)
+    roi_box = tuple(slice(start, stop) for start, stop in info.boxes[label])
+    box = grown_box(roi_box, margin_voxels(margin_mm, info.spacing, info.shape), info.shape)
     image = np.asarray(group[IMAGE_PATH][box], dtype=np.float64)
     mask = label_mask(np.asarray(group[MASK_PATH][box]), label, info.bits)
     offset = tuple(s.start for s in box)
-    origin = _crop_origin(info, offset)
+    origin = crop_origin(info.origin, info.spacing, info.direction, offset)
     stats = info.intensity
     whole = (stats["mean"], stats["min"], stats["max"]) if {"mean", "min", "max"} <= set(stats) else None
     kw = dict(spacing=info.spacing, origin=origin, direction=info.direction, full_shape=info.shape, offset=offset)
@@ -256,12 +253,6 @@ def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = F
     geometry = info.mask_geometry or {"spacing": info.spacing, "origin": info.origin, "direction": info.direction}
     return image, Volume(group[path][...], tuple(geometry["spacing"]), tuple(geometry["origin"]),
                          tuple(geometry["direction"]))
-
-
-def _crop_origin(info: CaseInfo, offset_zyx: tuple[int, ...]) -> tuple[float, float, float]:
-    d = np.asarray(info.direction, dtype=float).reshape(3, 3)
-    step = np.asarray(offset_zyx[::-1], dtype=float) * np.asarray(info.spacing[::-1], dtype=float)
-    return tuple(float(v) for v in np.asarray(info.origin, dtype=float) + d @ step)
 
 
 # ---------------------------------------------------------------- writing
