@@ -12,11 +12,13 @@ configuration of the issue that asked for this benchmark.
 Timed, wall clock, each from a fresh output folder unless said:
 
 1. ``pyradiomics cases.csv -o out.csv -f csv -j N`` (N = ``--workers``);
-2. ``radcore run manifest.csv --config params --out A --workers N`` without a Prefect server
-   (Prefect starts its temporary local API, the newcomer's default);
+2. ``radcore run manifest.csv --config params --out A --workers N`` on a machine without a Prefect server
+   (a fresh ``RADCORE_HOME``): the newcomer's first run, which starts the local Prefect server radcore
+   keeps between runs (:mod:`radcore.cli_server`);
 3. the same again on A: nothing left to do;
-4. with a Prefect server running (``prefect server start`` on a free port, started before and not timed):
-   ``radcore run ... --out B``, then again on B.
+4. with that server running: ``radcore run ... --out B`` (every later run), then again on B;
+5. ``radcore run ... --out C --temporary-prefect``: Prefect's temporary API, started and stopped with the
+   run. The local server is stopped at the end.
 
 Prints each time and the ratio PyRadiomics / radcore. The machine's other load slows both; run it on a
 quiet machine and compare ratios.
@@ -28,12 +30,10 @@ import argparse
 import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -83,12 +83,6 @@ def write_cohort(folder: Path, n: int) -> list[tuple[str, Path, Path]]:
     return cases
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def timed(cmd: list[str], env: dict[str, str], log: Path) -> float:
     start = time.perf_counter()
     with log.open("w") as out:
@@ -97,26 +91,6 @@ def timed(cmd: list[str], env: dict[str, str], log: Path) -> float:
     if done.returncode not in (0,):
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}); see {log}:\n{log.read_text()[-3000:]}")
     return seconds
-
-
-def start_prefect_server(env: dict[str, str], home: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server_env = dict(env, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                      PREFECT_UI_ENABLED="false")
-    proc = subprocess.Popen(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    api = f"http://127.0.0.1:{port}/api"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, api
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the Prefect server did not start within 120 s")
 
 
 def main(argv=None) -> None:
@@ -143,23 +117,23 @@ def main(argv=None) -> None:
         w.writerow(["case_id", "image", "mask"])
         w.writerows([[c, str(i), str(m)] for c, i, m in cases])
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PREFECT_HOME"] = str(work / "prefect-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RADCORE_"))}
+    env["RADCORE_HOME"] = str(work / "radcore-home")  # no local Prefect server yet: a newcomer's machine
     times: dict[str, float] = {}
     times["pyradiomics"] = timed(
         ["pyradiomics", str(work / "pyradiomics.csv"), "-o", str(work / "pyradiomics_out.csv"), "-f", "csv",
          "-j", str(args.workers), "--param", str(params)], env, work / "pyradiomics.log")
     run = [sys.executable, "-m", "radcore.cli", "run", str(work / "manifest.csv"), "--config", str(params),
            "--workers", str(args.workers), "--dashboard", "127.0.0.1:0"]
-    times["radcore, no server"] = timed(run + ["--out", str(work / "A")], env, work / "A.log")
-    times["radcore, no server, rerun"] = timed(run + ["--out", str(work / "A")], env, work / "A2.log")
-    server, api = start_prefect_server(env, work / "prefect-server-home")
     try:
-        served = dict(env, PREFECT_API_URL=api)
-        times["radcore, server"] = timed(run + ["--out", str(work / "B")], served, work / "B.log")
-        times["radcore, server, rerun"] = timed(run + ["--out", str(work / "B")], served, work / "B2.log")
+        times["radcore, first run (starts server)"] = timed(run + ["--out", str(work / "A")], env, work / "A.log")
+        times["radcore, rerun, nothing to do"] = timed(run + ["--out", str(work / "A")], env, work / "A2.log")
+        times["radcore, server running"] = timed(run + ["--out", str(work / "B")], env, work / "B.log")
+        times["radcore, server, nothing to do"] = timed(run + ["--out", str(work / "B")], env, work / "B2.log")
+        times["radcore, temporary Prefect"] = timed(run + ["--out", str(work / "C"), "--temporary-prefect"], env,
+                                                    work / "C.log")
     finally:
-        os.killpg(server.pid, 15)
+        subprocess.run([sys.executable, "-m", "radcore.cli", "server", "stop"], env=env, capture_output=True)
     base = times["pyradiomics"]
     print(f"{args.cases} CT cases, {args.workers} workers, {params.name}")
     for name, seconds in times.items():

@@ -38,7 +38,7 @@ from pydantic import BaseModel, Field, model_validator
 import radcore
 from radcore.catalogue import catalogue_rows
 from radcore.cohort.cluster import (
-    LOCAL_DASHBOARD, WarmUp, feature_columns, local_cluster_kwargs, local_workers, warm_up,
+    LOCAL_DASHBOARD, ensure_warm, feature_columns, local_cluster_kwargs, local_workers, warm_up,
 )
 from radcore.cohort.plan import (
     Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
@@ -361,7 +361,7 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
             warming.start()
             with _task_runner(params) as runner:
                 warming.join()
-                runner.client.register_plugin(WarmUp(settings), name=f"radcore-warm-up-{h}")
+                ensure_warm(runner.client, settings)
                 summary = extract_batches(plan, params, summary, runner.client)
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures

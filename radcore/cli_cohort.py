@@ -166,26 +166,42 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     picks (a configured one, the local server it starts and keeps, or Prefect's temporary API).
 
     The settings and naming are checked first, so a bad combination fails in a line (SettingsError)
-    before Prefect or Dask start.
+    before Prefect or Dask start. Without ``scheduler`` the local Dask cluster starts (and warms its
+    workers) in the background while Prefect is imported and reached (or started), not after.
     """
     from radcore.cli_server import prefect_for_command
+    from radcore.cohort.cluster import BackgroundCluster, local_workers
+    from radcore.io.config import load_settings
     from radcore.naming import check_naming
 
-    embedded_prefect_env()
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    settings = load_settings(parameters.get("config") or None)
+    check_naming(parameters.get("naming", "native"), settings)
+    cluster = None
+    if not parameters.get("scheduler"):
+        workers = local_workers(parameters.get("workers", 0))
+        cluster = BackgroundCluster(settings, workers, **({"dashboard": parameters["dashboard"]}
+                                                          if parameters.get("dashboard") else {}))
+        parameters = {**parameters, "workers": workers}
+    try:
+        embedded_prefect_env()
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
+        from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
 
-    params = CohortParameters(**parameters)
-    check_naming(params.naming, params.settings())
-    if sys.stderr.isatty():
-        os.environ.setdefault(PROGRESS_BAR_ENV, "1")
-    line, api = prefect_for_command(temporary_prefect)
-    print(f"radcore: Prefect: {line}", file=sys.stderr)
-    if api is None:
-        return cohort_flow(params)
-    with temporary_settings(updates={PREFECT_API_URL: api}):
-        return cohort_flow(params)
+        line, api = prefect_for_command(temporary_prefect)
+        print(f"radcore: Prefect: {line}", file=sys.stderr)
+        if sys.stderr.isatty():
+            os.environ.setdefault(PROGRESS_BAR_ENV, "1")
+        if cluster is not None:
+            parameters = {**parameters, "scheduler": cluster.address()}
+        params = CohortParameters(**parameters)
+        if api is None:
+            return cohort_flow(params)
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            return cohort_flow(params)
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 # ---------------------------------------------------------------- demo

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 
 import dask.system
+from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from radcore.cohort.synthetic import ct_like_case
 from radcore.io.images import Volume
 from radcore.naming import FeatureKey, column_name
-from radcore.settings import Settings
+from radcore.settings import Settings, settings_hash
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,62 @@ def warm_up(settings: Settings) -> None:
 def feature_columns(keys: list[FeatureKey] | None, naming: str) -> tuple[str, ...]:
     """Column names of ``keys`` under ``naming``."""
     return tuple(column_name(k, naming) for k in keys or ())
+
+
+def warm_up_name(settings: Settings) -> str:
+    """The worker plugin name of the warm-up for ``settings`` (one registration per settings)."""
+    return f"radcore-warm-up-{settings_hash(settings)}"
+
+
+def _plugin_names(dask_scheduler=None) -> list[str]:
+    return list(dask_scheduler.worker_plugins)
+
+
+def ensure_warm(client: Client, settings: Settings) -> None:
+    """Register the warm-up for ``settings`` on the cluster's workers (present and future) unless it is
+    registered already (a cluster started by :class:`BackgroundCluster`, or a run before on the same
+    cluster): registering it again would run it again on every worker."""
+    name = warm_up_name(settings)
+    if name not in client.run_on_scheduler(_plugin_names):
+        client.register_plugin(WarmUp(settings), name=name)
+
+
+class BackgroundCluster:
+    """A local Dask cluster that starts, and warms its workers for ``settings``, in a thread while the
+    caller goes on (a command starting Prefect meanwhile); :meth:`address` waits for it.
+
+    The caller owns it: :meth:`close` ends the workers. A failure to start is raised by :meth:`address`.
+    """
+
+    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD):
+        self._kwargs = local_cluster_kwargs(workers, dashboard=dashboard)
+        self._settings = settings
+        self._cluster: LocalCluster | None = None
+        self._client: Client | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="radcore-cluster-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self._cluster = LocalCluster(**self._kwargs)
+            self._client = Client(self._cluster)
+            ensure_warm(self._client, self._settings)
+        except BaseException as exc:  # noqa: BLE001 - raised again by address(), in the caller's thread
+            self._error = exc
+
+    def address(self) -> str:
+        """The scheduler's address, once the cluster is up and its workers warm."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._cluster.scheduler_address
+
+    def close(self) -> None:
+        self._thread.join()
+        for part in (self._client, self._cluster):
+            if part is not None:
+                part.close()
 
 
 class WarmUp(WorkerPlugin):
