@@ -2,9 +2,11 @@
 
 Orchestration only; the work is :func:`radcore.cohort.worker.run_batch`. Prefect sees four task runs
 (plan, extract, report, QC summary with the optional cohort report of :mod:`radcore.report`) whatever the
-cohort size: the extract task fans out one plain Dask future per batch through the client of a prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the
-scheduler at ``scheduler``), so workers never talk to the Prefect API and a 10,000-case cohort makes a few
-hundred Dask tasks, not thousands of Prefect task runs. Per-case status lives in the dataset.
+cohort size: the extract task fans out one plain Dask future per batch through the client of a prefect-dask
+:class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the scheduler at ``scheduler``), so workers never
+talk to the Prefect API and a 10,000-case cohort makes a few hundred Dask tasks, not thousands of Prefect
+task runs. At most :data:`QUEUED_PER_WORKER` + 1 batches per worker are submitted at a time, so the
+scheduler's memory does not grow with the cohort. Per-case status lives in the dataset.
 
 A run holds the dataset's lock for its settings (:func:`radcore.io.dataset.run_lock`): a second run of the
 same settings on the same dataset waits, then finds the cases done. Before planning it clears what a
@@ -17,6 +19,7 @@ import dataclasses
 import os
 import threading
 import time
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -195,15 +198,23 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
         return summary
     bar = _ProgressBar(total) if os.environ.get(PROGRESS_BAR_ENV) else None
     catalogue = _Catalogue(plan.spec)
-    summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    summary.workers = _n_workers(client)
     start = time.perf_counter()
-    futures = {
-        client.submit(run_batch, b, plan.spec, key=f"radcore-batch-{b.batch_id}", pure=False, retries=2): b
-        for b in plan.batches
-    }
-    finished, last_update = 0, 0.0
-    for future in as_completed(futures, loop=client.loop):
-        batch = futures[future]
+    waiting = iter(plan.batches)
+    futures: dict[Any, Batch] = {}
+    running = as_completed(loop=client.loop)
+
+    def submit(n: int) -> None:
+        for batch in islice(waiting, max(n, 0)):
+            future = client.submit(run_batch, batch, plan.spec, key=f"radcore-batch-{batch.batch_id}", pure=False,
+                                   retries=2)
+            futures[future] = batch
+            running.add(future)
+
+    submit(_in_flight(summary.workers))
+    finished, last_update, last_count = 0, 0.0, start
+    for future in running:
+        batch = futures.pop(future)
         try:
             report: BatchReport = future.result()
         except Exception as exc:  # noqa: BLE001 - a lost batch is recorded, the cohort goes on
@@ -216,6 +227,9 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
         if bar:
             bar.advance(report.items)
         now = time.perf_counter()
+        if now - last_count > 10.0:  # a cluster that grows (or shrinks) gets more (or fewer) batches at once
+            summary.workers, last_count = max(summary.workers, _n_workers(client)), now
+        submit(_in_flight(summary.workers) - len(futures))
         if now - last_update > 1.0 or finished == total:
             update_progress_artifact(artifact, 100.0 * finished / total)
             last_update = now
@@ -223,6 +237,20 @@ def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary
     if bar:
         bar.close()
     return summary
+
+
+#: batches queued per worker beyond the one it runs: enough to keep it busy, few enough that the scheduler
+#: holds a bounded number of tasks (each carries its batch's case list) whatever the cohort's size
+QUEUED_PER_WORKER = 3
+
+
+def _in_flight(workers: int) -> int:
+    """How many batches to have submitted at once for ``workers`` workers."""
+    return max(8, (1 + QUEUED_PER_WORKER) * workers)
+
+
+def _n_workers(client: Client) -> int:
+    return len(client.scheduler_info(n_workers=-1).get("workers", {}))
 
 
 class _Catalogue:

@@ -12,15 +12,13 @@ response inside the same masks. Supported, with their options:
 - the IBSI-2 filters ``mean``, ``laplacian_of_gaussian``, ``laws``, ``gabor``, ``separable_wavelet`` and
   ``simoncelli``, one response each, with the options listed in :mod:`radcore.filters.ibsi2`
 
-Morphology, local intensity, IVH and the diagnostics do not depend on the filter and are computed on the
-original image only. Fixed bin sizes are in the original image's units, so filtered images are discretised
-with a fixed bin number (``discretisation.bin_number``) unless the settings already ask for one.
+Which families run on a response, and with which discretisation, is the IBSI profile's business
+(:mod:`radcore.profiles.ibsi`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -28,10 +26,10 @@ from radcore.errors import SettingsError
 from radcore.filters import gradient, ibsi2, log, simple, wavelet
 from radcore.filters.ibsi2 import column_number as _number
 from radcore.roi import RoiImage
-from radcore.settings import DiscretisationSettings, ImageType, Settings
 
-#: families that are computed on filtered images
-FILTERED_FAMILIES = ("stat", "ih", "glcm", "glrlm", "glszm", "gldzm", "ngtdm", "ngldm")
+if TYPE_CHECKING:  # settings validate image types with check(): this module must not import them
+    from radcore.settings import ImageType, Settings
+
 POINTWISE = {
     "square": simple.square,
     "squareroot": simple.squareroot,
@@ -132,15 +130,6 @@ def response_names(image_type: ImageType) -> list[str]:
     if name in ibsi2.OPTIONS:
         return [ibsi2.response_name(name, options)]
     return [name]
-
-
-def filtered_settings(settings: Settings) -> Settings:
-    """Settings for a filtered image: the filter-independent families dropped, bins by number."""
-    families = tuple(f for f in settings.families if f in FILTERED_FAMILIES)
-    disc = settings.discretisation
-    if disc.method != "fixed_bin_number":
-        disc = DiscretisationSettings(method="fixed_bin_number", bin_number=disc.bin_number)
-    return dataclasses.replace(settings, families=families, discretisation=disc)
 
 
 def _sigmas(options: dict) -> list[float]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from radcore.errors import SettingsError
+from radcore.image_types import check as check_image_type
 from radcore.pyradiomics.settings import PyRadiomicsParams
 
 MATRIX_AGGREGATIONS = ("2D_avg", "2D_comb", "2_5D_avg", "2_5D_comb", "3D_avg", "3D_comb")
@@ -164,11 +165,9 @@ def _validate(s: Settings) -> None:
         )
     if s.resegmentation.outlier_sd is not None and s.resegmentation.outlier_sd <= 0:
         raise SettingsError(f"resegmentation.outlier_sd must be > 0, got {s.resegmentation.outlier_sd}")
-    if any(t.name != "original" for t in s.image_types):
-        from radcore.image_types import check
-
-        for image_type in s.image_types:
-            check(image_type)
+    for image_type in s.image_types:
+        if image_type.name != "original":
+            check_image_type(image_type)
     if s.texture.glcm_distance < 1 or s.texture.ngldm_distance < 1 or s.texture.ngtdm_distance < 1:
         raise SettingsError("texture distances must be >= 1")
 

@@ -15,6 +15,8 @@ qc_intensity_out_of_range   bool      ROI intensities outside the modality's pla
                                       -1024 HU or above 3071 HU, PET (SUV) below -1 (null: no range known)
 qc_resampling_factor        float64   the largest ratio between the voxel size and the size resampled to
 qc_resampling_far           bool      that ratio above :data:`FAR_RESAMPLING`
+qc_mask_other_series        bool      an RTSTRUCT or SEG mask that references another DICOM series than the
+                                      image's (same frame of reference): a contour drawn on another scan
 qc_flags                    string    the names of the flags raised, comma-separated ("" when none)
 ==========================  ========  =====================================================================
 """
@@ -32,9 +34,10 @@ PLAUSIBLE = {"CT": (-1024.0, 3071.0), "PT": (-1.0, float("inf"))}
 QC_TYPES = {
     "qc_roi_voxels": int, "qc_small_roi": bool, "qc_roi_at_border": bool, "qc_roi_components": int,
     "qc_fragmented_roi": bool, "qc_intensity_out_of_range": bool, "qc_resampling_factor": float,
-    "qc_resampling_far": bool, "qc_flags": str,
+    "qc_resampling_far": bool, "qc_mask_other_series": bool, "qc_flags": str,
 }
-_FLAGS = ("small_roi", "roi_at_border", "fragmented_roi", "intensity_out_of_range", "resampling_far")
+_FLAGS = ("small_roi", "roi_at_border", "fragmented_roi", "intensity_out_of_range", "resampling_far",
+          "mask_other_series")
 
 
 def qc_values(info, label: int, settings) -> dict[str, Any]:
@@ -55,6 +58,7 @@ def qc_values(info, label: int, settings) -> dict[str, Any]:
         else bool(low_high[0] < plausible[0] or low_high[1] > plausible[1]),
         "qc_resampling_factor": factor,
         "qc_resampling_far": factor > FAR_RESAMPLING,
+        "qc_mask_other_series": bool(info.mask_other_series),
     }
     out["qc_flags"] = ",".join(name for name in _FLAGS if out[f"qc_{name}"])
     return out

@@ -142,7 +142,7 @@ def write_synthetic_dataset(folder: str | Path, rows: int, features: int = 200, 
                 "qc_roi_at_border": [False] * len(good),
                 "qc_roi_components": [1] * len(good), "qc_fragmented_roi": [False] * len(good),
                 "qc_intensity_out_of_range": [False] * len(good), "qc_resampling_factor": [1.0] * len(good),
-                "qc_resampling_far": [False] * len(good),
+                "qc_resampling_far": [False] * len(good), "qc_mask_other_series": [False] * len(good),
                 "qc_flags": ["small_roi" if voxels[i] < 100 else "" for i in good]}
         data.update(zip(columns, values[good].T))
         errors = [{"case_id": ids[i], "label": 1, "stage": ["read", "preprocess", "features"][i % 3],

@@ -6,6 +6,8 @@ Arrays come out (z, y, x); ``Volume.spacing`` is (z, y, x) in mm, ``origin`` (x,
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from radcore.io.integrity import check_finite, check_nifti, is_nifti
 from radcore.io.dicom import read_series, referenced_series, sop_class
 from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from radcore.io.seg import SEG_SOP_CLASS, segment_mask
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,13 +107,36 @@ def read_mask(source: str | Path | sitk.Image, image: sitk.Image, roi: str | Non
         structures = read_rtstruct(source)
         mask = sitk.GetImageFromArray(rasterise(structures, structures.roi(roi), image).astype(np.uint8))
         mask.CopyInformation(image)
-        return mask
+        return _note_other_series(mask, image, structures.series_uids, source)
     if kind == SEG_SOP_CLASS:
-        return segment_mask(source, image, roi)
+        referenced = referenced_series(source)
+        return _note_other_series(segment_mask(source, image, roi), image, (referenced,) if referenced else (),
+                                  source)
     if roi is not None:
         raise SettingsError(f"an ROI name ({roi!r}) chooses a structure of an RTSTRUCT or a segment of a DICOM SEG; "
                             f"{str(source)!r} is a label image")
     return read_image(source, "mask")
+
+
+#: metadata key of a mask read from an RTSTRUCT or SEG that references another series than the image's
+#: (same frame of reference): what the DICOM says, for the ``qc_mask_other_series`` flag
+OTHER_SERIES_KEY = "radcore|mask_other_series"
+
+
+def _note_other_series(mask: sitk.Image, image: sitk.Image, referenced: tuple[str, ...], source) -> sitk.Image:
+    """Record on ``mask`` (:data:`OTHER_SERIES_KEY`) when the RTSTRUCT or SEG ``source`` references other
+    series than ``image``'s SeriesInstanceUID (both known)."""
+    series = image.GetMetaData("0020|000e").strip() if image.HasMetaDataKey("0020|000e") else ""
+    if series and referenced and series not in referenced:
+        note = f"{str(source)!r} references series {', '.join(referenced)}; the image is series {series}"
+        log.warning("mask %s", note)
+        mask.SetMetaData(OTHER_SERIES_KEY, note)
+    return mask
+
+
+def other_series(mask: sitk.Image) -> str:
+    """The note :func:`read_mask` left on a mask of another series than its image ("" when none)."""
+    return mask.GetMetaData(OTHER_SERIES_KEY) if mask.HasMetaDataKey(OTHER_SERIES_KEY) else ""
 
 
 def to_volume(image: sitk.Image, what: str = "image") -> Volume:

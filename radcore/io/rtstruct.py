@@ -10,8 +10,10 @@ combine by the even-odd rule, so a contour inside another cuts a hole
 
 Errors (:class:`~radcore.errors.ImageReadError` for a file that is not a readable RTSTRUCT,
 :class:`~radcore.errors.GeometryMismatchError` when it does not fit the image) name the file, the ROI and
-the contour: an RTSTRUCT that references another image series, a contour that is not closed and planar,
-that lies between slices or off the image grid, an ROI name that is not in the file.
+the contour: an RTSTRUCT drawn in another frame of reference than the image's, a contour that is not
+closed and planar, that lies between slices or off the image grid, an ROI name that is not in the file.
+An RTSTRUCT that references another series of the same frame of reference is rasterised and flagged (see
+:func:`radcore.io.images.read_mask`).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def read_rtstruct(path: str | Path) -> RtStruct:
 
 def rasterise(rtstruct: RtStruct, roi: Roi, image: sitk.Image) -> np.ndarray:
     """The bool (z, y, x) mask of ``roi`` on the grid of ``image``; see the module docstring."""
-    _check_series(rtstruct, image)
+    _check_frame(rtstruct, image)
     size = np.array(image.GetSize())  # x, y, z
     mask = np.zeros(size[::-1], np.bool_)
     per_slice: dict[int, list[np.ndarray]] = {}
@@ -138,17 +140,11 @@ def _to_index(image: sitk.Image, points: np.ndarray) -> np.ndarray:
     return np.linalg.solve(direction * spacing[None, :], (points - origin).T).T
 
 
-def _check_series(rtstruct: RtStruct, image: sitk.Image) -> None:
-    """Refuse an RTSTRUCT that names other series or another frame of reference than the image's."""
-    def tag(key: str) -> str:
-        return image.GetMetaData(key).strip() if image.HasMetaDataKey(key) else ""
-
-    series, frame = tag("0020|000e"), tag("0020|0052")
-    if series and rtstruct.series_uids and series not in rtstruct.series_uids:
-        raise GeometryMismatchError(
-            f"RTSTRUCT {rtstruct.path!r} references series {', '.join(rtstruct.series_uids)}, the image is "
-            f"series {series}"
-        )
+def _check_frame(rtstruct: RtStruct, image: sitk.Image) -> None:
+    """Refuse an RTSTRUCT drawn in another frame of reference than the image's (its coordinates would mean
+    nothing there). Another series in the same frame is allowed, and flagged by the reader
+    (:func:`radcore.io.images.read_mask`)."""
+    frame = image.GetMetaData("0020|0052").strip() if image.HasMetaDataKey("0020|0052") else ""
     if frame and rtstruct.frame_of_reference_uids and frame not in rtstruct.frame_of_reference_uids:
         raise GeometryMismatchError(
             f"RTSTRUCT {rtstruct.path!r} is drawn in frame of reference {', '.join(rtstruct.frame_of_reference_uids)}, "

@@ -26,7 +26,6 @@ see half a case; :func:`remove_leftovers` clears what a killed writer left); rea
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import shutil
 import socket
@@ -42,8 +41,11 @@ import zarr
 from zarr.codecs import ZstdCodec
 from scipy import ndimage
 
+from radcore.crop import crop_origin, grown_box, margin_voxels
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
-from radcore.io.images import Volume, check_geometry, read_mask, read_pair, to_volume
+from radcore.io.images import (
+    OTHER_SERIES_KEY, Volume, check_geometry, other_series, read_mask, read_pair, to_volume,
+)
 from radcore.io.manifest import CaseEntry
 
 STORE_FORMAT = 1
@@ -90,6 +92,8 @@ class CaseInfo:
     components: dict[int, int] = field(default_factory=dict)
     #: per label, the (min, max) image intensity inside it
     roi_intensity: dict[int, tuple[float, float]] = field(default_factory=dict)
+    #: an RTSTRUCT or SEG mask that references another series than the image's: what DICOM says ("" else)
+    mask_other_series: str = ""
 
 
 # ---------------------------------------------------------------- opening and listing
@@ -180,6 +184,7 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         bits=a.get("label_encoding") == "bits",
         components={int(k): int(v) for k, v in (a.get("components") or {}).items()},
         roi_intensity={int(k): (float(v[0]), float(v[1])) for k, v in (a.get("roi_intensity") or {}).items()},
+        mask_other_series=a.get("mask_other_series", ""),
     )
 
 
@@ -217,15 +222,12 @@ def read_roi(
     if label not in info.boxes:
         present = ", ".join(str(v) for v in sorted(info.boxes)) or "none"
         raise LabelNotFoundError(f"label {label} does not occur in the mask of case {case_id!r} (labels: {present})")
-    box = []
-    for (start, stop), sp, n in zip(info.boxes[label], info.spacing, info.shape):
-        m = int(math.ceil(min(margin_mm, n * sp) / sp)) + 1  # an infinite margin: the whole axis
-        box.append(slice(max(start - m, 0), min(stop + m, n)))
-    box = tuple(box)
+    roi_box = tuple(slice(start, stop) for start, stop in info.boxes[label])
+    box = grown_box(roi_box, margin_voxels(margin_mm, info.spacing, info.shape), info.shape)
     image = np.asarray(group[IMAGE_PATH][box], dtype=np.float64)
     mask = label_mask(np.asarray(group[MASK_PATH][box]), label, info.bits)
     offset = tuple(s.start for s in box)
-    origin = _crop_origin(info, offset)
+    origin = crop_origin(info.origin, info.spacing, info.direction, offset)
     stats = info.intensity
     whole = (stats["mean"], stats["min"], stats["max"]) if {"mean", "min", "max"} <= set(stats) else None
     kw = dict(spacing=info.spacing, origin=origin, direction=info.direction, full_shape=info.shape, offset=offset)
@@ -256,12 +258,6 @@ def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = F
     geometry = info.mask_geometry or {"spacing": info.spacing, "origin": info.origin, "direction": info.direction}
     return image, Volume(group[path][...], tuple(geometry["spacing"]), tuple(geometry["origin"]),
                          tuple(geometry["direction"]))
-
-
-def _crop_origin(info: CaseInfo, offset_zyx: tuple[int, ...]) -> tuple[float, float, float]:
-    d = np.asarray(info.direction, dtype=float).reshape(3, 3)
-    step = np.asarray(offset_zyx[::-1], dtype=float) * np.asarray(info.spacing[::-1], dtype=float)
-    return tuple(float(v) for v in np.asarray(info.origin, dtype=float) + d @ step)
 
 
 # ---------------------------------------------------------------- writing
@@ -313,6 +309,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
         image, mask = _read_rois(entry, names)
     else:
         image, mask = read_pair(entry.image, entry.mask, entry.roi, entry.series)
+    note = other_series(mask)
     img, msk = to_volume(image, "image"), to_volume(mask, "mask")
     native, mismatch = None, ""
     try:
@@ -327,7 +324,7 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
         metadata=entry.metadata, labels=_entry_labels(entry), digests=digests, rois=tuple(names),
         sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {}),
                  **({"series": entry.series} if entry.series else {})},
-        modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch,
+        modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch, mask_other_series=note,
     )
     return "written"
 
@@ -343,6 +340,8 @@ def _read_rois(entry: CaseEntry, names: list[str]) -> tuple[sitk.Image, sitk.Ima
         bits |= (sitk.GetArrayFromImage(read_mask(entry.mask, image, name)).astype(np.uint32) & 1) << k
     mask = sitk.GetImageFromArray(bits)
     mask.CopyInformation(image)
+    if other_series(first):
+        mask.SetMetaData(OTHER_SERIES_KEY, other_series(first))
     return image, mask
 
 
@@ -380,12 +379,14 @@ def write_case(
     native_mask: Volume | None = None,
     geometry_mismatch: str = "",
     rois: tuple[str, ...] = (),
+    mask_other_series: str = "",
 ) -> None:
     """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy.
 
     ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
     the grid), with ``geometry_mismatch`` saying how it differs. ``rois`` names the ROIs of an RTSTRUCT or
-    SEG mask; with several, ``mask`` holds them as bits (label k: bit k - 1).
+    SEG mask; with several, ``mask`` holds them as bits (label k: bit k - 1). ``mask_other_series`` says
+    when such a mask references another series than the image's (:func:`radcore.io.images.other_series`).
     """
     if image.array.ndim != 3 or image.array.shape != mask.array.shape:
         raise InvalidImageError(
@@ -412,6 +413,7 @@ def write_case(
         "intensity": _intensity_stats(image.array),
         "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
         "geometry_mismatch": geometry_mismatch,
+        "mask_other_series": mask_other_series,
         "rois": list(rois) or None,
         "label_encoding": "bits" if bits else "values",
         **_label_summaries(image.array, labels_array, boxes, bits),

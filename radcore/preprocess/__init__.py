@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from radcore.crop import bounding_box, crop_origin, grown_box, margin_voxels
 from radcore.errors import EmptyROIError, InvalidImageError
 from radcore.io.images import Volume
 from radcore.preprocess.diagnostics import image_diagnostics, roi_diagnostics
@@ -22,27 +23,15 @@ from radcore.settings import Settings
 PEAK_RADIUS_MM = (3.0 / (4.0 * math.pi)) ** (1.0 / 3.0) * 10.0
 
 
-def bounding_box(mask: np.ndarray) -> tuple[slice, ...]:
-    """The smallest box (slices per axis) holding every True voxel of ``mask``."""
-    idx = np.nonzero(mask)
-    return tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)
-
-
 def crop(volume: Volume, mask: Volume, margin_mm: float) -> tuple[Volume, Volume]:
     """Image and mask cut to the mask's bounding box grown by ``margin_mm`` (clipped at the borders;
     ``math.inf`` keeps the whole image).
 
     The crops record the whole image's shape and their offset in it (``Volume.full_shape``, ``offset``).
     """
-    box = bounding_box(mask.array)
-    grown = []
-    for s, sp, n in zip(box, volume.spacing, volume.array.shape):
-        m = int(math.ceil(min(margin_mm, n * sp) / sp)) + 1  # an infinite margin: the whole axis
-        grown.append(slice(max(s.start - m, 0), min(s.stop + m, n)))
-    grown = tuple(grown)
-    start = np.array([g.start for g in grown][::-1], dtype=float)  # x, y, z index
-    d = np.array(volume.direction).reshape(3, 3)
-    origin = tuple(np.array(volume.origin) + d @ (start * np.array(volume.spacing[::-1])))
+    shape = volume.array.shape
+    grown = grown_box(bounding_box(mask.array), margin_voxels(margin_mm, volume.spacing, shape), shape)
+    origin = crop_origin(volume.origin, volume.spacing, volume.direction, [g.start for g in grown])
     offset = tuple(o + g.start for o, g in zip(volume.offset, grown))
     kw = dict(origin=origin, direction=volume.direction, full_shape=volume.whole_shape, offset=offset)
     return Volume(volume.array[grown], volume.spacing, **kw), Volume(mask.array[grown], mask.spacing, **kw)

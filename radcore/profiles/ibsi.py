@@ -18,16 +18,32 @@ from radcore.naming import FeatureKey
 from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
 from radcore.roi import RoiImage
-from radcore.settings import Settings
+from radcore.settings import DiscretisationSettings, Settings
+
+
+#: families that are computed on filtered images; morphology, local intensity, IVH and the diagnostics do
+#: not depend on the filter and are computed on the original image only
+FILTERED_FAMILIES = ("stat", "ih", "glcm", "glrlm", "glszm", "gldzm", "ngtdm", "ngldm")
+
+
+def filtered_settings(settings: Settings) -> Settings:
+    """Settings for a filtered image: the filter-independent families dropped, bins by number (fixed bin
+    sizes are in the original image's units, so a response is discretised with ``bin_number`` bins unless
+    the settings already ask for a number)."""
+    families = tuple(f for f in settings.families if f in FILTERED_FAMILIES)
+    disc = settings.discretisation
+    if disc.method != "fixed_bin_number":
+        disc = DiscretisationSettings(method="fixed_bin_number", bin_number=disc.bin_number)
+    return dataclasses.replace(settings, families=families, discretisation=disc)
 
 
 def feature_keys(settings: Settings) -> list[FeatureKey]:
     """Every feature key :func:`extract_volumes` gives for ``settings``, in its order, from the registry and
     the image types' names (no case is computed)."""
     names = [t.name for t in settings.image_types]
-    families = [f for f in settings.families if "original" in names or f not in image_types.FILTERED_FAMILIES]
+    families = [f for f in settings.families if "original" in names or f not in FILTERED_FAMILIES]
     keys = _family_keys("original", families, settings)
-    filtered = image_types.filtered_settings(settings)
+    filtered = filtered_settings(settings)
     for image_type in settings.image_types:
         if image_type.name != "original":
             for name in image_types.response_names(image_type):
@@ -58,10 +74,10 @@ def extract_volumes(image: Volume, mask: Volume, settings: Settings, label: int 
     spacing = tuple(image.spacing) + tuple(settings.interpolation.spacing or ())
     roi = prepare(image, mask, settings, PEAK_RADIUS_MM + image_types.margin_mm(settings, spacing))
     names = [t.name for t in settings.image_types]
-    independent = tuple(f for f in settings.families if f not in image_types.FILTERED_FAMILIES)
+    independent = tuple(f for f in settings.families if f not in FILTERED_FAMILIES)
     base = settings if "original" in names else dataclasses.replace(settings, families=independent)
     out = features_of_roi(roi, base, "original")
-    filtered = image_types.filtered_settings(settings)
+    filtered = filtered_settings(settings)
     for image_type in settings.image_types:
         if image_type.name == "original":
             continue

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import SimpleITK as sitk
 
+from radcore.crop import grown_box, inner_box
 from radcore.errors import FeatureError
 from radcore.filters import gradient, lbp, log, simple, wavelet
 from radcore.naming import FeatureKey
@@ -151,15 +152,8 @@ def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enab
 
 def _region(prepared: Prepared, margins, whole_axis_on_border: bool = False) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
     """(region of the whole image, box inside that region) for the box grown by ``margins`` (z, y, x)."""
-    region, inner = [], []
-    for s, m, n in zip(prepared.box, margins, prepared.image.shape):
-        lo, hi = s.start - m, s.stop + m
-        if whole_axis_on_border and (lo < 0 or hi > n):
-            lo, hi = 0, n
-        lo, hi = max(lo, 0), min(hi, n)
-        region.append(slice(lo, hi))
-        inner.append(slice(s.start - lo, s.stop - lo))
-    return tuple(region), tuple(inner)
+    region = grown_box(prepared.box, margins, prepared.image.shape, whole_axis_on_border)
+    return region, inner_box(region, prepared.box)
 
 
 def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiomicsSetting) -> Iterator[tuple[str, np.ndarray]]:

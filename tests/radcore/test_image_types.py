@@ -3,9 +3,10 @@ import pytest
 
 import radcore
 from radcore.errors import SettingsError
-from radcore.image_types import filtered_settings, reach_mm, responses
+from radcore.image_types import reach_mm, responses
+from radcore.profiles.ibsi import filtered_settings
 from radcore.roi import RoiImage
-from radcore.settings import ImageType, Settings, from_mapping
+from radcore.settings import ImageType, from_mapping
 from tests.reference import CT_PHANTOM
 
 

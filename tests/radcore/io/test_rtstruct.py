@@ -10,7 +10,12 @@ import SimpleITK as sitk
 
 import radcore
 from radcore.errors import GeometryMismatchError, ImageReadError, LabelNotFoundError, SettingsError
+from radcore.cohort.qc import qc_values
+from radcore.io.images import other_series as mask_other_series
 from radcore.io.images import read_image, read_mask, read_pair
+from radcore.io.manifest import CaseEntry
+from radcore.io.store import case_info, ingest_case
+from radcore.settings import Settings
 from radcore.io.dicom import sop_class
 from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from tests.reference import CT_PHANTOM, CT_PHANTOM_DICOM
@@ -69,16 +74,33 @@ def test_several_rois_are_chosen_by_name(tmp_path, image):
         read_mask(path, image, "GTV-2")
 
 
-def test_an_rtstruct_of_another_series_is_refused(tmp_path, image):
+def test_an_rtstruct_of_another_series_is_read_and_flagged(tmp_path, image):
     def other_series(ds):
         ref = ds.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].RTReferencedSeriesSequence[0]
         ref.SeriesInstanceUID = "1.2.3.4"
 
-    with pytest.raises(GeometryMismatchError, match="references series 1.2.3.4, the image is series"):
-        read_mask(_edited(tmp_path, other_series), image)
-    # from the files: the folder's one series is read, then refused by the mask's own check
-    with pytest.raises(GeometryMismatchError, match="references series 1.2.3.4, the image is series"):
-        read_pair(IMAGE_DIR, _edited(tmp_path, other_series))
+    edited = _edited(tmp_path, other_series)
+    flagged = read_mask(edited, image)
+    assert "references series 1.2.3.4; the image is series" in mask_other_series(flagged)
+    assert np.array_equal(sitk.GetArrayFromImage(flagged), sitk.GetArrayFromImage(read_mask(RS, image)))
+    assert mask_other_series(read_mask(RS, image)) == ""
+    # from the files: the folder's one series is read, the mask flagged; ingest records it for the QC flag
+    _, mask = read_pair(IMAGE_DIR, edited)
+    assert mask_other_series(mask)
+    store = tmp_path / "store.zarr"
+    ingest_case(store, CaseEntry("other", str(IMAGE_DIR), edited))
+    ingest_case(store, CaseEntry("same", str(IMAGE_DIR), str(RS)))
+    flags = {c: qc_values(case_info(store, c), 1, Settings()) for c in ("other", "same")}
+    assert flags["other"]["qc_mask_other_series"] and "mask_other_series" in flags["other"]["qc_flags"]
+    assert not flags["same"]["qc_mask_other_series"]
+
+
+def test_an_rtstruct_of_another_frame_of_reference_is_refused(tmp_path, image):
+    def other_frame(ds):
+        ds.ReferencedFrameOfReferenceSequence[0].FrameOfReferenceUID = "1.2.3.5"
+
+    with pytest.raises(GeometryMismatchError, match="frame of reference 1.2.3.5"):
+        read_mask(_edited(tmp_path, other_frame), image)
 
 
 def test_contours_off_the_grid_between_slices_or_open_are_refused(tmp_path, image):

@@ -83,8 +83,6 @@ def test_the_command(synthetic, tmp_path, capsys):
 def test_case_ids_are_text_and_a_dataset_of_failures_only_still_reports(tmp_path):
     import datetime
 
-    import pyarrow as pa
-
     from radcore.cohort.qc import QC_TYPES
     from radcore.io import dataset as ds
 
