@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -120,6 +120,30 @@ def convolve_separable(
     return out
 
 
+def separable_responses(
+    x: np.ndarray, cascades: Sequence[Sequence[tuple[int, np.ndarray, int]]], boundary: str
+) -> Iterator[np.ndarray]:
+    """``x`` through each cascade of 1D convolutions ``(axis, kernel, dilation)`` in turn (:func:`convolve_axis`
+    one after the other), lazily. Consecutive cascades that begin with the same passes share them: the
+    result after each pass is kept until a cascade differs there, so cascades sorted by their passes share
+    the most."""
+    keys = [[(axis, np.asarray(k, dtype=np.float64).tobytes(), d) for axis, k, d in c] for c in cascades]
+    done: list[tuple[tuple[int, bytes, int], np.ndarray]] = []  # each pass and the result after it
+    for i, cascade in enumerate(cascades):
+        out = np.asarray(x, dtype=np.float64)
+        for depth, (axis, kernel, dilation) in enumerate(cascade):
+            if depth < len(done) and done[depth][0] == keys[i][depth]:
+                out = done[depth][1]
+                continue
+            del done[depth:]
+            out = convolve_axis(out, kernel, axis, boundary, dilation)
+            done.append((keys[i][depth], out))
+        following = keys[i + 1] if i + 1 < len(keys) else []
+        shared = next((d for d, (a, b) in enumerate(zip(keys[i], following)) if a != b), min(len(keys[i]), len(following)))
+        del done[shared:]  # keep only what the next cascade begins with
+        yield out
+
+
 def orientations(dimensions: str) -> list[tuple[tuple[int, ...], tuple[bool, ...]]]:
     """The right-handed orientations of the IBSI's axes as ``(permutation, reversed)`` pairs over the
     kernel axes (x, y, z) or (x, y): 24 in 3D (every axis permutation with reversals of determinant +1),
@@ -188,7 +212,8 @@ def orientation_classes(
 ) -> list[OrientationClass]:
     """The orientations of :func:`orientations` (only the identity without ``rotation_invariance``),
     applied to every kernel set alike (e.g. a wavelet's pre-filters and its sub-band filter), grouped by
-    the kernels they put on each axis.
+    the kernels they put on each axis, sorted by those kernels (so that :func:`separable_responses` shares
+    the most passes between them).
 
     Orientations that only permute equal kernels, reverse symmetric ones or reverse antisymmetric ones
     (which negates them) give the same response or its negation, computed once: Laws ``L5E5E5`` has 3
@@ -211,7 +236,12 @@ def orientation_classes(
             key += b"#"
         entry = classes.setdefault(key, [tuple(sets), 0, 0])
         entry[1 if sign > 0 else 2] += 1
-    return [OrientationClass(k, plus, minus) for k, plus, minus in classes.values()]
+    out = [OrientationClass(k, plus, minus) for k, plus, minus in classes.values()]
+    return sorted(out, key=_kernels_key)  # classes sharing their first kernels one after the other
+
+
+def _kernels_key(c: OrientationClass) -> bytes:
+    return b"#".join(b"".join(bytes([axis]) + k.tobytes() for axis, k in sorted(s.items())) for s in c.kernels)
 
 
 def pool_classes(classes: Sequence[OrientationClass], maps, pooling: str) -> np.ndarray:
@@ -220,16 +250,25 @@ def pool_classes(classes: Sequence[OrientationClass], maps, pooling: str) -> np.
     if pooling not in ("max", "min", "mean"):
         raise SettingsError(f"pooling must be 'max', 'min' or 'mean', got {pooling!r}")
     total = sum(c.plus + c.minus for c in classes)
+    if pooling == "mean":
+        out = None
+        for c, r in zip(classes, maps):
+            weight = c.plus - c.minus
+            if out is None:
+                out = weight * np.asarray(r, dtype=np.float64)
+            elif weight == 1:
+                out += r
+            elif weight == -1:
+                out -= r
+            elif weight:
+                out += weight * np.asarray(r)
+        return out / total
 
     def signed():
         for c, r in zip(classes, maps):
-            if pooling == "mean":
-                yield (c.plus - c.minus) * np.asarray(r, dtype=np.float64)
-            elif c.plus and c.minus:
+            if c.plus and c.minus:
                 yield np.abs(r) if pooling == "max" else -np.abs(r)
             else:
                 yield r if c.plus else -np.asarray(r)
 
-    if pooling == "mean":
-        return pool(signed(), "mean") * len(classes) / total
     return pool(signed(), pooling)

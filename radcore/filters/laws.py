@@ -23,7 +23,7 @@ import re
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.filters.convolution import convolve_separable, orientation_classes, pool_classes
+from radcore.filters.convolution import orientation_classes, pool_classes, separable_responses
 from radcore.filters.mean import mean_filter
 
 KERNELS_1D = {
@@ -86,7 +86,8 @@ def laws_filter(
     kernels = parse_kernel(kernel)
     dimensions = "3D" if len(kernels) == 3 else "2D"
     classes = orientation_classes([kernels], dimensions, rotation_invariance)
-    response = pool_classes(classes, (convolve_separable(image, c.kernels[0], boundary) for c in classes), pooling)
+    cascades = [[(axis, k, 1) for axis, k in c.kernels[0].items()] for c in classes]
+    response = pool_classes(classes, separable_responses(image, cascades, boundary), pooling)
     if energy_delta is None:
         return response
     if energy_delta < 0:

@@ -12,8 +12,8 @@ with the sub-band filter at spacing ``2^(N-1)``:
 No down-sampling: the map has the image's shape. With rotation invariance the whole cascade, pre-filters
 included, runs in each orientation of :func:`radcore.filters.convolution.orientations` and the maps are
 averaged (``pooling``). Orientations that put the same filters on every axis are computed once
-(:func:`radcore.filters.convolution.orientation_classes`: HHH has 8 classes of 24), and those that share
-their all-L pre-filters reuse them.
+(:func:`radcore.filters.convolution.orientation_classes`: HHH has 8 classes of 24), and the cascades of
+different classes share the passes they begin with (:func:`radcore.filters.convolution.separable_responses`).
 
 This is the operation of PyRadiomics' wavelet (:mod:`radcore.filters.wavelet`) with three parameters
 changed: the boundary (PyRadiomics: periodic with an odd axis wrapped to even length), the dilation of the
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.errors import SettingsError
-from radcore.filters.convolution import convolve_separable, orientation_classes, pool_classes
+from radcore.filters.convolution import orientation_classes, pool_classes, separable_responses
 from radcore.filters.wavelet import filter_bank
 
 
@@ -85,23 +85,16 @@ def wavelet_filter(
     lo, hi = odd_filters(wavelet)
     dimensions = "3D" if len(band) == 3 else "2D"
     band_filters = [lo if c == "L" else hi for c in band]
-    classes = orientation_classes([[lo] * len(band), band_filters], dimensions, rotation_invariance)
+    sets = [[lo] * len(band), band_filters] if int(level) > 1 else [band_filters]  # pre-filters, sub-band
+    classes = orientation_classes(sets, dimensions, rotation_invariance)
 
-    def low_key(c) -> bytes:
-        return b"".join(bytes([axis]) + k.tobytes() for axis, k in c.kernels[0].items())
+    def cascade(c) -> list[tuple[int, np.ndarray, int]]:
+        """The passes of one class: the pre-filters at levels 1 .. N-1, then the sub-band filters."""
+        passes = [(axis, k, 2 ** (lev - 1)) for lev in range(1, int(level)) for axis, k in c.kernels[0].items()]
+        return passes + [(axis, k, 2 ** (int(level) - 1)) for axis, k in c.kernels[-1].items()]
 
-    classes.sort(key=low_key)  # orientations sharing pre-filters one after the other
-
-    def maps():
-        previous, low = None, None
-        for c in classes:
-            if low is None or low_key(c) != previous:
-                previous, low = low_key(c), np.asarray(image, dtype=np.float64)
-                for lev in range(1, int(level)):
-                    low = convolve_separable(low, c.kernels[0], boundary, 2 ** (lev - 1))
-            yield convolve_separable(low, c.kernels[1], boundary, 2 ** (int(level) - 1))
-
-    return pool_classes(classes, maps(), pooling)
+    maps = separable_responses(image, [cascade(c) for c in classes], boundary)
+    return pool_classes(classes, maps, pooling)
 
 
 def reach_voxels(wavelet: str, level: int = 1) -> int:

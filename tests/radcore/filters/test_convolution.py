@@ -7,6 +7,7 @@ from scipy import ndimage
 from radcore.errors import SettingsError
 from radcore.filters.convolution import (
     convolve_axis, convolve_separable, orientation_classes, orientations, oriented_kernels, pad, pool, pool_classes,
+    separable_responses,
 )
 
 SCIPY_MODE = {"zero": "constant", "nearest": "nearest", "periodic": "wrap", "mirror": "reflect"}
@@ -120,3 +121,16 @@ def test_pooling_by_class_equals_pooling_every_orientation(pooling, names):
     classes = orientation_classes([kernels], "3D")
     by_class = pool_classes(classes, (convolve_separable(x, c.kernels[0], "mirror") for c in classes), pooling)
     np.testing.assert_allclose(by_class, every, rtol=1e-12, atol=1e-12)
+
+
+def test_separable_responses_share_passes_and_give_each_cascade_alone():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 7, 8))
+    a, b, c = (rng.normal(size=3) for _ in range(3))
+    cascades = [[(0, a, 1), (1, b, 1), (2, c, 2)], [(0, a, 1), (1, b, 1), (2, a, 2)], [(0, a, 1), (1, c, 1)],
+                [(0, a, 2), (1, b, 1)], [(1, a, 1), (0, a, 1), (1, a, 2)]]
+    for got, cascade in zip(separable_responses(x, cascades, "mirror"), cascades):
+        expected = x
+        for axis, kernel, dilation in cascade:
+            expected = convolve_axis(expected, kernel, axis, "mirror", dilation)
+        np.testing.assert_array_equal(got, expected)
