@@ -177,7 +177,7 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     settings = load_settings(parameters.get("config") or None)
     check_naming(parameters.get("naming", "native"), settings)
     cluster = None
-    if not parameters.get("scheduler"):
+    if not parameters.get("scheduler") and _may_have_work(parameters, settings):
         workers = local_workers(parameters.get("workers", 0))
         cluster = BackgroundCluster(settings, workers, **({"dashboard": parameters["dashboard"]}
                                                           if parameters.get("dashboard") else {}))
@@ -202,6 +202,29 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _may_have_work(parameters: dict, settings) -> bool:
+    """Whether the run may have cases to do, judged cheaply (rows of the manifest or cases of the store
+    against the rows done): a cohort already done should not wait for a cluster it does not use. A wrong
+    guess costs only time: the flow starts its own cluster when it finds work."""
+    from radcore.io.dataset import done_cases
+    from radcore.io.store import StoreError, list_cases
+    from radcore.settings import settings_hash
+
+    out = parameters.get("out") or ""
+    done = len(done_cases(out, settings_hash(settings))) if out and Path(out).exists() else 0
+    if not done:
+        return True
+    try:
+        if parameters.get("manifest"):
+            with open(parameters["manifest"], newline="") as fh:
+                expected = sum(1 for line in fh if line.strip()) - 1
+        else:
+            expected = len(list_cases(parameters.get("store", "")))
+    except (OSError, StoreError):
+        return True
+    return done < expected
 
 
 # ---------------------------------------------------------------- demo

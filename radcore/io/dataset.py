@@ -24,6 +24,8 @@ succeeded has rows in both; current failures are error rows without a features r
 
 from __future__ import annotations
 
+from collections import Counter
+
 import contextlib
 import fcntl
 import hashlib
@@ -84,8 +86,8 @@ def feature_schema(
     fields += [pa.field(c, _PROVENANCE_TYPES[c]) for c in PROVENANCE_COLUMNS]
     fields += [pa.field(c, _ARROW_TYPES[t]) for c, t in (qc_columns or {}).items()]
     fields += [pa.field(c, pa.float64()) for c in feature_columns]
-    names = [f.name for f in fields]
-    clash = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(f.name for f in fields)
+    clash = sorted(n for n, k in counts.items() if k > 1)
     if clash:
         raise ValueError(f"column names {clash} are used twice (a metadata column named like a key or feature?)")
     return pa.schema(fields)
@@ -119,7 +121,8 @@ def write_batch(
     features file's metadata. With a ``run_token`` (see :func:`run_lock`) the files are published only
     while that run is still the partition's writer; else :class:`StaleRunError` and nothing is written.
     """
-    extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in schema.names]
+    known = set(schema.names)  # (Schema.names builds a new list on every access)
+    extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in known]
     if extra:
         schema = pa.schema(list(schema) + [pa.field(k, pa.float64()) for k in extra])
     if versions:
