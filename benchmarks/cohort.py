@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         embedded_prefect_env()
         from radcore_flows.cohort import CohortParameters, cohort_flow
 
-        params = CohortParameters(store=str(store), out=str(out), workers=args.workers, config=args.config,
+        params = CohortParameters(store=str(store), out=str(out), workers=args.workers, config=args.config or "",
                                   batch_size=args.batch_size)
         start = time.perf_counter()
         s = cohort_flow(params)
