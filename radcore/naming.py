@@ -5,7 +5,8 @@ A key is (image_type, family, feature, aggregation). Three conventions:
 - ``native``: ``{image_type}_{family}_{feature}[_{aggregation}]``, lower case, e.g.
   ``original_glcm_joint_max_3d_avg``;
 - ``ibsi``: the tag of the IBSI reference tables, e.g. ``cm_joint_max_3D_avg``, ``morph_volume``; for
-  filtered images the image type follows, e.g. ``stat_mean_log_sigma_1_mm``;
+  filtered images the image type (the filter) comes first, as IBSI-2 prefixes a filter's features, e.g.
+  ``log_sigma_1_mm_stat_mean``, ``laws_l5e5e5_invar_max_energy_7_stat_mean``;
 - ``pyradiomics``: ``{image_type}_{class}_{Feature}``, e.g. ``original_glcm_Contrast`` (see
   :mod:`radcore.pyradiomics.naming`).
 """
@@ -56,7 +57,7 @@ def _native(key: FeatureKey) -> str:
 def _ibsi(key: FeatureKey) -> str:
     feature = next(f for f in family(key.family).features if f.name == key.feature)
     name = feature.ibsi_tag + (f"_{key.aggregation}" if key.aggregation else "")
-    return name if key.image_type == "original" else f"{name}_{key.image_type}"
+    return name if key.image_type == "original" else f"{key.image_type}_{name}"
 
 
 def _namer(naming: str):

@@ -86,4 +86,4 @@ def test_ct_phantom_with_filters_end_to_end():
     assert not any(k.startswith("log_") and "_morph_" in k for k in values)
     assert np.isfinite(values["log_sigma_2_0_mm_glcm_contrast_3d_comb"])
     ibsi = radcore.extract(*CT_PHANTOM, config=config, naming="ibsi")
-    assert "stat_mean_log_sigma_2_0_mm" in ibsi
+    assert "log_sigma_2_0_mm_stat_mean" in ibsi and "log_sigma_2_0_mm_cm_contrast_3D_comb" in ibsi
