@@ -165,17 +165,23 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     """Run the cohort flow in this process, against the Prefect API :func:`radcore.cli_server.prefect_for_command`
     picks (a configured one, the local server it starts and keeps, or Prefect's temporary API).
 
-    The settings and naming are checked first, so a bad combination fails in a line (SettingsError)
-    before Prefect or Dask start. Without ``scheduler`` the local Dask cluster starts (and warms its
+    The settings, the naming and the manifest's or store's presence are checked first, so a bad one fails
+    in a line (SettingsError, ManifestError, StoreError) before Prefect or Dask start. Without ``scheduler`` the local Dask cluster starts (and warms its
     workers) in the background while Prefect is imported and reached (or started), not after.
     """
     from radcore.cli_server import prefect_for_command
     from radcore.cohort.cluster import BackgroundCluster, local_workers
     from radcore.io.config import load_settings
+    from radcore.io.manifest import check_manifest_path
+    from radcore.io.store import open_store
     from radcore.naming import check_naming
 
     settings = load_settings(parameters.get("config") or None)
     check_naming(parameters.get("naming", "native"), settings)
+    if parameters.get("manifest"):
+        check_manifest_path(parameters["manifest"])
+    elif parameters.get("store"):
+        open_store(parameters["store"])
     cluster = None
     if not parameters.get("scheduler") and _may_have_work(parameters, settings):
         workers = local_workers(parameters.get("workers", 0))

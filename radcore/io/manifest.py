@@ -90,11 +90,17 @@ class Manifest:
     problems: list[ManifestProblem]
 
 
-def read_manifest(path: str | Path) -> Manifest:
-    """The cases of a manifest CSV and its unrunnable rows (see the module docstring)."""
+def check_manifest_path(path: str | Path) -> Path:
+    """``path`` as a Path; raises :class:`ManifestError` unless it is a file."""
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"manifest {str(path)!r} does not exist or is not a file")
+    return path
+
+
+def read_manifest(path: str | Path) -> Manifest:
+    """The cases of a manifest CSV and its unrunnable rows (see the module docstring)."""
+    path = check_manifest_path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)

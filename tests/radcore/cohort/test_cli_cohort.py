@@ -22,3 +22,13 @@ def test_ingest_command_reports_failures_and_skips_unchanged(tmp_path, capsys):
 def test_run_needs_a_source(capsys):
     assert main(["run", "--out", "x"]) == 2
     assert "give a MANIFEST or --store STORE" in capsys.readouterr().err
+
+
+def test_run_refuses_a_missing_manifest_or_store_before_starting_prefect_or_dask(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RADCORE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert main(["run", str(tmp_path / "none.csv"), "--out", str(tmp_path / "out")]) == 2
+    assert "ManifestError: manifest" in capsys.readouterr().err
+    assert main(["run", "--store", str(tmp_path / "none.zarr"), "--out", str(tmp_path / "out")]) == 2
+    assert "StoreError: no cohort store" in capsys.readouterr().err
+    assert not (tmp_path / "home").exists()  # no local Prefect server was started
