@@ -19,11 +19,12 @@ import dataclasses
 import os
 import threading
 import time
+from contextlib import contextmanager
 from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from distributed import Client, as_completed
 from prefect import flow, get_run_logger, task
@@ -186,6 +187,28 @@ def _task_runner(params: CohortParameters) -> DaskTaskRunner:
     return DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(params.workers, dashboard=params.dashboard))
 
 
+@contextmanager
+def _warm_task_runner(params: CohortParameters, settings: Settings) -> Iterator[DaskTaskRunner]:
+    """The task runner, its workers warm for ``settings`` (:func:`radcore.cohort.cluster.ensure_warm`).
+
+    A local cluster of the flow's own is new: numba compiles (or loads its cache) here once while it starts,
+    and the workers then load the compiled kernels rather than all compiling at once into one on-disk
+    cache. A cluster at ``scheduler`` may be warm already (``radcore run`` starts and warms its cluster
+    while Prefect starts), and is then used as it is.
+    """
+    if params.scheduler:
+        with _task_runner(params) as runner:
+            ensure_warm(runner.client, settings, compile_here=True)
+            yield runner
+        return
+    warming = threading.Thread(target=warm_up, args=(settings,), daemon=True)
+    warming.start()
+    with _task_runner(params) as runner:
+        warming.join()
+        ensure_warm(runner.client, settings)
+        yield runner
+
+
 @task(name="extract batches", cache_policy=NO_CACHE, persist_result=False)
 def extract_batches(plan: Plan, params: CohortParameters, summary: CohortSummary, client: Client) -> CohortSummary:
     """One Dask future per batch on ``client``; progress artifact (and bar) updated as batches finish."""
@@ -321,11 +344,12 @@ def report_cohort(summary: CohortSummary) -> None:
 @task(name="qc summary", cache_policy=NO_CACHE, persist_result=False)
 def summarise_qc(params: CohortParameters, summary: CohortSummary) -> str:
     """The cohort report when asked for, and a markdown artifact of the QC flags that says where it is."""
-    from radcore.report import build_report
     from radcore.report.summary import qc_markdown
 
     report = None
     if params.report:
+        from radcore.report import build_report
+
         try:
             report = build_report(params.out, settings_hash=summary.settings_hash)
         except Exception as exc:  # noqa: BLE001 - the features are written; a report that fails is logged
@@ -355,13 +379,7 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
         plan = plan_cohort(params, settings, run_token)
         summary = CohortSummary(h, params.out, skipped=plan.skipped, flow_run_id=str(flow_run.get_id() or ""))
         if plan.batches:  # a cohort already done starts no cluster
-            # numba compiles (or loads its cache) here once while the cluster starts; the workers then load
-            # the compiled kernels, rather than all compiling at once into one on-disk cache
-            warming = threading.Thread(target=warm_up, args=(settings,), daemon=True)
-            warming.start()
-            with _task_runner(params) as runner:
-                warming.join()
-                ensure_warm(runner.client, settings)
+            with _warm_task_runner(params, settings) as runner:
                 summary = extract_batches(plan, params, summary, runner.client)
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures

