@@ -7,7 +7,8 @@ The margin (mm) is the sum of
 - for interpolation, the original voxels the interpolator reads beyond the new grid
   (:func:`radcore.preprocess.interpolate.source_margin_voxels`) plus two voxels of the new grid.
 
-PyRadiomics params need no margin: their workers read the whole image (see :mod:`radcore.cohort.worker`).
+PyRadiomics params need no margin from here: their profile computes the box a worker reads
+(:func:`radcore.pyradiomics.extractor.source_box`; see :mod:`radcore.cohort.worker`).
 """
 
 from __future__ import annotations

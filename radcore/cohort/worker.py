@@ -35,7 +35,9 @@ from radcore.io.dataset import feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
 from radcore.io.qc_pictures import MARGIN_VOXELS as PICTURE_MARGIN, picture_path, write_picture
-from radcore.io.store import CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_roi
+from radcore.io.store import (
+    CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_region, read_roi,
+)
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
 from radcore.profiles import profile_of
@@ -177,14 +179,20 @@ def _prepare_case(job: CaseJob, spec: JobSpec):
 
 
 def _read_label(spec: JobSpec, info: CaseInfo, label: int, margin: float) -> tuple[Volume, Volume]:
-    """The ROI crop (bounding box + ``margin``) on the image grid, or, for a profile that reads the whole
-    image (PyRadiomics: it normalises with whole-image statistics, its wavelets wrap around the image
-    border and its own geometry checks, ``geometryTolerance`` and ``correctMask``, judge the mask), the
-    whole image in its stored pixel type and the mask as read, on its own grid."""
-    if not profile_of(spec.settings).reads_whole_image:
+    """What one ROI's features read: for the IBSI profile the ROI crop (bounding box + ``margin``) on the
+    image grid; for a profile with a ``source_box`` (PyRadiomics) the crop of that box in the stored pixel
+    type, carrying the whole image's facts (its features are the whole image's), or, where the profile
+    cannot say (a mask with its own geometry, which PyRadiomics' ``geometryTolerance`` and ``correctMask``
+    judge as read; ``normalize`` on a store without the whole image's statistics), the whole image in
+    its stored pixel type and the mask as read, on its own grid."""
+    profile = profile_of(spec.settings)
+    if profile.source_box is None:
         if info.geometry_mismatch:
             raise GeometryMismatchError(f"{info.geometry_mismatch}; IBSI settings need the mask on the image grid")
         return read_roi(spec.store, info.case_id, label, margin)
+    box = profile.source_box(spec.settings, info, label)
+    if box is not None:
+        return read_region(spec.store, info.case_id, label, box)
     image, labels = read_case(spec.store, info.case_id, native_mask=True)
     inside = label_mask(labels.array, label, info.bits)
     if not inside.any():
@@ -217,8 +225,10 @@ def _extract_label(
 def _picture(spec: JobSpec, info: CaseInfo, label: int, image: Volume, mask: Volume) -> None:
     """The QC picture of one label; a picture that cannot be drawn is logged, the features stand."""
     values, labels = image.array, mask.array
-    if labels.shape == tuple(info.shape) and label in info.boxes:  # a whole image: only the ROI's box matters
-        box = tuple(slice(max(a - PICTURE_MARGIN, 0), b + PICTURE_MARGIN) for a, b in info.boxes[label])
+    on_grid = labels.shape == values.shape and tuple(image.whole_shape) == tuple(info.shape)
+    if on_grid and label in info.boxes:  # the whole image or a crop of it: only the ROI's box matters
+        box = tuple(slice(max(a - PICTURE_MARGIN - o, 0), max(b + PICTURE_MARGIN - o, 0))
+                    for (a, b), o in zip(info.boxes[label], image.offset))
         values, labels = values[box], labels[box]
     inside = labels if labels.dtype == bool else label_mask(labels, label, info.bits)
     try:

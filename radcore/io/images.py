@@ -47,6 +47,10 @@ class Volume:
     offset: tuple[int, int, int] = (0, 0, 0)
     #: (mean, min, max) intensity of the whole image, when ``array`` is a crop and they are known
     whole_intensity: tuple[float, float, float] | None = None
+    #: the physical position (x, y, z) of the whole image's first voxel, when ``array`` is a crop
+    whole_origin: tuple[float, float, float] | None = None
+    #: ITK's (mean, sample standard deviation) of the whole image (PyRadiomics' ``normalize``), when known
+    whole_normalisation: tuple[float, float] | None = None
 
     @property
     def whole_shape(self) -> tuple[int, int, int]:

@@ -13,10 +13,12 @@ the ``case_id`` attribute, which every read checks.
 
 The case group's ``radcore`` attribute keeps what NGFF cannot say: the ITK geometry (spacing (z, y, x) mm,
 origin (x, y, z) and the row-major direction matrix), modality, manifest metadata, the requested labels,
-SHA-256 digests of the input files, whole-image intensity statistics, the mask's own geometry (and how it
+SHA-256 digests of the input files, whole-image intensity statistics (``intensity``: mean, min, max;
+``normalisation``: ITK's mean and sample standard deviation, as PyRadiomics' ``normalize`` computes them,
+absent in stores written before they were kept), the mask's own geometry (and how it
 missed the image grid, when it did) and, per label, the bounding box
-(``[[z0, z1], [y0, y1], [x0, x1]]``, half-open) and voxel count. :func:`read_roi` uses the boxes to read
-only the chunks around one ROI.
+(``[[z0, z1], [y0, y1], [x0, x1]]``, half-open) and voxel count. :func:`read_roi` and :func:`read_region`
+use the boxes to read only the chunks around one ROI.
 
 Writing needs a local folder (a case is written under a temporary name, then renamed, so readers never
 see half a case; :func:`remove_leftovers` clears what a killed writer left); reading takes a path or any
@@ -25,6 +27,7 @@ see half a case; :func:`remove_leftovers` clears what a killed writer left); rea
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -94,6 +97,9 @@ class CaseInfo:
     roi_intensity: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: an RTSTRUCT or SEG mask that references another series than the image's: what DICOM says ("" else)
     mask_other_series: str = ""
+    #: ITK's mean and sample standard deviation ("mean", "sigma") of the whole image, for PyRadiomics'
+    #: ``normalize`` (empty for stores written before they were kept)
+    normalisation: dict[str, float] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- opening and listing
@@ -185,6 +191,7 @@ def _info(group: zarr.Group, case_id: str) -> CaseInfo:
         components={int(k): int(v) for k, v in (a.get("components") or {}).items()},
         roi_intensity={int(k): (float(v[0]), float(v[1])) for k, v in (a.get("roi_intensity") or {}).items()},
         mask_other_series=a.get("mask_other_series", ""),
+        normalisation=dict(a.get("normalisation") or {}),
     )
 
 
@@ -219,19 +226,44 @@ def read_roi(
     """
     group = _case_group(store, case_id)
     info = _info(group, case_id)
+    roi_box = tuple(slice(start, stop) for start, stop in _label_box(info, label))
+    box = grown_box(roi_box, margin_voxels(margin_mm, info.spacing, info.shape), info.shape)
+    image, mask = _read_box(group, info, label, box)
+    return dataclasses.replace(image, array=image.array.astype(np.float64, copy=False)), mask
+
+
+def read_region(
+    store: StoreLike | zarr.Group, case_id: str, label: int, box: tuple[slice, ...]
+) -> tuple[Volume, Volume]:
+    """Image (its stored dtype) and mask (bool, ``label``) cut to ``box`` (slices (z, y, x) of the whole
+    image, which must hold the label's bounding box), carrying what :func:`read_roi`'s volumes carry."""
+    group = _case_group(store, case_id)
+    info = _info(group, case_id)
+    inside = all(s.start <= a and b <= s.stop for s, (a, b) in zip(box, _label_box(info, label)))
+    if not inside or any(s.start < 0 or s.stop > n for s, n in zip(box, info.shape)):
+        raise ValueError(f"the box {box} must lie in the image {info.shape} and hold label {label}'s bounding box")
+    return _read_box(group, info, label, box)
+
+
+def _label_box(info: CaseInfo, label: int) -> tuple[tuple[int, int], ...]:
     if label not in info.boxes:
         present = ", ".join(str(v) for v in sorted(info.boxes)) or "none"
-        raise LabelNotFoundError(f"label {label} does not occur in the mask of case {case_id!r} (labels: {present})")
-    roi_box = tuple(slice(start, stop) for start, stop in info.boxes[label])
-    box = grown_box(roi_box, margin_voxels(margin_mm, info.spacing, info.shape), info.shape)
-    image = np.asarray(group[IMAGE_PATH][box], dtype=np.float64)
+        raise LabelNotFoundError(f"label {label} does not occur in the mask of case {info.case_id!r} (labels: {present})")
+    return info.boxes[label]
+
+
+def _read_box(group: zarr.Group, info: CaseInfo, label: int, box: tuple[slice, ...]) -> tuple[Volume, Volume]:
+    """Image (stored dtype) and mask of ``label`` in ``box``; only the chunks the box touches are read."""
+    image = np.asarray(group[IMAGE_PATH][box])
     mask = label_mask(np.asarray(group[MASK_PATH][box]), label, info.bits)
     offset = tuple(s.start for s in box)
     origin = crop_origin(info.origin, info.spacing, info.direction, offset)
-    stats = info.intensity
+    stats, norm = info.intensity, info.normalisation
     whole = (stats["mean"], stats["min"], stats["max"]) if {"mean", "min", "max"} <= set(stats) else None
-    kw = dict(spacing=info.spacing, origin=origin, direction=info.direction, full_shape=info.shape, offset=offset)
-    return Volume(image, whole_intensity=whole, **kw), Volume(mask, **kw)
+    normalisation = (norm["mean"], norm["sigma"]) if {"mean", "sigma"} <= set(norm) else None
+    kw = dict(spacing=info.spacing, origin=origin, direction=info.direction, full_shape=info.shape, offset=offset,
+              whole_origin=info.origin)
+    return Volume(image, whole_intensity=whole, whole_normalisation=normalisation, **kw), Volume(mask, **kw)
 
 
 def label_mask(stored: np.ndarray, label: int, bits: bool) -> np.ndarray:
@@ -411,6 +443,7 @@ def write_case(
         "digests": dict(digests or {}),
         "sources": dict(sources or {}),
         "intensity": _intensity_stats(image.array),
+        "normalisation": normalisation_stats(image.array),
         "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
         "geometry_mismatch": geometry_mismatch,
         "mask_other_series": mask_other_series,
@@ -616,6 +649,14 @@ def _bit_boxes(bits: np.ndarray, n: int) -> tuple[dict[str, list], dict[str, int
             boxes[str(k)] = [[s.start, s.stop] for s in box]
             counts[str(k)] = int(np.count_nonzero(inside))
     return boxes, counts
+
+
+def normalisation_stats(array: np.ndarray) -> dict[str, float]:
+    """ITK's mean and sample standard deviation of every voxel (``StatisticsImageFilter``, which PyRadiomics'
+    ``normalize`` runs on the whole image), for normalising a crop as the whole image is normalised."""
+    stats = sitk.StatisticsImageFilter()
+    stats.Execute(sitk.GetImageFromArray(array))
+    return {"mean": float(stats.GetMean()), "sigma": float(stats.GetSigma())}
 
 
 def _intensity_stats(array: np.ndarray) -> dict[str, float]:

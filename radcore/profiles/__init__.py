@@ -26,21 +26,23 @@ class Profile:
                      (bool) or a label map whose ``label`` is the ROI
     feature_keys     (settings) -> [FeatureKey]: every key a case can give, from the registry and the image
                      types' names, without computing a case (the dataset's columns and catalogue)
-    reads_whole_image  a cohort worker reads the whole image and the mask as ingested, on its own grid;
-                     otherwise the ROI's bounding box grown by :func:`radcore.cohort.margin.required_margin_mm`
-                     on the image grid
+    source_box       None: a cohort worker reads the ROI's bounding box grown by
+                     :func:`radcore.cohort.margin.required_margin_mm` on the image grid; otherwise
+                     (settings, info: radcore.io.store.CaseInfo, label) -> the box (slices (z, y, x)) of the
+                     whole image whose crop gives the whole image's features, or None when the worker must
+                     read the whole image and the mask as ingested, on its own grid
     """
 
     name: str
     extract_images: Callable
     extract_volumes: Callable
     feature_keys: Callable
-    reads_whole_image: bool
+    source_box: Callable | None
 
 
-IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, reads_whole_image=False)
+IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, source_box=None)
 PYRADIOMICS = Profile("pyradiomics", pyradiomics.extract_images, pyradiomics.extract_volumes,
-                      pyradiomics.feature_keys, reads_whole_image=True)
+                      pyradiomics.feature_keys, source_box=pyradiomics.source_box)
 PROFILES = {p.name: p for p in (IBSI, PYRADIOMICS)}
 
 

@@ -16,6 +16,24 @@ def extract_volumes(image, mask, settings, label=None):
     return extractor.extract_volumes(image, mask, settings.pyradiomics, label)
 
 
+def source_box(settings, info, label):
+    """The box (slices (z, y, x)) of a stored case (:class:`radcore.io.store.CaseInfo`) a cohort worker reads
+    for ``label``: :func:`radcore.pyradiomics.extractor.source_box`, whose crop gives the whole image's
+    features. None (read the whole image and the mask as ingested) when the mask has a geometry of its own
+    (PyRadiomics' ``geometryTolerance`` and ``correctMask`` judge it as read), when ``normalize`` needs the
+    whole image's statistics and the store predates them, or when the label is not in the mask."""
+    params = settings.pyradiomics
+    if info.geometry_mismatch or label not in info.boxes:
+        return None
+    own = info.mask_geometry
+    grid = {"spacing": info.spacing, "origin": info.origin, "direction": info.direction}
+    if own and any(tuple(own[k]) != tuple(grid[k]) for k in grid):
+        return None
+    if params.setting.normalize and not {"mean", "sigma"} <= set(info.normalisation):
+        return None
+    return extractor.source_box(params, info.shape, info.spacing, info.origin, info.direction, info.boxes[label])
+
+
 def feature_keys(settings):
     """Every feature key the params can give (see :func:`radcore.pyradiomics.extractor.feature_keys`)."""
     return extractor.feature_keys(settings.pyradiomics)

@@ -25,15 +25,22 @@ from radcore.naming import FeatureKey
 from radcore.pyradiomics.features import feature_class, select
 from radcore.pyradiomics.inputs import ClassInputs
 from radcore.pyradiomics.naming import SHAPE_CLASSES, log_image_type, wavelet_image_type
-from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
+from radcore.pyradiomics.preprocess import (
+    Prepared, crop_bounds, discretise, output_grid, prepare, source_bounds,
+)
 from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
+from radcore.pyradiomics.window import Window, box_xyz, geometry_image
 
 log_ = logging.getLogger(__name__)
 
 
 def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
     """Features of an already loaded :class:`radcore.io.images.Volume` pair; the mask is the bool ROI or
-    a label map (``label``: the ROI's label), each volume on its own grid."""
+    a label map (``label``: the ROI's label), each volume on its own grid.
+
+    Crops of a larger image (``full_shape``, ``offset``, ``whole_origin`` and the whole image's statistics
+    set, image and mask on one grid, holding :func:`source_box`) give the whole image's features.
+    """
     setting = params.setting if label is None else dataclasses.replace(params.setting, label=label)
     img = sitk.GetImageFromArray(np.ascontiguousarray(image.array))
     if mask.array.dtype == bool:
@@ -44,15 +51,61 @@ def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = 
         target.SetSpacing(tuple(float(s) for s in vol.spacing[::-1]))
         target.SetOrigin(tuple(float(o) for o in vol.origin))
         target.SetDirection(tuple(float(d) for d in vol.direction))
-    return extract_images(img, msk, dataclasses.replace(params, setting=setting))
+    return extract_images(img, msk, dataclasses.replace(params, setting=setting), window=_window(image, mask))
 
 
-def extract_images(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None) -> dict[FeatureKey, float]:
-    """Features of one case as SimpleITK images, keyed by PyRadiomics image type, class and feature."""
+def _window(image, mask) -> Window | None:
+    """The :class:`Window` of a cropped image volume (None for a whole image)."""
+    if image.full_shape is None or (tuple(image.full_shape) == image.array.shape and not any(image.offset)):
+        return None
+    if image.whole_origin is None or image.whole_intensity is None:
+        raise ValueError("a cropped image volume needs the whole image's origin and intensity range "
+                         "(Volume.whole_origin, whole_intensity)")
+    if (mask.array.shape, tuple(mask.offset)) != (image.array.shape, tuple(image.offset)):
+        raise ValueError("a cropped image and mask must be the same crop of one grid")
+    mean, sigma = image.whole_normalisation or (None, None)
+    return Window(
+        size=tuple(int(n) for n in image.full_shape[::-1]), offset=tuple(int(n) for n in image.offset[::-1]),
+        origin=tuple(image.whole_origin), spacing=tuple(float(s) for s in image.spacing[::-1]),
+        direction=tuple(image.direction), minimum=image.whole_intensity[1], maximum=image.whole_intensity[2],
+        mean=mean, sigma=sigma,
+    )
+
+
+def source_box(params: PyRadiomicsParams, shape, spacing, origin, direction, roi_box) -> tuple[slice, ...]:
+    """The box (slices (z, y, x)) of an image (``shape``, ``spacing`` (z, y, x), ``origin``, ``direction``)
+    whose crop gives :func:`extract_images` the whole image's features for the ROI whose bounding box is
+    ``roi_box`` (half-open (start, stop) per axis (z, y, x)), with the mask on the image grid: see
+    :mod:`radcore.pyradiomics.window`."""
+    setting = params.setting
+    full = np.array(shape[::-1])
+    lo = np.array([a for a, _ in roi_box][::-1])
+    size = np.array([b - a for a, b in roi_box][::-1])
+    if setting.interpolator is not None and setting.resampledPixelSpacing is not None:
+        geometry = geometry_image(origin, spacing[::-1], direction)
+        target, new_size, grid_origin = output_grid(geometry, full, lo, size, setting)
+        if np.allclose(np.array(spacing[::-1]), target):
+            return box_xyz(*crop_bounds(lo, size, setting.padDistance, full))
+        return box_xyz(*source_bounds(geometry, full, grid_origin, target, new_size, direction))
+    if setting.preCrop:
+        return box_xyz(*crop_bounds(lo, size, setting.padDistance, full))
+    box = tuple(slice(a, b) for a, b in roi_box)
+    region = box
+    for it in params.image_types:
+        margins, wrap = image_type_reach(it, params.image_type_setting(it), tuple(spacing), tuple(shape))
+        grown = grown_box(box, margins, shape, wrap)
+        region = tuple(slice(min(r.start, g.start), max(r.stop, g.stop)) for r, g in zip(region, grown))
+    return region
+
+
+def extract_images(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None,
+                   window: Window | None = None) -> dict[FeatureKey, float]:
+    """Features of one case as SimpleITK images, keyed by PyRadiomics image type, class and feature; with a
+    ``window`` image and mask are crops of one grid (see :func:`radcore.pyradiomics.preprocess.prepare`)."""
     if label is not None:
         params = dataclasses.replace(params, setting=dataclasses.replace(params.setting, label=label))
     setting = params.setting
-    prepared = prepare(image, mask, setting)
+    prepared = prepare(image, mask, setting, window)
     classes = dict(params.feature_classes)
     out: dict[FeatureKey, float] = {}
     shape_classes = [c for c in classes if c in SHAPE_CLASSES and _shape_runs(c, prepared, setting)]
@@ -151,9 +204,44 @@ def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enab
 
 
 def _region(prepared: Prepared, margins, whole_axis_on_border: bool = False) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
-    """(region of the whole image, box inside that region) for the box grown by ``margins`` (z, y, x)."""
-    region = grown_box(prepared.box, margins, prepared.image.shape, whole_axis_on_border)
+    """(region of ``prepared.image``, box inside that region) for the box grown by ``margins`` (z, y, x)
+    in the whole image (``prepared.image`` may be a crop of it, which must hold the region)."""
+    offset = prepared.offset
+    box = tuple(slice(b.start + o, b.stop + o) for b, o in zip(prepared.box, offset))
+    grown = grown_box(box, margins, prepared.shape, whole_axis_on_border)
+    region = tuple(slice(g.start - o, g.stop - o) for g, o in zip(grown, offset))
+    if any(r.start < 0 or r.stop > n for r, n in zip(region, prepared.image.shape)):
+        raise ValueError(f"a filter needs the region {grown} of the whole image, outside the crop at {offset} of "
+                         f"shape {prepared.image.shape}: the crop read is too small")
     return region, inner_box(region, prepared.box)
+
+
+def _max_abs(prepared: Prepared) -> float:
+    """``max |x|`` over the whole image the filters see (the point-wise filters' scale)."""
+    if prepared.whole_range is None:
+        return simple.max_abs(prepared.image)
+    return float(max(abs(prepared.whole_range[0]), abs(prepared.whole_range[1])))
+
+
+def image_type_reach(it: ImageTypeParams, setting: PyRadiomicsSetting, spacing, shape) -> tuple[tuple[int, ...], bool]:
+    """Voxels (z, y, x) image type ``it`` reads around the ROI box of an image of ``shape`` and ``spacing``
+    (z, y, x) as :func:`image_type_images` computes it, and whether an axis whose grown box passes the
+    border takes the whole axis (the wavelets wrap around it)."""
+    name = it.name
+    if name == "LoG":
+        margins = [log.margin(s, spacing) for s in setting.sigma if log.applicable(shape, spacing, s)]
+        return tuple(max((m[a] for m in margins), default=0) for a in range(3)), False
+    if name == "Wavelet":
+        m = wavelet.margin(setting.wavelet, setting.start_level, setting.level)
+        return tuple(0 if setting.force2D and a == setting.force2Ddimension else m for a in range(3)), True
+    if name == "Gradient":
+        return (gradient.MARGIN,) * 3, False
+    if name == "LBP2D":
+        m = lbp.margin_2d(setting.lbp2DRadius)
+        return tuple(0 if a == setting.force2Ddimension else m for a in range(3)), False
+    if name == "LBP3D":
+        return (lbp.margin_3d(setting.lbp3DIcosphereRadius),) * 3, False
+    return (0, 0, 0), False
 
 
 def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiomicsSetting) -> Iterator[tuple[str, np.ndarray]]:
@@ -164,8 +252,8 @@ def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiom
         yield "original", image[prepared.box]
     elif name == "LoG":
         for sigma in setting.sigma:
-            if not log.applicable(image.shape, prepared.spacing, sigma):
-                log_.warning("LoG sigma %g skipped: the image %s is too small", sigma, image.shape)
+            if not log.applicable(prepared.shape, prepared.spacing, sigma):
+                log_.warning("LoG sigma %g skipped: the image %s is too small", sigma, prepared.shape)
                 continue
             region, inner = _region(prepared, log.margin(sigma, prepared.spacing))
             yield log_image_type(sigma), log.laplacian_of_gaussian(image[region], prepared.spacing, sigma, inner)
@@ -173,9 +261,7 @@ def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiom
         axes = [2, 1, 0]
         if setting.force2D:
             axes.remove(setting.force2Ddimension)
-        m = wavelet.margin(setting.wavelet, setting.start_level, setting.level)
-        margins = [m if a in axes else 0 for a in range(3)]
-        region, inner = _region(prepared, margins, whole_axis_on_border=True)
+        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
         dtype = np.float32 if image.dtype == np.float32 else np.float64
         for index, dec, arr in wavelet.decompositions(
             image[region], setting.wavelet, setting.start_level, setting.level, tuple(axes), float32=True
@@ -183,18 +269,17 @@ def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiom
             yield wavelet_image_type(index, dec), arr[inner].astype(dtype, copy=False)
     elif name in ("Square", "SquareRoot", "Logarithm", "Exponential"):
         key = name.lower()
-        yield key, simple.FILTERS[key](image[prepared.box], simple.max_abs(image))
+        yield key, simple.FILTERS[key](image[prepared.box], _max_abs(prepared))
     elif name == "Gradient":
-        region, inner = _region(prepared, (gradient.MARGIN,) * 3)
+        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
         yield "gradient", gradient.gradient_magnitude(image[region], prepared.spacing, setting.gradientUseSpacing)[inner]
     elif name == "LBP2D":
         axis = setting.force2Ddimension
-        m = lbp.margin_2d(setting.lbp2DRadius)
-        region, inner = _region(prepared, [0 if a == axis else m for a in range(3)])
+        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
         out = lbp.lbp_2d(image[region], setting.lbp2DRadius, setting.lbp2DSamples, setting.lbp2DMethod, axis)
         yield "lbp-2D", out[inner].astype(image.dtype, copy=False) if image.dtype != np.float64 else out[inner]
     elif name == "LBP3D":
-        region, inner = _region(prepared, (lbp.margin_3d(setting.lbp3DIcosphereRadius),) * 3)
+        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
         images = lbp.lbp_3d(
             image[region], prepared.mask[region], setting.lbp3DLevels, setting.lbp3DIcosphereRadius,
             setting.lbp3DIcosphereSubdivision,

@@ -18,6 +18,11 @@ Order (as PyRadiomics' extractor runs it):
    ROI maximum) or sigma (mean + t * sd of the ROI, population sd); the bounding box becomes that of the
    resegmented ROI. Shape uses the resegmented ROI only with ``resegmentShape``.
 
+Every step can run on a crop of the whole image described by a
+:class:`~radcore.pyradiomics.window.Window` (:func:`prepare`): the statistics come from the window, grids
+and regions are computed in the whole image's index space and cut from the crop, so the crop gives the
+whole image's values bit for bit (when it holds :func:`~radcore.pyradiomics.window.source_box`).
+
 Discretisation (:func:`discretise`): fixed bin width ``w`` gives edges ``min - (min mod w) + k w`` and
 levels ``floor(x / w) - floor(min / w) + 1``; ``binCount`` ``n`` gives ``n`` equal bins over
 ``[min, max]`` with the maximum in the top bin.
@@ -35,17 +40,21 @@ from radcore.kernels import pyrad_bspline as bspline
 from radcore.kernels.pyrad_mask import label_box
 from radcore.kernels.pyrad_texture import digitize
 from radcore.pyradiomics.settings import PyRadiomicsSetting
+from radcore.pyradiomics.window import Window, cut
 
 
 @dataclass(frozen=True)
 class Prepared:
     """A case after PyRadiomics' preprocessing.
 
-    image       the whole preprocessed image (z, y, x) in its pixel type (as PyRadiomics' filters see it)
+    image       the preprocessed image (z, y, x) in its pixel type (as PyRadiomics' filters see it), or a
+                crop of it (``whole_shape``, ``offset``)
     spacing     voxel size (z, y, x) mm
     mask        bool, the ROI of first-order and texture classes (resegmented when resegmentRange is set)
     shape_mask  bool, the ROI of the shape classes
     box         the bounding box of ``mask`` (slices (z, y, x)); every class sees the arrays cut to it
+    whole_shape the shape (z, y, x) of the image the filters see, of which ``image`` starts at ``offset``
+    whole_range (min, max) of that image when ``image`` is a crop of it (None: ``image`` is all of it)
     """
 
     image: np.ndarray
@@ -53,6 +62,14 @@ class Prepared:
     mask: np.ndarray
     shape_mask: np.ndarray
     box: tuple[slice, slice, slice]
+    whole_shape: tuple[int, int, int] | None = None
+    offset: tuple[int, int, int] = (0, 0, 0)
+    whole_range: tuple[float, float] | None = None
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The shape of the image the filters see (the whole one when ``image`` is a crop)."""
+        return self.whole_shape if self.whole_shape is not None else self.image.shape
 
 
 def select_mask(mask: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
@@ -73,16 +90,28 @@ def select_mask(mask: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
     return mask
 
 
-def normalize(image: sitk.Image, setting: PyRadiomicsSetting) -> sitk.Image:
-    """Whole-image z-score (ITK ``Normalize``), outliers clipped at +-removeOutliers, times normalizeScale."""
-    image = sitk.Normalize(image)
+def normalize(image: sitk.Image, setting: PyRadiomicsSetting, stats: tuple[float, float] | None = None) -> sitk.Image:
+    """Whole-image z-score as ITK's ``Normalize`` computes it, float64 ``(x + (-mu)) * (1 / sigma)``, outliers
+    clipped at +-removeOutliers, times normalizeScale. ``stats`` (mu, sigma) are the whole image's (for a
+    crop); without them ITK's ``StatisticsImageFilter`` computes them from ``image``."""
+    mean, sigma = stats if stats is not None else normalize_stats(image)
+    arr = sitk.GetArrayViewFromImage(image).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arr += -mean
+        arr *= np.float64(1.0) / np.float64(sigma)
     if setting.removeOutliers is not None:
-        arr = sitk.GetArrayFromImage(image)
-        arr = np.clip(arr, -setting.removeOutliers, setting.removeOutliers)
-        clipped = sitk.GetImageFromArray(arr)
-        clipped.CopyInformation(image)
-        image = clipped
-    return image * float(setting.normalizeScale)
+        np.clip(arr, -setting.removeOutliers, setting.removeOutliers, out=arr)
+    out = sitk.GetImageFromArray(arr)
+    out.CopyInformation(image)
+    return out * float(setting.normalizeScale)
+
+
+def normalize_stats(image: sitk.Image) -> tuple[float, float]:
+    """(mean, sample standard deviation) of every voxel, as ITK's ``StatisticsImageFilter`` (which
+    ``Normalize`` runs) computes them."""
+    stats = sitk.StatisticsImageFilter()
+    stats.Execute(image)
+    return stats.GetMean(), stats.GetSigma()
 
 
 _INTEGER_PIXELS = frozenset((
@@ -115,60 +144,85 @@ def _label_box_xyz(mask: sitk.Image, label: int) -> tuple[np.ndarray, np.ndarray
     return lo, hi - lo + 1
 
 
-def _check_roi_inside(image: sitk.Image, mask: sitk.Image, label: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ROI's bounding box in the mask; fails when it reaches outside the image's physical extent."""
+def _check_roi_inside(image: sitk.Image, mask: sitk.Image, label: int, window: Window | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The ROI's bounding box in the mask (whole-image index with a ``window``, whose crops share one
+    grid); fails when it reaches outside the image's physical extent."""
     lo, size = _label_box_xyz(mask, label)
+    if window is not None:
+        lo = lo + np.asarray(window.offset)
+        image = mask = window.geometry()
     corners = (
         mask.TransformContinuousIndexToPhysicalPoint((lo - 0.5).tolist()),
         mask.TransformContinuousIndexToPhysicalPoint((lo + size - 0.5).tolist()),
     )
     bounds = np.array([image.TransformPhysicalPointToContinuousIndex(c) for c in corners])
+    full = _size(image, window)
     tol = 1e-3
-    if np.any(bounds.min(axis=0) < -0.5 - tol) or np.any(bounds.max(axis=0) > np.array(image.GetSize()) - 0.5 + tol):
+    if np.any(bounds.min(axis=0) < -0.5 - tol) or np.any(bounds.max(axis=0) > full - 0.5 + tol):
         raise GeometryMismatchError(
             f"the ROI's bounding box reaches outside the image (ROI bounds in image index space {bounds.tolist()}, "
-            f"image size {image.GetSize()})"
+            f"image size {tuple(full.tolist())})"
         )
     return lo, size
+
+
+def _size(image: sitk.Image, window: Window | None) -> np.ndarray:
+    """The size (x, y, z) of the whole image: ``image`` itself, or the one ``window`` is a crop of."""
+    return np.array(window.size if window is not None else image.GetSize())
 
 
 def _interpolator(value: str | int) -> int:
     return getattr(sitk, value) if isinstance(value, str) else int(value)
 
 
-def _crop(image: sitk.Image, mask: sitk.Image, lo: np.ndarray, size: np.ndarray, pad: int) -> tuple[sitk.Image, sitk.Image]:
-    """Image and mask cropped to the box (x, y, z) grown by ``pad`` voxels, clipped to the image."""
-    full = np.array(mask.GetSize())
-    lower = np.maximum(lo - pad, 0)
-    upper = np.maximum(full - (lo + size - 1) - pad - 1, 0)
-    return (
-        sitk.Crop(image, lower.tolist(), upper.tolist()),
-        sitk.Crop(mask, lower.tolist(), upper.tolist()),
-    )
+def crop_bounds(lo: np.ndarray, size: np.ndarray, pad: int, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[lower, upper) (x, y, z) of the box (first index ``lo``, ``size``) grown by ``pad``, clipped to ``full``."""
+    return np.maximum(lo - pad, 0), np.minimum(lo + size + pad, full)
 
 
-def resample(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting) -> tuple[sitk.Image, sitk.Image]:
-    """PyRadiomics' resampling of image and mask to ``resampledPixelSpacing`` (see module docstring)."""
-    label = setting.label
-    mask_spacing = np.array(mask.GetSpacing())
+def _crop(image: sitk.Image, mask: sitk.Image, lo: np.ndarray, size: np.ndarray, pad: int,
+          window: Window | None = None) -> tuple[sitk.Image, sitk.Image]:
+    """Image and mask cropped to the box (x, y, z; whole-image index) grown by ``pad`` voxels, clipped to
+    the image."""
+    lower, upper = crop_bounds(lo, size, pad, _size(mask, window))
+    return cut(image, lower, upper, window), cut(mask, lower, upper, window)
+
+
+def output_grid(geometry: sitk.Image, full: np.ndarray, lo: np.ndarray, size: np.ndarray, setting: PyRadiomicsSetting
+                ) -> tuple[np.ndarray, list[int], tuple[float, ...]]:
+    """PyRadiomics' resampled grid (spacing, size, origin; x, y, z) for the ROI box (``lo``, ``size``) of
+    the mask whose geometry ``geometry`` has and whose size is ``full``: see the module docstring."""
+    mask_spacing = np.array(geometry.GetSpacing())
     target = np.array(setting.resampledPixelSpacing, dtype=float)
     target = np.where(target == 0, mask_spacing, target)
-    lo, size = _check_roi_inside(image, mask, label)
     target = np.where(size != 1, target, mask_spacing)
-    if np.allclose(np.array(image.GetSpacing()), target):
-        mask = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor)
-        lo, size = _label_box_xyz(mask, label)
-        return _crop(image, mask, lo, size, setting.padDistance)
     ratio = mask_spacing / target
     new_lo = np.floor((lo - 0.5) * ratio - setting.padDistance)
     new_hi = np.ceil((lo + size - 0.5) * ratio + setting.padDistance)
-    max_hi = np.ceil(np.array(mask.GetSize()) * ratio) - 1
+    max_hi = np.ceil(full * ratio) - 1
     new_lo = np.where(new_lo < 0, 0, new_lo)
     new_hi = np.where(new_hi > max_hi, max_hi, new_hi)
     new_size = np.array(new_hi - new_lo + 1, dtype=int).tolist()
     origin_index = 0.5 * (target - mask_spacing) / mask_spacing + new_lo / ratio
-    origin = mask.TransformContinuousIndexToPhysicalPoint(origin_index.tolist())
+    return target, new_size, geometry.TransformContinuousIndexToPhysicalPoint(origin_index.tolist())
 
+
+def resample(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting, window: Window | None = None
+             ) -> tuple[sitk.Image, sitk.Image]:
+    """PyRadiomics' resampling of image and mask to ``resampledPixelSpacing`` (see module docstring); with
+    a ``window`` image and mask are crops of one grid and the results are the whole image's."""
+    label = setting.label
+    lo, size = _check_roi_inside(image, mask, label, window)
+    geometry = mask if window is None else window.geometry()
+    target, new_size, origin = output_grid(geometry, _size(mask, window), lo, size, setting)
+    if np.allclose(np.array(image.GetSpacing()), target):
+        if window is None:  # a window's mask is on the image grid already
+            mask = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor)
+            lo, size = _label_box_xyz(mask, label)
+        return _crop(image, mask, lo, size, setting.padDistance, window)
+    image_geometry = image if window is None else geometry
+    lower, upper = source_bounds(image_geometry, _size(image, window), origin, target, new_size, mask.GetDirection())
     rif = sitk.ResampleImageFilter()
     rif.SetOutputSpacing(target.tolist())
     rif.SetOutputDirection(mask.GetDirection())
@@ -176,19 +230,23 @@ def resample(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting) -
     rif.SetOutputOrigin(origin)
     rif.SetOutputPixelType(image.GetPixelID())
     rif.SetInterpolator(_interpolator(setting.interpolator))
+    region = cut(image, lower, upper, window)
     if _fast_bspline(image, setting):
-        out_image = _bspline(image, origin, target, new_size, mask.GetDirection())
+        out_image = _bspline(region, origin, target, new_size, mask.GetDirection())
     else:
-        out_image = rif.Execute(_source_region(image, origin, target, new_size, mask.GetDirection()))
+        out_image = rif.Execute(region)
     rif.SetOutputPixelType(mask.GetPixelID())
     rif.SetInterpolator(sitk.sitkNearestNeighbor)
-    out_mask = rif.Execute(mask)  # nearest neighbour reads one voxel per sample: no crop needed
+    shared = window is not None or _same_grid(image, mask, 0.0)  # the image's region is the mask's too
+    out_mask = rif.Execute(cut(mask, lower, upper, window) if shared else mask)
     return out_image, out_mask
 
 
-#: input voxels kept around the output grid before interpolating: B-spline coefficients come from a
-#: recursive prefilter whose influence falls by 0.268 per voxel (20 voxels: ~1e-11), windowed sincs
-#: reach a few voxels; crops that reach the image border keep ITK's own border handling there
+#: input voxels kept around the output grid before interpolating, for the image and the mask alike:
+#: B-spline coefficients come from a recursive prefilter whose influence falls by 0.268 per voxel (20
+#: voxels: ~1e-11), windowed sincs reach a few voxels, nearest neighbour one; crops that reach the image
+#: border keep ITK's own border handling there. Whole image or crop, the interpolator reads this region,
+#: so a crop holding it gives the whole image's values bit for bit.
 RESAMPLE_MARGIN = 20
 
 
@@ -210,18 +268,13 @@ def _fast_bspline(image: sitk.Image, setting: PyRadiomicsSetting) -> bool:
     )
 
 
-def _bspline(image: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction) -> sitk.Image:
-    """ITK's cubic B-spline resampling onto (origin, spacing, size, direction) via
-    :func:`radcore.kernels.pyrad_bspline.resample` (same values as ``ResampleImageFilter``), reading the
-    region :func:`_source_bounds` of ``image``. The samples are cast to the pixel type as ITK casts them:
-    rounded to nearest for float32, clamped to the type's range and truncated toward zero for integers."""
-    lower, upper = _source_bounds(image, origin, spacing, size, direction)
-    view = sitk.GetArrayViewFromImage(image)
-    region = view[tuple(slice(int(a), int(b)) for a, b in zip(lower[::-1], upper[::-1]))]
-    values = bspline.resample(
-        region, image.TransformIndexToPhysicalPoint([int(v) for v in lower]), image.GetSpacing(),
-        image.GetDirection(), origin, spacing, size,
-    )
+def _bspline(region: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction) -> sitk.Image:
+    """ITK's cubic B-spline resampling of ``region`` (the part :func:`source_bounds` of the image) onto
+    (origin, spacing, size, direction) via :func:`radcore.kernels.pyrad_bspline.resample` (same values as
+    ``ResampleImageFilter``). The samples are cast to the pixel type as ITK casts them: rounded to nearest
+    for float32, clamped to the type's range and truncated toward zero for integers."""
+    view = sitk.GetArrayViewFromImage(region)
+    values = bspline.resample(view, region.GetOrigin(), region.GetSpacing(), region.GetDirection(), origin, spacing, size)
     if np.issubdtype(view.dtype, np.integer):
         info = np.iinfo(view.dtype)
         values = np.clip(values, info.min, info.max)
@@ -232,32 +285,23 @@ def _bspline(image: sitk.Image, origin, spacing: np.ndarray, size: list[int], di
     return out
 
 
-def _source_region(image: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction) -> sitk.Image:
-    """The part of ``image`` an output grid (origin, spacing, size, direction) reads from, plus a margin:
-    interpolating from it gives the values interpolating from the whole image gives."""
-    lower, upper = _source_bounds(image, origin, spacing, size, direction)
-    if np.any(upper <= lower):
-        return image
-    return sitk.RegionOfInterest(image, (upper - lower).tolist(), lower.tolist())
-
-
-def _source_bounds(
-    image: sitk.Image, origin, spacing: np.ndarray, size: list[int], direction
+def source_bounds(
+    geometry: sitk.Image, full: np.ndarray, origin, spacing: np.ndarray, size: list[int], direction
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(lower, upper) index bounds (x, y, z; upper exclusive) of :func:`_source_region`; the whole image
-    when the grid reads nothing inside it."""
+    """(lower, upper) index bounds (x, y, z; upper exclusive) of the image (geometry ``geometry``, size
+    ``full``) an output grid (origin, spacing, size, direction) reads from, widened by
+    :data:`RESAMPLE_MARGIN` and clipped to the image; the whole image when the grid reads nothing inside it."""
     d = np.array(direction).reshape(3, 3)
     corners = []
     for corner in np.ndindex(2, 2, 2):
         index = np.array(corner) * (np.array(size) - 1)
         point = np.array(origin) + d @ (index * spacing)
-        corners.append(image.TransformPhysicalPointToContinuousIndex(point.tolist()))
+        corners.append(geometry.TransformPhysicalPointToContinuousIndex(point.tolist()))
     corners = np.array(corners)
-    full = np.array(image.GetSize())
     lower = np.clip(np.floor(corners.min(axis=0)).astype(int) - RESAMPLE_MARGIN, 0, full)
     upper = np.clip(np.ceil(corners.max(axis=0)).astype(int) + RESAMPLE_MARGIN + 1, 0, full)
     if np.any(upper <= lower):
-        return np.zeros(3, int), full
+        return np.zeros(3, int), np.array(full)
     return lower, upper
 
 
@@ -331,16 +375,30 @@ def _box_slices(lo_xyz: np.ndarray, size_xyz: np.ndarray) -> tuple[slice, slice,
     return tuple(slice(int(a), int(a + n)) for a, n in zip(lo, size))
 
 
-def prepare(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting) -> Prepared:
-    """Run PyRadiomics' preprocessing on one case (image and mask as read, any pixel types)."""
+def prepare(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting, window: Window | None = None) -> Prepared:
+    """Run PyRadiomics' preprocessing on one case (image and mask as read, any pixel types).
+
+    With a ``window``, image and mask are crops (on one grid) of a whole image holding
+    :func:`~radcore.pyradiomics.window.source_box`; the result is the whole image's (the prepared image a
+    crop of it when neither resampling nor ``preCrop`` cut it).
+    """
     mask = select_mask(mask, setting)
+    whole_range = None if window is None else (window.minimum, window.maximum)
     if setting.normalize:
-        image = normalize(image, setting)
+        stats = None
+        if window is not None:
+            if window.mean is None or window.sigma is None:
+                raise ValueError("normalize on a crop needs the whole image's mean and sigma (Window.mean, sigma)")
+            stats = (window.mean, window.sigma)
+            whole_range = _normalized_range(image, whole_range, setting, stats)
+        image = normalize(image, setting, stats)
     if setting.interpolator is not None and setting.resampledPixelSpacing is not None:
-        image, mask = resample(image, mask, setting)
+        image, mask = resample(image, mask, setting, window)
+        window = None
     elif setting.preCrop:
         mask, lo, size = check_mask(image, mask, setting)
-        image, mask = _crop(image, mask, lo, size, setting.padDistance)
+        image, mask = _crop(image, mask, lo + (window.offset if window else 0), size, setting.padDistance, window)
+        window = None
     mask, lo, size = check_mask(image, mask, setting)
     values = sitk.GetArrayFromImage(image)
     roi = sitk.GetArrayViewFromImage(mask) == setting.label
@@ -355,7 +413,20 @@ def prepare(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting) ->
             shape_roi = reseg
         roi = reseg
     spacing = tuple(float(s) for s in image.GetSpacing()[::-1])
-    return Prepared(values, spacing, np.ascontiguousarray(roi), np.ascontiguousarray(shape_roi), _box_slices(lo, size))
+    whole = {} if window is None else dict(
+        whole_shape=tuple(int(n) for n in window.size[::-1]), offset=tuple(int(n) for n in window.offset[::-1]),
+        whole_range=whole_range)
+    return Prepared(values, spacing, np.ascontiguousarray(roi), np.ascontiguousarray(shape_roi), _box_slices(lo, size),
+                    **whole)
+
+
+def _normalized_range(image: sitk.Image, whole_range: tuple[float, float], setting: PyRadiomicsSetting,
+                      stats: tuple[float, float]) -> tuple[float, float]:
+    """The whole image's (min, max) after :func:`normalize`: the same arithmetic on the two voxels (it is
+    monotone, so they stay the extremes)."""
+    pair = np.array(whole_range).astype(sitk.GetArrayViewFromImage(image).dtype).reshape(1, 1, 2)
+    values = sitk.GetArrayViewFromImage(normalize(sitk.GetImageFromArray(pair), setting, stats)).ravel()
+    return float(values[0]), float(values[1])
 
 
 def discretise(values: np.ndarray, roi: np.ndarray, setting: PyRadiomicsSetting) -> tuple[np.ndarray, int]:

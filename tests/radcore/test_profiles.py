@@ -21,7 +21,7 @@ PYRAD = ROOT / "tests" / "data" / "pyradiomics"
 def test_profile_of_follows_the_settings():
     assert profile_of(Settings()) is IBSI
     assert profile_of(settings_from_data({"setting": {"binWidth": 25}})) is PYRADIOMICS
-    assert PYRADIOMICS.reads_whole_image and not IBSI.reads_whole_image
+    assert PYRADIOMICS.source_box is not None and IBSI.source_box is None
 
 
 def test_a_stated_profile_gives_the_params_file_values():
