@@ -50,6 +50,7 @@ from radcore.io.images import (
     OTHER_SERIES_KEY, Volume, check_geometry, other_series, read_mask, read_pair, to_volume,
 )
 from radcore.io.manifest import CaseEntry
+from radcore.kernels.labels import label_boxes
 
 STORE_FORMAT = 1
 IMAGE_PATH = "0"
@@ -584,8 +585,10 @@ COMPRESSOR = BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
 
 
 def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:
+    # every chunk is written: Zarr's test of each chunk against the fill value (to leave empty ones out)
+    # costs more than writing them (a CT's image 0.044 s against 0.087 s, its mask 0.014 s against 0.035 s)
     arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, compressors=COMPRESSOR,
-                             dimension_names=("z", "y", "x"))
+                             dimension_names=("z", "y", "x"), config={"write_empty_chunks": True})
     arr[...] = data
 
 
@@ -618,12 +621,10 @@ def _label_array(mask: np.ndarray) -> np.ndarray:
 
 def _label_boxes(labels: np.ndarray) -> tuple[dict[str, list], dict[str, int]]:
     """Per non-zero label: half-open bounding box per axis (z, y, x) and voxel count."""
-    boxes: dict[str, list] = {}
-    counts = np.bincount(labels.ravel())
-    for index, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is not None:
-            boxes[str(index)] = [[s.start, s.stop] for s in box]
-    return boxes, {k: int(counts[int(k)]) for k in boxes}
+    lo, hi, counts = label_boxes(labels, int(labels.max()) if labels.size else 0)
+    present = np.flatnonzero(counts[1:]) + 1
+    boxes = {str(k): [[int(a), int(b) + 1] for a, b in zip(lo[k], hi[k])] for k in present}
+    return boxes, {str(k): int(counts[k]) for k in present}
 
 
 def _label_summaries(image: np.ndarray, labels: np.ndarray, boxes: dict[str, list], bits: bool) -> dict[str, dict]:

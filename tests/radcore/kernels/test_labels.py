@@ -1,9 +1,9 @@
-"""radcore.kernels.pyrad_mask.label_box against np.argwhere."""
+"""radcore.kernels.labels.label_box and label_boxes against np.argwhere."""
 
 import numpy as np
 import pytest
 
-from radcore.kernels.pyrad_mask import label_box
+from radcore.kernels.labels import label_box, label_boxes
 
 SHAPES = [(1, 1, 1), (1, 5, 6), (3, 4, 5), (4, 1, 3), (6, 7, 8)]
 
@@ -40,3 +40,21 @@ def test_label_box_border_flat_and_out_of_range():
     assert label_box(labels, 300)[2] == 0  # not representable in uint8: absent
     with pytest.raises(ValueError):
         label_box(labels.astype(float), 1)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_label_boxes_match_reference_for_every_label(shape, dtype):
+    rng = np.random.default_rng(7 + sum(shape))
+    labels = rng.choice(np.array([0, 1, 2, 9], dtype), size=shape)
+    lo, hi, count = label_boxes(labels, 10)
+    for label in range(11):
+        box, want = reference_box(labels, label)
+        assert count[label] == want
+        if box is None:
+            assert np.all(lo[label] > hi[label])
+        else:
+            np.testing.assert_array_equal(lo[label], box[0])
+            np.testing.assert_array_equal(hi[label], box[1])
+    with pytest.raises(ValueError):
+        label_boxes(labels.astype(np.int16), 10)

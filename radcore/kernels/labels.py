@@ -1,8 +1,12 @@
-"""Bounding box and size of one label in a label map, in one pass (PyRadiomics' mask checks).
+"""Bounding boxes and sizes of the labels of a label map, in one pass.
 
 ``label_box(labels (z, y, x) any integer type, label) -> (lo int64 (3,), hi int64 (3,), count)``:
 ``lo``/``hi`` the first and last index along each axis (z, y, x) of the voxels equal to ``label`` and
-``count`` their number; with no such voxel count is 0 and lo > hi.
+``count`` their number; with no such voxel count is 0 and lo > hi (PyRadiomics' mask checks).
+
+``label_boxes(labels (z, y, x) non-negative integers, n) -> (lo int64 (n + 1, 3), hi int64 (n + 1, 3),
+count int64 (n + 1,))``: the same for every label 0..n at once (``n`` >= the largest label; the store's
+record of each label at ingest).
 """
 
 from __future__ import annotations
@@ -54,3 +58,39 @@ def label_box(labels: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray, i
     hi = np.full(3, -1, np.int64)
     count = _label_box(labels, labels.dtype.type(label), lo, hi)
     return lo, hi, int(count)
+
+
+@numba.njit(cache=True, nogil=True)
+def _label_boxes(labels, lo, hi, count):
+    nz, ny, nx = labels.shape
+    for z in range(nz):
+        for y in range(ny):
+            line = labels[z, y]
+            for x in range(nx):
+                v = line[x]
+                count[v] += 1
+                if z < lo[v, 0]:
+                    lo[v, 0] = z
+                if z > hi[v, 0]:
+                    hi[v, 0] = z
+                if y < lo[v, 1]:
+                    lo[v, 1] = y
+                if y > hi[v, 1]:
+                    hi[v, 1] = y
+                if x < lo[v, 2]:
+                    lo[v, 2] = x
+                if x > hi[v, 2]:
+                    hi[v, 2] = x
+
+
+def label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lo, hi, count) of every label 0..``n`` of ``labels`` (3D, unsigned integers <= n); see module doc."""
+    labels = np.asarray(labels)
+    if labels.ndim != 3 or labels.dtype.kind != "u":
+        raise ValueError(f"label_boxes takes a 3D unsigned integer label map, got {labels.ndim}D {labels.dtype}")
+    lo = np.empty((n + 1, 3), np.int64)
+    lo[:] = labels.shape
+    hi = np.full((n + 1, 3), -1, np.int64)
+    count = np.zeros(n + 1, np.int64)
+    _label_boxes(labels, lo, hi, count)
+    return lo, hi, count
