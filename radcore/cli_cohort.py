@@ -166,15 +166,19 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     picks (a configured one, the local server it starts and keeps, or Prefect's temporary API).
 
     The settings, the naming and the manifest's or store's presence are checked first, so a bad one fails
-    in a line (SettingsError, ManifestError, StoreError) before Prefect or Dask start. Without ``scheduler`` the local Dask cluster starts (and warms its
-    workers) in the background while Prefect is imported and reached (or started), not after.
+    in a line (SettingsError, ManifestError, StoreError) before Prefect or Dask start. Without ``scheduler``
+    the local Dask cluster starts (and warms its workers) in the background while Prefect is imported and
+    reached, not after. While a local Prefect server starts (its first start takes longest), the cluster
+    ingests the manifest's cases ahead (:meth:`radcore.cohort.cluster.BackgroundCluster.ingest_ahead`).
     """
-    from radcore.cli_server import prefect_for_command
+    from radcore.cli_server import begin_prefect
     from radcore.cohort.cluster import BackgroundCluster, local_workers
     from radcore.io.config import load_settings
+    from radcore.io.dataset import done_cases
     from radcore.io.manifest import check_manifest_path
     from radcore.io.store import open_store
     from radcore.naming import check_naming
+    from radcore.settings import settings_hash
 
     settings = load_settings(parameters.get("config") or None)
     check_naming(parameters.get("naming", "native"), settings)
@@ -182,25 +186,33 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         check_manifest_path(parameters["manifest"])
     elif parameters.get("store"):
         open_store(parameters["store"])
+    out = parameters.get("out") or ""
+    done = done_cases(out, settings_hash(settings)) if out and Path(out).exists() else set()
     cluster = None
-    if not parameters.get("scheduler") and _may_have_work(parameters, settings):
+    if not parameters.get("scheduler") and _may_have_work(parameters, done):
         workers = local_workers(parameters.get("workers", 0))
         cluster = BackgroundCluster(settings, workers, **({"dashboard": parameters["dashboard"]}
                                                           if parameters.get("dashboard") else {}))
         parameters = {**parameters, "workers": workers}
     try:
         embedded_prefect_env()
+        line, ready, starting = begin_prefect(temporary_prefect)
+        print(f"radcore: Prefect: {line}", file=sys.stderr)
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
 
-        line, api = prefect_for_command(temporary_prefect)
-        print(f"radcore: Prefect: {line}", file=sys.stderr)
+        params = CohortParameters(**parameters)
+        if starting and cluster is not None and params.manifest:
+            cluster.ingest_ahead(params.manifest, params.store_path(), {case for case, _ in done})
+        api = ready()
+        if cluster is not None:
+            ahead = cluster.stop_ingesting()
+            if ahead:
+                print(f"radcore: ingested {ahead} cases while Prefect started", file=sys.stderr)
+            params = params.model_copy(update={"scheduler": cluster.address()})
         if sys.stderr.isatty():
             os.environ.setdefault(PROGRESS_BAR_ENV, "1")
-        if cluster is not None:
-            parameters = {**parameters, "scheduler": cluster.address()}
-        params = CohortParameters(**parameters)
         if api is None:
             return cohort_flow(params)
         with temporary_settings(updates={PREFECT_API_URL: api}):
@@ -210,16 +222,12 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
             cluster.close()
 
 
-def _may_have_work(parameters: dict, settings) -> bool:
+def _may_have_work(parameters: dict, done: set) -> bool:
     """Whether the run may have cases to do, judged cheaply (rows of the manifest or cases of the store
-    against the rows done): a cohort already done should not wait for a cluster it does not use. A wrong
-    guess costs only time: the flow starts its own cluster when it finds work."""
-    from radcore.io.dataset import done_cases
+    against the ``done`` rows): a cohort already done should not wait for a cluster it does not use. A
+    wrong guess costs only time: the flow starts its own cluster when it finds work."""
     from radcore.io.store import StoreError, list_cases
-    from radcore.settings import settings_hash
 
-    out = parameters.get("out") or ""
-    done = len(done_cases(out, settings_hash(settings))) if out and Path(out).exists() else 0
     if not done:
         return True
     try:
@@ -230,7 +238,7 @@ def _may_have_work(parameters: dict, settings) -> bool:
             expected = len(list_cases(parameters.get("store", "")))
     except (OSError, StoreError):
         return True
-    return done < expected
+    return len(done) < expected
 
 
 # ---------------------------------------------------------------- demo

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 #: how long a starting server may take to answer
 START_TIMEOUT_S = 180.0
@@ -81,31 +82,41 @@ def start(port: int = 0) -> str:
 
     Raises RuntimeError when it does not answer within :data:`START_TIMEOUT_S` (its log says why).
     """
-    api = running()
-    if api:
-        return api
-    folder = home()
-    folder.mkdir(parents=True, exist_ok=True)
-    port = port or _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(folder / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    log = folder / "prefect-server.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the Prefect server ended at start (exit {proc.returncode}); see {log}")
-        if _healthy(api, timeout=1.0):
-            _state_file().write_text(json.dumps({"pid": proc.pid, "api": api}))
-            return api
-        time.sleep(0.25)
-    _kill_group(proc.pid)
-    raise RuntimeError(f"the Prefect server did not answer within {START_TIMEOUT_S:.0f} s; see {log}")
+    return running() or ServerStart(port).wait()
+
+
+class ServerStart:
+    """A local Prefect server launched in the background: :meth:`wait` returns its API address once it
+    answers. Its first start on a machine creates its database (about 10 s more than later starts), so a
+    command launches it as early as it can and does its own setting up meanwhile."""
+
+    def __init__(self, port: int = 0):
+        folder = home()
+        folder.mkdir(parents=True, exist_ok=True)
+        port = port or _free_port()
+        self.api = f"http://127.0.0.1:{port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(PREFECT_HOME=str(folder / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        self.log = folder / "prefect-server.log"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+
+    def wait(self) -> str:
+        """The API address once the server answers; RuntimeError (and the server ended) when it ends or
+        does not answer within :data:`START_TIMEOUT_S`."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the Prefect server ended at start (exit {self.proc.returncode}); see {self.log}")
+            if _healthy(self.api, timeout=1.0):
+                _state_file().write_text(json.dumps({"pid": self.proc.pid, "api": self.api}))
+                return self.api
+            time.sleep(0.1)
+        _kill_group(self.proc.pid)
+        raise RuntimeError(f"the Prefect server did not answer within {START_TIMEOUT_S:.0f} s; see {self.log}")
 
 
 def _kill_group(pid: int, grace: float = 10.0) -> None:
@@ -142,17 +153,25 @@ def prefect_for_command(temporary: bool = False) -> tuple[str, str | None]:
     ``PREFECT_API_URL`` when configured (``api`` None: Prefect already uses it); else the local server,
     started now and left running unless ``temporary`` or ``RADCORE_PREFECT=temporary``; else (``api``
     None) Prefect's temporary API."""
+    line, ready, _ = begin_prefect(temporary)
+    return line, ready()
+
+
+def begin_prefect(temporary: bool = False) -> tuple[str, Callable[[], str | None], bool]:
+    """:func:`prefect_for_command` without waiting: the line, a function that returns the API once it
+    answers, and whether a local server is starting (the wait is then long). That server is launched here,
+    so that the caller can go on meanwhile."""
     configured = _configured_api()
     if configured:
-        return f"the Prefect API at {configured}", None
+        return f"the Prefect API at {configured}", lambda: None, False
     if temporary or os.environ.get("RADCORE_PREFECT") == "temporary":
-        return "Prefect's temporary API (started and stopped with this command)", None
+        return "Prefect's temporary API (started and stopped with this command)", lambda: None, False
     api = running()
     if api:
-        return f"the local Prefect server at {api} (`radcore server stop` ends it)", api
-    api = start()
-    return (f"started a local Prefect server at {api}; it stays up for later runs and shows them at "
-            f"{api.removesuffix('/api')} (`radcore server stop` ends it)"), api
+        return f"the local Prefect server at {api} (`radcore server stop` ends it)", lambda: api, False
+    server = ServerStart()
+    return (f"started a local Prefect server at {server.api}; it stays up for later runs and shows them at "
+            f"{server.api.removesuffix('/api')} (`radcore server stop` ends it)"), server.wait, True
 
 
 def _configured_api() -> str | None:

@@ -5,7 +5,8 @@ in every worker process (set before the process starts: LocalCluster ``env=`` he
 ``distributed.nanny.pre-spawn-environ`` or the job script on clusters, see ``infra/``). numba's on-disk
 cache can race when many processes compile at once, so the flow compiles once in its own process while
 the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
-(:class:`WarmUp`).
+(:class:`WarmUp`). ``radcore run`` starts its local cluster in the background (:class:`BackgroundCluster`),
+which can ingest the manifest's cases ahead while a Prefect server starts.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import time
 from typing import Any
 
 import dask.system
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from radcore.cohort.synthetic import ct_like_case
 from radcore.io.images import Volume
+from radcore.io.manifest import CaseEntry, read_manifest
+from radcore.io.store import ingest_case, open_store
 from radcore.naming import FeatureKey, column_name
 from radcore.settings import Settings, settings_hash
 
@@ -129,6 +132,9 @@ class BackgroundCluster:
         self._client: Client | None = None
         self._error: BaseException | None = None
         self._up = threading.Event()
+        self._stop = threading.Event()
+        self._ingesting: threading.Thread | None = None
+        self._ingested = 0
         self._thread = threading.Thread(target=self._start, name="radcore-cluster-start", daemon=True)
         self._thread.start()
 
@@ -157,11 +163,73 @@ class BackgroundCluster:
             raise self._error
         return self._cluster.scheduler_address
 
+    def ingest_ahead(self, manifest: str, store: str, done: set[str] = frozenset()) -> None:
+        """Ingest the cases of ``manifest`` (but those in ``done``) into ``store`` on the workers, in the
+        background, until :meth:`stop_ingesting`: work the run's batches would start with, done while the
+        caller waits for something else (a Prefect server creating its database). The batches then find
+        those cases ingested (``ingest_case`` answers "unchanged"). A case that fails here is left to its
+        batch, which ingests it again and records the failure."""
+        self._ingesting = threading.Thread(target=self._ingest, args=(manifest, store, set(done)),
+                                           name="radcore-ingest-ahead", daemon=True)
+        self._ingesting.start()
+
+    def stop_ingesting(self) -> int:
+        """Submit no more cases, wait for the ones running; returns how many were ingested ahead."""
+        self._stop.set()
+        if self._ingesting is not None:
+            self._ingesting.join()
+        return self._ingested
+
+    def _ingest(self, manifest: str, store: str, done: set[str]) -> None:
+        self._up.wait()
+        if self._error is not None or self._client is None:
+            return
+        try:
+            entries = [e for e in read_manifest(manifest).entries if e.case_id not in done]
+            open_store(store, create=True)
+        except Exception as exc:  # noqa: BLE001 - the flow reads the manifest and opens the store itself
+            log.debug("no ingest ahead: %s: %s", type(exc).__name__, exc)
+            return
+        waiting = iter(entries)
+        running = {}
+        in_flight = 2 * self._kwargs["n_workers"]
+        while not self._stop.is_set():
+            for entry in waiting:
+                running[self._client.submit(_ingest_quietly, store, entry, pure=False,
+                                            key=f"radcore-ingest-ahead-{entry.case_id}")] = entry
+                if len(running) >= in_flight:
+                    break
+            if not running:
+                return
+            try:
+                finished = wait(list(running), timeout=0.2, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                continue
+            for future in finished:
+                del running[future]
+                self._ingested += _succeeded(future)
+        wait(list(running))
+        self._ingested += sum(_succeeded(f) for f in running)
+
     def close(self) -> None:
+        self.stop_ingesting()
         self._thread.join()
         for part in (self._client, self._cluster):
             if part is not None:
                 part.close()
+
+
+def _succeeded(future) -> bool:
+    return future.status == "finished" and bool(future.result())
+
+
+def _ingest_quietly(store: str, entry: CaseEntry) -> bool:
+    """Ingest one case ahead of its batch; False when it fails (its batch records why)."""
+    try:
+        ingest_case(store, entry)
+    except Exception:  # noqa: BLE001 - the batch ingests the case again and records the failure
+        return False
+    return True
 
 
 class WarmUp(WorkerPlugin):
