@@ -7,7 +7,7 @@ the whole image's normalisation statistics, so a worker reads only the box its R
 and with those statistics removed, as stores were written before them (the worker reads the whole
 image, as every PyRadiomics-params worker did before). Each run is a fresh process that runs the case
 twice through :func:`radcore.cohort.worker.run_case` (the first warms numba's caches) and reports its
-peak resident memory (``VmHWM``: ``ru_maxrss`` would include this process's size at the fork) and the
+peak resident memory (:func:`radcore.cohort.worker.peak_rss_mb`) and the
 second run's seconds; the figures printed are medians over ``--repeats``
 processes. The features of the two runs are checked equal.
 """
@@ -42,7 +42,7 @@ PARAMS = {
 CHILD = """
 import json, sys
 from radcore.cohort.plan import CaseJob
-from radcore.cohort.worker import JobSpec, run_case
+from radcore.cohort.worker import JobSpec, peak_rss_mb, run_case
 from radcore.io.config import load_settings
 from radcore.settings import settings_hash
 store, params = sys.argv[1], json.loads(sys.argv[2])
@@ -52,9 +52,7 @@ job = CaseJob("ct", (1,))
 run_case(job, spec)
 rows, errors, seconds = run_case(job, spec)
 assert not errors, errors
-# VmHWM: this process's own peak (getrusage's ru_maxrss keeps the parent's resident size at the fork)
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"seconds": seconds, "peak_rss_mb": hwm / 1024,
+print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
                   "features": {k: v for k, v in rows[0].items() if "_" in k and isinstance(v, float)
                                and not k.startswith(("qc_", "extraction_"))}}))
 """

@@ -26,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 BUILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
+from radcore.cohort.worker import peak_rss_mb
 from radcore.report import build_report
 t = time.perf_counter()
 s = build_report({dataset!r})
-print(json.dumps({{"seconds": time.perf_counter() - t, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({{"seconds": time.perf_counter() - t, "peak_mb": peak_rss_mb(),
                   "bytes": s.size_bytes, "cases": s.cases, "failed": s.failed, "flag_counts": s.flag_counts,
                   "flagged": [c for c, _, _ in s.flagged]}}))
 """

@@ -2,7 +2,7 @@
 
     python benchmarks/scale.py [--manifest-rows 1000000] [--rows 100000] [--files 1000] [--features 1100]
 
-Prints, each measured in a fresh process so that its peak memory (ru_maxrss) is its own:
+Prints, each measured in a fresh process so that its peak memory (VmHWM) is its own:
 
 - plan: read a ``--manifest-rows`` manifest (files need not exist: workers open them) and cut it into
   batches, seconds and peak MB (the target: under a minute and 2 GB for 10^6 rows);
@@ -25,32 +25,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 PLAN = """
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
+from radcore.cohort.worker import peak_rss_mb
 from radcore.cohort.plan import auto_batch_size, cases_from_manifest, plan_batches
 t = time.perf_counter()
 jobs, problems = cases_from_manifest({manifest!r}, 1)
 n = sum(len(j.items) for j in jobs)
 batches = plan_batches(jobs, "h", set(), auto_batch_size(n, 64))
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(batches))
+print(time.perf_counter() - t, peak_rss_mb(), len(batches))
 """
 
 DONE = """
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
+from radcore.cohort.worker import peak_rss_mb
 from radcore.io.dataset import done_cases
 t = time.perf_counter()
 done = done_cases({dataset!r}, "h")
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(done))
+print(time.perf_counter() - t, peak_rss_mb(), len(done))
 """
 
 COMPACT = """
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
+from radcore.cohort.worker import peak_rss_mb
 from radcore.io.compact import compact
 t = time.perf_counter()
 read, written = compact({dataset!r}, "h")
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, written)
+print(time.perf_counter() - t, peak_rss_mb(), written)
 """
 
 QUERY = """

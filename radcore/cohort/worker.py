@@ -111,8 +111,19 @@ def run_batch(batch: Batch, spec: JobSpec) -> BatchReport:
     report.failures = failure_summaries(errors)
     report.keys = list(keys)
     report.seconds = time.perf_counter() - start
-    report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    report.peak_rss_mb = peak_rss_mb()
     return report
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: Linux's ``VmHWM``, else ``ru_maxrss`` (which on Linux keeps
+    the peak of the process that forked and executed this one, e.g. the flow's process for a local Dask
+    worker)."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024.0
+    except (OSError, StopIteration, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def run_case(

@@ -1,10 +1,14 @@
+import subprocess
+import sys
+
+import numpy as np
 import pytest
 
 import radcore
 from radcore.catalogue import catalogue_rows
 from radcore.cohort.cluster import feature_columns
 from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batches
-from radcore.cohort.worker import JobSpec, run_batch, stage_of
+from radcore.cohort.worker import JobSpec, peak_rss_mb, run_batch, stage_of
 from radcore.errors import EmptyROIError, FeatureError
 from radcore.io.config import load_settings
 from radcore.io.dataset import done_cases, partition
@@ -183,3 +187,13 @@ def test_several_overlapping_rtstruct_rois_of_one_row_give_one_row_each_named(tm
     for name in ("GTV-1", "CORE"):
         direct = radcore.extract(image_dir, tmp_path / "rs.dcm", config={"families": ["stat"]}, roi=name)
         assert rows[name]["original_stat_mean"] == pytest.approx(direct["original_stat_mean"], rel=1e-12)
+
+
+def test_peak_memory_is_the_process_own_not_its_parent_s():
+    block = np.ones(150_000_000)  # 1.2 GB in this process, which then starts another (as a nanny a worker)
+    child = subprocess.run(
+        [sys.executable, "-c", "from radcore.cohort.worker import peak_rss_mb; print(peak_rss_mb())"],
+        capture_output=True, text=True, check=True,
+    )
+    del block
+    assert 0 < float(child.stdout) < 900
