@@ -8,7 +8,7 @@ import radcore
 from radcore.catalogue import catalogue_rows
 from radcore.cohort.cluster import feature_columns
 from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batches
-from radcore.cohort.worker import JobSpec, peak_rss_mb, run_batch, stage_of
+from radcore.cohort.worker import JobSpec, run_batch, stage_of
 from radcore.errors import EmptyROIError, FeatureError
 from radcore.io.config import load_settings
 from radcore.io.dataset import done_cases, partition
