@@ -8,6 +8,10 @@ p_i > 0; double sums run over levels i, j with p_i > 0 and p_j > 0.
 Aggregations: ``2D`` per slice (2D neighbourhoods), features averaged over the slices that hold voxels
 with a neighbour; ``2_5D`` the per-slice s_i, n_i summed; ``3D`` volumetric neighbourhoods. The distance is
 settings.texture.ngtdm_distance.
+
+PyRadiomics' NGTDM class computes the same five formulas from these records (their ``pyradiomics`` names)
+over its own counts: its n_i also counts the voxels without a neighbour (adding 0 to s_i), so N_vp is the
+ROI's voxel count, and i runs over the grey levels present (:class:`Ngtdm` ``levels``).
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ MAX_COARSENESS = 1.0e6
 
 @dataclass(frozen=True)
 class Ngtdm:
-    """The NGTDM s_i, n_i (float64 (Ng,) each; index i - 1 is grey level i)."""
+    """The NGTDM s_i, n_i (float64 (k,) each) of the grey levels ``levels`` (float64 (k,); None: 1..k, so
+    that index i - 1 is grey level i)."""
 
     s: np.ndarray
     n: np.ndarray
+    levels: np.ndarray | None = None
 
     @cached_property
     def n_valid(self) -> float:
@@ -48,6 +54,8 @@ class Ngtdm:
     @cached_property
     def i(self) -> np.ndarray:
         """Grey levels present."""
+        if self.levels is not None:
+            return np.asarray(self.levels, np.float64)[self.present]
         return np.flatnonzero(self.present).astype(np.float64) + 1.0
 
     @cached_property
@@ -97,7 +105,7 @@ def strength(m: Ngtdm) -> float:
 
 
 def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
-    return Feature("ngtdm", name, code, f"ngt_{tag}", fn, description)
+    return Feature("ngtdm", name, code, f"ngt_{tag}", fn, description, pyradiomics=description)
 
 
 FEATURES = (
@@ -133,5 +141,5 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
 
 
 FAMILY = Family(
-    "ngtdm", "ngt", FEATURES, compute, aggregations="zone_aggregations",
+    "ngtdm", "ngt", FEATURES, compute, aggregations="zone_aggregations", pyradiomics="ngtdm",
 )
