@@ -1,0 +1,110 @@
+"""A cohort worker's time per case against ``radcore.extract`` on the same case, one thread, one process.
+
+    python benchmarks/worker.py [--cases 8] [--params FILE]
+
+The cases are those of ``benchmarks/cohort_vs_pyradiomics.py`` (the IBSI CT phantom written once per case,
+a different ROI each) with its params (PyRadiomics: Original + LoG + Wavelet, 1 mm B-spline) unless
+``--params``. For each case, after one warm-up case:
+
+- ``radcore.extract(image, mask, params)``: reading the NIfTI files and extracting, in this process;
+- :func:`radcore.cohort.worker.run_batch` on a one-case batch from the manifest, as a Dask worker runs it:
+  ingest into a fresh Zarr store (integrity checks, digests, chunked writes, label boxes, statistics),
+  reading the ROI's crop back, extracting, the QC picture and the batch's Parquet file.
+
+Prints the median seconds of each, their ratio, and the worker's median seconds per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+for _name in ("NUMBA_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "OMP_NUM_THREADS",
+              "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # as cohort workers run (radcore.cohort.cluster.WORKER_ENV)
+
+import yaml  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import radcore  # noqa: E402
+from cohort_vs_pyradiomics import PARAMS, write_cohort  # noqa: E402
+from radcore.cohort import worker  # noqa: E402
+from radcore.cohort.cluster import feature_columns  # noqa: E402
+from radcore.cohort.plan import cases_from_manifest, plan_batches  # noqa: E402
+from radcore.io.config import load_settings  # noqa: E402
+from radcore.io.manifest import CaseEntry, write_manifest  # noqa: E402
+from radcore.profiles import profile_of  # noqa: E402
+from radcore.settings import settings_hash  # noqa: E402
+
+STEPS = {"ingest": "ingest_case", "read": "_read_label", "extract": "extract_volumes", "picture": "_picture",
+         "write": "write_batch"}
+
+
+def timed_steps(times: dict[str, list[float]]) -> None:
+    """Wrap the worker's steps so each call's seconds land in ``times``."""
+    for step, name in STEPS.items():
+        original = getattr(worker, name)
+
+        def wrapped(*args, _original=original, _step=step, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                times.setdefault(_step, []).append(time.perf_counter() - start)
+
+        setattr(worker, name, wrapped)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=8)
+    parser.add_argument("--params", help="a settings file (default: the params of cohort_vs_pyradiomics.py)")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="radcore-worker-"))
+    try:
+        cases = write_cohort(work, args.cases + 1)
+        params = Path(args.params) if args.params else work / "params.yaml"
+        if not args.params:
+            params.write_text(yaml.safe_dump(PARAMS))
+        settings = load_settings(str(params))
+        write_manifest([CaseEntry(c, str(i), str(m), None, {}) for c, i, m in cases], work / "manifest.csv")
+        store = work / "cohort.zarr"
+        jobs, _ = cases_from_manifest(work / "manifest.csv", settings.label, store)
+        h = settings_hash(settings)
+        batch_of = {b.cases[0].case_id: b for b in plan_batches(jobs, h, set(), 1)}
+        keys = profile_of(settings).feature_keys(settings)
+        spec = worker.JobSpec(store=str(store), dataset=str(work / "out"), settings=settings, settings_hash=h,
+                              ingest=True, feature_columns=feature_columns(keys, "native"))
+        radcore.extract(cases[0][1], cases[0][2], settings)  # warm-up: numba's caches, imports
+        worker.run_batch(batch_of[cases[0][0]], spec)
+        in_process, in_worker, steps = [], [], {}
+        timed_steps(steps)
+        for case_id, image, mask in cases[1:]:
+            start = time.perf_counter()
+            radcore.extract(image, mask, settings)
+            in_process.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            report = worker.run_batch(batch_of[case_id], spec)
+            in_worker.append(time.perf_counter() - start)
+            assert report.done == 1, report.failures
+        a, b = statistics.median(in_process), statistics.median(in_worker)
+        print(f"{args.cases} CT cases, {params.name}, one thread; median seconds per case")
+        print(f"radcore.extract (in process)   {a:6.3f}")
+        print(f"cohort worker (run_batch)      {b:6.3f}   {b / a:4.2f}x the in-process time")
+        for step, values in steps.items():
+            print(f"  {step:8s} {statistics.median(values):6.3f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
