@@ -17,6 +17,7 @@ import numpy as np
 from scipy import fft as sfft
 from scipy.spatial import ConvexHull
 
+from radcore.crop import bounding_box
 from radcore.errors import EmptyROIError
 from radcore.features.registry import Family, Feature
 from radcore.kernels.mesh import marching_cubes, mesh_volume_area
@@ -269,8 +270,7 @@ def moran_geary_grid(values: np.ndarray, mask: np.ndarray, spacing) -> tuple[flo
     n = int(mask.sum())
     if n < 2:
         return float("nan"), float("nan")
-    idx = np.nonzero(mask)
-    box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)
+    box = bounding_box(mask)
     m = mask[box].astype(np.float64)
     x = np.where(mask[box], values[box], 0.0).astype(np.float64)
     mu = x.sum() / n
@@ -326,7 +326,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     morph, intensity, spacing = roi.morph_mask, roi.int_mask, roi.spacing
     if not morph.any() or not intensity.any():
         raise EmptyROIError("morphological features need a non-empty morphological and intensity mask")
-    box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in np.nonzero(morph))
+    box = bounding_box(morph)
     vertices, faces = marching_cubes(morph[box], spacing)  # shape features are translation invariant
     vol, area = mesh_volume_area(vertices, faces)
     hull = ConvexHull(vertices)

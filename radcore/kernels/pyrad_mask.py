@@ -1,4 +1,5 @@
-"""Bounding box and size of one label in a label map, in one pass (PyRadiomics' mask checks).
+"""Bounding box and size of one label in a label map, in one pass (PyRadiomics' mask checks; the bool
+masks of :func:`radcore.crop.box_and_count` as label 1 of their uint8 view).
 
 ``label_box(labels (z, y, x) any integer type, label) -> (lo int64 (3,), hi int64 (3,), count)``:
 ``lo``/``hi`` the first and last index along each axis (z, y, x) of the voxels equal to ``label`` and

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from radcore.crop import box_and_count
 from radcore.errors import EmptyROIError
 from radcore.io.images import Volume
 from radcore.settings import InterpolationSettings
@@ -179,19 +180,19 @@ def interpolate_case(
     is interpolated as well for its mean, minimum and maximum (IBSI diagnostics), rounded first when
     ``settings.round_intensities``; a crop cannot give them.
     """
-    if not mask.array.any():
+    box, _ = box_and_count(mask.array)
+    if box is None:
         raise EmptyROIError("the ROI holds no voxel before interpolation")
     # index arithmetic in the whole image's voxel indices; ``image`` may be a crop of it at ``offset``
     shape, offset = image.whole_shape, image.offset
     margin_mm = min(margin_mm, max(n * s for n, s in zip(shape, image.spacing)))  # math.inf: whole image
     grids = new_grid(shape, image.spacing, settings)
-    box = np.nonzero(mask.array)
     reach = _MASK_REACH[settings.mask_order]
     pad = max(_SOURCE_PAD[settings.image_order], _SOURCE_PAD[settings.mask_order])
     new_ranges, src = [], []
-    for g, idx, off, n_have, s_old in zip(grids, box, offset, image.array.shape, image.spacing):
-        lo_pos = off + idx.min() - reach - margin_mm / s_old
-        hi_pos = off + idx.max() + reach + margin_mm / s_old
+    for g, b, off, n_have, s_old in zip(grids, box, offset, image.array.shape, image.spacing):
+        lo_pos = off + b.start - reach - margin_mm / s_old
+        hi_pos = off + b.stop - 1 + reach + margin_mm / s_old
         j0 = min(max(int(math.ceil((lo_pos - g.start) / g.step - 1e-9)), 0), g.n - 1)
         j1 = max(min(int(math.floor((hi_pos - g.start) / g.step + 1e-9)), g.n - 1), j0)
         p0, p1 = g.start + j0 * g.step, g.start + j1 * g.step
