@@ -30,6 +30,7 @@ from scipy import ndimage
 from radcore.crop import box_and_count
 from radcore.errors import EmptyROIError
 from radcore.io.images import Volume
+from radcore.kernels.resample import resample_axis_taps, resampled_sum_min_max
 from radcore.settings import InterpolationSettings
 
 #: half-width (old voxels) beyond which a new mask voxel cannot reach the threshold, per interpolation order
@@ -39,8 +40,6 @@ _SOURCE_PAD = {0: 1, 1: 1, 3: 14}
 #: slack of the mask threshold: a value meant to be exactly at the threshold (e.g. 0.5 halfway between an
 #: ROI slice and a background slice) can come out a rounding error below it
 _MASK_EPS = 1e-9
-#: voxels per block of output slices in the whole-image statistics (bounds their memory)
-_BLOCK_VOXELS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -125,12 +124,7 @@ def _is_identity(pos: np.ndarray, n: int) -> bool:
 
 def _evaluate(coef: np.ndarray, pos: np.ndarray, axis: int, order: int) -> np.ndarray:
     idx, w = _taps(pos, coef.shape[axis], order)
-    shape = [1] * coef.ndim
-    shape[axis] = pos.size
-    out = np.zeros(coef.shape[:axis] + (pos.size,) + coef.shape[axis + 1:], np.float64)
-    for k in range(idx.shape[0]):
-        out += np.take(coef, idx[k], axis=axis) * w[k].reshape(shape)
-    return out
+    return resample_axis_taps(np.ascontiguousarray(coef, dtype=np.float64), idx.astype(np.int64), w, axis)
 
 
 def _coefficients(data: np.ndarray, axis: int, order: int) -> np.ndarray:
@@ -241,24 +235,21 @@ def _grid_diagnostics(grids: tuple[AxisGrid, ...]) -> dict[str, float]:
 def _whole_image_stats(array: np.ndarray, grids: tuple[AxisGrid, ...], settings: InterpolationSettings) -> dict[str, float]:
     """Mean, minimum and maximum of the whole interpolated (and rounded) image.
 
-    In-plane passes first on the whole volume, then the z pass one block of output slices at a time.
+    In-plane passes first on the whole volume, then the z pass summed and compared row by row, without
+    holding the whole interpolated image.
     """
     order = settings.image_order
     pz, py, px = (g.positions() for g in grids)
     data = np.asarray(array, dtype=np.float64)
     for axis in sorted((1, 2), key=lambda a: len((py, px)[a - 1]) / data.shape[a]):
         data = resample_axis(data, (py, px)[axis - 1], axis, order)
-    z_identity = _is_identity(pz, data.shape[0])
-    if not z_identity:
+    if _is_identity(pz, data.shape[0]):
+        idx, w = np.arange(pz.size, dtype=np.int64)[None], np.ones((1, pz.size))
+    else:
         data = _coefficients(data, 0, order)
-    total, lo, hi = 0.0, math.inf, -math.inf
-    slab = max(1, _BLOCK_VOXELS // max(py.size * px.size, 1))
-    for z0 in range(0, pz.size, slab):
-        block = data[z0:z0 + slab] if z_identity else _evaluate(data, pz[z0:z0 + slab], 0, order)
-        if settings.round_intensities:
-            block = np.round(block)
-        total += float(block.sum())
-        lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
+        idx, w = _taps(pz, data.shape[0], order)
+    total, lo, hi = resampled_sum_min_max(np.ascontiguousarray(data), idx.astype(np.int64), w,
+                                          settings.round_intensities)
     return {
         "mean_int_interp_img": total / (pz.size * py.size * px.size),
         "min_int_interp_img": lo,
