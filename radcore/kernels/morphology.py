@@ -83,45 +83,93 @@ def khachiyan_mvee(points: np.ndarray, tol: float, max_iter: int) -> tuple[np.nd
     X = Q diag(u) Q^T with Q = [P; 1], M_j = q_j^T X^-1 q_j. While max_j M_j > (d + 1)(1 + tol) or
     min_{u_j > 0} M_j < (d + 1)(1 - tol), move weight towards the point of largest M_j or away from the
     point of smallest. Then c = P u and A = 1/d (P diag(u) P^T - c c^T)^-1. Returns (c, A).
+
+    A step u <- (1 - s) u + s e_j changes X by a rank-one term, so with v = X^-1 q_j and a = s / (1 - s)
+    (Sherman-Morrison) M_i <- (M_i - a (v . q_i)^2 / (1 + a M_j)) / (1 - s) and likewise X^-1; an away
+    step is s < 0 with u <- (1 + |s|) u - |s| e_j. M and X^-1 are recomputed from u every 64 steps and
+    before stopping, so rounding does not build up and the stopping test sees exact values.
     """
     n, d = points.shape
     k = d + 1.0
-    q = np.ones((d + 1, n))
-    for j in range(n):
-        for i in range(d):
-            q[i, j] = points[j, i]
+    q = np.ones((n, d + 1))
+    q[:, :d] = points
     u = np.full(n, 1.0 / n)
     m = np.empty(n)
+    xi = _mvee_refresh(q, u, m)
+    v = np.empty(d + 1)
+    since_refresh = 0
     for _ in range(max_iter):
-        xi = np.linalg.inv((q * u) @ q.T)
         j_up, j_down = 0, -1
         for j in range(n):
-            mj = 0.0
-            for a in range(d + 1):
-                s = 0.0
-                for b in range(d + 1):
-                    s += xi[a, b] * q[b, j]
-                mj += q[a, j] * s
-            m[j] = mj
-            if mj > m[j_up]:
+            if m[j] > m[j_up]:
                 j_up = j
-            if u[j] > 0.0 and (j_down < 0 or mj < m[j_down]):
+            if u[j] > 0.0 and (j_down < 0 or m[j] < m[j_down]):
                 j_down = j
         up = m[j_up] / k - 1.0
         down = 1.0 - m[j_down] / k
         if up <= tol and down <= tol:
-            break
+            if since_refresh == 0:
+                break
+            xi = _mvee_refresh(q, u, m)
+            since_refresh = 0
+            continue
         if up > down:
-            step = (m[j_up] - k) / (k * (m[j_up] - 1.0))
-            u *= 1.0 - step
-            u[j_up] += step
+            j = j_up
+            step = (m[j] - k) / (k * (m[j] - 1.0))
+            scale = 1.0 - step
+            u *= scale
+            u[j] += step
         else:
-            step = min((k - m[j_down]) / (k * (m[j_down] - 1.0)), u[j_down] / (1.0 - u[j_down]))
-            u *= 1.0 + step
-            u[j_down] = max(u[j_down] - step, 0.0)
+            j = j_down
+            step = min((k - m[j]) / (k * (m[j] - 1.0)), u[j] / (1.0 - u[j]))
+            scale = 1.0 + step
+            u *= scale
+            u[j] = max(u[j] - step, 0.0)
+            step = -step
+        since_refresh += 1
+        if since_refresh == 64:
+            xi = _mvee_refresh(q, u, m)
+            since_refresh = 0
+            continue
+        a = step / scale
+        for r in range(d + 1):
+            s = 0.0
+            for c in range(d + 1):
+                s += xi[r, c] * q[j, c]
+            v[r] = s
+        f = a / (1.0 + a * m[j])
+        for i in range(n):
+            vq = 0.0
+            for c in range(d + 1):
+                vq += v[c] * q[i, c]
+            m[i] = (m[i] - f * vq * vq) / scale
+        for r in range(d + 1):
+            for c in range(d + 1):
+                xi[r, c] = (xi[r, c] - f * v[r] * v[c]) / scale
     c = points.T @ u
     cov = (points.T * u) @ points - np.outer(c, c)
     return c, np.linalg.inv(cov) / d
+
+
+@numba.njit(cache=True, nogil=True)
+def _mvee_refresh(q: np.ndarray, u: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """X^-1 with X = sum_j u_j q_j q_j^T, and m_j = q_j^T X^-1 q_j filled in."""
+    n, e = q.shape
+    x = np.zeros((e, e))
+    for j in range(n):
+        for r in range(e):
+            for c in range(e):
+                x[r, c] += u[j] * q[j, r] * q[j, c]
+    xi = np.linalg.inv(x)
+    for j in range(n):
+        mj = 0.0
+        for r in range(e):
+            s = 0.0
+            for c in range(e):
+                s += xi[r, c] * q[j, c]
+            mj += q[j, r] * s
+        m[j] = mj
+    return xi
 
 
 @numba.njit(cache=True, nogil=True)

@@ -52,6 +52,42 @@ def test_max_distance():
     assert max_distance(pts[:1]) == 0.0
 
 
+def reference_mvee(points, tol):
+    """Slow reference: Khachiyan's iteration with away steps, X^-1 and every M_j recomputed each step."""
+    n, d = points.shape
+    q = np.vstack([points.T, np.ones(n)])
+    u = np.full(n, 1.0 / n)
+    k = d + 1.0
+    while True:
+        m = np.einsum("in,ij,jn->n", q, np.linalg.inv((q * u) @ q.T), q)
+        j_up = int(np.argmax(m))
+        j_down = int(np.flatnonzero(u > 0)[np.argmin(m[u > 0])])
+        up, down = m[j_up] / k - 1.0, 1.0 - m[j_down] / k
+        if up <= tol and down <= tol:
+            break
+        if up > down:
+            step = (m[j_up] - k) / (k * (m[j_up] - 1.0))
+            u = u * (1.0 - step)
+            u[j_up] += step
+        else:
+            step = min((k - m[j_down]) / (k * (m[j_down] - 1.0)), u[j_down] / (1.0 - u[j_down]))
+            u = u * (1.0 + step)
+            u[j_down] = max(u[j_down] - step, 0.0)
+    c = points.T @ u
+    return c, np.linalg.inv((points.T * u) @ points - np.outer(c, c)) / d
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_mvee_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    pts = rng.normal(size=(80, 3)) * [5, 2, 1] @ rotation(rng) + rng.normal(size=3)
+    hull = np.ascontiguousarray(pts[ConvexHull(pts).vertices])
+    centre, amat = khachiyan_mvee(hull, 1e-8, 100_000)
+    ref_centre, ref_amat = reference_mvee(hull, 1e-8)
+    np.testing.assert_allclose(centre, ref_centre, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(amat, ref_amat, rtol=1e-5, atol=1e-8)
+
+
 def test_mvee_of_octahedron_is_the_ellipsoid_through_its_vertices():
     a, b, c = 3.0, 2.0, 1.0
     pts = np.array([[s * v for v in row] for row in np.diag([a, b, c]) for s in (1, -1)]) + [1.0, -2.0, 0.5]
