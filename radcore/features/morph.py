@@ -21,7 +21,13 @@ from radcore.crop import bounding_box
 from radcore.errors import EmptyROIError
 from radcore.features.registry import Family, Feature
 from radcore.kernels.mesh import marching_cubes, mesh_volume_area
-from radcore.kernels.morphology import khachiyan_mvee, max_distance, min_oriented_box, moran_geary
+from radcore.kernels.morphology import (
+    khachiyan_mvee,
+    max_distance,
+    min_oriented_box,
+    moran_geary,
+    spectral_pair_sums,
+)
 
 MVEE_TOLERANCE = 1e-7
 
@@ -259,45 +265,63 @@ def principal_axes(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def moran_geary_grid(values: np.ndarray, mask: np.ndarray, spacing) -> tuple[float, float]:
-    """Moran's I and Geary's C of the voxels of ``mask`` (exact sums, by FFT convolution).
+    """Moran's I and Geary's C of the voxels of ``mask`` (exact sums, by FFT).
 
     With w(r) = 1 / |r| (w(0) = 0), d = X - mu inside the mask and 0 outside, m the mask indicator:
     W = m . (w * m), sum_{k != l} w d_k d_l = d . (w * d) and
-    sum_{k != l} w (X_k - X_l)^2 = 2 d^2 . (w * m) - 2 d . (w * d). The convolutions run over the mask's
-    bounding box; the kernel covers every offset within it, so the sums equal the O(N^2) pair sums up
+    sum_{k != l} w (X_k - X_l)^2 = 2 d^2 . (w * m) - 2 d . (w * d). On the mask's bounding box (s voxels
+    per axis) zero-padded to a period P >= 2 s - 1, circular convolution with the kernel of every offset
+    within the box equals the pair sums; the dot products come from the spectra by Parseval's theorem
+    (:func:`radcore.kernels.morphology.spectral_pair_sums`), so the sums equal the O(N^2) pair sums up
     to rounding (``radcore.kernels.morphology.moran_geary`` computes them pair by pair).
     """
-    n = int(mask.sum())
+    n = int(np.count_nonzero(mask))
     if n < 2:
         return float("nan"), float("nan")
     box = bounding_box(mask)
-    m = mask[box].astype(np.float64)
-    x = np.where(mask[box], values[box], 0.0).astype(np.float64)
-    mu = x.sum() / n
-    d = np.where(mask[box], x - mu, 0.0)
-    denom = float(np.sum(d * d))
+    inside = mask[box]
+    m = inside.astype(np.float64)
+    mu = float(values[mask].sum()) / n
+    d = np.where(inside, values[box] - mu, 0.0)
+    d2 = d * d
+    denom = float(d2.sum())
     if denom == 0.0:
         return float("nan"), float("nan")
-    shape = m.shape
-    grids = np.meshgrid(*[np.arange(-(s - 1), s) * float(sp) for s, sp in zip(shape, spacing)], indexing="ij")
-    r = np.sqrt(sum(g * g for g in grids))
-    centre = tuple(s - 1 for s in shape)
-    r[centre] = np.inf
-    w = 1.0 / r
-    # circular convolution of length >= 2 s - 1 leaves the central crop free of wrap-around
-    fshape = [sfft.next_fast_len(2 * s - 1, real=True) for s in shape]
-    w_hat = sfft.rfftn(w, fshape)
-    crop = tuple(slice(s - 1, 2 * s - 1) for s in shape)
-
-    def convolve(a):
-        return sfft.irfftn(sfft.rfftn(a, fshape) * w_hat, fshape)[crop]
-
-    wm = convolve(m)
-    wd = convolve(d)
-    w_sum = float(np.sum(m * wm))
-    cross = float(np.sum(d * wd))
-    squares = 2.0 * float(np.sum(d * d * wm)) - 2.0 * cross
+    periods = [_even_fast_length(2 * s - 1) for s in m.shape]
+    spectra = _padded_rfftn(np.stack([m, d, d2]), periods)
+    w_sum, cross, half_squares = spectral_pair_sums(_kernel_octant(m.shape, spacing, periods), spectra, periods[-1])
+    squares = 2.0 * half_squares - 2.0 * cross
     return n / w_sum * cross / denom, (n - 1) / (2.0 * w_sum) * squares / denom
+
+
+def _even_fast_length(n: int) -> int:
+    """The smallest even length >= ``n`` that scipy's FFT handles fast."""
+    p = sfft.next_fast_len(n)
+    while p % 2:
+        p = sfft.next_fast_len(p + 1)
+    return p
+
+
+def _padded_rfftn(stack: np.ndarray, periods) -> np.ndarray:
+    """``rfftn`` of each 3D array of ``stack`` zero-padded to ``periods``, one axis at a time so that each
+    pass transforms only the lines that hold data."""
+    out = sfft.rfft(stack, n=periods[2], axis=3)
+    out = sfft.fft(out, n=periods[1], axis=2, overwrite_x=True)
+    return sfft.fft(out, n=periods[0], axis=1, overwrite_x=True)
+
+
+def _kernel_octant(shape, spacing, periods) -> np.ndarray:
+    """One octant of the (real) spectrum of w(r) = 1 / |r| over the offsets -(s - 1) .. s - 1 of a box of
+    ``shape``, wrapped onto a grid of even ``periods``: the kernel is even along every axis, so its
+    spectrum is the type-I DCT of its first octant (offsets 0 .. P / 2)."""
+    octant = [np.arange(p // 2 + 1) * float(sp) for p, sp in zip(periods, spacing)]
+    r2 = octant[0][:, None, None] ** 2 + octant[1][None, :, None] ** 2 + octant[2][None, None, :] ** 2
+    r2[0, 0, 0] = np.inf
+    w = 1.0 / np.sqrt(r2)
+    w[shape[0]:] = 0.0
+    w[:, shape[1]:] = 0.0
+    w[:, :, shape[2]:] = 0.0
+    return sfft.dctn(w, type=1, overwrite_x=True)
 
 
 def spatial_autocorrelation(image: np.ndarray, mask: np.ndarray, spacing, max_voxels: int | None = None):

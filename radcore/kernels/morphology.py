@@ -60,6 +60,44 @@ def moran_geary(positions: np.ndarray, values: np.ndarray) -> tuple[float, float
 
 
 @numba.njit(cache=True, nogil=True)
+def spectral_pair_sums(w_octant: np.ndarray, spectra: np.ndarray, n_last: int) -> np.ndarray:
+    """The pair sums of Moran's I and Geary's C from half spectra (Parseval's theorem).
+
+    ``spectra`` (complex, (3, P0, P1, n_last // 2 + 1)) are the ``rfftn`` spectra M, D, D2 of the mask m,
+    d = X - mu and d^2 on a grid of P0 x P1 x n_last voxels. The weight kernel w is real and even along
+    every axis, so its spectrum is real and mirrored: W[k0, k1, k2] = ``w_octant``[f(k0), f(k1), k2] with
+    f(k) = min(k, P - k) (``w_octant`` of shape (P0 // 2 + 1, P1 // 2 + 1, n_last // 2 + 1)). With the
+    sum over the whole spectrum (the half counted twice where its mirror is missing), P = P0 P1 n_last
+    and the circular convolution *,
+
+    m . (w * m) = 1/P sum_k W_k |M_k|^2,  d . (w * d) = 1/P sum_k W_k |D_k|^2,
+    d^2 . (w * m) = 1/P sum_k W_k Re(conj(D2_k) M_k).
+
+    Returns float64 [m . (w * m), d . (w * d), d^2 . (w * m)].
+    """
+    _, p0, p1, h = spectra.shape
+    sums = np.zeros(3)
+    for a in range(p0):
+        fa = min(a, p0 - a)
+        for b in range(p1):
+            fb = min(b, p1 - b)
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            for c in range(h):
+                twice = 1.0 if c == 0 or 2 * c == n_last else 2.0
+                w = w_octant[fa, fb, c] * twice
+                mk, dk, ek = spectra[0, a, b, c], spectra[1, a, b, c], spectra[2, a, b, c]
+                s0 += w * (mk.real * mk.real + mk.imag * mk.imag)
+                s1 += w * (dk.real * dk.real + dk.imag * dk.imag)
+                s2 += w * (ek.real * mk.real + ek.imag * mk.imag)
+            sums[0] += s0
+            sums[1] += s1
+            sums[2] += s2
+    return sums / (p0 * p1 * n_last)
+
+
+@numba.njit(cache=True, nogil=True)
 def max_distance(points: np.ndarray) -> float:
     """Largest Euclidean distance between two of ``points`` (0 for fewer than two)."""
     best = 0.0

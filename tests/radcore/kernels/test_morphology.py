@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from scipy.spatial import ConvexHull
 
-from radcore.kernels.morphology import khachiyan_mvee, max_distance, min_oriented_box, moran_geary
+from radcore.kernels.morphology import (
+    khachiyan_mvee,
+    max_distance,
+    min_oriented_box,
+    moran_geary,
+    spectral_pair_sums,
+)
 
 
 def reference_moran_geary(pos, x):
@@ -42,6 +48,32 @@ def test_moran_geary_hand_computed_pair():
     # two voxels: d = (-1, 1), W = 2 w; I = 2 / (2w) * 2 w (-1) / 2 = -1, C = 1 / (4w) * 2 w * 4 / 2 = 1
     pos = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
     assert moran_geary(pos, np.array([1.0, 3.0])) == pytest.approx((-1.0, 1.0))
+
+
+def reference_circular_dot(a, b, kernel):
+    """Slow reference: sum_{i, j} a_i b_j kernel[(i - j) mod P] over every pair of grid voxels."""
+    idx = np.argwhere(np.ones(a.shape, bool))
+    offsets = (idx[:, None, :] - idx[None, :, :]) % np.array(a.shape)
+    k = kernel[offsets[..., 0], offsets[..., 1], offsets[..., 2]]
+    return float(a.ravel() @ k @ b.ravel())
+
+
+@pytest.mark.parametrize("periods", [(4, 6, 4), (2, 4, 6), (5, 2, 5), (3, 5, 1)])
+def test_spectral_pair_sums_match_circular_pair_sums(periods):
+    rng = np.random.default_rng(sum(periods))
+    octant = rng.random(tuple(p // 2 + 1 for p in periods))
+    # the even kernel: kernel[i, j, l] = octant[f(i), f(j), f(l)], f(i) = min(i, P - i)
+    fold = [np.minimum(np.arange(p), p - np.arange(p)) for p in periods]
+    octant[0, 0, 0] = 0.0
+    kernel = octant[np.ix_(*fold)]
+    m = (rng.random(periods) < 0.6).astype(float)
+    d = np.where(m > 0, rng.normal(size=periods), 0.0)
+    spectra = np.stack([np.fft.rfftn(a) for a in (m, d, d * d)])
+    w_octant = np.fft.rfftn(kernel).real[: periods[0] // 2 + 1, : periods[1] // 2 + 1]
+    got = spectral_pair_sums(np.ascontiguousarray(w_octant), spectra, periods[2])
+    expected = [reference_circular_dot(m, m, kernel), reference_circular_dot(d, d, kernel),
+                reference_circular_dot(d * d, m, kernel)]
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
 
 
 def test_max_distance():
