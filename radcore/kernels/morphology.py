@@ -214,8 +214,20 @@ def _mvee_refresh(q: np.ndarray, u: np.ndarray, m: np.ndarray) -> np.ndarray:
 def _hull_2d(s: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Indices of the 2D convex hull of (s, t), counter-clockwise (Andrew's monotone chain)."""
     n = s.shape[0]
-    by_t = np.argsort(t, kind="mergesort")
-    order = by_t[np.argsort(s[by_t], kind="mergesort")]  # by s, then t
+    order = np.argsort(s)
+    i = 0
+    while i < n:  # runs of equal s: by t (insertion sort; such runs are short)
+        j = i + 1
+        while j < n and s[order[j]] == s[order[i]]:
+            j += 1
+        for a in range(i + 1, j):
+            key = order[a]
+            b = a - 1
+            while b >= i and t[order[b]] > t[key]:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = key
+        i = j
     hull = np.empty(2 * n + 1, dtype=np.int64)
     k = 0
     for ii in range(n):  # lower chain
