@@ -129,10 +129,11 @@ def khachiyan_mvee(points: np.ndarray, tol: float, max_iter: int) -> tuple[np.nd
     """
     n, d = points.shape
     k = d + 1.0
-    q = np.ones((n, d + 1))
-    q[:, :d] = points
+    q = np.ones((d + 1, n))  # q[:, j] = (p_j, 1); rows contiguous so the updates below vectorise
+    q[:d] = points.T
     u = np.full(n, 1.0 / n)
     m = np.empty(n)
+    vq = np.empty(n)
     xi = _mvee_refresh(q, u, m)
     v = np.empty(d + 1)
     since_refresh = 0
@@ -173,14 +174,16 @@ def khachiyan_mvee(points: np.ndarray, tol: float, max_iter: int) -> tuple[np.nd
         for r in range(d + 1):
             s = 0.0
             for c in range(d + 1):
-                s += xi[r, c] * q[j, c]
+                s += xi[r, c] * q[c, j]
             v[r] = s
         f = a / (1.0 + a * m[j])
+        vq[:] = 0.0
+        for c in range(d + 1):
+            vc = v[c]
+            for i in range(n):
+                vq[i] += vc * q[c, i]
         for i in range(n):
-            vq = 0.0
-            for c in range(d + 1):
-                vq += v[c] * q[i, c]
-            m[i] = (m[i] - f * vq * vq) / scale
+            m[i] = (m[i] - f * vq[i] * vq[i]) / scale
         for r in range(d + 1):
             for c in range(d + 1):
                 xi[r, c] = (xi[r, c] - f * v[r] * v[c]) / scale
@@ -191,21 +194,21 @@ def khachiyan_mvee(points: np.ndarray, tol: float, max_iter: int) -> tuple[np.nd
 
 @numba.njit(cache=True, nogil=True)
 def _mvee_refresh(q: np.ndarray, u: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """X^-1 with X = sum_j u_j q_j q_j^T, and m_j = q_j^T X^-1 q_j filled in."""
-    n, e = q.shape
+    """X^-1 with X = sum_j u_j q_j q_j^T (q_j the columns of ``q``), and m_j = q_j^T X^-1 q_j filled in."""
+    e, n = q.shape
     x = np.zeros((e, e))
     for j in range(n):
         for r in range(e):
             for c in range(e):
-                x[r, c] += u[j] * q[j, r] * q[j, c]
+                x[r, c] += u[j] * q[r, j] * q[c, j]
     xi = np.linalg.inv(x)
     for j in range(n):
         mj = 0.0
         for r in range(e):
             s = 0.0
             for c in range(e):
-                s += xi[r, c] * q[j, c]
-            mj += q[j, r] * s
+                s += xi[r, c] * q[c, j]
+            mj += q[r, j] * s
         m[j] = mj
     return xi
 
