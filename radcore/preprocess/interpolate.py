@@ -118,6 +118,15 @@ def _taps(pos: np.ndarray, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, w
 
 
+def _axis_taps(pos: np.ndarray, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """int64 source indices and weights of one axis; the identity (one tap of weight 1) when ``pos`` are the
+    ``n`` original positions (:func:`resample_axis` then leaves the axis as it is)."""
+    if _is_identity(pos, n):
+        return np.arange(n, dtype=np.int64)[None], np.ones((1, n))
+    idx, w = _taps(pos, n, order)
+    return idx.astype(np.int64), w
+
+
 def _is_identity(pos: np.ndarray, n: int) -> bool:
     return pos.size == n and np.array_equal(pos, np.arange(n, dtype=np.float64))
 
@@ -235,20 +244,24 @@ def _grid_diagnostics(grids: tuple[AxisGrid, ...]) -> dict[str, float]:
 def _whole_image_stats(array: np.ndarray, grids: tuple[AxisGrid, ...], settings: InterpolationSettings) -> dict[str, float]:
     """Mean, minimum and maximum of the whole interpolated (and rounded) image.
 
-    In-plane passes first on the whole volume, then the z pass summed and compared row by row, without
-    holding the whole interpolated image.
+    In-plane passes first (the more shrinking of y and x first), then z, one source slice at a time
+    without holding the interpolated image. A cubic spline needs whole rows and columns for its
+    prefilters: its in-plane passes run on the whole volume, then its z coefficients are computed.
     """
     order = settings.image_order
     pz, py, px = (g.positions() for g in grids)
-    data = np.asarray(array, dtype=np.float64)
-    for axis in sorted((1, 2), key=lambda a: len((py, px)[a - 1]) / data.shape[a]):
-        data = resample_axis(data, (py, px)[axis - 1], axis, order)
-    if _is_identity(pz, data.shape[0]):
-        idx, w = np.arange(pz.size, dtype=np.int64)[None], np.ones((1, pz.size))
-    else:
-        data = _coefficients(data, 0, order)
-        idx, w = _taps(pz, data.shape[0], order)
-    total, lo, hi = resampled_sum_min_max(np.ascontiguousarray(data), idx.astype(np.int64), w,
+    data = np.ascontiguousarray(array, dtype=np.float64)
+    y_first = len(py) / data.shape[1] <= len(px) / data.shape[2]
+    taps = [_axis_taps(p, n, order) for p, n in zip((pz, py, px), data.shape)]
+    if order == 3:
+        for axis in (1, 2) if y_first else (2, 1):
+            data = resample_axis(data, (py, px)[axis - 1], axis, order)
+        if not _is_identity(pz, data.shape[0]):
+            data = _coefficients(data, 0, order)
+        data = np.ascontiguousarray(data)
+        taps[1:] = [_axis_taps(np.arange(n, dtype=np.float64), n, 0) for n in data.shape[1:]]
+    (z_idx, z_w), (y_idx, y_w), (x_idx, x_w) = taps
+    total, lo, hi = resampled_sum_min_max(data, z_idx, z_w, y_idx, y_w, x_idx, x_w, y_first,
                                           settings.round_intensities)
     return {
         "mean_int_interp_img": total / (pz.size * py.size * px.size),

@@ -34,12 +34,18 @@ def test_resample_axis_taps_linear_midpoints():
 
 
 @pytest.mark.parametrize("rounded", [False, True])
-def test_resampled_sum_min_max_matches_reference(rounded):
-    rng = np.random.default_rng(3)
+@pytest.mark.parametrize("y_first", [False, True])
+@pytest.mark.parametrize("taps", [1, 2, 4])
+def test_resampled_sum_min_max_matches_reference(rounded, y_first, taps):
+    rng = np.random.default_rng(3 + taps)
     data = rng.normal(size=(6, 4, 5)) * 10
-    idx, w = random_taps(rng, 6, 8, 2)
-    full = reference_resample(data, idx, w, 0)
+    (z_idx, z_w), (y_idx, y_w), (x_idx, x_w) = (random_taps(rng, n, m, taps) for n, m in zip(data.shape, (8, 3, 7)))
+    if y_first:
+        full = reference_resample(reference_resample(data, y_idx, y_w, 1), x_idx, x_w, 2)
+    else:
+        full = reference_resample(reference_resample(data, x_idx, x_w, 2), y_idx, y_w, 1)
+    full = reference_resample(full, z_idx, z_w, 0)
     if rounded:
         full = np.round(full)
-    got = resampled_sum_min_max(data, idx, w, rounded)
+    got = resampled_sum_min_max(data, z_idx, z_w, y_idx, y_w, x_idx, x_w, y_first, rounded)
     np.testing.assert_allclose(got, [full.sum(), full.min(), full.max()], rtol=1e-12)
