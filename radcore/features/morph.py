@@ -304,10 +304,15 @@ def _even_fast_length(n: int) -> int:
 
 def _padded_rfftn(stack: np.ndarray, periods) -> np.ndarray:
     """``rfftn`` of each 3D array of ``stack`` zero-padded to ``periods``, one axis at a time so that each
-    pass transforms only the lines that hold data."""
-    out = sfft.rfft(stack, n=periods[2], axis=3)
-    out = sfft.fft(out, n=periods[1], axis=2, overwrite_x=True)
-    return sfft.fft(out, n=periods[0], axis=1, overwrite_x=True)
+    pass transforms only the lines that hold data, the complex passes in place."""
+    n, s0, s1, _ = stack.shape
+    out = np.zeros((n, periods[0], periods[1], periods[2] // 2 + 1), np.complex128)
+    out[:, :s0, :s1] = sfft.rfft(stack, n=periods[2], axis=3)
+    part = out[:, :s0]
+    done = sfft.fft(part, axis=2, overwrite_x=True)  # scipy transforms complex input in place
+    if not np.shares_memory(done, part):
+        part[...] = done
+    return sfft.fft(out, axis=1, overwrite_x=True)
 
 
 def _kernel_octant(shape, spacing, periods) -> np.ndarray:
