@@ -333,9 +333,9 @@ def spatial_autocorrelation(image: np.ndarray, mask: np.ndarray, spacing, max_vo
     """(Moran's I, Geary's C) of the voxels of ``mask``: exact (:func:`moran_geary_grid`), or, when
     ``max_voxels`` is set and exceeded, pair by pair over a seeded random subset of ``max_voxels`` voxels
     (an estimate)."""
-    voxels = np.argwhere(mask)
-    if max_voxels is None or len(voxels) <= max_voxels:
+    if max_voxels is None or np.count_nonzero(mask) <= max_voxels:
         return moran_geary_grid(image, mask, spacing)
+    voxels = np.argwhere(mask)
     keep = np.sort(np.random.default_rng(0).choice(len(voxels), size=max_voxels, replace=False))
     voxels = voxels[keep]
     positions = voxels * np.asarray(spacing, dtype=np.float64)
