@@ -23,6 +23,7 @@ from radcore.features.registry import Family, Feature
 from radcore.kernels.mesh import marching_cubes, mesh_volume_area
 from radcore.kernels.morphology import (
     khachiyan_mvee,
+    line_extremes,
     max_distance,
     min_oriented_box,
     moran_geary,
@@ -358,8 +359,11 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     box = bounding_box(morph)
     vertices, faces = marching_cubes(morph[box], spacing)  # shape features are translation invariant
     vol, area = mesh_volume_area(vertices, faces)
-    hull = ConvexHull(vertices)
-    hull_points = np.ascontiguousarray(vertices[hull.vertices])
+    # the hull of the vertices that end an axis-parallel line of vertices: the same hull, its vertices in
+    # the same order (vertices are edge midpoints: integers in half-voxel units)
+    candidates = vertices[line_extremes(np.rint(2.0 * vertices / np.asarray(spacing)).astype(np.int64))]
+    hull = ConvexHull(candidates)
+    hull_points = np.ascontiguousarray(candidates[hull.vertices])
     positions = _positions(morph, spacing)
     eigenvalues, axes = principal_axes(positions)
     centre, a_matrix = khachiyan_mvee(hull_points, MVEE_TOLERANCE, 100_000)

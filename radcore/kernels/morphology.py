@@ -98,6 +98,37 @@ def spectral_pair_sums(w_octant: np.ndarray, spectra: np.ndarray, n_last: int) -
 
 
 @numba.njit(cache=True, nogil=True)
+def line_extremes(lattice: np.ndarray) -> np.ndarray:
+    """bool (n,): which of the distinct integer points ``lattice`` (n, 3) int64 are the first or the last
+    of the points on each of their three axis-parallel lines. A point between two others on a line is a
+    convex combination of them, so the points kept have the same convex hull and every hull vertex."""
+    n = lattice.shape[0]
+    keep = np.ones(n, np.bool_)
+    if n == 0:
+        return keep
+    lo = lattice[0].copy()
+    size = lattice[0].copy()
+    for i in range(n):
+        for a in range(3):
+            lo[a] = min(lo[a], lattice[i, a])
+            size[a] = max(size[a], lattice[i, a])
+    size = size - lo + 1
+    for a in range(3):
+        b, c = (a + 1) % 3, (a + 2) % 3
+        first = np.full((size[b], size[c]), np.iinfo(np.int64).max, np.int64)
+        last = np.full((size[b], size[c]), np.iinfo(np.int64).min, np.int64)
+        for i in range(n):
+            u, v, w = lattice[i, a], lattice[i, b] - lo[b], lattice[i, c] - lo[c]
+            first[v, w] = min(first[v, w], u)
+            last[v, w] = max(last[v, w], u)
+        for i in range(n):
+            u, v, w = lattice[i, a], lattice[i, b] - lo[b], lattice[i, c] - lo[c]
+            if u != first[v, w] and u != last[v, w]:
+                keep[i] = False
+    return keep
+
+
+@numba.njit(cache=True, nogil=True)
 def max_distance(points: np.ndarray) -> float:
     """Largest Euclidean distance between two of ``points`` (0 for fewer than two)."""
     best = 0.0

@@ -6,6 +6,7 @@ from scipy.spatial import ConvexHull
 
 from radcore.kernels.morphology import (
     khachiyan_mvee,
+    line_extremes,
     max_distance,
     min_oriented_box,
     moran_geary,
@@ -74,6 +75,31 @@ def test_spectral_pair_sums_match_circular_pair_sums(periods):
     expected = [reference_circular_dot(m, m, kernel), reference_circular_dot(d, d, kernel),
                 reference_circular_dot(d * d, m, kernel)]
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def reference_line_extremes(points):
+    """Slow reference: a point is dropped when another point of its axis line lies on each side of it."""
+    keep = []
+    for p in points:
+        kept = True
+        for a in range(3):
+            others = [(a + 1) % 3, (a + 2) % 3]
+            line = points[np.all(points[:, others] == p[others], axis=1), a]
+            if (line < p[a]).any() and (line > p[a]).any():
+                kept = False
+        keep.append(kept)
+    return np.array(keep)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_line_extremes_match_reference_and_keep_the_hull(seed):
+    rng = np.random.default_rng(seed)
+    points = np.unique(rng.integers(-3, 6, size=(120, 3)), axis=0).astype(np.int64)
+    keep = line_extremes(points)
+    np.testing.assert_array_equal(keep, reference_line_extremes(points))
+    full, kept = ConvexHull(points), ConvexHull(points[keep])
+    assert kept.volume == pytest.approx(full.volume)
+    np.testing.assert_array_equal(points[keep][kept.vertices], points[full.vertices])
 
 
 def test_max_distance():
