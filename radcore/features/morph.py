@@ -351,6 +351,12 @@ def _ombb_normals(hull: ConvexHull, pca_axes: np.ndarray) -> np.ndarray:
     return np.unique(np.round(normals, 9), axis=0)
 
 
+def _facet_vectors(hull: ConvexHull) -> np.ndarray:
+    """(f, 3) area vectors of the hull's triangles: 1/2 (b - a) x (c - a)."""
+    a, b, c = (hull.points[hull.simplices[:, k]] for k in range(3))
+    return np.ascontiguousarray(0.5 * np.cross(b - a, c - a))
+
+
 def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     """The :class:`Morphology` of a preprocessed ROI."""
     morph, intensity, spacing = roi.morph_mask, roi.int_mask, roi.spacing
@@ -382,7 +388,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
         com_shift=float(np.linalg.norm(com_geom - com_int)),
         diameter=float(max_distance(hull_points)),
         aabb=np.ptp(vertices, axis=0),
-        ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes)),
+        ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes), _facet_vectors(hull)),
         mvee=mvee,
         hull_volume=float(hull.volume),
         hull_area=float(hull.area),

@@ -287,14 +287,31 @@ def _turn(s, t, a, b, c) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def min_oriented_box(points: np.ndarray, normals: np.ndarray) -> np.ndarray:
+def min_oriented_box(points: np.ndarray, normals: np.ndarray, facets: np.ndarray) -> np.ndarray:
     """Side lengths (descending) of the smallest-volume box around ``points`` among boxes with one face
     orthogonal to one of the unit ``normals`` and, in that plane, the minimum-area rectangle (one side
-    along an edge of the projected 2D convex hull, rotating calipers in O(h^2))."""
+    along an edge of the projected 2D convex hull, rotating calipers in O(h^2)).
+
+    ``facets`` (f, 3) are the area vectors (unit normal times area) of the facets of the points' convex
+    hull: the hull's shadow along n has area 1/2 sum_f |n . facet_f|, no rectangle around the shadow is
+    smaller, so a normal whose height times shadow exceeds the best volume so far is skipped (it could not
+    replace it). Zero area vectors skip nothing."""
     best_vol = np.inf
     best = np.zeros(3)
+    n_points = points.shape[0]
+    h = np.empty(n_points)
+    s = np.empty(n_points)
+    t = np.empty(n_points)
     for k in range(normals.shape[0]):
         nz, ny, nx = normals[k, 0], normals[k, 1], normals[k, 2]
+        for i in range(n_points):
+            h[i] = points[i, 0] * nz + points[i, 1] * ny + points[i, 2] * nx
+        height = h.max() - h.min()
+        shadow = 0.0
+        for f in range(facets.shape[0]):
+            shadow += abs(facets[f, 0] * nz + facets[f, 1] * ny + facets[f, 2] * nx)
+        if height * 0.5 * shadow > best_vol * (1.0 + 1e-9):
+            continue
         # a unit vector orthogonal to the normal, and the third axis
         if abs(nx) < 0.9:
             uz, uy, ux = ny, -nz, 0.0
@@ -303,10 +320,9 @@ def min_oriented_box(points: np.ndarray, normals: np.ndarray) -> np.ndarray:
         un = np.sqrt(uz * uz + uy * uy + ux * ux)
         uz, uy, ux = uz / un, uy / un, ux / un
         vz, vy, vx = ny * ux - nx * uy, nx * uz - nz * ux, nz * uy - ny * uz
-        h = points[:, 0] * nz + points[:, 1] * ny + points[:, 2] * nx
-        height = h.max() - h.min()
-        s = points[:, 0] * uz + points[:, 1] * uy + points[:, 2] * ux
-        t = points[:, 0] * vz + points[:, 1] * vy + points[:, 2] * vx
+        for i in range(n_points):
+            s[i] = points[i, 0] * uz + points[i, 1] * uy + points[i, 2] * ux
+            t[i] = points[i, 0] * vz + points[i, 1] * vy + points[i, 2] * vx
         hull = _hull_2d(s, t)
         m = hull.shape[0]
         for e in range(m):

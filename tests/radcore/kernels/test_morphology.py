@@ -168,7 +168,7 @@ def test_min_oriented_box_of_a_rotated_box():
     rng = np.random.default_rng(3)
     corners = np.array(list(itertools.product((0, 1), (0, 2), (0, 3))), float) @ rotation(rng).T
     normals = ConvexHull(corners).equations[:, :3]
-    assert min_oriented_box(corners, normals) == pytest.approx([3.0, 2.0, 1.0])
+    assert min_oriented_box(corners, normals, np.zeros((0, 3))) == pytest.approx([3.0, 2.0, 1.0])
 
 
 def test_min_oriented_box_is_no_larger_than_the_axis_aligned_box():
@@ -176,6 +176,26 @@ def test_min_oriented_box_is_no_larger_than_the_axis_aligned_box():
     pts = rng.random((80, 3)) * [3, 2, 5]
     hull = ConvexHull(pts)
     normals = np.vstack([hull.equations[:, :3], np.eye(3)])
-    sides = min_oriented_box(np.ascontiguousarray(pts[hull.vertices]), normals)
+    sides = min_oriented_box(np.ascontiguousarray(pts[hull.vertices]), normals, np.zeros((0, 3)))
     assert np.prod(sides) <= np.prod(np.ptp(pts, axis=0)) + 1e-12
     assert sides[0] >= sides[1] >= sides[2] > 0
+
+
+def facet_vectors(hull):
+    a, b, c = (hull.points[hull.simplices[:, k]] for k in range(3))
+    return np.ascontiguousarray(0.5 * np.cross(b - a, c - a))
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_min_oriented_box_shadow_bound_skips_without_changing_the_box(seed):
+    rng = np.random.default_rng(seed)
+    pts = rng.normal(size=(200, 3)) * [5, 2, 1] @ rotation(rng)
+    hull = ConvexHull(pts)
+    n = hull.equations[0, :3]
+    basis = np.linalg.svd(np.eye(3) - np.outer(n, n))[0][:, :2]  # the plane orthogonal to n
+    shadow = 0.5 * np.abs(facet_vectors(hull) @ n).sum()
+    assert shadow == pytest.approx(ConvexHull(pts @ basis).volume)  # 2D "volume" is the area
+    points = np.ascontiguousarray(pts[hull.vertices])
+    normals = np.ascontiguousarray(hull.equations[:, :3])
+    full = min_oriented_box(points, normals, np.zeros((0, 3)))
+    np.testing.assert_array_equal(min_oriented_box(points, normals, facet_vectors(hull)), full)
