@@ -290,7 +290,8 @@ def moran_geary_grid(values: np.ndarray, mask: np.ndarray, spacing) -> tuple[flo
         return float("nan"), float("nan")
     periods = [_even_fast_length(2 * s - 1) for s in m.shape]
     spectra = _padded_rfftn(np.stack([m, d, d2]), periods)
-    w_sum, cross, half_squares = spectral_pair_sums(_kernel_octant(m.shape, spacing, periods), spectra, periods[-1])
+    w_octant = _kernel_octant(m.shape, spacing, periods)
+    w_sum, cross, half_squares = spectral_pair_sums(w_octant, spectra, periods[-1])
     squares = 2.0 * half_squares - 2.0 * cross
     return n / w_sum * cross / denom, (n - 1) / (2.0 * w_sum) * squares / denom
 

@@ -10,7 +10,9 @@ PyRadiomics' GLDM is this matrix (alpha = ``gldm_a``, every distance in ``distan
 Aggregations: ``2D`` per slice (2D neighbourhoods), features averaged over slices holding ROI voxels;
 ``2_5D`` the per-slice matrices summed; ``3D`` volumetric neighbourhoods. Distance and alpha are
 settings.texture.ngldm_distance and ngldm_coarseness. The counts come from the discretised ROI's shared
-neighbourhood pass (:meth:`radcore.roi.Discretised.neighbourhoods`, the kernel of :mod:`radcore.kernels.ngldm`).
+neighbourhood pass (:meth:`radcore.roi.Discretised.neighbourhoods`:
+:func:`radcore.kernels.texture.neighbourhood_counts`, as :func:`radcore.kernels.ngldm.ngldm_by_slice` computes
+them).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ p_i > 0; double sums run over levels i, j with p_i > 0 and p_j > 0.
 Aggregations: ``2D`` per slice (2D neighbourhoods), features averaged over the slices that hold voxels
 with a neighbour; ``2_5D`` the per-slice s_i, n_i summed; ``3D`` volumetric neighbourhoods. The distance is
 settings.texture.ngtdm_distance. The sums come from the discretised ROI's shared neighbourhood pass
-(:meth:`radcore.roi.Discretised.neighbourhoods`, the kernel of :mod:`radcore.kernels.ngtdm`).
+(:meth:`radcore.roi.Discretised.neighbourhoods`: :func:`radcore.kernels.texture.neighbourhood_counts`, as
+:func:`radcore.kernels.ngtdm.ngtdm_by_slice` computes them).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Numba kernels of the morphological family (IBSI-1 3.1): spatial autocorrelation, diameters and
-enclosing bodies. Points are (n, 3) float64 positions in mm.
+"""Numba kernels of the morphological family (IBSI-1 3.1): spatial autocorrelation (pair by pair, or its
+pair sums from FFT spectra), diameters, the convex hull's candidate points and enclosing bodies. Points
+are (n, 3) float64 positions in mm.
 """
 
 from __future__ import annotations

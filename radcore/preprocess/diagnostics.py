@@ -63,7 +63,8 @@ def roi_diagnostics(
         out[f"int_mask_dim_{axis}_{stage}_roi"] = float(n)
     int_box = box_and_count(int_mask)
     out.update(_box_and_count(int_box, "int_mask", stage))
-    out.update(_box_and_count(int_box if morph_mask is int_mask else box_and_count(morph_mask), "morph_mask", stage))
+    morph_box = int_box if morph_mask is int_mask else box_and_count(morph_mask)
+    out.update(_box_and_count(morph_box, "morph_mask", stage))
     x = image[int_mask]
     out[f"int_mask_mean_int_{stage}_roi"] = float(x.mean()) if x.size else float("nan")
     out[f"int_mask_min_int_{stage}_roi"] = float(x.min()) if x.size else float("nan")
