@@ -352,10 +352,14 @@ def _ombb_normals(hull: ConvexHull, pca_axes: np.ndarray) -> np.ndarray:
     return np.unique(np.round(normals, 9), axis=0)
 
 
-def _facet_vectors(hull: ConvexHull) -> np.ndarray:
-    """(f, 3) area vectors of the hull's triangles: 1/2 (b - a) x (c - a)."""
+def _hull_facets(hull: ConvexHull, hull_points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hull's triangles as (outward unit normals, areas, int64 corner indices into ``hull_points``,
+    the points ``hull.vertices`` picks)."""
     a, b, c = (hull.points[hull.simplices[:, k]] for k in range(3))
-    return np.ascontiguousarray(0.5 * np.cross(b - a, c - a))
+    areas = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
+    index = np.full(len(hull.points), -1, np.int64)
+    index[hull.vertices] = np.arange(len(hull_points))
+    return np.ascontiguousarray(hull.equations[:, :3]), areas, np.ascontiguousarray(index[hull.simplices])
 
 
 def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
@@ -389,7 +393,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
         com_shift=float(np.linalg.norm(com_geom - com_int)),
         diameter=float(max_distance(hull_points)),
         aabb=np.ptp(vertices, axis=0),
-        ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes), _facet_vectors(hull)),
+        ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes), *_hull_facets(hull, hull_points)),
         mvee=mvee,
         hull_volume=float(hull.volume),
         hull_area=float(hull.area),

@@ -288,29 +288,41 @@ def _turn(s, t, a, b, c) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def min_oriented_box(points: np.ndarray, normals: np.ndarray, facets: np.ndarray) -> np.ndarray:
+def min_oriented_box(points: np.ndarray, normals: np.ndarray, facet_normals: np.ndarray,
+                     facet_areas: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """Side lengths (descending) of the smallest-volume box around ``points`` among boxes with one face
     orthogonal to one of the unit ``normals`` and, in that plane, the minimum-area rectangle (one side
     along an edge of the projected 2D convex hull, rotating calipers in O(h^2)).
 
-    ``facets`` (f, 3) are the area vectors (unit normal times area) of the facets of the points' convex
-    hull: the hull's shadow along n has area 1/2 sum_f |n . facet_f|, no rectangle around the shadow is
-    smaller, so a normal whose height times shadow exceeds the best volume so far is skipped (it could not
-    replace it). Zero area vectors skip nothing."""
+    ``points`` are the vertices of their convex hull, whose triangles are ``triangles`` (f, 3) int64
+    (indices into ``points``) with outward unit normals ``facet_normals`` and areas ``facet_areas``. Along
+    n the hull's outline is drawn by the vertices that touch a facet facing n and one facing away (or
+    edge-on, within 1e-9): only those are projected to find the 2D hull. The outline's area,
+    1/2 sum_f area_f |n . normal_f|, is no larger than any rectangle around it, so a normal whose height
+    times that area exceeds the best volume so far is skipped (it could not replace it).
+    """
     best_vol = np.inf
     best = np.zeros(3)
     n_points = points.shape[0]
     h = np.empty(n_points)
     s = np.empty(n_points)
     t = np.empty(n_points)
+    front = np.empty(n_points, np.bool_)
+    back = np.empty(n_points, np.bool_)
     for k in range(normals.shape[0]):
         nz, ny, nx = normals[k, 0], normals[k, 1], normals[k, 2]
         for i in range(n_points):
             h[i] = points[i, 0] * nz + points[i, 1] * ny + points[i, 2] * nx
         height = h.max() - h.min()
+        front[:] = False
+        back[:] = False
         shadow = 0.0
-        for f in range(facets.shape[0]):
-            shadow += abs(facets[f, 0] * nz + facets[f, 1] * ny + facets[f, 2] * nx)
+        for f in range(triangles.shape[0]):
+            dot = facet_normals[f, 0] * nz + facet_normals[f, 1] * ny + facet_normals[f, 2] * nx
+            shadow += facet_areas[f] * abs(dot)
+            for c in range(3):
+                front[triangles[f, c]] |= dot >= -1e-9
+                back[triangles[f, c]] |= dot <= 1e-9
         if height * 0.5 * shadow > best_vol * (1.0 + 1e-9):
             continue
         # a unit vector orthogonal to the normal, and the third axis
@@ -321,10 +333,13 @@ def min_oriented_box(points: np.ndarray, normals: np.ndarray, facets: np.ndarray
         un = np.sqrt(uz * uz + uy * uy + ux * ux)
         uz, uy, ux = uz / un, uy / un, ux / un
         vz, vy, vx = ny * ux - nx * uy, nx * uz - nz * ux, nz * uy - ny * uz
+        n_outline = 0
         for i in range(n_points):
-            s[i] = points[i, 0] * uz + points[i, 1] * uy + points[i, 2] * ux
-            t[i] = points[i, 0] * vz + points[i, 1] * vy + points[i, 2] * vx
-        hull = _hull_2d(s, t)
+            if front[i] and back[i]:
+                s[n_outline] = points[i, 0] * uz + points[i, 1] * uy + points[i, 2] * ux
+                t[n_outline] = points[i, 0] * vz + points[i, 1] * vy + points[i, 2] * vx
+                n_outline += 1
+        hull = _hull_2d(s[:n_outline], t[:n_outline])
         m = hull.shape[0]
         for e in range(m):
             a, b = hull[e], hull[(e + 1) % m]
