@@ -13,13 +13,26 @@ from typing import Sequence
 
 import numpy as np
 
+from radcore.kernels.labels import label_box
+
 Box = tuple[slice, ...]
 
 
+def box_and_count(mask: np.ndarray) -> tuple[Box | None, int]:
+    """The smallest box holding every True voxel of the 3D bool ``mask`` (None when it holds none) and
+    their number, in one pass over the mask."""
+    lo, hi, count = label_box(np.asarray(mask, dtype=bool).view(np.uint8), 1)
+    if count == 0:
+        return None, 0
+    return tuple(slice(int(a), int(b) + 1) for a, b in zip(lo, hi)), count
+
+
 def bounding_box(mask: np.ndarray) -> Box:
-    """The smallest box holding every True voxel of ``mask`` (which must hold one)."""
-    idx = np.nonzero(mask)
-    return tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)
+    """The smallest box holding every True voxel of the 3D bool ``mask`` (which must hold one)."""
+    box, count = box_and_count(mask)
+    if box is None:
+        raise ValueError("bounding_box of a mask without a True voxel")
+    return box
 
 
 def margin_voxels(margin_mm: float, spacing: Sequence[float], shape: Sequence[int]) -> tuple[int, ...]:

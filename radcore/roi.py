@@ -12,7 +12,8 @@ from typing import Mapping
 
 import numpy as np
 
-from radcore.kernels.texture import Texture, shared_texture
+from radcore.kernels.texture import Texture, neighbourhood_counts, shared_texture
+from radcore.kernels.zones import box_offsets, label_zones
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ class Discretised:
     levels    int32 array like ``RoiImage.image``: 1..n_levels inside the intensity mask, 0 outside
     n_levels  number of grey levels Ng (the highest level that may occur)
 
-    The texture families share :meth:`texture`, the layout their matrices are counted on.
+    The texture families share :meth:`texture`, the layout their matrices are counted on, and what two
+    families count alike: the zones (:meth:`zones`: GLSZM and GLDZM) and the neighbourhoods
+    (:meth:`neighbourhoods`: NGTDM and NGLDM), each computed once.
     """
 
     levels: np.ndarray
@@ -55,6 +58,27 @@ class Discretised:
     def _textures(self) -> dict[int, Texture]:
         return {}
 
+    @cached_property
+    def _shared(self) -> dict[tuple, tuple[np.ndarray, ...]]:
+        return {}
+
     def texture(self, pad: int = 1) -> Texture:
         """The shared :class:`~radcore.kernels.texture.Texture` with at least ``pad`` voxels of padding."""
         return shared_texture(self._textures, self.levels, self.levels > 0, pad)
+
+    def zones(self, connectivity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(labels, zone_level, zone_size) of :func:`radcore.kernels.zones.label_zones`, shared."""
+        key = ("zones", connectivity)
+        if key not in self._shared:
+            self._shared[key] = label_zones(self.levels, connectivity)
+        return self._shared[key]
+
+    def neighbourhoods(self, distance: tuple[int, int, int], alpha: float) -> tuple[np.ndarray, ...]:
+        """(dependence, s, n) of :func:`radcore.kernels.texture.neighbourhood_counts` over the box of
+        Chebyshev ``distance`` (dz, dy, dx) with coarseness ``alpha``, shared; s and n do not depend on
+        ``alpha``."""
+        key = ("neighbourhoods", tuple(int(d) for d in distance), float(alpha))
+        if key not in self._shared:
+            tex = self.texture(max(distance))
+            self._shared[key] = neighbourhood_counts(tex, box_offsets(distance), self.n_levels, float(alpha))
+        return self._shared[key]

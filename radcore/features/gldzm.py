@@ -71,7 +71,7 @@ def values(roi, disc, aggregations: Iterable[str],
     def zone_value(labels, zone_level, zone_size, in_plane):
         return zone_distances(labels, zone_level.size, mask, 4 if in_plane else 6)
 
-    return g.zone_family_values(FEATURES, disc.levels, disc.n_levels, aggregations, zone_value)
+    return g.zone_family_values(FEATURES, disc, aggregations, zone_value)
 
 
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:

@@ -21,7 +21,8 @@ import numpy as np
 from radcore.features import count_matrix as cm
 from radcore.features.registry import Family, Feature
 from radcore.kernels.glszm import compressed_zone_matrix
-from radcore.kernels.zones import label_zones, zone_slices
+from radcore.kernels.zones import zone_slices
+from radcore.roi import Discretised
 
 
 # ------------------------------------------------------------------ aggregation helpers
@@ -45,8 +46,7 @@ def slice_groups(zone_slice: np.ndarray) -> list[tuple[int, slice]]:
 
 def zone_family_values(
     features: tuple[Feature, ...],
-    levels: np.ndarray,
-    n_levels: int,
+    disc: Discretised,
     aggregations: Iterable[str],
     zone_value: Callable[[np.ndarray, np.ndarray, np.ndarray, bool], np.ndarray],
 ) -> dict[tuple[str, str], float]:
@@ -55,13 +55,14 @@ def zone_family_values(
     ``zone_value(labels, zone_level, zone_size, in_plane)`` gives each zone's column value (its size for
     the GLSZM, its distance for the GLDZM). Zones are 8-connected per slice for 2D / 2.5D and
     26-connected for 3D. N_v is the ROI voxel count of the slice (2D) or of the whole ROI. The matrices
-    keep the column values that occur (in any slice, for 2D).
+    keep the column values that occur (in any slice, for 2D). The zones are ``disc``'s, shared.
     """
+    levels, n_levels = disc.levels, disc.n_levels
     aggregations = set(aggregations)
     out: dict[tuple[str, str], float] = {}
     n_voxels = np.count_nonzero(levels > 0, axis=(1, 2))
     if aggregations & {"2D", "2_5D"}:
-        labels, zone_level, zone_size = label_zones(levels, 8)
+        labels, zone_level, zone_size = disc.zones(8)
         value = zone_value(labels, zone_level, zone_size, True)
         counts, j = compressed_zone_matrix(zone_level, value, n_levels)
         if "2D" in aggregations:
@@ -75,7 +76,7 @@ def zone_family_values(
         if "2_5D" in aggregations:
             out.update(aggregated(features, "2_5D", counts[None], j.astype(np.float64), n_voxels.sum()))
     if "3D" in aggregations:
-        labels, zone_level, zone_size = label_zones(levels, 26)
+        labels, zone_level, zone_size = disc.zones(26)
         value = zone_value(labels, zone_level, zone_size, False)
         counts, j = compressed_zone_matrix(zone_level, value, n_levels)
         out.update(aggregated(features, "3D", counts[None], j.astype(np.float64), n_voxels.sum()))
@@ -125,8 +126,7 @@ def _zone_size(labels, zone_level, zone_size, in_plane):
 
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     """GLSZM features for each of settings.texture.zone_aggregations."""
-    return zone_family_values(FEATURES, disc.levels, disc.n_levels, settings.texture.zone_aggregations,
-                              _zone_size)
+    return zone_family_values(FEATURES, disc, settings.texture.zone_aggregations, _zone_size)
 
 
 FAMILY = Family(

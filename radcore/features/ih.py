@@ -29,11 +29,12 @@ class Histogram:
 
 
 def histogram(levels: np.ndarray, n_levels: int) -> Histogram:
-    """The :class:`Histogram` of grey levels ``levels`` (ints 1 .. Ng); Ng = max(n_levels, max level)."""
+    """The :class:`Histogram` of grey levels ``levels`` (ints 1 .. Ng); Ng = max(n_levels, max level).
+    Its ``x`` holds the levels in ascending order (rebuilt from the counts)."""
     x = np.asarray(levels).ravel()
     ng = max(int(n_levels), int(x.max()) if x.size else 1, 1)
-    counts = np.bincount(x.astype(np.int64), minlength=ng + 1)[1:].astype(np.float64)
-    return Histogram(x.astype(np.float64), counts)
+    counts = np.bincount(x.astype(np.int64), minlength=ng + 1)[1:]
+    return Histogram(np.repeat(np.arange(1.0, ng + 1.0), counts), counts.astype(np.float64))
 
 
 def _shared(fn, doc: str):

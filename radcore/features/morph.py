@@ -17,10 +17,18 @@ import numpy as np
 from scipy import fft as sfft
 from scipy.spatial import ConvexHull
 
+from radcore.crop import bounding_box
 from radcore.errors import EmptyROIError
 from radcore.features.registry import Family, Feature
 from radcore.kernels.mesh import marching_cubes, mesh_volume_area
-from radcore.kernels.morphology import khachiyan_mvee, max_distance, min_oriented_box, moran_geary
+from radcore.kernels.morphology import (
+    khachiyan_mvee,
+    line_extremes,
+    max_distance,
+    min_oriented_box,
+    moran_geary,
+    spectral_pair_sums,
+)
 
 MVEE_TOLERANCE = 1e-7
 
@@ -258,55 +266,78 @@ def principal_axes(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def moran_geary_grid(values: np.ndarray, mask: np.ndarray, spacing) -> tuple[float, float]:
-    """Moran's I and Geary's C of the voxels of ``mask`` (exact sums, by FFT convolution).
+    """Moran's I and Geary's C of the voxels of ``mask`` (exact sums, by FFT).
 
     With w(r) = 1 / |r| (w(0) = 0), d = X - mu inside the mask and 0 outside, m the mask indicator:
     W = m . (w * m), sum_{k != l} w d_k d_l = d . (w * d) and
-    sum_{k != l} w (X_k - X_l)^2 = 2 d^2 . (w * m) - 2 d . (w * d). The convolutions run over the mask's
-    bounding box; the kernel covers every offset within it, so the sums equal the O(N^2) pair sums up
+    sum_{k != l} w (X_k - X_l)^2 = 2 d^2 . (w * m) - 2 d . (w * d). On the mask's bounding box (s voxels
+    per axis) zero-padded to a period P >= 2 s - 1, circular convolution with the kernel of every offset
+    within the box equals the pair sums; the dot products come from the spectra by Parseval's theorem
+    (:func:`radcore.kernels.morphology.spectral_pair_sums`), so the sums equal the O(N^2) pair sums up
     to rounding (``radcore.kernels.morphology.moran_geary`` computes them pair by pair).
     """
-    n = int(mask.sum())
+    n = int(np.count_nonzero(mask))
     if n < 2:
         return float("nan"), float("nan")
-    idx = np.nonzero(mask)
-    box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)
-    m = mask[box].astype(np.float64)
-    x = np.where(mask[box], values[box], 0.0).astype(np.float64)
-    mu = x.sum() / n
-    d = np.where(mask[box], x - mu, 0.0)
-    denom = float(np.sum(d * d))
+    box = bounding_box(mask)
+    inside = mask[box]
+    m = inside.astype(np.float64)
+    mu = float(values[mask].sum()) / n
+    d = np.where(inside, values[box] - mu, 0.0)
+    d2 = d * d
+    denom = float(d2.sum())
     if denom == 0.0:
         return float("nan"), float("nan")
-    shape = m.shape
-    grids = np.meshgrid(*[np.arange(-(s - 1), s) * float(sp) for s, sp in zip(shape, spacing)], indexing="ij")
-    r = np.sqrt(sum(g * g for g in grids))
-    centre = tuple(s - 1 for s in shape)
-    r[centre] = np.inf
-    w = 1.0 / r
-    # circular convolution of length >= 2 s - 1 leaves the central crop free of wrap-around
-    fshape = [sfft.next_fast_len(2 * s - 1, real=True) for s in shape]
-    w_hat = sfft.rfftn(w, fshape)
-    crop = tuple(slice(s - 1, 2 * s - 1) for s in shape)
-
-    def convolve(a):
-        return sfft.irfftn(sfft.rfftn(a, fshape) * w_hat, fshape)[crop]
-
-    wm = convolve(m)
-    wd = convolve(d)
-    w_sum = float(np.sum(m * wm))
-    cross = float(np.sum(d * wd))
-    squares = 2.0 * float(np.sum(d * d * wm)) - 2.0 * cross
+    periods = [_even_fast_length(2 * s - 1) for s in m.shape]
+    spectra = _padded_rfftn(np.stack([m, d, d2]), periods)
+    w_octant = _kernel_octant(m.shape, spacing, periods)
+    w_sum, cross, half_squares = spectral_pair_sums(w_octant, spectra, periods[-1])
+    squares = 2.0 * half_squares - 2.0 * cross
     return n / w_sum * cross / denom, (n - 1) / (2.0 * w_sum) * squares / denom
+
+
+def _even_fast_length(n: int) -> int:
+    """The smallest even length >= ``n`` that scipy's FFT handles fast."""
+    p = sfft.next_fast_len(n)
+    while p % 2:
+        p = sfft.next_fast_len(p + 1)
+    return p
+
+
+def _padded_rfftn(stack: np.ndarray, periods) -> np.ndarray:
+    """``rfftn`` of each 3D array of ``stack`` zero-padded to ``periods``, one axis at a time so that each
+    pass transforms only the lines that hold data, the complex passes in place."""
+    n, s0, s1, _ = stack.shape
+    out = np.zeros((n, periods[0], periods[1], periods[2] // 2 + 1), np.complex128)
+    out[:, :s0, :s1] = sfft.rfft(stack, n=periods[2], axis=3)
+    part = out[:, :s0]
+    done = sfft.fft(part, axis=2, overwrite_x=True)  # scipy transforms complex input in place
+    if not np.shares_memory(done, part):
+        part[...] = done
+    return sfft.fft(out, axis=1, overwrite_x=True)
+
+
+def _kernel_octant(shape, spacing, periods) -> np.ndarray:
+    """One octant of the (real) spectrum of w(r) = 1 / |r| over the offsets -(s - 1) .. s - 1 of a box of
+    ``shape``, wrapped onto a grid of even ``periods``: the kernel is even along every axis, so its
+    spectrum is the type-I DCT of its first octant (offsets 0 .. P / 2)."""
+    octant = [np.arange(p // 2 + 1) * float(sp) for p, sp in zip(periods, spacing)]
+    r2 = octant[0][:, None, None] ** 2 + octant[1][None, :, None] ** 2 + octant[2][None, None, :] ** 2
+    r2[0, 0, 0] = np.inf
+    w = 1.0 / np.sqrt(r2)
+    w[shape[0]:] = 0.0
+    w[:, shape[1]:] = 0.0
+    w[:, :, shape[2]:] = 0.0
+    return sfft.dctn(w, type=1, overwrite_x=True)
 
 
 def spatial_autocorrelation(image: np.ndarray, mask: np.ndarray, spacing, max_voxels: int | None = None):
     """(Moran's I, Geary's C) of the voxels of ``mask``: exact (:func:`moran_geary_grid`), or, when
     ``max_voxels`` is set and exceeded, pair by pair over a seeded random subset of ``max_voxels`` voxels
     (an estimate)."""
-    voxels = np.argwhere(mask)
-    if max_voxels is None or len(voxels) <= max_voxels:
+    if max_voxels is None or np.count_nonzero(mask) <= max_voxels:
         return moran_geary_grid(image, mask, spacing)
+    voxels = np.argwhere(mask)
     keep = np.sort(np.random.default_rng(0).choice(len(voxels), size=max_voxels, replace=False))
     voxels = voxels[keep]
     positions = voxels * np.asarray(spacing, dtype=np.float64)
@@ -321,16 +352,29 @@ def _ombb_normals(hull: ConvexHull, pca_axes: np.ndarray) -> np.ndarray:
     return np.unique(np.round(normals, 9), axis=0)
 
 
+def _hull_facets(hull: ConvexHull, hull_points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hull's triangles as (outward unit normals, areas, int64 corner indices into ``hull_points``,
+    the points ``hull.vertices`` picks)."""
+    a, b, c = (hull.points[hull.simplices[:, k]] for k in range(3))
+    areas = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
+    index = np.full(len(hull.points), -1, np.int64)
+    index[hull.vertices] = np.arange(len(hull_points))
+    return np.ascontiguousarray(hull.equations[:, :3]), areas, np.ascontiguousarray(index[hull.simplices])
+
+
 def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     """The :class:`Morphology` of a preprocessed ROI."""
     morph, intensity, spacing = roi.morph_mask, roi.int_mask, roi.spacing
     if not morph.any() or not intensity.any():
         raise EmptyROIError("morphological features need a non-empty morphological and intensity mask")
-    box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in np.nonzero(morph))
+    box = bounding_box(morph)
     vertices, faces = marching_cubes(morph[box], spacing)  # shape features are translation invariant
     vol, area = mesh_volume_area(vertices, faces)
-    hull = ConvexHull(vertices)
-    hull_points = np.ascontiguousarray(vertices[hull.vertices])
+    # the hull of the vertices that end an axis-parallel line of vertices: the same hull, its vertices in
+    # the same order (vertices are edge midpoints: integers in half-voxel units)
+    candidates = vertices[line_extremes(np.rint(2.0 * vertices / np.asarray(spacing)).astype(np.int64))]
+    hull = ConvexHull(candidates)
+    hull_points = np.ascontiguousarray(candidates[hull.vertices])
     positions = _positions(morph, spacing)
     eigenvalues, axes = principal_axes(positions)
     centre, a_matrix = khachiyan_mvee(hull_points, MVEE_TOLERANCE, 100_000)
@@ -349,7 +393,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
         com_shift=float(np.linalg.norm(com_geom - com_int)),
         diameter=float(max_distance(hull_points)),
         aabb=np.ptp(vertices, axis=0),
-        ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes)),
+        ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes), *_hull_facets(hull, hull_points)),
         mvee=mvee,
         hull_volume=float(hull.volume),
         hull_area=float(hull.area),

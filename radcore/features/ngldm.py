@@ -9,7 +9,10 @@ PyRadiomics' GLDM is this matrix (alpha = ``gldm_a``, every distance in ``distan
 
 Aggregations: ``2D`` per slice (2D neighbourhoods), features averaged over slices holding ROI voxels;
 ``2_5D`` the per-slice matrices summed; ``3D`` volumetric neighbourhoods. Distance and alpha are
-settings.texture.ngldm_distance and ngldm_coarseness.
+settings.texture.ngldm_distance and ngldm_coarseness. The counts come from the discretised ROI's shared
+neighbourhood pass (:meth:`radcore.roi.Discretised.neighbourhoods`:
+:func:`radcore.kernels.texture.neighbourhood_counts`, as :func:`radcore.kernels.ngldm.ngldm_by_slice` computes
+them).
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import numpy as np
 from radcore.features import count_matrix as cm
 from radcore.features import glszm as g
 from radcore.features.registry import Family, Feature
-from radcore.kernels.ngldm import ngldm_by_slice
 
 
 #: feature -> the name of the same formula in PyRadiomics' GLDM (which has no energy)
@@ -85,7 +87,7 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     n_voxels = np.count_nonzero(disc.levels > 0, axis=(1, 2))
     out: dict[tuple[str, str], float] = {}
     if "2D" in aggregations or "2_5D" in aggregations:
-        per_slice = ngldm_by_slice(disc.levels, disc.n_levels, (0, d, d), alpha)
+        per_slice = disc.neighbourhoods((0, d, d), alpha)[0]
         j = np.arange(1, per_slice.shape[2] + 1, dtype=np.float64)
         if "2D" in aggregations:
             held = np.flatnonzero(n_voxels)
@@ -93,7 +95,7 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
         if "2_5D" in aggregations:
             out.update(g.aggregated(FEATURES, "2_5D", per_slice.sum(axis=0)[None], j, n_voxels.sum()))
     if "3D" in aggregations:
-        counts = ngldm_by_slice(disc.levels, disc.n_levels, (d, d, d), alpha).sum(axis=0)
+        counts = disc.neighbourhoods((d, d, d), alpha)[0].sum(axis=0)
         j = np.arange(1, counts.shape[1] + 1, dtype=np.float64)
         out.update(g.aggregated(FEATURES, "3D", counts[None], j, n_voxels.sum()))
     return out

@@ -7,7 +7,9 @@ p_i > 0; double sums run over levels i, j with p_i > 0 and p_j > 0.
 
 Aggregations: ``2D`` per slice (2D neighbourhoods), features averaged over the slices that hold voxels
 with a neighbour; ``2_5D`` the per-slice s_i, n_i summed; ``3D`` volumetric neighbourhoods. The distance is
-settings.texture.ngtdm_distance.
+settings.texture.ngtdm_distance. The sums come from the discretised ROI's shared neighbourhood pass
+(:meth:`radcore.roi.Discretised.neighbourhoods`: :func:`radcore.kernels.texture.neighbourhood_counts`, as
+:func:`radcore.kernels.ngtdm.ngtdm_by_slice` computes them).
 
 PyRadiomics' NGTDM class computes the same five formulas from these records (their ``pyradiomics`` names)
 over its own counts: its n_i also counts the voxels without a neighbour (adding 0 to s_i), so N_vp is the
@@ -22,7 +24,6 @@ from functools import cached_property
 import numpy as np
 
 from radcore.features.registry import Family, Feature
-from radcore.kernels.ngtdm import ngtdm_by_slice
 
 #: IBSI: coarseness when sum_i p_i s_i = 0 (a flat ROI)
 MAX_COARSENESS = 1.0e6
@@ -125,17 +126,19 @@ def _averaged(aggregation: str, summaries: list[Ngtdm]) -> dict[tuple[str, str],
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     """NGTDM features for each of settings.texture.zone_aggregations."""
     d = settings.texture.ngtdm_distance
+    # s and n do not depend on alpha: asking with the NGLDM's shares one pass with that family
+    alpha = settings.texture.ngldm_coarseness
     aggregations = settings.texture.zone_aggregations
     out: dict[tuple[str, str], float] = {}
     if "2D" in aggregations or "2_5D" in aggregations:
-        s, n = ngtdm_by_slice(disc.levels, disc.n_levels, (0, d, d))
+        _, s, n = disc.neighbourhoods((0, d, d), alpha)
         if "2D" in aggregations:
             slices = [Ngtdm(s[z], n[z]) for z in range(s.shape[0]) if n[z].any()]
             out.update(_averaged( "2D", slices or [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
         if "2_5D" in aggregations:
             out.update(_averaged( "2_5D", [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
     if "3D" in aggregations:
-        s, n = ngtdm_by_slice(disc.levels, disc.n_levels, (d, d, d))
+        _, s, n = disc.neighbourhoods((d, d, d), alpha)
         out.update(_averaged( "3D", [Ngtdm(s.sum(axis=0), n.sum(axis=0))]))
     return out
 

@@ -5,6 +5,8 @@ Each formula takes X, the intensities of the N voxels of the intensity mask (bef
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from radcore.features.registry import Family, Feature
@@ -23,20 +25,22 @@ def variance(x: np.ndarray) -> float:
 def skewness(x: np.ndarray) -> float:
     """Skewness: (1/N sum (X_k - mu)^3) / sigma^3; 0 when sigma = 0."""
     d = x - x.mean()
-    m2 = np.mean(d**2)
-    return 0.0 if m2 == 0 else float(np.mean(d**3) / m2**1.5)
+    d2 = d * d
+    m2 = np.mean(d2)
+    return 0.0 if m2 == 0 else float(np.mean(d2 * d) / m2**1.5)
 
 
 def kurtosis(x: np.ndarray) -> float:
     """Excess kurtosis: (1/N sum (X_k - mu)^4) / sigma^4 - 3; 0 when sigma = 0."""
     d = x - x.mean()
-    m2 = np.mean(d**2)
-    return 0.0 if m2 == 0 else float(np.mean(d**4) / m2**2 - 3.0)
+    d2 = d * d
+    m2 = np.mean(d2)
+    return 0.0 if m2 == 0 else float(np.mean(d2 * d2) / m2**2 - 3.0)
 
 
 def median(x: np.ndarray) -> float:
     """Median: M = P50 of X (mean of the two middle values when N is even)."""
-    return float(np.median(x))
+    return _median(x)
 
 
 def minimum(x: np.ndarray) -> float:
@@ -46,12 +50,12 @@ def minimum(x: np.ndarray) -> float:
 
 def p10(x: np.ndarray) -> float:
     """10th percentile: P10 of X (linear interpolation between order statistics)."""
-    return float(np.percentile(x, 10))
+    return percentiles(x, (10,))[0]
 
 
 def p90(x: np.ndarray) -> float:
     """90th percentile: P90 of X (linear interpolation between order statistics)."""
-    return float(np.percentile(x, 90))
+    return percentiles(x, (90,))[0]
 
 
 def maximum(x: np.ndarray) -> float:
@@ -61,8 +65,8 @@ def maximum(x: np.ndarray) -> float:
 
 def iqr(x: np.ndarray) -> float:
     """Interquartile range: P75 - P25."""
-    q25, q75 = np.percentile(x, [25, 75])
-    return float(q75 - q25)
+    q25, q75 = percentiles(x, (25, 75))
+    return q75 - q25
 
 
 def value_range(x: np.ndarray) -> float:
@@ -77,14 +81,14 @@ def mean_absolute_deviation(x: np.ndarray) -> float:
 
 def robust_mean_absolute_deviation(x: np.ndarray) -> float:
     """Robust mean absolute deviation: 1/N' sum |X'_k - mu'| over X' = {X_k : P10 <= X_k <= P90}."""
-    lo, hi = np.percentile(x, [10, 90])
+    lo, hi = percentiles(x, (10, 90))
     sub = x[(x >= lo) & (x <= hi)]
     return float(np.mean(np.abs(sub - sub.mean())))
 
 
 def median_absolute_deviation(x: np.ndarray) -> float:
     """Median absolute deviation: 1/N sum |X_k - M|, M the median."""
-    return float(np.mean(np.abs(x - np.median(x))))
+    return float(np.mean(np.abs(x - _median(x))))
 
 
 def coefficient_of_variation(x: np.ndarray) -> float:
@@ -95,8 +99,8 @@ def coefficient_of_variation(x: np.ndarray) -> float:
 
 def quartile_coefficient_of_dispersion(x: np.ndarray) -> float:
     """Quartile coefficient of dispersion: (P75 - P25) / (P75 + P25) (NaN when P75 + P25 = 0)."""
-    q25, q75 = np.percentile(x, [25, 75])
-    return float((q75 - q25) / (q75 + q25)) if q75 + q25 != 0 else float("nan")
+    q25, q75 = percentiles(x, (25, 75))
+    return (q75 - q25) / (q75 + q25) if q75 + q25 != 0 else float("nan")
 
 
 def energy(x: np.ndarray) -> float:
@@ -107,6 +111,37 @@ def energy(x: np.ndarray) -> float:
 def root_mean_square(x: np.ndarray) -> float:
     """Root mean square: sqrt(1/N sum_k X_k^2)."""
     return float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))
+
+
+def percentiles(x: np.ndarray, qs) -> list[float]:
+    """The percentiles ``qs`` (0..100) of X as ``np.percentile`` gives them (its default: linear
+    interpolation between the order statistics at (N - 1) q / 100, the same arithmetic), read from the
+    sorted values instead of partially sorting X for each call."""
+    xs = _sorted(x)
+    n = xs.size
+    out = []
+    for q in qs:
+        v = (n - 1) * (q / 100)
+        if v >= n - 1:
+            out.append(float(xs[-1]))
+            continue
+        i = math.floor(v)
+        a, b, t = xs[i], xs[i + 1], v - i
+        d = b - a
+        out.append(float(b - d * (1 - t)) if t >= 0.5 else float(a + d * t))
+    return out
+
+
+def _median(x: np.ndarray) -> float:
+    """``np.median``: the middle order statistic, or the mean of the two middle ones when N is even."""
+    xs = _sorted(x)
+    n = xs.size
+    return float(xs[n // 2]) if n % 2 else float((xs[n // 2 - 1] + xs[n // 2]) / 2)
+
+
+def _sorted(x: np.ndarray) -> np.ndarray:
+    """X in ascending order: X itself when it is (:func:`compute` sorts it once), else a sorted copy."""
+    return x if x.size < 2 or not np.any(x[1:] < x[:-1]) else np.sort(x)
 
 
 def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
@@ -139,8 +174,9 @@ FEATURES = (
 
 
 def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
-    """All statistical features of the intensity mask's intensities."""
-    x = roi.values.astype(np.float64)
+    """All statistical features of the intensity mask's intensities (sorted once: the percentiles read
+    their order statistics)."""
+    x = np.sort(roi.values.astype(np.float64))
     return {(f.name, ""): f.function(x) for f in FEATURES}
 
 

@@ -2,7 +2,8 @@
 
 ``label_box(labels (z, y, x) any integer type, label) -> (lo int64 (3,), hi int64 (3,), count)``:
 ``lo``/``hi`` the first and last index along each axis (z, y, x) of the voxels equal to ``label`` and
-``count`` their number; with no such voxel count is 0 and lo > hi (PyRadiomics' mask checks).
+``count`` their number; with no such voxel count is 0 and lo > hi (PyRadiomics' mask checks; the bool
+masks of :func:`radcore.crop.box_and_count` as label 1 of their uint8 view).
 
 ``label_boxes(labels (z, y, x) non-negative integers, n) -> (lo int64 (n + 1, 3), hi int64 (n + 1, 3),
 count int64 (n + 1,))``: the same for every label 0..n at once (``n`` >= the largest label; the store's

@@ -1,5 +1,6 @@
-"""Numba kernels of the morphological family (IBSI-1 3.1): spatial autocorrelation, diameters and
-enclosing bodies. Points are (n, 3) float64 positions in mm.
+"""Numba kernels of the morphological family (IBSI-1 3.1): spatial autocorrelation (pair by pair, or its
+pair sums from FFT spectra), diameters, the convex hull's candidate points and enclosing bodies. Points
+are (n, 3) float64 positions in mm.
 """
 
 from __future__ import annotations
@@ -60,6 +61,75 @@ def moran_geary(positions: np.ndarray, values: np.ndarray) -> tuple[float, float
 
 
 @numba.njit(cache=True, nogil=True)
+def spectral_pair_sums(w_octant: np.ndarray, spectra: np.ndarray, n_last: int) -> np.ndarray:
+    """The pair sums of Moran's I and Geary's C from half spectra (Parseval's theorem).
+
+    ``spectra`` (complex, (3, P0, P1, n_last // 2 + 1)) are the ``rfftn`` spectra M, D, D2 of the mask m,
+    d = X - mu and d^2 on a grid of P0 x P1 x n_last voxels. The weight kernel w is real and even along
+    every axis, so its spectrum is real and mirrored: W[k0, k1, k2] = ``w_octant``[f(k0), f(k1), k2] with
+    f(k) = min(k, P - k) (``w_octant`` of shape (P0 // 2 + 1, P1 // 2 + 1, n_last // 2 + 1)). With the
+    sum over the whole spectrum (the half counted twice where its mirror is missing), P = P0 P1 n_last
+    and the circular convolution *,
+
+    m . (w * m) = 1/P sum_k W_k |M_k|^2,  d . (w * d) = 1/P sum_k W_k |D_k|^2,
+    d^2 . (w * m) = 1/P sum_k W_k Re(conj(D2_k) M_k).
+
+    Returns float64 [m . (w * m), d . (w * d), d^2 . (w * m)].
+    """
+    _, p0, p1, h = spectra.shape
+    sums = np.zeros(3)
+    for a in range(p0):
+        fa = min(a, p0 - a)
+        for b in range(p1):
+            fb = min(b, p1 - b)
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            for c in range(h):
+                twice = 1.0 if c == 0 or 2 * c == n_last else 2.0
+                w = w_octant[fa, fb, c] * twice
+                mk, dk, ek = spectra[0, a, b, c], spectra[1, a, b, c], spectra[2, a, b, c]
+                s0 += w * (mk.real * mk.real + mk.imag * mk.imag)
+                s1 += w * (dk.real * dk.real + dk.imag * dk.imag)
+                s2 += w * (ek.real * mk.real + ek.imag * mk.imag)
+            sums[0] += s0
+            sums[1] += s1
+            sums[2] += s2
+    return sums / (p0 * p1 * n_last)
+
+
+@numba.njit(cache=True, nogil=True)
+def line_extremes(lattice: np.ndarray) -> np.ndarray:
+    """bool (n,): which of the distinct integer points ``lattice`` (n, 3) int64 are the first or the last
+    of the points on each of their three axis-parallel lines. A point between two others on a line is a
+    convex combination of them, so the points kept have the same convex hull and every hull vertex."""
+    n = lattice.shape[0]
+    keep = np.ones(n, np.bool_)
+    if n == 0:
+        return keep
+    lo = lattice[0].copy()
+    size = lattice[0].copy()
+    for i in range(n):
+        for a in range(3):
+            lo[a] = min(lo[a], lattice[i, a])
+            size[a] = max(size[a], lattice[i, a])
+    size = size - lo + 1
+    for a in range(3):
+        b, c = (a + 1) % 3, (a + 2) % 3
+        first = np.full((size[b], size[c]), np.iinfo(np.int64).max, np.int64)
+        last = np.full((size[b], size[c]), np.iinfo(np.int64).min, np.int64)
+        for i in range(n):
+            u, v, w = lattice[i, a], lattice[i, b] - lo[b], lattice[i, c] - lo[c]
+            first[v, w] = min(first[v, w], u)
+            last[v, w] = max(last[v, w], u)
+        for i in range(n):
+            u, v, w = lattice[i, a], lattice[i, b] - lo[b], lattice[i, c] - lo[c]
+            if u != first[v, w] and u != last[v, w]:
+                keep[i] = False
+    return keep
+
+
+@numba.njit(cache=True, nogil=True)
 def max_distance(points: np.ndarray) -> float:
     """Largest Euclidean distance between two of ``points`` (0 for fewer than two)."""
     best = 0.0
@@ -83,53 +153,116 @@ def khachiyan_mvee(points: np.ndarray, tol: float, max_iter: int) -> tuple[np.nd
     X = Q diag(u) Q^T with Q = [P; 1], M_j = q_j^T X^-1 q_j. While max_j M_j > (d + 1)(1 + tol) or
     min_{u_j > 0} M_j < (d + 1)(1 - tol), move weight towards the point of largest M_j or away from the
     point of smallest. Then c = P u and A = 1/d (P diag(u) P^T - c c^T)^-1. Returns (c, A).
+
+    A step u <- (1 - s) u + s e_j changes X by a rank-one term, so with v = X^-1 q_j and a = s / (1 - s)
+    (Sherman-Morrison) M_i <- (M_i - a (v . q_i)^2 / (1 + a M_j)) / (1 - s) and likewise X^-1; an away
+    step is s < 0 with u <- (1 + |s|) u - |s| e_j. M and X^-1 are recomputed from u every 64 steps and
+    before stopping, so rounding does not build up and the stopping test sees exact values.
     """
     n, d = points.shape
     k = d + 1.0
-    q = np.ones((d + 1, n))
-    for j in range(n):
-        for i in range(d):
-            q[i, j] = points[j, i]
+    q = np.ones((d + 1, n))  # q[:, j] = (p_j, 1); rows contiguous so the updates below vectorise
+    q[:d] = points.T
     u = np.full(n, 1.0 / n)
     m = np.empty(n)
+    vq = np.empty(n)
+    xi = _mvee_refresh(q, u, m)
+    v = np.empty(d + 1)
+    since_refresh = 0
     for _ in range(max_iter):
-        xi = np.linalg.inv((q * u) @ q.T)
         j_up, j_down = 0, -1
         for j in range(n):
-            mj = 0.0
-            for a in range(d + 1):
-                s = 0.0
-                for b in range(d + 1):
-                    s += xi[a, b] * q[b, j]
-                mj += q[a, j] * s
-            m[j] = mj
-            if mj > m[j_up]:
+            if m[j] > m[j_up]:
                 j_up = j
-            if u[j] > 0.0 and (j_down < 0 or mj < m[j_down]):
+            if u[j] > 0.0 and (j_down < 0 or m[j] < m[j_down]):
                 j_down = j
         up = m[j_up] / k - 1.0
         down = 1.0 - m[j_down] / k
         if up <= tol and down <= tol:
-            break
+            if since_refresh == 0:
+                break
+            xi = _mvee_refresh(q, u, m)
+            since_refresh = 0
+            continue
         if up > down:
-            step = (m[j_up] - k) / (k * (m[j_up] - 1.0))
-            u *= 1.0 - step
-            u[j_up] += step
+            j = j_up
+            step = (m[j] - k) / (k * (m[j] - 1.0))
+            scale = 1.0 - step
+            u *= scale
+            u[j] += step
         else:
-            step = min((k - m[j_down]) / (k * (m[j_down] - 1.0)), u[j_down] / (1.0 - u[j_down]))
-            u *= 1.0 + step
-            u[j_down] = max(u[j_down] - step, 0.0)
+            j = j_down
+            step = min((k - m[j]) / (k * (m[j] - 1.0)), u[j] / (1.0 - u[j]))
+            scale = 1.0 + step
+            u *= scale
+            u[j] = max(u[j] - step, 0.0)
+            step = -step
+        since_refresh += 1
+        if since_refresh == 64:
+            xi = _mvee_refresh(q, u, m)
+            since_refresh = 0
+            continue
+        a = step / scale
+        for r in range(d + 1):
+            s = 0.0
+            for c in range(d + 1):
+                s += xi[r, c] * q[c, j]
+            v[r] = s
+        f = a / (1.0 + a * m[j])
+        vq[:] = 0.0
+        for c in range(d + 1):
+            vc = v[c]
+            for i in range(n):
+                vq[i] += vc * q[c, i]
+        for i in range(n):
+            m[i] = (m[i] - f * vq[i] * vq[i]) / scale
+        for r in range(d + 1):
+            for c in range(d + 1):
+                xi[r, c] = (xi[r, c] - f * v[r] * v[c]) / scale
     c = points.T @ u
     cov = (points.T * u) @ points - np.outer(c, c)
     return c, np.linalg.inv(cov) / d
 
 
 @numba.njit(cache=True, nogil=True)
+def _mvee_refresh(q: np.ndarray, u: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """X^-1 with X = sum_j u_j q_j q_j^T (q_j the columns of ``q``), and m_j = q_j^T X^-1 q_j filled in."""
+    e, n = q.shape
+    x = np.zeros((e, e))
+    for j in range(n):
+        for r in range(e):
+            for c in range(e):
+                x[r, c] += u[j] * q[r, j] * q[c, j]
+    xi = np.linalg.inv(x)
+    for j in range(n):
+        mj = 0.0
+        for r in range(e):
+            s = 0.0
+            for c in range(e):
+                s += xi[r, c] * q[c, j]
+            mj += q[r, j] * s
+        m[j] = mj
+    return xi
+
+
+@numba.njit(cache=True, nogil=True)
 def _hull_2d(s: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Indices of the 2D convex hull of (s, t), counter-clockwise (Andrew's monotone chain)."""
     n = s.shape[0]
-    by_t = np.argsort(t, kind="mergesort")
-    order = by_t[np.argsort(s[by_t], kind="mergesort")]  # by s, then t
+    order = np.argsort(s)
+    i = 0
+    while i < n:  # runs of equal s: by t (insertion sort; such runs are short)
+        j = i + 1
+        while j < n and s[order[j]] == s[order[i]]:
+            j += 1
+        for a in range(i + 1, j):
+            key = order[a]
+            b = a - 1
+            while b >= i and t[order[b]] > t[key]:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = key
+        i = j
     hull = np.empty(2 * n + 1, dtype=np.int64)
     k = 0
     for ii in range(n):  # lower chain
@@ -155,14 +288,43 @@ def _turn(s, t, a, b, c) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def min_oriented_box(points: np.ndarray, normals: np.ndarray) -> np.ndarray:
+def min_oriented_box(points: np.ndarray, normals: np.ndarray, facet_normals: np.ndarray,
+                     facet_areas: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """Side lengths (descending) of the smallest-volume box around ``points`` among boxes with one face
     orthogonal to one of the unit ``normals`` and, in that plane, the minimum-area rectangle (one side
-    along an edge of the projected 2D convex hull, rotating calipers in O(h^2))."""
+    along an edge of the projected 2D convex hull, rotating calipers in O(h^2)).
+
+    ``points`` are the vertices of their convex hull, whose triangles are ``triangles`` (f, 3) int64
+    (indices into ``points``) with outward unit normals ``facet_normals`` and areas ``facet_areas``. Along
+    n the hull's outline is drawn by the vertices that touch a facet facing n and one facing away (or
+    edge-on, within 1e-9): only those are projected to find the 2D hull. The outline's area,
+    1/2 sum_f area_f |n . normal_f|, is no larger than any rectangle around it, so a normal whose height
+    times that area exceeds the best volume so far is skipped (it could not replace it).
+    """
     best_vol = np.inf
     best = np.zeros(3)
+    n_points = points.shape[0]
+    h = np.empty(n_points)
+    s = np.empty(n_points)
+    t = np.empty(n_points)
+    front = np.empty(n_points, np.bool_)
+    back = np.empty(n_points, np.bool_)
     for k in range(normals.shape[0]):
         nz, ny, nx = normals[k, 0], normals[k, 1], normals[k, 2]
+        for i in range(n_points):
+            h[i] = points[i, 0] * nz + points[i, 1] * ny + points[i, 2] * nx
+        height = h.max() - h.min()
+        front[:] = False
+        back[:] = False
+        shadow = 0.0
+        for f in range(triangles.shape[0]):
+            dot = facet_normals[f, 0] * nz + facet_normals[f, 1] * ny + facet_normals[f, 2] * nx
+            shadow += facet_areas[f] * abs(dot)
+            for c in range(3):
+                front[triangles[f, c]] |= dot >= -1e-9
+                back[triangles[f, c]] |= dot <= 1e-9
+        if height * 0.5 * shadow > best_vol * (1.0 + 1e-9):
+            continue
         # a unit vector orthogonal to the normal, and the third axis
         if abs(nx) < 0.9:
             uz, uy, ux = ny, -nz, 0.0
@@ -171,11 +333,13 @@ def min_oriented_box(points: np.ndarray, normals: np.ndarray) -> np.ndarray:
         un = np.sqrt(uz * uz + uy * uy + ux * ux)
         uz, uy, ux = uz / un, uy / un, ux / un
         vz, vy, vx = ny * ux - nx * uy, nx * uz - nz * ux, nz * uy - ny * uz
-        h = points[:, 0] * nz + points[:, 1] * ny + points[:, 2] * nx
-        height = h.max() - h.min()
-        s = points[:, 0] * uz + points[:, 1] * uy + points[:, 2] * ux
-        t = points[:, 0] * vz + points[:, 1] * vy + points[:, 2] * vx
-        hull = _hull_2d(s, t)
+        n_outline = 0
+        for i in range(n_points):
+            if front[i] and back[i]:
+                s[n_outline] = points[i, 0] * uz + points[i, 1] * uy + points[i, 2] * ux
+                t[n_outline] = points[i, 0] * vz + points[i, 1] * vy + points[i, 2] * vx
+                n_outline += 1
+        hull = _hull_2d(s[:n_outline], t[:n_outline])
         m = hull.shape[0]
         for e in range(m):
             a, b = hull[e], hull[(e + 1) % m]

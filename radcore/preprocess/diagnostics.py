@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from radcore.crop import box_and_count
 from radcore.io.images import Volume
 
 
@@ -36,13 +37,13 @@ def image_diagnostics(volume: Volume, stage: str) -> dict[str, float]:
     return out
 
 
-def _box_and_count(mask: np.ndarray, prefix: str, stage: str) -> dict[str, float]:
+def _box_and_count(box_count: tuple, prefix: str, stage: str) -> dict[str, float]:
     out: dict[str, float] = {}
-    idx = np.nonzero(mask)
+    box, count = box_count
     for k, axis in enumerate("zyx"):
-        size = float(idx[k].max() - idx[k].min() + 1) if idx[k].size else 0.0
+        size = float(box[k].stop - box[k].start) if box is not None else 0.0
         out[f"{prefix}_bb_dim_{axis}_{stage}_roi"] = size
-    out[f"{prefix}_vox_count_{stage}_roi"] = float(idx[0].size)
+    out[f"{prefix}_vox_count_{stage}_roi"] = float(count)
     return out
 
 
@@ -60,8 +61,10 @@ def roi_diagnostics(
     out: dict[str, float] = {}
     for axis, n in zip("zyx", grid_shape):
         out[f"int_mask_dim_{axis}_{stage}_roi"] = float(n)
-    out.update(_box_and_count(int_mask, "int_mask", stage))
-    out.update(_box_and_count(morph_mask, "morph_mask", stage))
+    int_box = box_and_count(int_mask)
+    out.update(_box_and_count(int_box, "int_mask", stage))
+    morph_box = int_box if morph_mask is int_mask else box_and_count(morph_mask)
+    out.update(_box_and_count(morph_box, "morph_mask", stage))
     x = image[int_mask]
     out[f"int_mask_mean_int_{stage}_roi"] = float(x.mean()) if x.size else float("nan")
     out[f"int_mask_min_int_{stage}_roi"] = float(x.min()) if x.size else float("nan")

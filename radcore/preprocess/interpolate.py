@@ -27,8 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from radcore.crop import box_and_count
 from radcore.errors import EmptyROIError
 from radcore.io.images import Volume
+from radcore.kernels.resample import resample_axis_taps, resampled_sum_min_max
 from radcore.settings import InterpolationSettings
 
 #: half-width (old voxels) beyond which a new mask voxel cannot reach the threshold, per interpolation order
@@ -38,8 +40,6 @@ _SOURCE_PAD = {0: 1, 1: 1, 3: 14}
 #: slack of the mask threshold: a value meant to be exactly at the threshold (e.g. 0.5 halfway between an
 #: ROI slice and a background slice) can come out a rounding error below it
 _MASK_EPS = 1e-9
-#: voxels per block of output slices in the whole-image statistics (bounds their memory)
-_BLOCK_VOXELS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -118,18 +118,22 @@ def _taps(pos: np.ndarray, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, w
 
 
+def _axis_taps(pos: np.ndarray, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """int64 source indices and weights of one axis; the identity (one tap of weight 1) when ``pos`` are the
+    ``n`` original positions (:func:`resample_axis` then leaves the axis as it is)."""
+    if _is_identity(pos, n):
+        return np.arange(n, dtype=np.int64)[None], np.ones((1, n))
+    idx, w = _taps(pos, n, order)
+    return idx.astype(np.int64), w
+
+
 def _is_identity(pos: np.ndarray, n: int) -> bool:
     return pos.size == n and np.array_equal(pos, np.arange(n, dtype=np.float64))
 
 
 def _evaluate(coef: np.ndarray, pos: np.ndarray, axis: int, order: int) -> np.ndarray:
     idx, w = _taps(pos, coef.shape[axis], order)
-    shape = [1] * coef.ndim
-    shape[axis] = pos.size
-    out = np.zeros(coef.shape[:axis] + (pos.size,) + coef.shape[axis + 1:], np.float64)
-    for k in range(idx.shape[0]):
-        out += np.take(coef, idx[k], axis=axis) * w[k].reshape(shape)
-    return out
+    return resample_axis_taps(np.ascontiguousarray(coef, dtype=np.float64), idx.astype(np.int64), w, axis)
 
 
 def _coefficients(data: np.ndarray, axis: int, order: int) -> np.ndarray:
@@ -179,19 +183,19 @@ def interpolate_case(
     is interpolated as well for its mean, minimum and maximum (IBSI diagnostics), rounded first when
     ``settings.round_intensities``; a crop cannot give them.
     """
-    if not mask.array.any():
+    box, _ = box_and_count(mask.array)
+    if box is None:
         raise EmptyROIError("the ROI holds no voxel before interpolation")
     # index arithmetic in the whole image's voxel indices; ``image`` may be a crop of it at ``offset``
     shape, offset = image.whole_shape, image.offset
     margin_mm = min(margin_mm, max(n * s for n, s in zip(shape, image.spacing)))  # math.inf: whole image
     grids = new_grid(shape, image.spacing, settings)
-    box = np.nonzero(mask.array)
     reach = _MASK_REACH[settings.mask_order]
     pad = max(_SOURCE_PAD[settings.image_order], _SOURCE_PAD[settings.mask_order])
     new_ranges, src = [], []
-    for g, idx, off, n_have, s_old in zip(grids, box, offset, image.array.shape, image.spacing):
-        lo_pos = off + idx.min() - reach - margin_mm / s_old
-        hi_pos = off + idx.max() + reach + margin_mm / s_old
+    for g, b, off, n_have, s_old in zip(grids, box, offset, image.array.shape, image.spacing):
+        lo_pos = off + b.start - reach - margin_mm / s_old
+        hi_pos = off + b.stop - 1 + reach + margin_mm / s_old
         j0 = min(max(int(math.ceil((lo_pos - g.start) / g.step - 1e-9)), 0), g.n - 1)
         j1 = max(min(int(math.floor((hi_pos - g.start) / g.step + 1e-9)), g.n - 1), j0)
         p0, p1 = g.start + j0 * g.step, g.start + j1 * g.step
@@ -240,24 +244,25 @@ def _grid_diagnostics(grids: tuple[AxisGrid, ...]) -> dict[str, float]:
 def _whole_image_stats(array: np.ndarray, grids: tuple[AxisGrid, ...], settings: InterpolationSettings) -> dict[str, float]:
     """Mean, minimum and maximum of the whole interpolated (and rounded) image.
 
-    In-plane passes first on the whole volume, then the z pass one block of output slices at a time.
+    In-plane passes first (the more shrinking of y and x first), then z, one source slice at a time
+    without holding the interpolated image. A cubic spline needs whole rows and columns for its
+    prefilters: its in-plane passes run on the whole volume, then its z coefficients are computed.
     """
     order = settings.image_order
     pz, py, px = (g.positions() for g in grids)
-    data = np.asarray(array, dtype=np.float64)
-    for axis in sorted((1, 2), key=lambda a: len((py, px)[a - 1]) / data.shape[a]):
-        data = resample_axis(data, (py, px)[axis - 1], axis, order)
-    z_identity = _is_identity(pz, data.shape[0])
-    if not z_identity:
-        data = _coefficients(data, 0, order)
-    total, lo, hi = 0.0, math.inf, -math.inf
-    slab = max(1, _BLOCK_VOXELS // max(py.size * px.size, 1))
-    for z0 in range(0, pz.size, slab):
-        block = data[z0:z0 + slab] if z_identity else _evaluate(data, pz[z0:z0 + slab], 0, order)
-        if settings.round_intensities:
-            block = np.round(block)
-        total += float(block.sum())
-        lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
+    data = np.ascontiguousarray(array, dtype=np.float64)
+    y_first = len(py) / data.shape[1] <= len(px) / data.shape[2]
+    taps = [_axis_taps(p, n, order) for p, n in zip((pz, py, px), data.shape)]
+    if order == 3:
+        for axis in (1, 2) if y_first else (2, 1):
+            data = resample_axis(data, (py, px)[axis - 1], axis, order)
+        if not _is_identity(pz, data.shape[0]):
+            data = _coefficients(data, 0, order)
+        data = np.ascontiguousarray(data)
+        taps[1:] = [_axis_taps(np.arange(n, dtype=np.float64), n, 0) for n in data.shape[1:]]
+    (z_idx, z_w), (y_idx, y_w), (x_idx, x_w) = taps
+    total, lo, hi = resampled_sum_min_max(data, z_idx, z_w, y_idx, y_w, x_idx, x_w, y_first,
+                                          settings.round_intensities)
     return {
         "mean_int_interp_img": total / (pz.size * py.size * px.size),
         "min_int_interp_img": lo,

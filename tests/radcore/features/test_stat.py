@@ -27,3 +27,13 @@ def test_flat_roi_gives_defined_values():
     assert stat.skewness(x) == 0.0
     assert stat.kurtosis(x) == 0.0
     assert stat.variance(x) == 0.0
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 1000])
+def test_percentiles_and_median_equal_numpys(n):
+    rng = np.random.default_rng(n)
+    for x in (rng.normal(size=n) * 100, np.round(rng.normal(size=n) * 3)):
+        for values in (x, np.sort(x)):
+            qs = (0, 10, 25, 50, 75, 90, 100)
+            assert stat.percentiles(values, qs) == [float(np.percentile(x, q)) for q in qs]
+            assert stat.median(values) == float(np.median(x))
