@@ -55,10 +55,11 @@ def mode(h: Histogram) -> float:
     return float(top[np.argmin(np.abs(top - mu))])
 
 
-def entropy(h: Histogram) -> float:
-    """Entropy: -sum_i p_i log2 p_i (over p_i > 0)."""
+def entropy(h: Histogram, eps: float = 0.0) -> float:
+    """Entropy: -sum_i p_i log2(p_i + eps) over p_i > 0; eps is 0 for the IBSI, machine epsilon for
+    PyRadiomics' first-order Entropy."""
     p = h.p[h.n > 0]
-    return float(-np.sum(p * np.log2(p)))
+    return float(-np.sum(p * np.log2(p + eps)))
 
 
 def uniformity(h: Histogram) -> float:
@@ -97,8 +98,8 @@ def min_gradient_level(h: Histogram) -> float:
     return float(np.argmin(gradient(h)) + 1)
 
 
-def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
-    return Feature("ih", name, code, f"ih_{tag}", fn, description)
+def _feature(name: str, code: str, tag: str, fn, description: str, pyradiomics: str = "") -> Feature:
+    return Feature("ih", name, code, f"ih_{tag}", fn, description, pyradiomics=pyradiomics)
 
 
 FEATURES = (
@@ -136,8 +137,8 @@ FEATURES = (
     _feature("qcod", "SLWD", "qcod",
              _shared(stat.quartile_coefficient_of_dispersion, "Quartile coefficient of dispersion: (P75 - P25) / (P75 + P25)"),
              "Intensity histogram quartile coefficient of dispersion"),
-    _feature("entropy", "TLU2", "entropy", entropy, "Discretised intensity entropy"),
-    _feature("uniformity", "BJ5W", "uniformity", uniformity, "Discretised intensity uniformity"),
+    _feature("entropy", "TLU2", "entropy", entropy, "Discretised intensity entropy", "Entropy"),
+    _feature("uniformity", "BJ5W", "uniformity", uniformity, "Discretised intensity uniformity", "Uniformity"),
     _feature("max_gradient", "12CE", "max_grad", max_gradient, "Maximum histogram gradient"),
     _feature("max_gradient_level", "8E6O", "max_grad_g", max_gradient_level,
              "Maximum histogram gradient grey level"),
@@ -153,4 +154,4 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return {(f.name, ""): f.function(h) for f in FEATURES}
 
 
-FAMILY = Family("ih", "ih", FEATURES, compute)
+FAMILY = Family("ih", "ih", FEATURES, compute, pyradiomics="firstorder")

@@ -1,6 +1,13 @@
 """Intensity-based statistical features (IBSI 3.3, family code UHIW).
 
 Each formula takes X, the intensities of the N voxels of the intensity mask (before discretisation).
+
+PyRadiomics' first-order class shares the formulas of the records with a ``pyradiomics`` name, and these
+functions are the NumPy reference of its compiled pass (:mod:`radcore.kernels.pyrad_firstorder`). Its
+other features are these formulas under its conventions: Energy and RootMeanSquared are :func:`energy` and
+:func:`root_mean_square` of X + c (c its ``voxelArrayShift``), TotalEnergy is Energy times the voxel
+volume, Kurtosis is :func:`kurtosis` + 3 (not the excess), and Entropy and Uniformity are the intensity
+histogram's (:mod:`radcore.features.ih`, with eps in the logarithm).
 """
 
 from __future__ import annotations
@@ -144,25 +151,26 @@ def _sorted(x: np.ndarray) -> np.ndarray:
     return x if x.size < 2 or not np.any(x[1:] < x[:-1]) else np.sort(x)
 
 
-def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
-    return Feature("stat", name, code, f"stat_{tag}", fn, description)
+def _feature(name: str, code: str, tag: str, fn, description: str, pyradiomics: str = "") -> Feature:
+    return Feature("stat", name, code, f"stat_{tag}", fn, description, pyradiomics=pyradiomics)
 
 
 FEATURES = (
-    _feature("mean", "Q4LE", "mean", mean, "Mean intensity"),
-    _feature("variance", "ECT3", "var", variance, "Intensity variance"),
-    _feature("skewness", "KE2A", "skew", skewness, "Intensity skewness"),
+    _feature("mean", "Q4LE", "mean", mean, "Mean intensity", "Mean"),
+    _feature("variance", "ECT3", "var", variance, "Intensity variance", "Variance"),
+    _feature("skewness", "KE2A", "skew", skewness, "Intensity skewness", "Skewness"),
     _feature("kurtosis", "IPH6", "kurt", kurtosis, "Excess intensity kurtosis"),
-    _feature("median", "Y12H", "median", median, "Median intensity"),
-    _feature("minimum", "1GSF", "min", minimum, "Minimum intensity"),
-    _feature("p10", "QG58", "p10", p10, "10th intensity percentile"),
-    _feature("p90", "8DWT", "p90", p90, "90th intensity percentile"),
-    _feature("maximum", "84IY", "max", maximum, "Maximum intensity"),
-    _feature("iqr", "SALO", "iqr", iqr, "Intensity interquartile range"),
-    _feature("range", "2OJQ", "range", value_range, "Intensity range"),
-    _feature("mad", "4FUA", "mad", mean_absolute_deviation, "Intensity-based mean absolute deviation"),
+    _feature("median", "Y12H", "median", median, "Median intensity", "Median"),
+    _feature("minimum", "1GSF", "min", minimum, "Minimum intensity", "Minimum"),
+    _feature("p10", "QG58", "p10", p10, "10th intensity percentile", "10Percentile"),
+    _feature("p90", "8DWT", "p90", p90, "90th intensity percentile", "90Percentile"),
+    _feature("maximum", "84IY", "max", maximum, "Maximum intensity", "Maximum"),
+    _feature("iqr", "SALO", "iqr", iqr, "Intensity interquartile range", "InterquartileRange"),
+    _feature("range", "2OJQ", "range", value_range, "Intensity range", "Range"),
+    _feature("mad", "4FUA", "mad", mean_absolute_deviation, "Intensity-based mean absolute deviation",
+             "MeanAbsoluteDeviation"),
     _feature("rmad", "1128", "rmad", robust_mean_absolute_deviation,
-             "Intensity-based robust mean absolute deviation"),
+             "Intensity-based robust mean absolute deviation", "RobustMeanAbsoluteDeviation"),
     _feature("medad", "N72L", "medad", median_absolute_deviation,
              "Intensity-based median absolute deviation"),
     _feature("cov", "7TET", "cov", coefficient_of_variation, "Intensity-based coefficient of variation"),
@@ -180,4 +188,4 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return {(f.name, ""): f.function(x) for f in FEATURES}
 
 
-FAMILY = Family("stat", "stat", FEATURES, compute)
+FAMILY = Family("stat", "stat", FEATURES, compute, pyradiomics="firstorder")

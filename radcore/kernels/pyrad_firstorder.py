@@ -15,8 +15,8 @@
     m2, m3, m4 1/N sum (s_k - mu)^n
 
 The sums run in ascending order of the values (PyRadiomics sums in raster order with numpy's pairwise
-summation: the results differ only by rounding). The reference is the NumPy code of
-:mod:`radcore.pyradiomics.features.firstorder`.
+summation: the results differ only by rounding). The reference is the registry's NumPy formulas
+(:mod:`radcore.features.stat`).
 """
 
 from __future__ import annotations

@@ -74,5 +74,9 @@ def test_pyradiomics_names_belong_to_the_family_class(name):
     named = [f.pyradiomics for f in fam.features if f.pyradiomics]
     assert named and len(set(named)) == len(named)
     assert set(named) <= set(cls.FEATURES) | set(cls.OPTIONAL)
+    sharing = {f.pyradiomics for n in FAMILY_MODULES if family(n).pyradiomics == fam.pyradiomics
+               for f in family(n).features if f.pyradiomics}  # first-order: the stat and ih families
     own = set(getattr(cls, "PYRADIOMICS_ONLY", ()))
-    assert set(cls.FEATURES) <= set(named) | own, "a default PyRadiomics feature has no registry record"
+    conventions = getattr(cls, "CONVENTION_OF", {})
+    assert set(conventions.values()) <= {f.name for f in fam.features} or fam.name != "stat"
+    assert set(cls.FEATURES) <= sharing | own | set(conventions), "a default PyRadiomics feature has no record"
