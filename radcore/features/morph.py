@@ -6,6 +6,10 @@ its voxel centres (approximate volume, PCA) and the convex hull of the mesh. Int
 intensity mask. Positions are voxel centres in mm, (z, y, x). Ellipsoid and box features use semi-axes
 a >= b >= c or side lengths; the ellipsoid surface follows the IBSI approximation (see
 :func:`ellipsoid_area`).
+
+PyRadiomics' shape class computes the records with a ``pyradiomics`` name from a :class:`Morphology` of
+its own mesh (its marching-cubes table), voxel count, PCA and diameter (:func:`pyradiomics_morphology`);
+the fields it has no feature for are NaN.
 """
 
 from __future__ import annotations
@@ -51,6 +55,14 @@ class Morphology:
     mean_intensity: float
     moran: float
     geary: float
+
+
+def pyradiomics_morphology(volume: float, area: float, voxel_volume_sum: float, eigenvalues: np.ndarray,
+                           diameter: float) -> Morphology:
+    """A :class:`Morphology` holding only what PyRadiomics' shape class measures (the rest NaN)."""
+    nan, none = float("nan"), np.full(3, np.nan)
+    return Morphology(volume, area, voxel_volume_sum, np.asarray(eigenvalues, np.float64), nan, diameter, none,
+                      none, none, nan, nan, nan, nan, nan)
 
 
 # ---------------------------------------------------------------- features
@@ -403,27 +415,33 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     )
 
 
-def _feature(name: str, code: str, tag: str, fn, description: str) -> Feature:
-    return Feature("morph", name, code, f"morph_{tag}", fn, description)
+def _feature(name: str, code: str, tag: str, fn, description: str, pyradiomics: str = "") -> Feature:
+    return Feature("morph", name, code, f"morph_{tag}", fn, description, pyradiomics=pyradiomics)
 
 
 FEATURES = (
-    _feature("volume", "RNU0", "volume", volume, "Volume (mesh)"),
-    _feature("approximate_volume", "YEKZ", "vol_approx", approximate_volume, "Approximate volume (voxel count)"),
-    _feature("surface_area", "C0JK", "area_mesh", surface_area, "Surface area (mesh)"),
-    _feature("surface_volume_ratio", "2PR5", "av", surface_volume_ratio, "Surface to volume ratio"),
-    _feature("compactness_1", "SKGS", "comp_1", compactness_1, "Compactness 1"),
-    _feature("compactness_2", "BQWJ", "comp_2", compactness_2, "Compactness 2"),
-    _feature("spherical_disproportion", "KRCK", "sph_dispr", spherical_disproportion, "Spherical disproportion"),
-    _feature("sphericity", "QCFX", "sphericity", sphericity, "Sphericity"),
+    _feature("volume", "RNU0", "volume", volume, "Volume (mesh)", "MeshVolume"),
+    _feature("approximate_volume", "YEKZ", "vol_approx", approximate_volume, "Approximate volume (voxel count)",
+             "VoxelVolume"),
+    _feature("surface_area", "C0JK", "area_mesh", surface_area, "Surface area (mesh)", "SurfaceArea"),
+    _feature("surface_volume_ratio", "2PR5", "av", surface_volume_ratio, "Surface to volume ratio",
+             "SurfaceVolumeRatio"),
+    _feature("compactness_1", "SKGS", "comp_1", compactness_1, "Compactness 1", "Compactness1"),
+    _feature("compactness_2", "BQWJ", "comp_2", compactness_2, "Compactness 2", "Compactness2"),
+    _feature("spherical_disproportion", "KRCK", "sph_dispr", spherical_disproportion, "Spherical disproportion",
+             "SphericalDisproportion"),
+    _feature("sphericity", "QCFX", "sphericity", sphericity, "Sphericity", "Sphericity"),
     _feature("asphericity", "25C7", "asphericity", asphericity, "Asphericity"),
     _feature("centre_of_mass_shift", "KLMA", "com", centre_of_mass_shift, "Centre of mass shift"),
-    _feature("maximum_3d_diameter", "L0JK", "diam", maximum_diameter, "Maximum 3D diameter"),
-    _feature("major_axis_length", "TDIC", "pca_maj_axis", major_axis_length, "Major axis length"),
-    _feature("minor_axis_length", "P9VJ", "pca_min_axis", minor_axis_length, "Minor axis length"),
-    _feature("least_axis_length", "7J51", "pca_least_axis", least_axis_length, "Least axis length"),
-    _feature("elongation", "Q3CK", "pca_elongation", elongation, "Elongation"),
-    _feature("flatness", "N17B", "pca_flatness", flatness, "Flatness"),
+    _feature("maximum_3d_diameter", "L0JK", "diam", maximum_diameter, "Maximum 3D diameter", "Maximum3DDiameter"),
+    _feature("major_axis_length", "TDIC", "pca_maj_axis", major_axis_length, "Major axis length",
+             "MajorAxisLength"),
+    _feature("minor_axis_length", "P9VJ", "pca_min_axis", minor_axis_length, "Minor axis length",
+             "MinorAxisLength"),
+    _feature("least_axis_length", "7J51", "pca_least_axis", least_axis_length, "Least axis length",
+             "LeastAxisLength"),
+    _feature("elongation", "Q3CK", "pca_elongation", elongation, "Elongation", "Elongation"),
+    _feature("flatness", "N17B", "pca_flatness", flatness, "Flatness", "Flatness"),
     _feature("volume_density_aabb", "PBX1", "vol_dens_aabb", volume_density_aabb,
              "Volume density - axis-aligned bounding box"),
     _feature("area_density_aabb", "R59B", "area_dens_aabb", area_density_aabb,
@@ -456,4 +474,4 @@ def compute(roi, disc, settings) -> dict[tuple[str, str], float]:
     return {(f.name, ""): float(f.function(m)) for f in FEATURES}
 
 
-FAMILY = Family("morph", "morph", FEATURES, compute)
+FAMILY = Family("morph", "morph", FEATURES, compute, pyradiomics="shape")

@@ -4,13 +4,16 @@ Notation: V the volume and A the surface area of PyRadiomics' marching-cubes mes
 (:func:`radcore.kernels.pyrad_mesh.mesh_volume_area`); N_v the number of mask voxels; lambda_major >=
 lambda_minor >= lambda_least the eigenvalues of the covariance (divided by N_v) of the mask voxels'
 physical coordinates (index x spacing); diameters are the largest distances between vertices of the mesh
-(:mod:`radcore.kernels.pyrad_diameters`).
+(:mod:`radcore.kernels.pyrad_diameters`). The formulas over them are the IBSI morphology records'
+(:mod:`radcore.features.morph`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from radcore.features.morph import pyradiomics_morphology
+from radcore.features.registry import family
 from radcore.kernels.pyrad_diameters import diameters, surface_points
 from radcore.kernels.pyrad_mesh import mesh_volume_area
 from radcore.pyradiomics.features import select
@@ -47,44 +50,32 @@ def eigenvalues(mask: np.ndarray, spacing) -> np.ndarray:
     return np.sort(eig)
 
 
-def _sqrt(value: float) -> float:
-    return float(np.sqrt(value)) if value >= 0 else float("nan")
+#: PyRadiomics feature name -> the registry's formula (:mod:`radcore.features.morph`)
+FORMULAS = {f.pyradiomics: f.function for f in family("morph").features if f.pyradiomics}
+#: the features without an IBSI record: the largest distance between mesh vertices in one axial, coronal or
+#: sagittal plane
+PYRADIOMICS_ONLY = ("Maximum2DDiameterSlice", "Maximum2DDiameterColumn", "Maximum2DDiameterRow")
 
 
 def compute(inputs, setting, enabled=None) -> dict[str, float]:
-    """The shape features of ``inputs.shape_mask`` keyed by PyRadiomics name.
-
-    MeshVolume = V; VoxelVolume = N_v prod(spacing); SurfaceArea = A; SurfaceVolumeRatio = A / V;
-    Sphericity = (36 pi V^2)^(1/3) / A; Compactness1 = V / (sqrt(pi) A^(3/2)); Compactness2 =
-    36 pi V^2 / A^3; SphericalDisproportion = A / (36 pi V^2)^(1/3); Maximum3DDiameter and
-    Maximum2DDiameter{Slice, Column, Row} (pairs in one axial, coronal, sagittal plane);
-    {Major, Minor, Least}AxisLength = 4 sqrt(lambda_{major, minor, least});
-    Elongation = sqrt(lambda_minor / lambda_major); Flatness = sqrt(lambda_least / lambda_major).
-    """
+    """The shape features of ``inputs.shape_mask`` keyed by PyRadiomics name: the registry's formulas over
+    PyRadiomics' mesh (V, A), N_v prod(spacing), the eigenvalues and the largest vertex distance, and the
+    three planar diameters (pairs in one axial, coronal, sagittal plane)."""
     names = select("shape", FEATURES, OPTIONAL, enabled)
     mask = np.asarray(inputs.shape_mask, dtype=bool)
     spacing = tuple(float(s) for s in inputs.spacing)
     volume, area = mesh_volume_area(mask, spacing)
     d_slice, d_column, d_row, d_3d = diameters(surface_points(mask), np.asarray(spacing) / 2.0)
-    least, minor, major = eigenvalues(mask, spacing)
-    sphere = (36.0 * np.pi * volume**2) ** (1.0 / 3.0)
-    values = {
-        "MeshVolume": volume,
-        "VoxelVolume": float(np.count_nonzero(mask) * np.prod(spacing)),
-        "SurfaceArea": area,
-        "SurfaceVolumeRatio": area / volume,
-        "Sphericity": sphere / area,
-        "Compactness1": volume / (np.sqrt(np.pi) * area**1.5),
-        "Compactness2": 36.0 * np.pi * volume**2 / area**3,
-        "SphericalDisproportion": area / sphere,
-        "Maximum3DDiameter": d_3d,
-        "Maximum2DDiameterSlice": d_slice,
-        "Maximum2DDiameterColumn": d_column,
-        "Maximum2DDiameterRow": d_row,
-        "MajorAxisLength": 4.0 * _sqrt(major),
-        "MinorAxisLength": 4.0 * _sqrt(minor),
-        "LeastAxisLength": 4.0 * _sqrt(least),
-        "Elongation": _sqrt(minor / major) if major else float("nan"),
-        "Flatness": _sqrt(least / major) if major else float("nan"),
-    }
-    return {name: float(values[name]) for name in names}
+    m = pyradiomics_morphology(volume, area, float(np.count_nonzero(mask) * np.prod(spacing)),
+                               eigenvalues(mask, spacing)[::-1], d_3d)
+    planar = {"Maximum2DDiameterSlice": d_slice, "Maximum2DDiameterColumn": d_column,
+              "Maximum2DDiameterRow": d_row}
+    return {name: float(planar[name] if name in planar else _safe(FORMULAS[name], m)) for name in names}
+
+
+def _safe(formula, m) -> float:
+    """``formula(m)``, NaN where it takes the square root of a negative eigenvalue (as PyRadiomics)."""
+    try:
+        return formula(m)
+    except ValueError:
+        return float("nan")
