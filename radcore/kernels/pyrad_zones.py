@@ -1,7 +1,7 @@
-"""Zones of PyRadiomics' GLSZM on the padded flat layout of :mod:`radcore.kernels.pyrad_texture`.
+"""Zones of PyRadiomics' GLSZM on the padded flat layout of :mod:`radcore.kernels.matrices`.
 
 ``zones(ranks, roi, padded_shape, back_offsets) -> (zone_rank int32 (z,), zone_size int64 (z,))``
-    the result of :func:`radcore.kernels.pyrad_texture.zones` (same zones, same order): the connected
+    the result of :func:`radcore.kernels.matrices.zones` (same zones, same order): the connected
     components of equal rank, two ROI voxels linked when they differ by one of the offsets (dz, dy, dx)
     of ``back_offsets`` (k, 3) or by its opposite; zones listed in raster order of their first voxel.
     ``ranks`` (int32, 0 outside the ROI, 1..n inside) and ``roi`` (int64 ascending flat indices) are
@@ -21,7 +21,7 @@ joined, the larger root under the smaller. Every parent thus comes earlier in ra
 root is its zone's first voxel, so a last ascending sweep over ``roi`` numbers the zones as their roots
 come (a voxel's parent is already numbered) and counts their voxels.
 
-Offset sets of more than 13 back offsets go to :func:`radcore.kernels.pyrad_texture.zones`.
+Offset sets of more than 13 back offsets go to :func:`radcore.kernels.matrices.zones`.
 
 (Union-find over runs along x instead of voxels was tried first: on smoothed-noise volumes binned to
 16-140 levels the runs average 1.0-2.5 voxels; it came out 1.5-2.5x slower than the voxel kernel in
@@ -35,8 +35,8 @@ import functools
 import numba
 import numpy as np
 
-from radcore.kernels import pyrad_texture
-from radcore.kernels.pyrad_texture import find_root
+from radcore.kernels import matrices
+from radcore.kernels.matrices import find_root
 
 #: most back offsets the mask table takes (2**13 masks)
 MAX_OFFSETS = 13
@@ -164,7 +164,7 @@ def zones(ranks: np.ndarray, roi: np.ndarray, padded_shape: tuple[int, int, int]
     back = tuple(sorted(back))
     steps = np.array([dz * ny * nx + dy * nx + dx for dz, dy, dx in back] + [0], np.int64)
     if len(back) > MAX_OFFSETS:
-        return pyrad_texture.zones(ranks, roi, steps[:-1])
+        return matrices.zones(ranks, roi, steps[:-1])
     n_groups, rep = _groups(back)
     parent = np.empty(ranks.shape[0], np.int32 if ranks.shape[0] < 2**31 else np.int64)
     roi = np.ascontiguousarray(roi, dtype=np.int64)

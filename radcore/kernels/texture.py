@@ -1,6 +1,6 @@
 """The ROI's texture layout and the matrices both conventions build on it (IBSI and PyRadiomics).
 
-:class:`Texture` is the discretised ROI laid out for the kernels of :mod:`radcore.kernels.pyrad_texture`
+:class:`Texture` is the discretised ROI laid out for the kernels of :mod:`radcore.kernels.matrices`
 (padded, raveled, grey levels renumbered over the levels present). On it:
 
 ``cooccurrence_counts(tex, offsets, n_levels, by_slice=False, symmetric=True) -> (groups, k, Ng, Ng)``
@@ -18,7 +18,7 @@
     (the NGTDM).
 
 Matrices are indexed by grey level 1..``n_levels`` (rows of absent levels are zero), as the IBSI
-defines them; PyRadiomics' classes use the rank matrices of :mod:`radcore.kernels.pyrad_texture` directly.
+defines them; PyRadiomics' classes use the rank matrices of :mod:`radcore.kernels.matrices` directly.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from radcore.kernels.pyrad_texture import _cooccurrence, _neighbourhood, _run_lengths, layout, sum_buffer
+from radcore.kernels.matrices import _cooccurrence, _neighbourhood, _run_lengths, layout, sum_buffer
 from radcore.kernels.zones import flat_offsets
 
 
 @dataclass(frozen=True)
 class Texture:
-    """The discretised ROI laid out for :mod:`radcore.kernels.pyrad_texture`.
+    """The discretised ROI laid out for :mod:`radcore.kernels.matrices`.
 
     present  float64 (n,) the grey levels present in the ROI, ascending (PyRadiomics' ``grayLevels``)
     counts   float64 (n,) voxels per present level

@@ -45,7 +45,7 @@ import numba
 import numpy as np
 
 from radcore.errors import InvalidImageError
-from radcore.kernels.pyrad_texture import zone_labels
+from radcore.kernels.matrices import zone_labels
 
 CONNECTIVITIES = (4, 8, 6, 18, 26)
 
@@ -84,7 +84,7 @@ def label_zones(levels: np.ndarray, connectivity: int = 26) -> tuple[np.ndarray,
     """Zones of equal grey level: (labels int32, zone_level int32, zone_size int64); see module doc.
 
     The zones come from the union-find kernel the PyRadiomics classes use
-    (:func:`radcore.kernels.pyrad_texture.zone_labels`), run on the grey levels themselves.
+    (:func:`radcore.kernels.matrices.zone_labels`), run on the grey levels themselves.
     """
     levels = _as_levels(levels)
     pad = padded(levels, (1, 1, 1), np.int32)

@@ -38,7 +38,7 @@ import SimpleITK as sitk
 from radcore.errors import EmptyROIError, GeometryMismatchError, LabelNotFoundError
 from radcore.kernels import pyrad_bspline as bspline
 from radcore.kernels.labels import label_box
-from radcore.kernels.pyrad_texture import digitize
+from radcore.kernels.matrices import digitize
 from radcore.pyradiomics.settings import PyRadiomicsSetting
 from radcore.pyradiomics.window import Window, cut
 

@@ -1,4 +1,4 @@
-"""PyRadiomics feature classes: its definitions as formulas over the matrices of the ``pyrad_*`` kernels.
+"""PyRadiomics feature classes: the registry's formulas, and its own few, over the shared matrix kernels.
 
 Each class module (``firstorder``, ``shape``, ``shape2d``, ``glcm``, ``glrlm``, ``glszm``, ``gldm``, ``ngtdm``)
 exposes
@@ -22,7 +22,7 @@ import numpy as np
 from radcore.errors import SettingsError
 from radcore.features import count_matrix
 from radcore.features.registry import family
-from radcore.kernels import pyrad_texture
+from radcore.kernels import matrices
 
 #: PyRadiomics feature class name -> module of this package
 CLASS_MODULES = {
@@ -78,7 +78,7 @@ def select(class_name: str, default: tuple[str, ...], optional: tuple[str, ...],
 def neighbourhood(inputs, setting, alpha: float | None):
     """(dependence (n, k + 1), voxels (n,), s (n,), present levels (n,)) of PyRadiomics' GLDM / NGTDM
     neighbourhood (offsets with infinity norm in ``distances``, both directions, in-plane with force2D)
-    over the n grey levels present; see :func:`radcore.kernels.pyrad_texture.neighbourhood`.
+    over the n grey levels present; see :func:`radcore.kernels.matrices.neighbourhood`.
 
     ``alpha`` is the GLDM's ``gldm_a``; None (NGTDM) takes any alpha, as only the dependence counts
     depend on it. Results are shared between the classes of one image type.
@@ -92,7 +92,7 @@ def neighbourhood(inputs, setting, alpha: float | None):
     else:
         a = 0.0 if alpha is None else float(alpha)
         if a not in found:
-            found[a] = pyrad_texture.neighbourhood(tex.values, tex.ranks, tex.roi, tex.steps(offsets), a, len(tex.present))
+            found[a] = matrices.neighbourhood(tex.values, tex.ranks, tex.roi, tex.steps(offsets), a, len(tex.present))
         result = found[a]
     return (*result, tex.present)
 

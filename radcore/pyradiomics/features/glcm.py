@@ -2,7 +2,7 @@
 
 Matrices: one per offset a of :func:`radcore.pyradiomics.features.angles` (every offset with infinity norm
 in ``distances``, in-plane only with ``force2D``), counting ROI voxel pairs (v, v + a) with
-:func:`radcore.kernels.pyrad_texture.cooccurrence` on the texture layout; ``symmetricalGLCM`` adds the transpose. Rows and
+:func:`radcore.kernels.matrices.cooccurrence` on the texture layout; ``symmetricalGLCM`` adds the transpose. Rows and
 columns of grey levels absent from the ROI are dropped, so i and j run over the grey levels present (their
 values, not their ranks). With ``weightingNorm`` the matrices are summed with weights exp(-d^2) into one;
 otherwise offsets without pairs are dropped. Each matrix is normalised, p(i, j) = P(i, j) / sum P, every
@@ -21,7 +21,7 @@ import numpy as np
 from radcore.features import glcm as ibsi_glcm
 from radcore.kernels.glcm_formulas import mcc_bound, mcc_matrix
 from radcore.kernels.pyrad_lanczos import top_eigenvalue
-from radcore.kernels.pyrad_texture import cooccurrence
+from radcore.kernels.matrices import cooccurrence
 from radcore.pyradiomics.features import EPS, angle_weights, angles, column_nanmeans, nanmean, registry_columns, select
 
 FEATURES = (

@@ -3,7 +3,7 @@
 Matrix: a neighbour of ROI voxel v is a ROI voxel v + o, o any offset whose infinity norm is one of
 ``distances`` (in-plane only with ``force2D``); it is dependent when its grey level differs from v's by at
 most alpha = ``gldm_a``. P(i, j) counts the voxels of level i with j - 1 dependent neighbours (j >= 1).
-Counted by :func:`radcore.kernels.pyrad_texture.neighbourhood` over the levels present (one pass shared
+Counted by :func:`radcore.kernels.matrices.neighbourhood` over the levels present (one pass shared
 with NGTDM). Rows of absent grey levels and columns of absent dependences are dropped.
 
 Notation: N_z = sum P (the number of ROI voxels); p_g(i) = sum_j P(i, j), p_d(j) = sum_i P(i, j);

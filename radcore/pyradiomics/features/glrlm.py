@@ -2,7 +2,7 @@
 
 Matrices: one per offset a of :func:`radcore.pyradiomics.features.angles` at distance 1 (13 in 3D, 4 with
 ``force2D``; GLRLM ignores ``distances``), from
-:func:`radcore.kernels.pyrad_texture.run_lengths` on the texture layout. An offset along which no line holds two ROI voxels (e.g. an
+:func:`radcore.kernels.matrices.run_lengths` on the texture layout. An offset along which no line holds two ROI voxels (e.g. an
 out-of-plane offset of a single-slice ROI) gives no matrix. Rows of absent grey levels and columns of
 absent run lengths are dropped, so i runs over the grey levels present and j over the run lengths present.
 With ``weightingNorm`` the matrices are summed with weights exp(-d^2) into one; otherwise empty ones are
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.features import count_matrix
-from radcore.kernels.pyrad_texture import run_lengths
+from radcore.kernels.matrices import run_lengths
 from radcore.pyradiomics.features import EPS, angle_weights, angles, column_nanmeans, registry_columns, select
 
 FEATURES = (

@@ -4,7 +4,7 @@ Matrix: a neighbour of ROI voxel v is a ROI voxel v + o, o any offset whose infi
 ``distances`` (in-plane only with ``force2D``); A_v is the mean grey level of v's neighbours. For each grey
 level i present: n_i the number of ROI voxels of level i, s_i = sum over them of |i - A_v| (0 for a voxel
 without neighbours, which PyRadiomics still counts in n_i). Counted by
-:func:`radcore.kernels.pyrad_texture.neighbourhood` (one pass shared with GLDM).
+:func:`radcore.kernels.matrices.neighbourhood` (one pass shared with GLDM).
 
 The features are the formulas of the IBSI NGTDM (:mod:`radcore.features.ngtdm`, Coarseness, Contrast,
 Busyness, Complexity, Strength) over these counts: N_vp = sum n_i, p_i = n_i / N_vp.

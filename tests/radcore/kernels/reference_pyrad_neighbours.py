@@ -1,7 +1,7 @@
 """Test reference: neighbourhood counts over an explicit offset list (PyRadiomics' GLDM and NGTDM).
 
 A direct per-voxel loop over the offsets, against which the production pass
-:func:`radcore.kernels.pyrad_texture.neighbourhood` is tested. PyRadiomics' neighbourhood of a voxel is the
+:func:`radcore.kernels.matrices.neighbourhood` is tested. PyRadiomics' neighbourhood of a voxel is the
 set of offsets whose infinity norm is one of ``distances`` (both directions).
 
 ``neighbourhood_counts(levels, n_levels, offsets, alpha) -> (dependence, n, s)``

@@ -88,7 +88,7 @@ def test_mcc_equals_the_eigenvalue_definition(levels, density):
 @pytest.mark.parametrize("shape", [(1, 1, 1), (1, 4, 5), (6, 1, 3), (5, 6, 7)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
 def test_digitize_equals_numpy(shape, dtype):
-    from radcore.kernels.pyrad_texture import digitize
+    from radcore.kernels.matrices import digitize
 
     rng = np.random.default_rng(len(shape) + sum(shape))
     values = (rng.normal(0, 60, shape)).astype(dtype)
@@ -105,7 +105,7 @@ def test_digitize_equals_numpy(shape, dtype):
 
 @pytest.mark.parametrize("shape, pad", [((1, 1, 1), 1), ((1, 3, 4), 2), ((4, 5, 3), 1)])
 def test_layout_equals_numpy(shape, pad):
-    from radcore.kernels.pyrad_texture import layout
+    from radcore.kernels.matrices import layout
 
     rng = np.random.default_rng(5)
     mask = rng.random(shape) < 0.7

@@ -1,12 +1,12 @@
 """The GLSZM zone kernel :func:`radcore.kernels.pyrad_zones.zones` against the voxel union-find
-:func:`radcore.kernels.pyrad_texture.zones` (the reference): same zones, same order, bit for bit."""
+:func:`radcore.kernels.matrices.zones` (the reference): same zones, same order, bit for bit."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from radcore.kernels import pyrad_texture as pt
+from radcore.kernels import matrices as pt
 from radcore.kernels import pyrad_zones as pz
 from radcore.pyradiomics.features import angles, glszm
 from radcore.kernels.texture import build_texture

@@ -1,7 +1,7 @@
-"""Texture matrix kernels of one discretised image on a shared padded flat layout.
+"""The texture matrix kernels of both conventions, on one padded flat layout of a discretised image.
 
 PyRadiomics' classes call them directly; the IBSI families count their co-occurrence and run-length
-matrices with the same kernels through :mod:`radcore.kernels.texture`.
+matrices, zones and neighbourhoods with the same kernels through :mod:`radcore.kernels.texture`.
 
 All kernels read ``ranks``: the grey levels of a (z, y, x) array renumbered 1..n over the levels present
 in the ROI (ascending; 0 outside the ROI), padded with ``pad`` zeros on every side and raveled (C order),

@@ -1,10 +1,10 @@
-"""radcore.kernels.pyrad_texture against slow references, zones.label_zones and its former kernels (copied below)."""
+"""radcore.kernels.matrices against slow references, zones.label_zones and its former kernels (copied below)."""
 
 import numba
 import numpy as np
 import pytest
 
-from radcore.kernels import pyrad_texture as pt
+from radcore.kernels import matrices as pt
 from radcore.kernels.texture import build_texture
 from radcore.kernels.zones import label_zones
 from radcore.pyradiomics.features import angles
@@ -392,7 +392,7 @@ def test_digitize_large_regular_grid():
 
 BOUNDS_SCRIPT = """
 import numpy as np
-from radcore.kernels import pyrad_texture as pt
+from radcore.kernels import matrices as pt
 from radcore.pyradiomics.features import angles
 from radcore.kernels.texture import build_texture
 rng = np.random.default_rng(5)
