@@ -5,8 +5,8 @@ groups, :func:`radcore.io.store.group_name`), written by the worker that already
 ROI. Panels, left to right: axial (z), coronal (y) and sagittal (x) slices through the ROI's largest
 cross-section, each cut to the ROI's box plus a margin, scaled to :data:`PANEL_HEIGHT` pixels with the
 voxel spacing's aspect, the outline in red. CT is shown in a soft-tissue window (level 40, width 400 HU),
-other modalities between the 1st and 99th percentile of the panel. Drawn as an RGB array and saved with
-matplotlib, so a picture costs milliseconds.
+other modalities between the 1st and 99th percentile of the panel. Drawn as an RGB array and saved as PNG
+by :mod:`radcore.io.png`, so a picture costs milliseconds and a worker loads no plotting library.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from radcore.io.png import write_png
 from radcore.io.store import group_name
 
 PANEL_HEIGHT = 128
@@ -30,15 +31,13 @@ def picture_path(dataset: str | Path, case_id: str, label: int) -> Path:
 
 def write_picture(path: str | Path, image: np.ndarray, mask: np.ndarray, spacing, modality: str = "") -> Path:
     """Write the three-plane picture of the bool ``mask`` on ``image`` (same (z, y, x) grid) to ``path``."""
-    from matplotlib import image as mpl_image
-
     panels = [_panel(image, mask, axis, spacing, modality) for axis in range(3)]
     gap = np.ones((PANEL_HEIGHT, 4, 3))
     row = np.concatenate([p for panel in panels for p in (panel, gap)][:-1], axis=1)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
-    mpl_image.imsave(temp, np.clip(row, 0.0, 1.0), format="png", pil_kwargs={"compress_level": 1})
+    write_png(temp, np.round(np.clip(row, 0.0, 1.0) * 255).astype(np.uint8))
     temp.replace(path)
     return path
 
