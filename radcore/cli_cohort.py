@@ -168,11 +168,14 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     The settings, the naming and the manifest's or store's presence are checked first, so a bad one fails
     in a line (SettingsError, ManifestError, StoreError) before Prefect or Dask start. Without ``scheduler``
     the local Dask cluster starts (and warms its workers) in the background while Prefect is imported and
-    reached, not after. While a local Prefect server starts (its first start takes longest), the cluster
-    ingests the manifest's cases ahead (:meth:`radcore.cohort.cluster.BackgroundCluster.ingest_ahead`).
+    reached, not after; unless ``temporary_prefect``, its workers are kept warm for later runs, and workers
+    an earlier run kept are used (:mod:`radcore.cohort.kept_workers`). Until the flow starts (Prefect's
+    import, a local Prefect server's start: its first takes longest), the workers ingest the manifest's
+    cases ahead (:meth:`radcore.cohort.cluster.BackgroundCluster.ingest_ahead`).
     """
     from radcore.cli_server import begin_prefect
     from radcore.cohort.cluster import BackgroundCluster, local_workers
+    from radcore.cohort.kept_workers import keep_workers
     from radcore.io.config import load_settings
     from radcore.io.dataset import done_cases
     from radcore.io.manifest import check_manifest_path
@@ -186,40 +189,57 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         check_manifest_path(parameters["manifest"])
     elif parameters.get("store"):
         open_store(parameters["store"])
+    parameters = {**parameters, **{k: os.path.abspath(parameters[k]) for k in ("manifest", "store", "out", "config")
+                                   if parameters.get(k)}}  # workers kept from another run have another cwd
     out = parameters.get("out") or ""
     done = done_cases(out, settings_hash(settings)) if out and Path(out).exists() else set()
     cluster = None
     if not parameters.get("scheduler") and _may_have_work(parameters, done):
         workers = local_workers(parameters.get("workers", 0))
-        cluster = BackgroundCluster(settings, workers, **({"dashboard": parameters["dashboard"]}
-                                                          if parameters.get("dashboard") else {}))
+        cluster = BackgroundCluster(settings, workers, keep=keep_workers(temporary_prefect),
+                                    **({"dashboard": parameters["dashboard"]} if parameters.get("dashboard") else {}))
         parameters = {**parameters, "workers": workers}
+        if parameters.get("manifest"):  # the workers have nothing else to do until the flow starts
+            cluster.ingest_ahead(parameters["manifest"], parameters.get("store") or str(Path(out) / "cohort.zarr"),
+                                 {case for case, _ in done})
     try:
         embedded_prefect_env()
-        line, ready, starting = begin_prefect(temporary_prefect)
+        line, ready, _ = begin_prefect(temporary_prefect)
         print(f"radcore: Prefect: {line}", file=sys.stderr)
+        import dask.config
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
 
         params = CohortParameters(**parameters)
-        if starting and cluster is not None and params.manifest:
-            cluster.ingest_ahead(params.manifest, params.store_path(), {case for case, _ in done})
         api = ready()
+        client_config = {}
         if cluster is not None:
             ahead = cluster.stop_ingesting()
             if ahead:
                 print(f"radcore: ingested {ahead} cases while Prefect started", file=sys.stderr)
             params = params.model_copy(update={"scheduler": cluster.address()})
+            client_config = cluster.client_config()
+            if cluster.kept is not None:
+                print(f"radcore: workers: {_kept_line(cluster.kept)}", file=sys.stderr)
         if sys.stderr.isatty():
             os.environ.setdefault(PROGRESS_BAR_ENV, "1")
-        if api is None:
-            return cohort_flow(params)
-        with temporary_settings(updates={PREFECT_API_URL: api}):
-            return cohort_flow(params)
+        with dask.config.set(client_config):
+            if api is None:
+                return cohort_flow(params)
+            with temporary_settings(updates={PREFECT_API_URL: api}):
+                return cohort_flow(params)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _kept_line(kept) -> str:
+    from radcore.cohort.kept_workers import idle_minutes
+
+    how = "started" if kept.started else "using"
+    return (f"{how} {kept.workers} local workers kept warm for later runs (dashboard {kept.dashboard}; they end "
+            f"after {idle_minutes():g} idle minutes or with `radcore server stop`)")
 
 
 def _may_have_work(parameters: dict, done: set) -> bool:

@@ -4,8 +4,9 @@ Without a Prefect server every cohort command would wait for Prefect's temporary
 on a laptop) and stop it again at its end. So the first ``radcore run`` or ``radcore demo`` that finds no
 ``PREFECT_API_URL`` starts a Prefect server on this machine (127.0.0.1 only, a free port) and leaves it
 running, saying so; later commands use it (about 3 s of Prefect per run), and its UI shows every run.
-``radcore server stop`` ends it; ``radcore run --temporary-prefect`` (or ``RADCORE_PREFECT=temporary``)
-keeps to Prefect's temporary API instead.
+``radcore server stop`` ends it, and the local Dask workers cohort runs keep warm
+(:mod:`radcore.cohort.kept_workers`); ``radcore run --temporary-prefect`` (or ``RADCORE_PREFECT=temporary``)
+keeps to Prefect's temporary API instead, and leaves no workers running.
 
 The server's state lives in ``RADCORE_HOME`` (default ``~/.radcore``): ``prefect-server.json`` (process id
 and API address), ``prefect-server.log``, and the server's own ``PREFECT_HOME`` (its database).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,13 +24,10 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from radcore.daemons import alive, home, kill_group
+
 #: how long a starting server may take to answer
 START_TIMEOUT_S = 180.0
-
-
-def home() -> Path:
-    """``RADCORE_HOME``, default ``~/.radcore``."""
-    return Path(os.environ.get("RADCORE_HOME") or Path.home() / ".radcore").expanduser()
 
 
 def _state_file() -> Path:
@@ -45,28 +42,13 @@ def _healthy(api: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:  # a server this process started is its child: reap it once it has ended
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def running() -> str | None:
     """The API address of the radcore-started Prefect server, if it runs and answers; else None."""
     try:
         state = json.loads(_state_file().read_text())
     except (OSError, ValueError):
         return None
-    if _alive(int(state.get("pid", 0) or 0)) and _healthy(state.get("api", "")):
+    if alive(int(state.get("pid", 0) or 0)) and _healthy(state.get("api", "")):
         return state["api"]
     return None
 
@@ -115,23 +97,8 @@ class ServerStart:
                 _state_file().write_text(json.dumps({"pid": self.proc.pid, "api": self.api}))
                 return self.api
             time.sleep(0.1)
-        _kill_group(self.proc.pid)
+        kill_group(self.proc.pid)
         raise RuntimeError(f"the Prefect server did not answer within {START_TIMEOUT_S:.0f} s; see {self.log}")
-
-
-def _kill_group(pid: int, grace: float = 10.0) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.1)
-    if _alive(pid):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def stop() -> bool:
@@ -141,9 +108,9 @@ def stop() -> bool:
     except (OSError, ValueError):
         return False
     pid = int(state.get("pid", 0) or 0)
-    was_running = pid > 0 and _alive(pid)
+    was_running = pid > 0 and alive(pid)
     if was_running:
-        _kill_group(pid)
+        kill_group(pid)
     _state_file().unlink(missing_ok=True)
     return was_running
 
@@ -187,13 +154,16 @@ def _configured_api() -> str | None:
 
 
 def add_server_command(sub) -> None:
-    p = sub.add_parser("server", help="start, stop or show the local Prefect server cohort commands use")
+    p = sub.add_parser("server", help="start, stop or show the local Prefect server (and the warm workers) cohort "
+                                      "commands keep between runs")
     p.add_argument("action", choices=["start", "stop", "status"])
     p.add_argument("--port", type=int, default=0, help="port for start (default: a free one)")
     p.set_defaults(func=_run_server)
 
 
 def _run_server(args) -> int:
+    from radcore.cohort import kept_workers
+
     if args.action == "start":
         try:
             api = start(args.port)
@@ -204,7 +174,12 @@ def _run_server(args) -> int:
         return 0
     if args.action == "stop":
         print("radcore server: stopped" if stop() else "radcore server: none was running")
+        if kept_workers.stop():
+            print("radcore server: stopped the local workers kept warm")
         return 0
     api = running()
     print(f"radcore server: running, Prefect API at {api}" if api else "radcore server: not running")
+    kept = kept_workers.running()
+    if kept is not None:
+        print(f"radcore server: {kept.workers} local workers kept warm at {kept.address} (dashboard {kept.dashboard})")
     return 0 if api else 3

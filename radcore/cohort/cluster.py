@@ -5,8 +5,9 @@ in every worker process (set before the process starts: LocalCluster ``env=`` he
 ``distributed.nanny.pre-spawn-environ`` or the job script on clusters, see ``infra/``). numba's on-disk
 cache can race when many processes compile at once, so the flow compiles once in its own process while
 the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
-(:class:`WarmUp`). ``radcore run`` starts its local cluster in the background (:class:`BackgroundCluster`),
-which can ingest the manifest's cases ahead while a Prefect server starts.
+(:class:`WarmUp`). ``radcore run`` starts its local cluster in the background, or connects to the workers
+an earlier run kept warm (:class:`BackgroundCluster`, :mod:`radcore.cohort.kept_workers`); it can ingest the
+manifest's cases ahead while a Prefect server starts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from distributed import Client, LocalCluster, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from radcore.cohort.synthetic import ct_like_case
+from radcore.cohort.kept_workers import KeptWorkers, acquire
 from radcore.io.images import Volume
 from radcore.io.manifest import CaseEntry, read_manifest
 from radcore.io.store import ingest_case, open_store
@@ -131,12 +133,18 @@ class BackgroundCluster:
     """A local Dask cluster that starts, and warms its workers for ``settings``, in a thread while the
     caller goes on (a command starting Prefect meanwhile); :meth:`address` waits for it to be up.
 
-    The caller owns it: :meth:`close` ends the workers. A failure to start is raised by :meth:`address`.
+    With ``keep``, the workers are kept warm for later runs (:mod:`radcore.cohort.kept_workers`): those of
+    an earlier run are used when they match, else new ones are started in a process of their own; if that
+    fails, or other workers are in use by another run, the cluster is this run's own. The caller owns the
+    cluster: :meth:`close` ends its own workers (kept ones stay). A failure to start is raised by
+    :meth:`address`.
     """
 
-    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD):
+    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD, keep: bool = False):
         self._kwargs = local_cluster_kwargs(workers, dashboard=dashboard)
         self._settings = settings
+        self._keep = keep
+        self.kept: KeptWorkers | None = None
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
         self._error: BaseException | None = None
@@ -149,14 +157,27 @@ class BackgroundCluster:
 
     def _start(self) -> None:
         try:
-            self._cluster = LocalCluster(**self._kwargs)
-            self._client = Client(self._cluster)
+            if self._keep:
+                self._connect_kept()
+            if self._client is None:
+                self._cluster = LocalCluster(**self._kwargs)
+                self._client = Client(self._cluster)
             self._up.set()
             ensure_warm(self._client, self._settings)
         except BaseException as exc:  # noqa: BLE001 - raised again by address(), in the caller's thread
             self._error = exc
         finally:
             self._up.set()
+
+    def _connect_kept(self) -> None:
+        try:
+            kept = acquire(self._kwargs["n_workers"], self._kwargs["dashboard_address"])
+            if kept is not None:
+                self._client = Client(kept.address, security=kept.security(), timeout=30)
+                self.kept = kept
+        except Exception as exc:  # noqa: BLE001 - this run then starts a cluster of its own
+            log.warning("no kept workers (%s: %s); this run starts its own", type(exc).__name__, exc)
+            self.kept = None
 
     def address(self) -> str:
         """The scheduler's address, once the cluster is up and the scheduler holds the warm-up of the
@@ -170,7 +191,12 @@ class BackgroundCluster:
             time.sleep(0.01)
         if self._error is not None:
             raise self._error
-        return self._cluster.scheduler_address
+        return self.kept.address if self.kept is not None else self._cluster.scheduler_address
+
+    def client_config(self) -> dict[str, Any]:
+        """Dask configuration a client of this cluster needs in this process (kept workers' TLS
+        credentials; nothing for a cluster of this run's own). Valid once :meth:`address` returned."""
+        return self.kept.dask_config() if self.kept is not None else {}
 
     def ingest_ahead(self, manifest: str, store: str, done: set[str] = frozenset()) -> None:
         """Ingest the cases of ``manifest`` (but those in ``done``) into ``store`` on the workers, in the
@@ -221,6 +247,7 @@ class BackgroundCluster:
         self._ingested += sum(_succeeded(f) for f in running)
 
     def close(self) -> None:
+        """Stop ingesting ahead and end this run's own workers (kept workers stay for later runs)."""
         self.stop_ingesting()
         self._thread.join()
         for part in (self._client, self._cluster):

@@ -5,6 +5,7 @@ from pathlib import Path
 import duckdb
 
 from radcore.cli import main
+from radcore.cohort import kept_workers
 
 
 NO_FIXED_PORT = ["--dashboard", "127.0.0.1:0"]
@@ -32,3 +33,23 @@ def test_demo_with_an_unmodified_pyradiomics_params_file(cli_env, tmp_path, caps
                  *NO_FIXED_PORT]) == 0
     out = capsys.readouterr().out
     assert "case001" in out and "case002" in out and "shape_meshvolume" in out
+
+
+def test_a_second_run_uses_the_workers_the_first_kept_warm(cli_env, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RADCORE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RADCORE_KEEP_WORKERS", "1")
+    try:
+        assert main(["demo", "--dir", str(tmp_path / "demo"), "--cases", "3", "--workers", "1", *NO_FIXED_PORT]) == 0
+        assert "radcore: workers: started 1 local workers kept warm" in capsys.readouterr().err
+        kept = kept_workers.running()
+        assert kept is not None and kept.workers == 1
+        monkeypatch.chdir(tmp_path / "demo")  # relative paths: the workers' own folder is RADCORE_HOME
+        assert main(["run", "--store", "cohort.zarr", "--config", "settings.yaml", "--out", "again", "--workers", "1",
+                     *NO_FIXED_PORT]) == 0
+        assert "radcore: workers: using 1 local workers kept warm" in capsys.readouterr().err
+        assert kept_workers.running() == kept  # the same process, still running
+        rows = duckdb.sql(f"select count(distinct case_id) from read_parquet('{tmp_path}/demo/again/features/**/"
+                          "*.parquet', hive_partitioning=true)").fetchall()
+        assert rows == [(3,)]
+    finally:
+        kept_workers.stop()

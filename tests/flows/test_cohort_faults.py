@@ -147,18 +147,25 @@ def _radcore_run(manifest, config, out, env, *extra) -> subprocess.Popen:
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def _stop_kept_workers(env) -> None:
+    subprocess.run([sys.executable, "-m", "radcore.cli", "server", "stop"], env=env, check=True, timeout=120)
+
+
 def _leftovers(out: Path) -> list[str]:
     store = [p.name for p in (out / "cohort.zarr").iterdir() if p.name.startswith((".tmp-", ".trash-"))]
     return store + [str(p) for p in out.rglob(".*.tmp")]
 
 
-@pytest.mark.parametrize("where", ["local cluster", "external cluster"])
+@pytest.mark.parametrize("where", ["local cluster", "external cluster", "kept workers"])
 def test_a_run_killed_halfway_and_run_again_does_every_case_once(cohort, api_env, tmp_path, request, where):
     manifest, config, expected = cohort
     out = tmp_path / "out"
     extra = ["--workers", "2"]
     if where == "external cluster":  # its tasks outlive the killed run: the new run's token drops them
         extra = ["--scheduler", request.getfixturevalue("external_cluster").address]
+    if where == "kept workers":  # so do those of local workers kept warm between runs
+        api_env = {**api_env, "RADCORE_KEEP_WORKERS": "1", "RADCORE_HOME": str(tmp_path / "home")}
+        request.addfinalizer(lambda: _stop_kept_workers(api_env))
     first = _radcore_run(manifest, config, out, api_env, *extra)
     _wait(lambda: _batch_files(out) >= 2, what="two batches")
     first.send_signal(signal.SIGKILL)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from radcore import cli_server
+from radcore import cli_server, daemons
 
 
 @pytest.fixture
@@ -34,9 +34,9 @@ def test_a_started_server_is_reused_then_stopped(radcore_home, monkeypatch):
         "Prefect's temporary API (started and stopped with this command)", None)
     assert cli_server.stop() is True
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and cli_server._alive(pid):
+    while time.monotonic() < deadline and daemons.alive(pid):
         time.sleep(0.1)
-    assert not cli_server._alive(pid) and cli_server.running() is None
+    assert not daemons.alive(pid) and cli_server.running() is None
 
 
 def test_a_configured_api_is_used_as_it_is(radcore_home, monkeypatch):
