@@ -1,6 +1,6 @@
 """A cohort through ``radcore run`` against PyRadiomics' own batch mode (``pyradiomics cases.csv -j N``).
 
-    python benchmarks/cohort_vs_pyradiomics.py [--cases 20] [--workers 2] [--params FILE]
+    python benchmarks/cohort_vs_pyradiomics.py [--cases 20] [--workers 2] [--params FILE] [--repeats 1]
 
 Needs the optional extra ``pyradiomics`` (its ``pyradiomics`` command). The cohort: the IBSI CT radiomics
 phantom (a real chest CT, 204 x 201 x 60 voxels of 0.98 x 0.98 x 3 mm) written once per case as its own
@@ -13,12 +13,15 @@ Timed, wall clock, each from a fresh output folder unless said:
 
 1. ``pyradiomics cases.csv -o out.csv -f csv -j N`` (N = ``--workers``);
 2. ``radcore run manifest.csv --config params --out A --workers N`` on a machine without a Prefect server
-   (a fresh ``RADCORE_HOME``): the newcomer's first run, which starts the local Prefect server radcore
-   keeps between runs (:mod:`radcore.cli_server`);
+   (a fresh ``RADCORE_HOME``): the newcomer's first run, which starts the local Prefect server and the
+   local workers radcore keeps between runs (:mod:`radcore.cli_server`, :mod:`radcore.cohort.kept_workers`);
 3. the same again on A: nothing left to do;
-4. with that server running: ``radcore run ... --out B`` (every later run), then again on B;
-5. ``radcore run ... --out C --temporary-prefect``: Prefect's temporary API, started and stopped with the
-   run. The local server is stopped at the end.
+4. with that server and those workers running: ``radcore run ... --out B`` (every later run; ``--repeats``
+   times, each into a new folder, the median shown), then again on B;
+5. the same with the server running but no workers kept (``RADCORE_KEEP_WORKERS=0``): the run starts and
+   ends its own cluster;
+6. ``radcore run ... --out C --temporary-prefect``: Prefect's temporary API, started and stopped with the
+   run, and a cluster of the run's own. The server and the workers are stopped at the end.
 
 Prints each time and the ratio PyRadiomics / radcore. The machine's other load slows both; run it on a
 quiet machine and compare ratios.
@@ -30,6 +33,7 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,6 +103,7 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--params", help="a PyRadiomics params file (default: see the module docstring)")
     parser.add_argument("--keep", help="keep the work folder here")
+    parser.add_argument("--repeats", type=int, default=1, help="runs with the server and workers running (median)")
     args = parser.parse_args(argv)
     if shutil.which("pyradiomics") is None:
         raise SystemExit("needs the pyradiomics command: pip install 'radcore[pyradiomics]'")
@@ -126,10 +131,14 @@ def main(argv=None) -> None:
     run = [sys.executable, "-m", "radcore.cli", "run", str(work / "manifest.csv"), "--config", str(params),
            "--workers", str(args.workers), "--dashboard", "127.0.0.1:0"]
     try:
-        times["radcore, first run (starts server)"] = timed(run + ["--out", str(work / "A")], env, work / "A.log")
+        times["radcore, first run (starts server, workers)"] = timed(run + ["--out", str(work / "A")], env,
+                                                                      work / "A.log")
         times["radcore, rerun, nothing to do"] = timed(run + ["--out", str(work / "A")], env, work / "A2.log")
-        times["radcore, server running"] = timed(run + ["--out", str(work / "B")], env, work / "B.log")
-        times["radcore, server, nothing to do"] = timed(run + ["--out", str(work / "B")], env, work / "B2.log")
+        later = [timed(run + ["--out", str(work / f"B{k}")], env, work / f"B{k}.log") for k in range(args.repeats)]
+        times["radcore, server and workers up"] = statistics.median(later)
+        times["radcore, same, nothing to do"] = timed(run + ["--out", str(work / "B0")], env, work / "B0-again.log")
+        times["radcore, server up, own cluster"] = timed(run + ["--out", str(work / "D")],
+                                                         {**env, "RADCORE_KEEP_WORKERS": "0"}, work / "D.log")
         times["radcore, temporary Prefect"] = timed(run + ["--out", str(work / "C"), "--temporary-prefect"], env,
                                                     work / "C.log")
     finally:
@@ -138,7 +147,9 @@ def main(argv=None) -> None:
     print(f"{args.cases} CT cases, {args.workers} workers, {params.name}")
     for name, seconds in times.items():
         ratio = "" if name == "pyradiomics" else f"  {base / seconds:5.1f}x"
-        print(f"{name:28s} {seconds:7.1f} s{ratio}")
+        print(f"{name:44s} {seconds:7.1f} s{ratio}")
+    if args.repeats > 1:
+        print("server and workers up, each run: " + ", ".join(f"{t:.1f}" for t in later) + " s")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

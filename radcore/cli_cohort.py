@@ -39,12 +39,13 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--dashboard", default=None,
                    help="local cluster's dashboard address (default 127.0.0.1:8787: this machine only; "
-                        "0.0.0.0:8787 shows it to the network)")
+                        "0.0.0.0:8787 shows it to the network); kept workers keep the one they started with")
     p.add_argument("--no-qc-pictures", dest="qc_pictures", action="store_false",
                    help="do not draw each ROI on its image (OUT/qc/*.png)")
     p.add_argument("--temporary-prefect", action="store_true",
-                   help="without PREFECT_API_URL, use Prefect's temporary API rather than start (or reuse) the "
-                        "local Prefect server that stays up between runs (see `radcore server`)")
+                   help="leave nothing running: without PREFECT_API_URL, use Prefect's temporary API rather than "
+                        "start (or reuse) the local Prefect server that stays up between runs, and a cluster of "
+                        "this run's own rather than the local workers kept warm (see `radcore server`)")
     p.add_argument("--report", action="store_true",
                    help="write the cohort report (OUT/report.html) at the end and print its path")
     p.set_defaults(func=_run_run)
@@ -58,7 +59,8 @@ def add_cohort_commands(sub) -> None:
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
     p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
     p.add_argument("--temporary-prefect", action="store_true",
-                   help="without PREFECT_API_URL, use Prefect's temporary API rather than the local Prefect server")
+                   help="leave nothing running: Prefect's temporary API rather than the local Prefect server, "
+                        "and no local workers kept warm")
     p.set_defaults(func=_run_demo)
 
     p = sub.add_parser("report", help="one self-contained HTML page of a dataset: failures, QC pictures, "

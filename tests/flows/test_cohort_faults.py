@@ -1,6 +1,6 @@
 """Faults a cohort run must survive with every case exactly once: worker processes SIGKILLed mid-run, a
 whole ``dask worker`` group killed and replaced, ``radcore run`` SIGKILLed and run again (with a local
-cluster and with an external one whose tasks outlive it), two runs on one dataset at the same time.
+cluster, an external one and kept workers, whose tasks outlive it), two runs on one dataset at the same time.
 
 Real processes throughout: ``dask scheduler`` / ``dask worker`` and ``radcore run`` as subprocesses, every
 port chosen by the system.
@@ -20,7 +20,10 @@ import pytest
 
 from radcore_flows.cohort import CohortParameters, cohort_flow
 from radcore.cohort.cluster import WORKER_ENV
+from radcore.io import dataset
+from radcore.io.config import load_settings
 from radcore.io.manifest import write_manifest
+from radcore.settings import settings_hash
 from tests.cohort_cases import write_good_case
 
 N_CASES = 16
@@ -181,11 +184,32 @@ def test_a_run_killed_halfway_and_run_again_does_every_case_once(cohort, api_env
 
 
 def test_two_runs_on_one_dataset_at_once_do_every_case_once(cohort, api_env, tmp_path):
+    """Both runs are held at the dataset's lock until each waits for it (a run whose cases were ingested
+    ahead can otherwise end before the other reaches the lock), then race for it."""
     manifest, config, expected = cohort
     out = tmp_path / "out"
-    runs = [_radcore_run(manifest, config, out, api_env, "--workers", "1") for _ in range(2)]
-    logs = [run.communicate(timeout=600)[0] for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], logs
+    with dataset.run_lock(out, settings_hash(load_settings(str(config)))):
+        runs = [_radcore_run(manifest, config, out, api_env, "--workers", "1") for _ in range(2)]
+        logs = [_Output(run) for run in runs]
+        _wait(lambda: all("another run is writing settings" in log.text() for log in logs), what="both runs to wait")
+    for run in runs:
+        run.wait(timeout=600)
+    texts = [log.text() for log in logs]
+    assert [run.returncode for run in runs] == [0, 0], texts
     assert _rows(out) == expected
-    assert any("another run is writing settings" in log for log in logs)
-    assert any(f"{len(expected)} already done" in log for log in logs)
+    assert any(f"{len(expected)} already done" in text for text in texts)
+
+
+class _Output:
+    """A subprocess's output, read as it comes."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self._lines: list[str] = []
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self._lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self._lines)
