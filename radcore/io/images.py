@@ -7,6 +7,7 @@ Arrays come out (z, y, x); ``Volume.spacing`` is (z, y, x) in mm, ``origin`` (x,
 from __future__ import annotations
 
 import logging
+import tempfile
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from radcore.errors import (
     LabelNotFoundError,
     SettingsError,
 )
-from radcore.io.integrity import check_finite, check_nifti, is_nifti
+from radcore.io.integrity import check_finite, check_nifti, is_gzip, is_nifti
 from radcore.io.dicom import read_series, referenced_series, sop_class
 from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from radcore.io.seg import SEG_SOP_CLASS, segment_mask
@@ -77,16 +78,39 @@ def read_image(
     path = Path(source)
     if not path.exists():
         raise ImageReadError(f"{what} {str(path)!r} does not exist")
-    if path.is_file() and is_nifti(path):
-        check_nifti(path, what)
     try:
-        image = read_series(path, series, prefer) if path.is_dir() else sitk.ReadImage(str(path))
+        if path.is_dir():
+            image = read_series(path, series, prefer)
+        elif is_nifti(path) and is_gzip(path):
+            image = _read_nifti_gz(path, what)
+        else:
+            if is_nifti(path):
+                check_nifti(path, what)
+            image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
         raise ImageReadError(f"{what} {str(path)!r} could not be read: {reason.strip()}") from exc
     check_finite(image, what, str(path))
     return image
+
+
+def _read_nifti_gz(path: Path, what: str) -> sitk.Image:
+    """A ``.nii.gz`` decompressed once: checked (:func:`radcore.io.integrity.check_nifti`) into a temporary
+    ``.nii`` that SimpleITK reads, rather than checked and then decompressed again by SimpleITK (about a
+    third of the reading time). Where no temporary file can be written, the file is read as it is."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="radcore-read-") as folder:
+            plain = Path(folder) / "image.nii"
+            with plain.open("wb") as sink:
+                check_nifti(path, what, sink)
+            return sitk.ReadImage(str(plain))
+    except ImageReadError:
+        raise
+    except OSError as exc:  # no room or no right for the copy: check, then read the file itself
+        log.debug("no decompressed copy of %s (%s); reading it as it is", path, exc)
+        check_nifti(path, what)
+        return sitk.ReadImage(str(path))
 
 
 def read_pair(

@@ -3,7 +3,8 @@
 SimpleITK reads some damaged files without a word (measured with SimpleITK 2.5): a ``.nii.gz`` cut short
 reads as a full image with the missing part zero-filled, an uncompressed ``.nii`` cut short likewise, and
 its NIfTI reader turns NaN and Inf voxels into 0. A feature computed from such an image is an invented
-number. :func:`check_nifti` therefore reads a NIfTI file once, end to end, before SimpleITK does:
+number. :func:`check_nifti` therefore reads a NIfTI file once, end to end, before SimpleITK does (and can
+hand SimpleITK the decompressed copy, so a ``.nii.gz`` is decompressed once):
 
 - a gzip stream must be complete (end-of-stream marker present) and its CRC-32 and length must match;
 - the data must be as long as the header declares (``vox_offset`` + voxels x ``bitpix`` / 8);
@@ -16,10 +17,10 @@ the image SimpleITK returns, whatever its format.
 
 from __future__ import annotations
 
-import gzip
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import numpy as np
 import SimpleITK as sitk
@@ -27,6 +28,9 @@ import SimpleITK as sitk
 from radcore.errors import DamagedFileError, NonFiniteImageError
 
 _CHUNK = 1 << 22
+GZIP_MAGIC = b"\x1f\x8b"
+#: zlib's window bits for a gzip stream (header and trailer checked)
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
 #: NIfTI datatype code -> numpy type of one value (complex types as pairs of floats)
 _FLOAT_TYPES = {16: "f4", 64: "f8", 32: "f4", 1792: "f8"}
 _FLOAT_PIXELS = {
@@ -41,30 +45,75 @@ def is_nifti(path: str | Path) -> bool:
     return name.endswith(".nii") or name.endswith(".nii.gz")
 
 
-def check_nifti(path: str | Path, what: str = "image") -> None:
+def check_nifti(path: str | Path, what: str = "image", sink: BinaryIO | None = None) -> None:
     """Raise :class:`DamagedFileError` or :class:`NonFiniteImageError` unless the NIfTI file is whole.
 
+    ``sink``, a binary file, receives the file's bytes as they are checked, decompressed: a reader can
+    then take that copy, and a ``.nii.gz`` is decompressed once (:func:`radcore.io.images.read_image`).
     A file whose header cannot be parsed is left to the reader, which reports it.
     """
     path = Path(path)
-    with path.open("rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    try:
-        with (gzip.open(path, "rb") if compressed else path.open("rb")) as fh:
-            _scan(fh, path, what)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        reason = "the gzip stream ends early (file truncated?)" if isinstance(exc, EOFError) else str(exc)
-        raise DamagedFileError(f"{what} {str(path)!r} is damaged: {reason}") from exc
+    with path.open("rb") as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+        fh.seek(0)
+        blocks = _gzip_blocks(fh) if compressed else iter(lambda: fh.read(_CHUNK), b"")
+        try:
+            _scan(blocks, path, what, sink)
+        except EOFError as exc:
+            raise DamagedFileError(f"{what} {str(path)!r} is damaged: the gzip stream ends early (file truncated?)") \
+                from exc
+        except zlib.error as exc:
+            raise DamagedFileError(f"{what} {str(path)!r} is damaged: CRC check failed or data corrupt ({exc})") \
+                from exc
 
 
-def _scan(fh, path: Path, what: str) -> None:
-    head = fh.read(540)
-    layout = _layout(head)
+def is_gzip(path: str | Path) -> bool:
+    """Whether the file at ``path`` starts as a gzip stream."""
+    with Path(path).open("rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def _gzip_blocks(fh: BinaryIO) -> Iterator[bytes]:
+    """The decompressed content of the gzip file ``fh`` in blocks of at most :data:`_CHUNK` bytes. zlib
+    checks each member's CRC-32 and length (``zlib.error`` when one fails); members may follow each other,
+    zero bytes may pad the end; ``EOFError`` when the stream ends early."""
+    inflater, data = zlib.decompressobj(_GZIP_WBITS), b""
+    while True:
+        if not data:
+            data = fh.read(_CHUNK)
+            if not data:
+                if inflater.eof:
+                    return
+                raise EOFError("the gzip stream ends early")
+        if inflater.eof:  # a member ended: another follows, or padding
+            if data.startswith(GZIP_MAGIC[:1]):
+                inflater = zlib.decompressobj(_GZIP_WBITS)
+            elif not data.strip(b"\0"):
+                data = b""
+                continue
+            else:
+                raise zlib.error("bytes that are not gzip follow the stream")
+        block = inflater.decompress(data, _CHUNK)
+        data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+        if block:
+            yield block
+
+
+def _scan(blocks: Iterator[bytes], path: Path, what: str, sink: BinaryIO | None) -> None:
+    blocks = _passed_to(blocks, sink)
+    head = b""
+    for block in blocks:
+        head += block
+        if len(head) >= 540:
+            break
+    layout = _layout(head[:540])
     if layout is None:
+        for _ in blocks:  # the rest still goes to the sink, and a gzip stream is still checked
+            pass
         return
     offset, n_bytes, value_type = layout
     seen, rest = 0, b""
-    for block in _data_blocks(fh, head, offset):
+    for block in _data_blocks(blocks, head, offset):
         if value_type is not None and seen < n_bytes:
             rest = _check_finite_bytes(rest + block[: n_bytes - seen], value_type, path, what)
         seen += len(block)
@@ -75,12 +124,20 @@ def _scan(fh, path: Path, what: str) -> None:
         )
 
 
-def _data_blocks(fh, head: bytes, offset: int):
-    """The bytes of the file from ``offset`` on, in blocks (``head`` is what was read already)."""
+def _passed_to(blocks: Iterator[bytes], sink: BinaryIO | None) -> Iterator[bytes]:
+    """``blocks``, each written to ``sink`` (when given) as it goes by."""
+    for block in blocks:
+        if sink is not None:
+            sink.write(block)
+        yield block
+
+
+def _data_blocks(blocks: Iterator[bytes], head: bytes, offset: int) -> Iterator[bytes]:
+    """The bytes of the file from ``offset`` on, in blocks (``head``: what was read of it already)."""
     if len(head) > offset:
         yield head[offset:]
     skip = max(0, offset - len(head))
-    while block := fh.read(_CHUNK):
+    for block in blocks:
         if skip:
             cut = min(skip, len(block))
             block, skip = block[cut:], skip - cut

@@ -73,3 +73,36 @@ def test_whole_files_pass(tmp_path, values):
     for name in ("a.nii.gz", "a.nii"):
         for array in (values, values.astype(np.float64), values.astype(np.uint8)):
             check_nifti(_write(tmp_path, name, array))
+
+
+def test_a_nifti_gz_reads_as_simpleitk_reads_it(tmp_path, values):
+    for array in (values, values.astype(np.int16)):
+        path = _write(tmp_path, "r.nii.gz", array)
+        image, reference = read_image(path), sitk.ReadImage(str(path))
+        assert image.GetPixelID() == reference.GetPixelID()
+        assert np.array_equal(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(reference))
+        for get in ("GetSpacing", "GetOrigin", "GetDirection"):
+            assert getattr(image, get)() == getattr(reference, get)()
+
+
+def test_gzip_members_one_after_another_and_zero_padding_are_whole(tmp_path, values):
+    plain = _write(tmp_path, "v.nii", values, compress=False).read_bytes()
+    path = tmp_path / "members.nii.gz"
+    path.write_bytes(gzip.compress(plain[:1000]) + gzip.compress(plain[1000:]) + b"\0" * 64)
+    assert np.array_equal(sitk.GetArrayFromImage(read_image(path)), values)
+    path.write_bytes(gzip.compress(plain) + b"not gzip")
+    with pytest.raises(DamagedFileError, match="not gzip"):
+        read_image(path)
+
+
+def test_a_nifti_gz_is_still_read_where_no_temporary_copy_can_be_written(tmp_path, values, monkeypatch):
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("radcore.io.images.tempfile.TemporaryDirectory", no_room)
+    path = _write(tmp_path, "v.nii.gz", values)
+    assert np.array_equal(sitk.GetArrayFromImage(read_image(path)), values)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DamagedFileError, match="file truncated"):  # and still checked
+        read_image(path)
