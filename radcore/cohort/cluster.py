@@ -24,7 +24,7 @@ from distributed import Client, LocalCluster, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from radcore.cohort.synthetic import ct_like_case
-from radcore.cohort.kept_workers import KeptWorkers, acquire
+from radcore.cohort.kept_workers import KeptWorkers, connect
 from radcore.io.images import Volume
 from radcore.io.manifest import CaseEntry, read_manifest
 from radcore.io.store import ingest_case, open_store
@@ -171,10 +171,9 @@ class BackgroundCluster:
 
     def _connect_kept(self) -> None:
         try:
-            kept = acquire(self._kwargs["n_workers"], self._kwargs["dashboard_address"])
-            if kept is not None:
-                self._client = Client(kept.address, security=kept.security(), timeout=30)
-                self.kept = kept
+            found = connect(self._kwargs["n_workers"], self._kwargs["dashboard_address"])
+            if found is not None:
+                self.kept, self._client = found
         except Exception as exc:  # noqa: BLE001 - this run then starts a cluster of its own
             log.warning("no kept workers (%s: %s); this run starts its own", type(exc).__name__, exc)
             self.kept = None

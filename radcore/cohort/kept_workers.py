@@ -16,7 +16,7 @@ warm-up at all). This is the Dask counterpart of the local Prefect server (:mod:
   (``RADCORE_WORKERS_IDLE_MINUTES``); and when a run needs other workers (another number of workers, or
   the code they run has changed: radcore's files, the Python executable, the library versions or the
   ``NUMBA_``/``DASK_``/thread environment), it replaces them, unless another run is using them (it then
-  starts a cluster of its own).
+  starts a cluster of its own); kept workers that do not answer are replaced too.
 - **Opting out**: ``RADCORE_KEEP_WORKERS=0``, or ``radcore run --temporary-prefect`` (nothing is left
   running), gives each run a cluster of its own again.
 
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 IDLE_MINUTES = 30.0
 #: how long a run waits for kept workers to start
 START_TIMEOUT_S = 120.0
+#: how long a run waits for running kept workers to answer before it replaces them
+CONNECT_TIMEOUT_S = 10.0
 #: environment prefixes the workers' behaviour depends on (a change starts new workers)
 ENV_PREFIXES = ("NUMBA_", "DASK_", "OMP_", "MKL_", "OPENBLAS_", "ITK_", "PYTHONPATH")
 #: Dask settings of kept workers, which mostly wait: every process of the cluster measures its event loop
@@ -163,6 +165,27 @@ def acquire(workers: int, dashboard: str) -> KeptWorkers | None:
                 return None
             stop()
         return _start(workers, dashboard, fingerprint)
+
+
+def connect(workers: int, dashboard: str):
+    """``(kept workers, a client of theirs)`` for a run (:func:`acquire`), or None: the run then needs a
+    cluster of its own. Kept workers that do not answer within :data:`CONNECT_TIMEOUT_S` (their process
+    hangs) are replaced, once."""
+    from distributed import Client
+
+    for _ in range(2):
+        kept = acquire(workers, dashboard)
+        if kept is None:
+            return None
+        try:
+            return kept, Client(kept.address, security=kept.security(), timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            log.warning("kept workers at %s do not answer (%s: %s); replacing them", kept.address,
+                        type(exc).__name__, exc)
+            with _locked():
+                if (current := running()) is not None and current.pid == kept.pid:
+                    stop()
+    return None
 
 
 @contextlib.contextmanager

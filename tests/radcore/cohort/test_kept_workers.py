@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
 import time
 
@@ -106,3 +108,18 @@ def test_when_workers_are_kept(monkeypatch):
     monkeypatch.setenv("RADCORE_KEEP_WORKERS", "1")
     monkeypatch.setenv("RADCORE_PREFECT", "temporary")
     assert not keep_workers()
+
+
+def test_kept_workers_that_hang_are_replaced(home, monkeypatch):
+    monkeypatch.setattr(kept_workers, "CONNECT_TIMEOUT_S", 3.0)
+    hung = acquire(1, NO_FIXED_PORT)
+    os.killpg(hung.pid, signal.SIGSTOP)  # the scheduler's process and its workers stop answering
+    try:
+        kept, client = kept_workers.connect(1, NO_FIXED_PORT)
+        with client:
+            assert kept.started and kept.pid != hung.pid
+            assert client.submit(sum, [1, 2]).result() == 3
+        assert _gone(hung.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(hung.pid, signal.SIGKILL)
