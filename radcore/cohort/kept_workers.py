@@ -53,9 +53,9 @@ START_TIMEOUT_S = 120.0
 CONNECT_TIMEOUT_S = 10.0
 #: environment prefixes the workers' behaviour depends on (a change starts new workers)
 ENV_PREFIXES = ("NUMBA_", "DASK_", "OMP_", "MKL_", "OPENBLAS_", "ITK_", "PYTHONPATH")
-#: Dask settings of kept workers, which mostly wait: every process of the cluster measures its event loop
-#: every 20 ms and its system use every 0.5 s by default, about 4 % of a core each while idle (measured
-#: here); this measures each once a second
+#: Dask settings of kept workers, which mostly wait: by default every process of the cluster measures its
+#: event loop every 20 ms and its system use every 0.5 s; measuring each once a second, an idle scheduler
+#: with two workers uses 3.6 % of a core in all rather than 7.7 % (measured here over 20 s)
 IDLE_CONFIG = {"distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "1s"}
 #: the libraries whose version is part of the fingerprint
 LIBRARIES = ("numpy", "numba", "scipy", "SimpleITK", "zarr", "pyarrow", "dask", "distributed")
