@@ -15,7 +15,6 @@ killed run left (temporary groups in the store, temporary files in the dataset).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -47,7 +46,7 @@ from radcore.cohort.plan import (
 from radcore.cohort.qc import QC_TYPES
 from radcore.cohort.worker import BatchReport, JobSpec, failure_summaries, run_batch
 from radcore.io import dataset, store as cohort_store
-from radcore.io.config import load_settings
+from radcore.io.config import load_settings, settings_with_label
 from radcore.io.manifest import ALL_LABELS, ManifestProblem
 from radcore.naming import check_naming
 from radcore.profiles import profile_of
@@ -89,10 +88,7 @@ class CohortParameters(BaseModel):
 
     def settings(self) -> Settings:
         """The settings of ``config``, with ``label`` when given."""
-        settings = load_settings(self.config or None)
-        if self.label:
-            settings = dataclasses.replace(settings, label=self.label if self.label == ALL_LABELS else int(self.label))
-        return settings
+        return settings_with_label(load_settings(self.config or None), self.label)
 
     def store_path(self) -> str:
         return self.store or str(Path(self.out) / "cohort.zarr")

@@ -178,7 +178,7 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     from radcore.cli_server import begin_prefect
     from radcore.cohort.cluster import BackgroundCluster, local_workers
     from radcore.cohort.kept_workers import keep_workers
-    from radcore.io.config import load_settings
+    from radcore.io.config import load_settings, settings_with_label
     from radcore.io.dataset import done_cases
     from radcore.io.manifest import check_manifest_path
     from radcore.io.store import open_store
@@ -186,6 +186,10 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     from radcore.settings import settings_hash
 
     settings = load_settings(parameters.get("config") or None)
+    try:
+        settings = settings_with_label(settings, parameters.get("label") or "")
+    except ValueError:  # not a label: the flow's parameters refuse it, in their words
+        pass
     check_naming(parameters.get("naming", "native"), settings)
     if parameters.get("manifest"):
         check_manifest_path(parameters["manifest"])

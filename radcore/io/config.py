@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import yaml
@@ -98,3 +99,12 @@ def settings_from_data(data: dict, source: str = "settings") -> Settings:
 def write_settings_file(settings: Settings, path: Path) -> None:
     """Write ``settings`` as radcore YAML (``read_settings_file`` reads it back equal)."""
     path.write_text(yaml.safe_dump(to_mapping(settings), sort_keys=False))
+
+
+def settings_with_label(settings: Settings, label: str | int = "") -> Settings:
+    """``settings`` with the ROI label ``label`` (a mask label, or ``all`` for every label); "" keeps theirs."""
+    from radcore.io.manifest import ALL_LABELS
+
+    if label == "" or label is None:
+        return settings
+    return dataclasses.replace(settings, label=ALL_LABELS if label == ALL_LABELS else int(label))

@@ -45,3 +45,16 @@ def test_a_radcore_yaml_may_state_the_pyradiomics_profile(tmp_path):
 def test_inconsistent_profiles_are_refused(data, message):
     with pytest.raises(SettingsError, match=message):
         settings_from_data(data)
+
+
+def test_a_label_given_to_a_run_replaces_the_settings_label():
+    from radcore.io.config import settings_with_label
+    from radcore.settings import Settings, settings_hash
+
+    settings = Settings()
+    assert settings_with_label(settings, "") is settings
+    assert settings_with_label(settings, "3").label == 3 and settings_with_label(settings, 2).label == 2
+    assert settings_with_label(settings, "all").label == "all"
+    assert settings_hash(settings_with_label(settings, "3")) != settings_hash(settings)
+    with pytest.raises(ValueError):
+        settings_with_label(settings, "three")
