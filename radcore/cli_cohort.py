@@ -210,7 +210,7 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
                                  {case for case, _ in done})
     try:
         embedded_prefect_env()
-        line, ready, _ = begin_prefect(temporary_prefect)
+        line, ready = begin_prefect(temporary_prefect)
         print(f"radcore: Prefect: {line}", file=sys.stderr)
         import dask.config
         from prefect.settings import PREFECT_API_URL, temporary_settings

@@ -120,25 +120,25 @@ def prefect_for_command(temporary: bool = False) -> tuple[str, str | None]:
     ``PREFECT_API_URL`` when configured (``api`` None: Prefect already uses it); else the local server,
     started now and left running unless ``temporary`` or ``RADCORE_PREFECT=temporary``; else (``api``
     None) Prefect's temporary API."""
-    line, ready, _ = begin_prefect(temporary)
+    line, ready = begin_prefect(temporary)
     return line, ready()
 
 
-def begin_prefect(temporary: bool = False) -> tuple[str, Callable[[], str | None], bool]:
-    """:func:`prefect_for_command` without waiting: the line, a function that returns the API once it
-    answers, and whether a local server is starting (the wait is then long). That server is launched here,
-    so that the caller can go on meanwhile."""
+def begin_prefect(temporary: bool = False) -> tuple[str, Callable[[], str | None]]:
+    """:func:`prefect_for_command` without waiting: the line, and a function that returns the API once it
+    answers. A local server is launched here, so that the caller can go on meanwhile (its first start,
+    which creates its database, is long)."""
     configured = _configured_api()
     if configured:
-        return f"the Prefect API at {configured}", lambda: None, False
+        return f"the Prefect API at {configured}", lambda: None
     if temporary or os.environ.get("RADCORE_PREFECT") == "temporary":
-        return "Prefect's temporary API (started and stopped with this command)", lambda: None, False
+        return "Prefect's temporary API (started and stopped with this command)", lambda: None
     api = running()
     if api:
-        return f"the local Prefect server at {api} (`radcore server stop` ends it)", lambda: api, False
+        return f"the local Prefect server at {api} (`radcore server stop` ends it)", lambda: api
     server = ServerStart()
     return (f"started a local Prefect server at {server.api}; it stays up for later runs and shows them at "
-            f"{server.api.removesuffix('/api')} (`radcore server stop` ends it)"), server.wait, True
+            f"{server.api.removesuffix('/api')} (`radcore server stop` ends it)"), server.wait
 
 
 def _configured_api() -> str | None:
