@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from radcore.daemons import alive, home, kill_group
+from radcore.daemons import alive, home, kill_group, read_state
 
 #: how long a starting server may take to answer
 START_TIMEOUT_S = 180.0
@@ -44,9 +44,8 @@ def _healthy(api: str, timeout: float = 2.0) -> bool:
 
 def running() -> str | None:
     """The API address of the radcore-started Prefect server, if it runs and answers; else None."""
-    try:
-        state = json.loads(_state_file().read_text())
-    except (OSError, ValueError):
+    state = read_state(_state_file())
+    if state is None:
         return None
     if alive(int(state.get("pid", 0) or 0)) and _healthy(state.get("api", "")):
         return state["api"]
@@ -103,9 +102,8 @@ class ServerStart:
 
 def stop() -> bool:
     """Stop the local Prefect server; False when none was running."""
-    try:
-        state = json.loads(_state_file().read_text())
-    except (OSError, ValueError):
+    state = read_state(_state_file())
+    if state is None:
         return False
     pid = int(state.get("pid", 0) or 0)
     was_running = pid > 0 and alive(pid)
