@@ -29,8 +29,9 @@ import sys, time
 sys.path.insert(0, {root!r})
 from radcore.cohort.worker import peak_rss_mb
 from radcore.cohort.plan import auto_batch_size, cases_from_manifest, plan_batches
+from radcore.io.manifest import read_manifest
 t = time.perf_counter()
-jobs, problems = cases_from_manifest({manifest!r}, 1)
+jobs = cases_from_manifest(read_manifest({manifest!r}), 1)
 n = sum(len(j.items) for j in jobs)
 batches = plan_batches(jobs, "h", set(), auto_batch_size(n, 64))
 print(time.perf_counter() - t, peak_rss_mb(), len(batches))

@@ -40,6 +40,7 @@ from cohort_vs_pyradiomics import PARAMS, write_cohort  # noqa: E402
 from radcore.cohort import worker  # noqa: E402
 from radcore.cohort.cluster import feature_columns  # noqa: E402
 from radcore.cohort.plan import cases_from_manifest, plan_batches  # noqa: E402
+from radcore.io.manifest import read_manifest  # noqa: E402
 from radcore.io.config import load_settings  # noqa: E402
 from radcore.io.manifest import CaseEntry, write_manifest  # noqa: E402
 from radcore.profiles import profile_of  # noqa: E402
@@ -78,7 +79,7 @@ def main(argv=None) -> None:
         settings = load_settings(str(params))
         write_manifest([CaseEntry(c, str(i), str(m), None, {}) for c, i, m in cases], work / "manifest.csv")
         store = work / "cohort.zarr"
-        jobs, _ = cases_from_manifest(work / "manifest.csv", settings.label, store)
+        jobs = cases_from_manifest(read_manifest(work / "manifest.csv"), settings.label, store)
         h = settings_hash(settings)
         batch_of = {b.cases[0].case_id: b for b in plan_batches(jobs, h, set(), 1)}
         keys = profile_of(settings).feature_keys(settings)

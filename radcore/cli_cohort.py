@@ -7,6 +7,7 @@ the flow runs against a temporary local API that Prefect starts and stops with t
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,18 @@ from radcore.cli import label_argument
 from radcore.cli_server import add_server_command
 
 DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
+
+
+def positive_int(text: str) -> int:
+    """A count given on the command line: a whole number of at least 1 (leave the option out for the
+    default)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value} (leave the option out for the default)")
+    return value
 
 
 def add_cohort_commands(sub) -> None:
@@ -32,10 +45,10 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--out", required=True, help="output dataset folder")
     p.add_argument("--label", type=label_argument, default=None,
                    help="mask label of the ROI, or 'all' for every label (default: settings, 1)")
-    p.add_argument("--workers", type=int, default=0,
+    p.add_argument("--workers", type=positive_int, default=None,
                    help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--scheduler", default="", help="address of a running Dask scheduler (tcp://host:8786)")
-    p.add_argument("--batch-size", type=int, default=0, help="cases per batch (default: automatic)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="cases per batch (default: automatic)")
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--dashboard", default=None,
                    help="local cluster's dashboard address (default 127.0.0.1:8787: this machine only; "
@@ -52,8 +65,8 @@ def add_cohort_commands(sub) -> None:
 
     p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
     p.add_argument("--dir", default="radcore-demo", help="folder for the demo cohort (default ./radcore-demo)")
-    p.add_argument("--cases", type=int, default=6, help="number of synthetic cases (default 6)")
-    p.add_argument("--workers", type=int, default=0,
+    p.add_argument("--cases", type=positive_int, default=6, help="number of synthetic cases (default 6)")
+    p.add_argument("--workers", type=positive_int, default=None,
                    help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
@@ -90,6 +103,7 @@ def add_cohort_commands(sub) -> None:
 
 
 def _run_ingest(args) -> int:
+    from radcore.cohort.progress import ProgressBar
     from radcore.errors import RadcoreError
     from radcore.io.manifest import read_manifest
     from radcore.io.store import case_info, ingest_case
@@ -98,7 +112,7 @@ def _run_ingest(args) -> int:
     counts = {"written": 0, "unchanged": 0, "failed": len(manifest.problems)}
     for problem in manifest.problems:
         print(f"manifest: {problem.reason}", file=sys.stderr)
-    with _bar(len(manifest.entries), "ingesting") as advance:
+    with ProgressBar(len(manifest.entries), "ingesting") as bar:
         for entry in manifest.entries:
             try:
                 counts[ingest_case(args.store, entry)] += 1
@@ -109,31 +123,9 @@ def _run_ingest(args) -> int:
             except RadcoreError as exc:
                 counts["failed"] += 1
                 print(f"case {entry.case_id!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            advance()
+            bar.advance()
     print(f"{args.store}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
-
-
-class _bar:
-    """A rich progress bar when stderr is a terminal and there is enough to show; else nothing."""
-
-    def __init__(self, total: int, what: str):
-        self.total, self.what, self.progress = total, what, None
-
-    def __enter__(self):
-        if self.total >= 20 and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.progress = Progress(console=Console(stderr=True))
-            self.progress.start()
-            task = self.progress.add_task(self.what, total=self.total)
-            return lambda: self.progress.advance(task)
-        return lambda: None
-
-    def __exit__(self, *exc) -> None:
-        if self.progress is not None:
-            self.progress.stop()
 
 
 # ---------------------------------------------------------------- run
@@ -151,63 +143,70 @@ def _run_run(args) -> int:
         print("radcore run: give a MANIFEST or --store STORE", file=sys.stderr)
         return 2
     summary = run_cohort(
-        manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers,
-        scheduler=args.scheduler, batch_size=args.batch_size, naming=args.naming,
+        manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers or 0,
+        scheduler=args.scheduler, batch_size=args.batch_size or 0, naming=args.naming,
         label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures, report=args.report,
         temporary_prefect=args.temporary_prefect, **({"dashboard": args.dashboard} if args.dashboard else {}),
     )
     print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "
           f"({summary.seconds:.1f} s)")
+    _print_failures(summary)
     if summary.report_path:
         print(f"report: {summary.report_path}")
     return 1 if summary.failed else 0
 
 
-def run_cohort(temporary_prefect: bool = False, **parameters):
-    """Run the cohort flow in this process, against the Prefect API :func:`radcore.cli_server.prefect_for_command`
-    picks (a configured one, the local server it starts and keeps, or Prefect's temporary API).
+#: failures a command prints at its end (all of them are in the dataset's errors partition)
+FAILURES_PRINTED = 10
 
-    The settings, the naming and the manifest's or store's presence are checked first, so a bad one fails
-    in a line (SettingsError, ManifestError, StoreError) before Prefect or Dask start. Without ``scheduler``
-    the local Dask cluster starts (and warms its workers) in the background while Prefect is imported and
-    reached, not after; unless ``temporary_prefect``, its workers are kept warm for later runs, and workers
-    an earlier run kept are used (:mod:`radcore.cohort.kept_workers`). Until the flow starts (Prefect's
-    import, a local Prefect server's start: its first takes longest), the workers ingest the manifest's
-    cases ahead (:meth:`radcore.cohort.cluster.BackgroundCluster.ingest_ahead`).
+
+def _print_failures(summary) -> None:
+    """Up to :data:`FAILURES_PRINTED` failures (case, label, stage, reason), and where the rest are."""
+    if not summary.failed:
+        return
+    for f in summary.failures[:FAILURES_PRINTED]:
+        label = "" if f["label"] is None else f" label {f['label']}"
+        print(f"  failed: case {f['case_id']!r}{label} at {f['stage']}: {f['error_type']}: {f['reason']}",
+              file=sys.stderr)
+    more = f"the other {summary.failed - FAILURES_PRINTED} and " if summary.failed > FAILURES_PRINTED else ""
+    print(f"  {more}every failure with its reason: {Path(summary.dataset) / 'errors'} "
+          f"(settings_hash={summary.settings_hash})", file=sys.stderr)
+
+
+def run_cohort(temporary_prefect: bool = False, **parameters):
+    """Run a cohort in this process: make its :class:`~radcore.cohort.run.CohortRun` (which reads and checks
+    the settings, the output folder and the manifest or store, so a bad one fails in a line before Prefect
+    or Dask start), then run the cohort flow on it against the Prefect API
+    :func:`radcore.cli_server.begin_prefect` picks (a configured one, the local server it starts and keeps,
+    or Prefect's temporary API).
+
+    Without ``scheduler`` the local Dask cluster starts (and warms its workers) in the background while
+    Prefect is imported and reached, not after; unless ``temporary_prefect``, its workers are kept warm for
+    later runs, and workers an earlier run kept are used (:mod:`radcore.cohort.kept_workers`). Until the
+    flow starts (Prefect's import, a local Prefect server's start: its first takes longest), the workers
+    ingest the manifest's cases ahead, and their batches do not ingest them again.
     """
     from radcore.cli_server import begin_prefect
-    from radcore.cohort.cluster import BackgroundCluster, local_workers
-    from radcore.cohort.kept_workers import keep_workers
-    from radcore.io.config import load_settings, settings_with_label
-    from radcore.io.dataset import done_cases
-    from radcore.io.manifest import check_manifest_path
-    from radcore.io.store import open_store
-    from radcore.naming import check_naming
-    from radcore.settings import settings_hash
+    from radcore.cohort.parameters import CohortParameters
+    from radcore.cohort.run import CohortRun, handed_over
+    from radcore.errors import SettingsError
 
-    settings = load_settings(parameters.get("config") or None)
     try:
-        settings = settings_with_label(settings, parameters.get("label") or "")
-    except ValueError:  # not a label: the flow's parameters refuse it, in their words
-        pass
-    check_naming(parameters.get("naming", "native"), settings)
-    if parameters.get("manifest"):
-        check_manifest_path(parameters["manifest"])
-    elif parameters.get("store"):
-        open_store(parameters["store"])
-    parameters = {**parameters, **{k: os.path.abspath(parameters[k]) for k in ("manifest", "store", "out", "config")
-                                   if parameters.get(k)}}  # workers kept from another run have another cwd
-    out = parameters.get("out") or ""
-    done = done_cases(out, settings_hash(settings)) if out and Path(out).exists() else set()
+        params = CohortParameters(**parameters)
+    except ValueError as exc:  # pydantic's ValidationError: the fields and what is wrong with them
+        raise SettingsError(_validation_message(exc)) from None
+    run = CohortRun(params)
+    run.show_progress = True
+    done = run.done()
     cluster = None
-    if not parameters.get("scheduler") and _may_have_work(parameters, done):
-        workers = local_workers(parameters.get("workers", 0))
-        cluster = BackgroundCluster(settings, workers, keep=keep_workers(temporary_prefect),
-                                    **({"dashboard": parameters["dashboard"]} if parameters.get("dashboard") else {}))
-        parameters = {**parameters, "workers": workers}
-        if parameters.get("manifest"):  # the workers have nothing else to do until the flow starts
-            cluster.ingest_ahead(parameters["manifest"], parameters.get("store") or str(Path(out) / "cohort.zarr"),
-                                 {case for case, _ in done})
+    if not params.scheduler and run.may_have_work(done):
+        from radcore.cohort.background import BackgroundCluster
+        from radcore.cohort.cluster import local_workers
+        from radcore.cohort.kept_workers import keep_workers
+
+        cluster = BackgroundCluster(run.settings, local_workers(params.workers), keep=keep_workers(temporary_prefect),
+                                    dashboard=params.dashboard)
+        run.ingest_ahead(cluster, done)
     try:
         embedded_prefect_env()
         line, ready = begin_prefect(temporary_prefect)
@@ -215,29 +214,34 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         import dask.config
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        from radcore_flows.cohort import PROGRESS_BAR_ENV, CohortParameters, cohort_flow
+        from radcore_flows.cohort import cohort_flow
 
-        params = CohortParameters(**parameters)
         api = ready()
         client_config = {}
         if cluster is not None:
-            ahead = cluster.stop_ingesting()
+            ahead = run.stop_ingesting(cluster)
             if ahead:
                 print(f"radcore: ingested {ahead} cases while Prefect started", file=sys.stderr)
-            params = params.model_copy(update={"scheduler": cluster.address()})
+            run.use_scheduler(cluster.address())
             client_config = cluster.client_config()
             if cluster.kept is not None:
                 print(f"radcore: workers: {_kept_line(cluster.kept)}", file=sys.stderr)
-        if sys.stderr.isatty():
-            os.environ.setdefault(PROGRESS_BAR_ENV, "1")
-        with dask.config.set(client_config):
+        with dask.config.set(client_config), handed_over(run):
             if api is None:
-                return cohort_flow(params)
+                return cohort_flow(run.params)
             with temporary_settings(updates={PREFECT_API_URL: api}):
-                return cohort_flow(params)
+                return cohort_flow(run.params)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _validation_message(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return str(exc)
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: {e['msg'].removeprefix('Value error, ')}"
+                     for e in errors())
 
 
 def _kept_line(kept) -> str:
@@ -248,34 +252,21 @@ def _kept_line(kept) -> str:
             f"after {idle_minutes():g} idle minutes or with `radcore server stop`)")
 
 
-def _may_have_work(parameters: dict, done: set) -> bool:
-    """Whether the run may have cases to do, judged cheaply (rows of the manifest or cases of the store
-    against the ``done`` rows): a cohort already done should not wait for a cluster it does not use. A
-    wrong guess costs only time: the flow starts its own cluster when it finds work."""
-    from radcore.io.store import StoreError, list_cases
-
-    if not done:
-        return True
-    try:
-        if parameters.get("manifest"):
-            with open(parameters["manifest"], newline="") as fh:
-                expected = sum(1 for line in fh if line.strip()) - 1
-        else:
-            expected = len(list_cases(parameters.get("store", "")))
-    except (OSError, StoreError):
-        return True
-    return len(done) < expected
-
-
 # ---------------------------------------------------------------- demo
 
 
 def _run_demo(args) -> int:
     from radcore.cohort.synthetic import write_cohort
+    from radcore.cohort.run import check_output_folder
     from radcore.io.config import write_settings_file
     from radcore.settings import DiscretisationSettings, ResegmentationSettings, Settings
 
     folder = Path(args.dir).resolve()
+    if args.config:
+        from radcore.io.config import load_settings
+
+        load_settings(args.config)  # a bad one fails here, before anything is written
+    check_output_folder(str(folder), "--dir")
     print(f"radcore demo: writing {args.cases} synthetic CT cases with lesion masks to {folder}/inputs")
     manifest = write_cohort(folder / "inputs", args.cases)
     if args.config:
@@ -293,7 +284,7 @@ def _run_demo(args) -> int:
     out = folder / "dataset"
     workers = f"{args.workers} Dask workers" if args.workers else "one Dask worker per core"
     print(f"radcore demo: extracting with {config.name} on {workers} into {out}")
-    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers, report=True,
+    summary = run_cohort(store=str(store), config=str(config), out=str(out), workers=args.workers or 0, report=True,
                          temporary_prefect=args.temporary_prefect,
                          **({"dashboard": args.dashboard} if args.dashboard else {}))
     _print_summary(out, summary.settings_hash)

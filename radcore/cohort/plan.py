@@ -1,7 +1,7 @@
 """Which cases to run and in which batches.
 
-A cohort comes from a manifest (cases are ingested by the workers as they go) or from a store (cases
-already ingested). Work is counted in (case_id, label) items; items with a features row for the settings
+A cohort comes from a manifest, read once by the run (:class:`radcore.cohort.run.CohortRun`; its cases are
+ingested by the workers as they go, or ahead of their batches) or from a store (cases already ingested). Work is counted in (case_id, label) items; items with a features row for the settings
 hash are dropped, and the remaining cases are cut into batches of whole cases, one Dask task and one
 Parquet file each. Batches are few enough that orchestration stays cheap (no Prefect task per case) and
 many enough that workers stay busy to the end.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from radcore.io.dataset import batch_id
-from radcore.io.manifest import ALL_LABELS, CaseEntry, ManifestProblem, read_manifest
+from radcore.io.manifest import ALL_LABELS, CaseEntry, Manifest
 from radcore.io.store import StoreError, case_info, list_cases, open_store
 
 MAX_BATCH = 100
@@ -25,7 +25,8 @@ BATCHES_PER_WORKER = 16
 
 @dataclass(frozen=True)
 class CaseJob:
-    """One case to run: its id, the labels still to do, its manifest entry (None: already in the store).
+    """One case to run: its id, the labels still to do, its manifest entry (None: already in the store, or
+    ingested ahead in this run).
 
     ``labels`` is ``"all"`` when the case's labels are known only once its mask is read (a manifest case
     not yet in the store with label ``all``); the worker then runs every label of the mask except
@@ -57,22 +58,23 @@ class Batch:
 
 
 def cases_from_manifest(
-    manifest: str | Path, default_label: int | str, store: str | Path | None = None
-) -> tuple[list[CaseJob], list[ManifestProblem]]:
-    """One job per runnable manifest case, and the rows that cannot run.
+    manifest: Manifest, default_label: int | str, store: str | Path | None = None, ingested: set[str] = frozenset()
+) -> list[CaseJob]:
+    """One job per runnable case of a manifest already read.
 
     Labels come from the manifest, else ``default_label``; ``all`` becomes the case's labels when
-    ``store`` already holds the case, else stays ``all`` for the worker to resolve.
+    ``store`` already holds the case, else stays ``all`` for the worker to resolve. The cases in
+    ``ingested`` (ingested ahead in this run) keep no entry: their batch reads them as stored.
     """
-    parsed = read_manifest(manifest)
     root = _existing_store(store)
     jobs = []
-    for e in parsed.entries:
+    for e in manifest.entries:
         labels = e.labels or e.roi_labels or _as_labels(default_label)
         if labels == ALL_LABELS and root is not None:
             labels = _stored_labels(root, e.case_id) or ALL_LABELS
-        jobs.append(CaseJob(e.case_id, labels, e, _with_roi(e.metadata, bool(e.roi))))
-    return jobs, parsed.problems
+        entry = None if e.case_id in ingested else e
+        jobs.append(CaseJob(e.case_id, labels, entry, _with_roi(e.metadata, bool(e.roi))))
+    return jobs
 
 
 def cases_from_store(store: str | Path, default_label: int | str) -> list[CaseJob]:

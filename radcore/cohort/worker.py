@@ -1,19 +1,10 @@
 """The per-batch worker: extract every case of a batch, capture each failure, write one Parquet file.
 
 :func:`run_batch` is a plain function (no Prefect, no Dask inside), so it runs the same in a test, in a
-Dask worker and on a cluster. A failing case never stops its batch: the failure is recorded with its
-stage,
-
-- ``read``: an input file (manifest runs) or the stored case is missing, unreadable or damaged (a
-  compressed file cut short, NaN or Inf voxels);
-- ``ingest``: the case is invalid (not 3D scalar, mask off the image grid where the settings cannot use
-  it) or cannot be written;
-- ``preprocess``: ROI, interpolation, resegmentation or filtering failed (e.g. an empty mask);
-- ``features``: a feature family (IBSI) or feature class (PyRadiomics) failed
-  (:class:`~radcore.errors.FeatureError`),
-
-the error class and its message; the other cases go on. (Rows of the manifest that cannot run at all
-are recorded by the flow with stage ``manifest``.)
+Dask worker and on a cluster. A failing case never stops its batch: it becomes an error row with its stage
+(:mod:`radcore.cohort.failures`), the error class and its message; the other cases go on. A case whose
+job carries its manifest entry is ingested first; a case ingested earlier in the run (ahead of its batch)
+or taken from a store is read as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import radcore
+from radcore.cohort.failures import error_row, failure_summaries
 from radcore.cohort.margin import required_margin_mm
 from radcore.cohort.plan import ROI_COLUMN, Batch, CaseJob
 from radcore.cohort.qc import QC_TYPES, qc_values
@@ -45,8 +37,6 @@ from radcore.provenance import versions
 from radcore.settings import Settings
 
 log = logging.getLogger(__name__)
-
-STAGES = ("manifest", "read", "ingest", "preprocess", "features", "write")
 
 
 @dataclass(frozen=True)
@@ -139,21 +129,21 @@ def run_case(
     try:
         info = _prepare_case(job, spec)
     except CaseFailure as failure:
-        errors = [_error_row(job.case_id, label, failure) for label in planned]
+        errors = [error_row(job.case_id, label, failure.stage, failure.error) for label in planned]
         return rows, errors, time.perf_counter() - start
     labels = job.labels
     if labels == ALL_LABELS:
         labels = [label for label in sorted(info.boxes) if label not in job.done_labels]
         if not info.boxes:
             failure = CaseFailure("preprocess", EmptyROIError(f"the mask of case {job.case_id!r} holds no label"))
-            return rows, [_error_row(job.case_id, None, failure)], time.perf_counter() - start
+            return rows, [error_row(job.case_id, None, failure.stage, failure.error)], time.perf_counter() - start
     margin = required_margin_mm(spec.settings, info.spacing)
     for label in labels:
         t0 = time.perf_counter()
         try:
             computed, values = _extract_label(spec, info, label, margin)
         except CaseFailure as failure:
-            errors.append(_error_row(job.case_id, label, failure))
+            errors.append(error_row(job.case_id, label, failure.stage, failure.error))
             continue
         if keys is not None:
             keys.update(dict.fromkeys(computed))
@@ -256,21 +246,3 @@ def stage_of(exc: BaseException) -> str:
     if isinstance(exc, FeatureError):
         return "features"
     return "ingest" if isinstance(exc, GeometryMismatchError) else "preprocess"
-
-
-def failure_summaries(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The fields of error rows shown in the flow's failures table."""
-    return [{k: e[k] for k in ("case_id", "label", "stage", "error_type", "reason")} for e in errors]
-
-
-def _error_row(case_id: str, label: int | None, failure: CaseFailure) -> dict[str, Any]:
-    error = failure.error
-    return {
-        "case_id": case_id,
-        "label": label,
-        "stage": failure.stage,
-        "error_type": type(error.cause if isinstance(error, FeatureError) else error).__name__,
-        "reason": str(error) or repr(error),
-        "radcore_version": radcore.__version__,
-        "attempted_at": datetime.now(timezone.utc),
-    }

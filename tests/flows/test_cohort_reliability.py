@@ -41,7 +41,7 @@ def _tree(folder: Path) -> set[str]:
 def odd_run(prefect_backend, tmp_path_factory):
     env = pytest.MonkeyPatch()  # as the cli_env fixture, for the whole module
     for key in ("PREFECT_SERVER_EPHEMERAL_ENABLED", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
-                "PREFECT_SERVER_ANALYTICS_ENABLED", "RADCORE_PROGRESS_BAR"):
+                "PREFECT_SERVER_ANALYTICS_ENABLED"):
         env.setenv(key, "recorded")
         env.delenv(key)
     folder = tmp_path_factory.mktemp("odd")

@@ -15,7 +15,7 @@ from tests.flows.conftest import _console_logs_to
 
 NO_FIXED_PORT = ["--dashboard", "127.0.0.1:0"]
 EMBEDDED_ENV = ("PREFECT_SERVER_EPHEMERAL_ENABLED", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
-                "PREFECT_SERVER_ANALYTICS_ENABLED", "RADCORE_PROGRESS_BAR")
+                "PREFECT_SERVER_ANALYTICS_ENABLED")
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,7 @@ def test_the_fingerprint_follows_the_environment_the_workers_depend_on(monkeypat
     monkeypatch.setenv("NUMBA_OPT", "1")
     assert code_fingerprint() != before
     monkeypatch.delenv("NUMBA_OPT")
-    monkeypatch.setenv("RADCORE_PROGRESS_BAR", "1")  # not read by workers
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # not read by workers
     assert code_fingerprint() == before
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from radcore.cohort.plan import CaseJob, auto_batch_size, cases_from_manifest, metadata_columns, plan_batches
-from radcore.io.manifest import CaseEntry, write_manifest
+from radcore.io.manifest import CaseEntry, read_manifest, write_manifest
 
 
 def _jobs(n, labels=(1,)):
@@ -33,7 +33,6 @@ def test_auto_batch_size():
 def test_cases_from_manifest_default_label(tmp_path):
     write_manifest([CaseEntry("a", "/a.nii", "/am.nii", None, {"site": "1"}),
                     CaseEntry("b", "/b.nii", "/bm.nii", (2, 3), {"age": "4"})], tmp_path / "m.csv")
-    jobs, problems = cases_from_manifest(tmp_path / "m.csv", default_label=7)
-    assert problems == []
+    jobs = cases_from_manifest(read_manifest(tmp_path / "m.csv"), default_label=7)
     assert [(j.case_id, j.labels) for j in jobs] == [("a", (7,)), ("b", (2, 3))]
     assert metadata_columns(jobs) == ("age", "site")

@@ -8,6 +8,7 @@ import radcore
 from radcore.catalogue import catalogue_rows
 from radcore.cohort.cluster import feature_columns
 from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batches
+from radcore.io.manifest import read_manifest
 from radcore.cohort.worker import JobSpec, run_batch, stage_of
 from radcore.errors import EmptyROIError, FeatureError
 from radcore.io.config import load_settings
@@ -31,7 +32,7 @@ def test_batch_records_each_failure_by_stage_and_keeps_good_cases(cohort, tmp_pa
     keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    metadata_columns=("site",), feature_columns=feature_columns(keys, "native"))
-    jobs, _ = cases_from_manifest(manifest, settings.label)
+    jobs = cases_from_manifest(read_manifest(manifest), settings.label)
     (batch,) = plan_batches(jobs, h, set(), batch_size=100)
     report = run_batch(batch, spec)
     assert (report.done, report.failed) == (3, 4)
@@ -59,7 +60,7 @@ def test_store_mode_reads_what_was_ingested(cohort, tmp_path):
     settings = Settings(families=("stat",))
     h = settings_hash(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True)
-    jobs = [j for j in cases_from_manifest(manifest, 1)[0] if j.case_id in good]
+    jobs = [j for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id in good]
     run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
     store_spec = JobSpec(spec.store, str(tmp_path / "out2"), settings, h, ingest=False)
     from radcore.cohort.plan import cases_from_store
@@ -93,7 +94,7 @@ def test_features_of_the_roi_crop_equal_those_of_the_whole_case(cohort, tmp_path
     from radcore.settings import from_mapping
 
     manifest, good, _ = cohort
-    entry = next(j.entry for j in cases_from_manifest(manifest, 1)[0] if j.case_id == good[1])
+    entry = next(j.entry for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id == good[1])
     ingest_case(tmp_path / "s", entry)
     settings = from_mapping(config)
     margin = required_margin_mm(settings, case_info(tmp_path / "s", entry.case_id).spacing)
@@ -118,7 +119,7 @@ def test_pyradiomics_params_give_the_single_case_values(cohort, tmp_path):
     keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    naming="pyradiomics", feature_columns=feature_columns(keys, "pyradiomics"))
-    jobs = [j for j in cases_from_manifest(manifest, 1)[0] if j.case_id == good[0]]
+    jobs = [j for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id == good[0]]
     (batch,) = plan_batches(jobs, h, set(), 10)
     assert run_batch(batch, spec).done == 1
     row = pq.read_table(partition(spec.dataset, "features", h)).to_pylist()[0]
@@ -139,7 +140,7 @@ def test_a_dicom_series_with_an_rtstruct_runs_in_a_cohort(tmp_path):
     settings = Settings(families=("stat",))
     h = settings_hash(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True)
-    jobs, _ = cases_from_manifest(tmp_path / "m.csv", settings.label)
+    jobs = cases_from_manifest(read_manifest(tmp_path / "m.csv"), settings.label)
     assert run_batch(plan_batches(jobs, h, set(), 10)[0], spec).done == 1
     info = case_info(spec.store, "ct phantom")
     assert info.voxel_counts == {1: 125256} and info.modality == "CT"  # rasterised once, at ingest
@@ -172,7 +173,7 @@ def test_several_overlapping_rtstruct_rois_of_one_row_give_one_row_each_named(tm
                    tmp_path / "m.csv")
     settings = Settings(families=("stat",))
     h = settings_hash(settings)
-    jobs, _ = cases_from_manifest(tmp_path / "m.csv", settings.label)
+    jobs = cases_from_manifest(read_manifest(tmp_path / "m.csv"), settings.label)
     assert jobs[0].labels == (1, 2) and metadata_columns(jobs) == ("site", "roi")
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    metadata_columns=metadata_columns(jobs))

@@ -12,6 +12,7 @@ import SimpleITK as sitk
 import radcore
 from radcore.cohort.cluster import feature_columns
 from radcore.cohort.plan import cases_from_manifest, plan_batches
+from radcore.io.manifest import read_manifest
 from radcore.cohort.synthetic import ct_like_case, to_sitk
 from radcore.cohort.worker import JobSpec, _read_label, run_batch
 from radcore.io.config import load_settings
@@ -62,7 +63,7 @@ def _worker_row(folder, tmp_path, params):
     keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True, naming="pyradiomics",
                    feature_columns=feature_columns(keys, "pyradiomics"))
-    (batch,) = plan_batches(cases_from_manifest(folder / "manifest.csv", 1)[0], h, set(), 10)
+    (batch,) = plan_batches(cases_from_manifest(read_manifest(folder / "manifest.csv"), 1), h, set(), 10)
     assert run_batch(batch, spec).done == 1
     return pq.read_table(partition(spec.dataset, "features", h)).to_pylist()[0]
 

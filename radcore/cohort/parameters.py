@@ -1,0 +1,54 @@
+"""What a cohort run is asked to do: the Prefect form and the command line's options, as one typed model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from radcore.io.manifest import ALL_LABELS
+from radcore.settings import Settings
+
+#: where a local cluster's dashboard listens unless told otherwise: this machine only
+LOCAL_DASHBOARD = "127.0.0.1:8787"
+
+
+class CohortParameters(BaseModel):
+    """A cohort run: where the cases are, the settings, where the results go. Paths are on the machine
+    that runs the flow; text fields left empty are not given."""
+
+    manifest: str = Field("", description="CSV manifest: case_id,image,mask[,label,metadata...] (or a store below)")
+    store: str = Field("", description="Zarr cohort store (empty with a manifest: OUT/cohort.zarr)")
+    config: str = Field("", description="settings YAML: radcore's or a PyRadiomics params file (empty: defaults)")
+    out: str = Field(..., min_length=1, description="output dataset folder (required)")
+    naming: Literal["native", "ibsi", "pyradiomics"] = Field("native", description="feature column names")
+    workers: int = Field(0, ge=0, description="local Dask worker processes; 0: one per core (ignored with a "
+                                              "scheduler)")
+    scheduler: str = Field("", description="address of a running Dask scheduler, e.g. tcp://host:8786 (empty: "
+                                           "a local cluster)")
+    batch_size: int = Field(0, ge=0, description="cases per batch; 0 chooses from cohort size and workers")
+    label: str = Field("", description="mask label of the ROI, or 'all' for every label (empty: the settings' label)")
+    dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "
+                                                        "0.0.0.0:8787 shows it to the network")
+    qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
+    report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
+
+    @model_validator(mode="after")
+    def _source(self) -> "CohortParameters":
+        if not self.manifest and not self.store:
+            raise ValueError("give a manifest, a store, or both")
+        if self.label and self.label != ALL_LABELS and not self.label.lstrip("-").isdigit():
+            raise ValueError(f"label must be an integer or 'all', got {self.label!r}")
+        if self.scheduler and "://" not in self.scheduler and ":" not in self.scheduler:
+            raise ValueError(f"scheduler must be an address such as tcp://host:8786, got {self.scheduler!r}")
+        return self
+
+    def settings(self) -> Settings:
+        """The settings of ``config``, with ``label`` when given."""
+        from radcore.io.config import load_settings, settings_with_label
+
+        return settings_with_label(load_settings(self.config or None), self.label)
+
+    def store_path(self) -> str:
+        return self.store or str(Path(self.out) / "cohort.zarr")
