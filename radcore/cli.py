@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 
+from radcore.cli_arguments import label_argument
 from radcore.errors import RadcoreError
 
 
@@ -26,16 +27,6 @@ def _add_extract(sub) -> None:
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--out", type=_output_file, help="output file: .csv, .json or .parquet (default: JSON on stdout)")
     p.set_defaults(func=_run_extract)
-
-
-def label_argument(text: str) -> int | str:
-    """A ``--label`` value: an integer, or ``all``."""
-    if text.strip().lower() == "all":
-        return "all"
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer label or 'all', got {text!r}") from None
 
 
 def _output_file(text: str) -> str:
@@ -82,10 +73,17 @@ def _run_filter(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line that names the problem and where to look (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from radcore import __version__
 
-    parser = argparse.ArgumentParser(prog="radcore", description=__doc__)
+    parser = _Parser(prog="radcore", description=__doc__)
     parser.add_argument("--version", action="version", version=f"radcore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_extract(sub)

@@ -7,27 +7,14 @@ the flow runs against a temporary local API that Prefect starts and stops with t
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
-from radcore.cli import label_argument
+from radcore.cli_arguments import label_argument, positive_int
 from radcore.cli_server import add_server_command
 
 DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
-
-
-def positive_int(text: str) -> int:
-    """A count given on the command line: a whole number of at least 1 (leave the option out for the
-    default)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value} (leave the option out for the default)")
-    return value
 
 
 def add_cohort_commands(sub) -> None:

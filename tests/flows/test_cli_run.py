@@ -6,6 +6,7 @@ import duckdb
 
 from radcore.cli import main
 from radcore.cohort import kept_workers
+from tests.cohort_cases import CONFIG, write_cohort
 
 
 NO_FIXED_PORT = ["--dashboard", "127.0.0.1:0"]
@@ -53,3 +54,21 @@ def test_a_second_run_uses_the_workers_the_first_kept_warm(cli_env, tmp_path, ca
         assert rows == [(3,)]
     finally:
         kept_workers.stop()
+
+
+def test_a_run_with_failures_prints_ten_of_them_and_where_the_rest_are(cli_env, tmp_path, capsys):
+    manifest, good, _ = write_cohort(tmp_path / "in", 1, broken=False)
+    with manifest.open("a") as fh:
+        for i in range(12):
+            fh.write(f"gone{i:02d},gone{i:02d}.nii.gz,gone{i:02d}_mask.nii.gz,,x\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    out = tmp_path / "out"
+    assert main(["run", str(manifest), "--config", str(config), "--out", str(out), "--workers", "1",
+                 "--no-qc-pictures", *NO_FIXED_PORT]) == 1
+    captured = capsys.readouterr()
+    assert f"{out}: 1 rows written, 12 failed, 0 already done" in captured.out
+    failed = [line for line in captured.err.splitlines() if line.startswith("  failed: case 'gone")]
+    assert len(failed) == 10 and all(" at read: ImageReadError: " in line for line in failed)
+    assert f"  the other 2 and every failure with its reason: {out / 'errors'}" in captured.err
+    assert "radcore: extracting 13/13 (100 %)" in captured.err  # progress lines when not on a terminal
