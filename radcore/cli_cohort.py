@@ -252,7 +252,8 @@ def _may_have_work(parameters: dict, done: set) -> bool:
     """Whether the run may have cases to do, judged cheaply (rows of the manifest or cases of the store
     against the ``done`` rows): a cohort already done should not wait for a cluster it does not use. A
     wrong guess costs only time: the flow starts its own cluster when it finds work."""
-    from radcore.io.store import StoreError, list_cases
+    from radcore.errors import StoreError
+    from radcore.io.store import list_cases
 
     if not done:
         return True

@@ -45,7 +45,9 @@ from zarr.codecs import BloscCodec
 from scipy import ndimage
 
 from radcore.crop import crop_origin, grown_box, margin_voxels
-from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, RadcoreError
+from radcore.errors import (
+    GeometryMismatchError, ImageReadError, InvalidImageError, LabelNotFoundError, StoreError,
+)
 from radcore.io.images import (
     OTHER_SERIES_KEY, Volume, check_geometry, other_series, read_mask, read_pair, to_volume,
 )
@@ -60,10 +62,6 @@ DEFAULT_CHUNKS = (64, 64, 64)
 NGFF_VERSION = "0.5"
 
 StoreLike = str | Path | zarr.abc.store.Store
-
-
-class StoreError(RadcoreError, OSError):
-    """A cohort store or one of its cases is missing or malformed."""
 
 
 @dataclass(frozen=True)
