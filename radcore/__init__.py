@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from radcore.errors import (
     DamagedFileError,
+    DatasetError,
     EmptyROIError,
     FeatureError,
     GeometryMismatchError,
@@ -22,6 +23,8 @@ from radcore.errors import (
     NonFiniteImageError,
     RadcoreError,
     SettingsError,
+    StaleRunError,
+    StoreError,
 )
 from radcore.settings import (
     DiscretisationSettings,
@@ -47,7 +50,7 @@ __all__ = [
     "DiscretisationSettings", "TextureSettings", "MorphologySettings", "ImageType", "settings_hash",
     "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
     "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
-    "FeatureError", "__version__",
+    "FeatureError", "StoreError", "DatasetError", "StaleRunError", "__version__",
 ]
 
 

@@ -14,7 +14,6 @@ and API address), ``prefect-server.log``, and the server's own ``PREFECT_HOME`` 
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -24,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from radcore.daemons import alive, home, kill_group, read_state
+from radcore.daemons import alive, home, kill_group, read_state, write_private_state
 
 #: how long a starting server may take to answer
 START_TIMEOUT_S = 180.0
@@ -93,7 +92,7 @@ class ServerStart:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the Prefect server ended at start (exit {self.proc.returncode}); see {self.log}")
             if _healthy(self.api, timeout=1.0):
-                _state_file().write_text(json.dumps({"pid": self.proc.pid, "api": self.api}))
+                write_private_state(_state_file(), {"pid": self.proc.pid, "api": self.api})
                 return self.api
             time.sleep(0.1)
         kill_group(self.proc.pid)

@@ -55,6 +55,14 @@ class FeatureError(RadcoreError):
         self.cause = cause
 
 
+class StoreError(RadcoreError, OSError):
+    """A cohort store or one of its cases is missing or malformed."""
+
+
 class DatasetError(RadcoreError, ValueError):
     """A folder is not a radcore dataset (no ``features`` or ``errors`` partition), or lacks the settings
     hash or column asked for."""
+
+
+class StaleRunError(RadcoreError):
+    """A batch of a run that is no longer its partition's writer (it was killed and a new run started)."""

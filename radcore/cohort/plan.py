@@ -13,9 +13,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from radcore.errors import StoreError
 from radcore.io.dataset import batch_id
 from radcore.io.manifest import ALL_LABELS, CaseEntry, Manifest
-from radcore.io.store import StoreError, case_info, list_cases, open_store
+from radcore.io.store import case_info, list_cases, open_store
 
 MAX_BATCH = 100
 #: the string column naming each row's ROI when masks are RTSTRUCT or SEG files with named ROIs

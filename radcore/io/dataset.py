@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from radcore.errors import RadcoreError
+from radcore.errors import StaleRunError
 
 KEY_COLUMNS = ("case_id", "label")
 #: the file that keeps a partition readable while it holds no row (see :func:`ensure_readable`)
@@ -326,10 +326,6 @@ def ensure_readable(dataset: str | Path, settings_hash: str, schema: pa.Schema) 
         folder = partition(dataset, part, settings_hash)
         if not any(folder.glob("*.parquet")):
             _replace(part_schema.empty_table(), folder / EMPTY_FILE)
-
-
-class StaleRunError(RadcoreError):
-    """A batch of a run that is no longer its partition's writer (it was killed and a new run started)."""
 
 
 @contextlib.contextmanager

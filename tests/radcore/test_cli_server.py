@@ -28,6 +28,7 @@ def test_a_started_server_is_reused_then_stopped(radcore_home, monkeypatch):
     assert api and api.startswith("http://127.0.0.1:") and "started a local Prefect server" in line
     assert cli_server.running() == api
     pid = json.loads((radcore_home / "prefect-server.json").read_text())["pid"]
+    assert (radcore_home / "prefect-server.json").stat().st_mode & 0o777 == 0o600  # daemons.write_private_state
     again, same = cli_server.prefect_for_command()
     assert same == api and "radcore server stop" in again
     assert cli_server.prefect_for_command(temporary=True) == (

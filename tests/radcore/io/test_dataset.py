@@ -5,8 +5,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from radcore.errors import StaleRunError
 from radcore.io.dataset import (
-    ERROR_SCHEMA, StaleRunError, batch_id, done_cases, ensure_readable, feature_schema, features_glob, partition,
+    ERROR_SCHEMA, batch_id, done_cases, ensure_readable, feature_schema, features_glob, partition,
     remove_leftovers, run_lock, write_batch, write_catalogue, write_errors,
 )
 

@@ -1,0 +1,194 @@
+"""Writing one case to a local store: the arrays, chunked and compressed, their NGFF metadata, and the
+attributes a worker reads instead of the arrays (per label its box, voxel count, components and intensity
+range; whole-image statistics). The layout is :mod:`radcore.io.store.layout`'s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import SimpleITK as sitk
+import zarr
+from scipy import ndimage
+from zarr.codecs import BloscCodec
+
+from radcore.errors import InvalidImageError
+from radcore.io.images import Volume
+from radcore.io.store.layout import (
+    DEFAULT_CHUNKS, IMAGE_PATH, NGFF_VERSION, group_name, label_mask, labels_attr, open_store,
+)
+from radcore.io.store.publish import publish, temporary_name
+from radcore.kernels.labels import label_boxes
+
+#: chunk compression: LZ4 after byte shuffling (Blosc). A float32 CT of 204 x 201 x 60 voxels writes in
+#: 0.072 s and reads in 0.032 s, against 0.127 s and 0.049 s with zstd at level 1 (which was itself 2.6x
+#: faster to write than Zarr's default, zstd at level 3), for 5 % more bytes; int16 CTs gain less
+#: (0.028 s against 0.033 s to write). Stores written with another codec read as before.
+COMPRESSOR = BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
+
+
+def write_case(
+    store: str | Path,
+    case_id: str,
+    image: Volume,
+    mask: Volume,
+    *,
+    metadata: dict[str, str] | None = None,
+    labels: tuple[int, ...] | str | None = None,
+    digests: dict[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+    modality: str = "",
+    chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
+    native_mask: Volume | None = None,
+    geometry_mismatch: str = "",
+    rois: tuple[str, ...] = (),
+    mask_other_series: str = "",
+) -> None:
+    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy.
+
+    ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
+    the grid), with ``geometry_mismatch`` saying how it differs. ``rois`` names the ROIs of an RTSTRUCT or
+    SEG mask; with several, ``mask`` holds them as bits (label k: bit k - 1). ``mask_other_series`` says
+    when such a mask references another series than the image's (:func:`radcore.io.images.other_series`).
+    """
+    if image.array.ndim != 3 or image.array.shape != mask.array.shape:
+        raise InvalidImageError(
+            f"image {image.array.shape} and mask {mask.array.shape} must be 3D arrays of the same shape"
+        )
+    root_path = Path(store)
+    open_store(root_path, create=True)
+    labels_array = _label_array(mask.array)
+    bits = len(rois) > 1
+    boxes, counts = _bit_boxes(labels_array, len(rois)) if bits else _label_boxes(labels_array)
+    attrs = {
+        "case_id": case_id,
+        "shape": list(image.array.shape),
+        "spacing": [float(v) for v in image.spacing],
+        "origin": [float(v) for v in image.origin],
+        "direction": [float(v) for v in image.direction],
+        "modality": modality,
+        "metadata": dict(metadata or {}),
+        "labels": labels_attr(labels),
+        "boxes": boxes,
+        "voxel_counts": counts,
+        "digests": dict(digests or {}),
+        "sources": dict(sources or {}),
+        "intensity": _intensity_stats(image.array),
+        "normalisation": normalisation_stats(image.array),
+        "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
+        "geometry_mismatch": geometry_mismatch,
+        "mask_other_series": mask_other_series,
+        "rois": list(rois) or None,
+        "label_encoding": "bits" if bits else "values",
+        **_label_summaries(image.array, labels_array, boxes, bits),
+    }
+    temp_name = temporary_name()
+    group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
+    chunks = tuple(min(c, n) for c, n in zip(chunks, image.array.shape))
+    _write_array(group, IMAGE_PATH, image.array, chunks)
+    label_group = group.require_group("labels")
+    label_group.attrs["ome"] = {"version": NGFF_VERSION, "labels": ["mask"]}
+    mask_group = label_group.require_group("mask")
+    _write_array(mask_group, "0", labels_array, chunks)
+    mask_group.attrs["ome"] = {
+        "version": NGFF_VERSION,
+        "image-label": {"source": {"image": "../../"}},
+        "multiscales": [_multiscale("mask", image.spacing, image.origin)],
+    }
+    if native_mask is not None:
+        native_array = _label_array(native_mask.array)
+        native_chunks = tuple(min(c, n) for c, n in zip(chunks, native_array.shape))
+        _write_array(group.require_group("labels/native"), "0", native_array, native_chunks)
+    group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
+                        "radcore": attrs})
+    publish(root_path / temp_name, root_path / group_name(case_id), case_id, attrs["digests"])
+
+
+def _geometry(volume: Volume) -> dict[str, list[float]]:
+    return {
+        "spacing": [float(v) for v in volume.spacing],
+        "origin": [float(v) for v in volume.origin],
+        "direction": [float(v) for v in volume.direction],
+    }
+
+
+def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:
+    # every chunk is written: Zarr's test of each chunk against the fill value (to leave empty ones out)
+    # costs more than writing them (a CT's image 0.044 s against 0.087 s, its mask 0.014 s against 0.035 s)
+    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, compressors=COMPRESSOR,
+                             dimension_names=("z", "y", "x"), config={"write_empty_chunks": True})
+    arr[...] = data
+
+
+def _multiscale(name: str, spacing, origin) -> dict[str, Any]:
+    """NGFF 0.5 multiscales entry with one level; the translation is the ITK origin (z, y, x)."""
+    axes = [{"name": a, "type": "space", "unit": "millimeter"} for a in "zyx"]
+    transforms = [
+        {"type": "scale", "scale": [float(v) for v in spacing]},
+        {"type": "translation", "translation": [float(v) for v in origin[::-1]]},
+    ]
+    return {"name": name, "axes": axes, "datasets": [{"path": "0", "coordinateTransformations": transforms}]}
+
+
+def _label_array(mask: np.ndarray) -> np.ndarray:
+    """The mask as the smallest unsigned integer type holding its labels."""
+    if mask.dtype == bool:
+        return mask.astype(np.uint8)
+    if not np.issubdtype(mask.dtype, np.integer):
+        if not np.array_equal(mask, np.round(mask)):
+            raise InvalidImageError(f"mask must hold integer labels, got {mask.dtype} values with fractions")
+        mask = mask.astype(np.int64)
+    lo, hi = (int(mask.min()), int(mask.max())) if mask.size else (0, 0)
+    if lo < 0:
+        raise InvalidImageError(f"mask labels must be >= 0, got {lo}")
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if hi <= np.iinfo(dtype).max:
+            return mask.astype(dtype, copy=False)
+    raise InvalidImageError(f"mask label {hi} is too large")
+
+
+def _label_boxes(labels: np.ndarray) -> tuple[dict[str, list], dict[str, int]]:
+    """Per non-zero label: half-open bounding box per axis (z, y, x) and voxel count."""
+    lo, hi, counts = label_boxes(labels, int(labels.max()) if labels.size else 0)
+    present = np.flatnonzero(counts[1:]) + 1
+    boxes = {str(k): [[int(a), int(b) + 1] for a, b in zip(lo[k], hi[k])] for k in present}
+    return boxes, {str(k): int(counts[k]) for k in present}
+
+
+def _label_summaries(image: np.ndarray, labels: np.ndarray, boxes: dict[str, list], bits: bool) -> dict[str, dict]:
+    """Per label: its 26-connected components and the (min, max) intensity inside it (QC flags)."""
+    components, intensity = {}, {}
+    for key, box in boxes.items():
+        region = tuple(slice(a, b) for a, b in box)
+        inside = label_mask(labels[region], int(key), bits)
+        components[key] = int(ndimage.label(inside, structure=np.ones((3, 3, 3), bool))[1])
+        values = image[region][inside]
+        intensity[key] = [float(values.min()), float(values.max())]
+    return {"components": components, "roi_intensity": intensity}
+
+
+def _bit_boxes(bits: np.ndarray, n: int) -> tuple[dict[str, list], dict[str, int]]:
+    """Per ROI k = 1..n held as bit k - 1: half-open bounding box per axis (z, y, x) and voxel count."""
+    boxes: dict[str, list] = {}
+    counts: dict[str, int] = {}
+    for k in range(1, n + 1):
+        inside = label_mask(bits, k, True)
+        (box,) = ndimage.find_objects(inside.astype(np.uint8)) or [None]
+        if box is not None:
+            boxes[str(k)] = [[s.start, s.stop] for s in box]
+            counts[str(k)] = int(np.count_nonzero(inside))
+    return boxes, counts
+
+
+def normalisation_stats(array: np.ndarray) -> dict[str, float]:
+    """ITK's mean and sample standard deviation of every voxel (``StatisticsImageFilter``, which PyRadiomics'
+    ``normalize`` runs on the whole image), for normalising a crop as the whole image is normalised."""
+    stats = sitk.StatisticsImageFilter()
+    stats.Execute(sitk.GetImageFromArray(array))
+    return {"mean": float(stats.GetMean()), "sigma": float(stats.GetSigma())}
+
+
+def _intensity_stats(array: np.ndarray) -> dict[str, float]:
+    a = np.asarray(array, dtype=np.float64)
+    return {"mean": float(a.mean()), "min": float(a.min()), "max": float(a.max())}
