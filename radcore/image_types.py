@@ -80,6 +80,7 @@ POINTWISE = {"square": "Square", "squareroot": "SquareRoot", "logarithm": "Logar
 
 _IBSI = "radcore.filters.responses"
 _PYRADIOMICS = "radcore.pyradiomics.image_types"
+#: every image type of both profiles, by the name its settings give it
 IMAGE_TYPES: dict[str, Entry] = {
     "original": Entry("ibsi", (), f"{_IBSI}:Original"),
     "log": Entry("ibsi", ("sigma",), f"{_IBSI}:LoG"),
