@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from radcore.naming import FeatureKey, column_name
 from radcore.features.registry import FAMILY_MODULES, family
-from radcore.pyradiomics.naming import CLASS_FEATURES
+from radcore.pyradiomics.features import CLASS_MODULES, class_features
 
 CONVENTIONS = ("ibsi", "pyradiomics")
 
@@ -52,6 +52,6 @@ def _ibsi_row(key: FeatureKey) -> dict[str, Any]:
 
 
 def _pyradiomics_row(key: FeatureKey) -> dict[str, Any]:
-    known = key.feature in CLASS_FEATURES.get(key.family, ())
+    known = key.family in CLASS_MODULES and key.feature in class_features(key.family)
     what = f"PyRadiomics {key.family} feature {key.feature}" if known else f"{key.family} {key.feature}"
     return {"ibsi_code": None, "ibsi_tag": None, "description": f"{what} (PyRadiomics 3.1 definition)"}

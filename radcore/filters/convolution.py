@@ -35,11 +35,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from radcore.errors import SettingsError
+from radcore.filter_options import BOUNDARIES
 from radcore.kernels.convolve import box_lines, box_planes, correlate_lines, correlate_planes
-
-#: IBSI boundary condition -> numpy.pad mode
-BOUNDARIES = {"zero": "constant", "nearest": "edge", "periodic": "wrap", "mirror": "symmetric"}
-DIMENSIONS = ("2D", "3D")
 
 
 def check_boundary(boundary: str) -> str:

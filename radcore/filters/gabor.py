@@ -28,11 +28,11 @@ import numpy as np
 import scipy.fft
 
 from radcore.errors import SettingsError
+from radcore.filter_options import PLANES, gabor_angle_count
 from radcore.filters.convolution import pad, pool
 
 #: envelope cut-off in units of sigma / min(1, gamma): exp(-TAIL^2 / 2) ~ 2e-16
 TAIL = 8.5
-PLANES = ("axial", "all")
 #: (array axes order that puts the plane last, plane axes (v, u) as array axes, spacing indices)
 _PLANE_AXES = {"axial": (0, 1, 2), "coronal": (1, 0, 2), "sagittal": (2, 0, 1)}
 #: complex values per FFT batch (bounds memory: 2^23 complex128 = 128 MiB)
@@ -84,10 +84,7 @@ def angles(theta: float, theta_step: float | None) -> list[float]:
     """``theta`` alone, or ``theta + k theta_step`` for k = 0 .. 360 / theta_step - 1 (degrees)."""
     if theta_step is None:
         return [float(theta)]
-    count = 360.0 / theta_step
-    if not theta_step > 0 or abs(count - round(count)) > 1e-9:
-        raise SettingsError(f"gabor theta_step must divide 360 degrees, got {theta_step}")
-    return [float(theta) + k * float(theta_step) for k in range(int(round(count)))]
+    return [float(theta) + k * float(theta_step) for k in range(gabor_angle_count(theta_step))]
 
 
 def _plane_responses(stack: np.ndarray, spacing_vu, boundary: str, kernels) -> list[np.ndarray]:

@@ -1,7 +1,8 @@
-"""The IBSI-2 filters as image types of radcore's own settings: options, reach and responses.
+"""The IBSI-2 filters as image types of radcore's own settings: names, reach and responses.
 
 Each entry of ``Settings.image_types`` names one filter with scalar options (one response map each; list
-several entries for several filters). Options and defaults:
+several entries for several filters). Options and defaults (checked by :mod:`radcore.filter_options` when
+the settings are built):
 
 ========================  ==========================================================================
 image type                options (default)
@@ -35,86 +36,26 @@ Response names (image types of the feature columns), e.g. ``mean_5_3d``,
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from radcore.errors import SettingsError
+from radcore.filter_options import options
 from radcore.filters import gabor, laplacian_of_gaussian, laws, mean, separable_wavelet, simoncelli
-from radcore.filters.convolution import BOUNDARIES, DIMENSIONS
-from radcore.filters.wavelet_filters import DEC_LO
-
-REQUIRED = object()
-_COMMON = {"boundary": "mirror"}
-#: options of each IBSI-2 image type with their defaults (REQUIRED: no default)
-OPTIONS: dict[str, dict[str, Any]] = {
-    "mean": {"size": REQUIRED, "dimensions": "3D", **_COMMON},
-    "laplacian_of_gaussian": {"sigma": REQUIRED, "truncation": 4.0, "dimensions": "3D", **_COMMON},
-    "laws": {"kernel": REQUIRED, "rotation_invariance": False, "pooling": "max", "energy_delta": None, **_COMMON},
-    "gabor": {"sigma": REQUIRED, "gamma": REQUIRED, "wavelength": REQUIRED, "theta": 0.0, "theta_step": None,
-              "planes": "axial", "pooling": "mean", **_COMMON},
-    "separable_wavelet": {"wavelet": REQUIRED, "subband": REQUIRED, "level": 1, "rotation_invariance": False,
-                          "pooling": "mean", **_COMMON},
-    "simoncelli": {"level": 1, "dimensions": "3D"},
-}
-_NUMBERS = {"sigma", "truncation", "gamma", "wavelength", "theta", "theta_step"}
-_INTEGERS = {"size", "energy_delta", "level"}
-_CHOICES = {"dimensions": DIMENSIONS, "boundary": tuple(BOUNDARIES), "pooling": ("max", "min", "mean"),
-            "planes": gabor.PLANES, "wavelet": tuple(DEC_LO)}
+from radcore.image_types import Filter
 
 
-def options(name: str, given: dict[str, Any]) -> dict[str, Any]:
-    """The options of IBSI-2 image type ``name``: ``given`` checked and completed with the defaults.
+class Ibsi2(Filter):
+    """An IBSI-2 image type of radcore settings: its one map, named by :func:`response_name`."""
 
-    Raises :class:`SettingsError` naming the option for an unknown or missing option or a bad value.
-    """
-    spec = OPTIONS[name]
-    unknown = sorted(set(given) - set(spec))
-    if unknown:
-        raise SettingsError(f"image_types.{name}: unknown option {unknown[0]!r}; expected {sorted(spec)}")
-    out = {k: given.get(k, default) for k, default in spec.items()}
-    missing = [k for k, v in out.items() if v is REQUIRED]
-    if missing:
-        raise SettingsError(f"image_types.{name}: option {missing[0]!r} is required")
-    for key, value in out.items():
-        _check_value(name, key, value)
-    _check_filter(name, out)
-    return out
+    def names(self) -> list[str]:
+        return [response_name(self.name, self.options)]
 
+    def reach(self, spacing, shape=None) -> float:
+        return reach_mm(self.name, self.options, spacing)
 
-def _check_value(name: str, key: str, value: Any) -> None:
-    where = f"image_types.{name}.{key}"
-    if value is None and key in ("theta_step", "energy_delta"):
-        return
-    if key in _NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
-        raise SettingsError(f"{where}: expected a number, got {value!r}")
-    if key in _INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
-        raise SettingsError(f"{where}: expected an integer, got {value!r}")
-    if key == "rotation_invariance" and not isinstance(value, bool):
-        raise SettingsError(f"{where}: expected true or false, got {value!r}")
-    if key == "kernel" and not isinstance(value, str):
-        raise SettingsError(f"{where}: expected a Laws kernel name such as 'E5L5S5', got {value!r}")
-    if key in _CHOICES and value not in _CHOICES[key]:
-        raise SettingsError(f"{where}: expected one of {list(_CHOICES[key])}, got {value!r}")
-
-
-def _check_filter(name: str, o: dict[str, Any]) -> None:
-    """Value ranges the filter functions would refuse, refused when the settings are built."""
-    where = f"image_types.{name}"
-    positive = [k for k in ("sigma", "truncation", "gamma", "wavelength", "theta_step", "level") if k in o]
-    for key in positive:
-        if o[key] is not None and not o[key] > 0:
-            raise SettingsError(f"{where}.{key} must be positive, got {o[key]}")
-    if name == "mean" and (o["size"] < 1 or o["size"] % 2 == 0):
-        raise SettingsError(f"{where}.size must be a positive odd number of voxels, got {o['size']}")
-    if name == "laws":
-        laws.parse_kernel(o["kernel"])
-        if o["energy_delta"] is not None and o["energy_delta"] < 0:
-            raise SettingsError(f"{where}.energy_delta must be >= 0 voxels or null, got {o['energy_delta']}")
-    if name == "gabor":
-        gabor.angles(o["theta"], o["theta_step"])
-    if name == "separable_wavelet":
-        separable_wavelet.check_subband(o["subband"])
+    def responses(self, roi) -> Iterator[tuple[str, np.ndarray]]:
+        yield response_name(self.name, self.options), response(self.name, self.options, roi.image, roi.spacing)
 
 
 def reach_mm(name: str, given: dict[str, Any], spacing: tuple[float, ...]) -> float:

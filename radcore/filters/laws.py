@@ -18,36 +18,18 @@ absolute (pooled) response over a ``(2 delta + 1)^d`` window with the same bound
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from radcore.errors import SettingsError
+from radcore.filter_options import KERNELS_1D, laws_parts
 from radcore.filters.convolution import orientation_classes, pool_classes, separable_responses
 from radcore.filters.mean import mean_filter
-
-KERNELS_1D = {
-    "L5": (1, 4, 6, 4, 1),
-    "E5": (-1, -2, 0, 2, 1),
-    "S5": (-1, 0, 2, 0, -1),
-    "W5": (-1, 2, 0, -2, 1),
-    "R5": (1, -4, 6, -4, 1),
-    "L3": (1, 2, 1),
-    "E3": (-1, 0, 1),
-    "S3": (-1, 2, -1),
-}
-_PART = re.compile("|".join(KERNELS_1D))
 
 
 def parse_kernel(name: str) -> list[np.ndarray]:
     """The L2-normalised 1D kernels of a Laws name such as ``E5L5S5`` (x, y[, z] order)."""
-    parts = _PART.findall(name.upper())
-    if "".join(parts) != name.upper() or len(parts) not in (2, 3):
-        raise SettingsError(
-            f"Laws kernel {name!r} must chain two (2D) or three (3D) of {list(KERNELS_1D)}, e.g. 'E5L5S5'"
-        )
     out = []
-    for part in parts:
+    for part in laws_parts(name):
         k = np.array(KERNELS_1D[part], dtype=np.float64)
         out.append(k / np.linalg.norm(k))
     return out

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.errors import SettingsError
+from radcore.filter_options import check_subband
 from radcore.filters.convolution import orientation_classes, pool_classes, separable_responses
 from radcore.filters.wavelet import filter_bank
 
@@ -36,14 +37,6 @@ def odd_filters(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
     if lo.size % 2 == 0:
         lo, hi = np.append(lo, 0.0), np.append(hi, 0.0)
     return lo, hi
-
-
-def check_subband(subband: str) -> str:
-    """``subband`` upper-cased, or a :class:`SettingsError` unless it is 2 or 3 letters L or H."""
-    band = str(subband).upper()
-    if len(band) not in (2, 3) or set(band) - {"L", "H"}:
-        raise SettingsError(f"wavelet subband must be 2 (2D) or 3 (3D) letters L or H, e.g. 'LHL', got {subband!r}")
-    return band
 
 
 def wavelet_filter(

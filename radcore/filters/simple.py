@@ -2,7 +2,8 @@
 
 Each maps an intensity ``x`` to ``f(x)`` rescaled to the range of the original image, using
 ``M = max |x|`` over the whole (preprocessed) image, which callers pass in as ``max_abs`` because the
-filters run on a cropped region. Outputs are float64.
+filters run on a cropped region. Outputs are float64. Each function is named after its image type of
+radcore settings (:data:`radcore.image_types.POINTWISE`).
 
 - square:      f(x) = (c x)^2,  c = 1 / sqrt(M)
 - squareroot:  f(x) = sqrt(c x) for x > 0,  -sqrt(-c x) for x < 0,  0 for x = 0,  c = M
@@ -53,6 +54,3 @@ def exponential(x: np.ndarray, max_abs: float) -> np.ndarray:
     """exp(x log(M) / M)."""
     coeff = np.log(max_abs) / max_abs
     return np.exp(coeff * np.asarray(x, dtype=np.float64))
-
-
-FILTERS = {"square": square, "squareroot": squareroot, "logarithm": logarithm, "exponential": exponential}

@@ -32,13 +32,11 @@ from radcore.errors import SettingsError
 from radcore.filters.wavelet_filters import DEC_LO
 from radcore.kernels.pyrad_swt import swt_lines, swt_planes
 
-WAVELETS = tuple(DEC_LO)
-
 
 def filter_bank(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
     """``(lo, hi)`` decomposition filters of ``wavelet`` as float64 arrays."""
     if wavelet not in DEC_LO:
-        raise SettingsError(f"wavelet {wavelet!r} is not implemented; choose one of {list(WAVELETS)}")
+        raise SettingsError(f"wavelet {wavelet!r} is not implemented; choose one of {list(DEC_LO)}")
     lo = np.array(DEC_LO[wavelet], dtype=np.float64)
     taps = lo.size
     hi = np.array([(-1) ** (k + 1) * lo[taps - 1 - k] for k in range(taps)], dtype=np.float64)

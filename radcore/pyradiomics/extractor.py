@@ -1,30 +1,30 @@
 """One case through PyRadiomics' extraction: preprocessing, image types, feature classes, names.
 
-For every enabled image type the filtered image is computed on the ROI's bounding box plus the margin
-the filter needs (not on the whole image, which gives the same values inside the box), cut to the box,
-discretised with that image type's settings, and handed to each enabled feature class as
-:class:`~radcore.pyradiomics.inputs.ClassInputs`. Shape classes run once, on the mask, under the image
-type ``original`` (as PyRadiomics names them). Keys are :class:`~radcore.naming.FeatureKey` with the
-PyRadiomics image-type prefix (``original``, ``wavelet-LLH``, ``log-sigma-1-0-mm-3D``, ``square``,
-``gradient``, ``lbp-2D``, ``lbp-3D-m1``, ``lbp-3D-k``), the class name and the feature name.
+For every enabled image type the filtered images (:mod:`radcore.pyradiomics.image_types`) are computed on
+the ROI's bounding box plus the margin the filter needs (not on the whole image, which gives the same
+values inside the box), cut to the box, discretised with that image type's settings, and handed to each
+enabled feature class as :class:`~radcore.pyradiomics.inputs.ClassInputs`. Shape classes run once, on the
+mask, under the image type ``original`` (as PyRadiomics names them). Keys are
+:class:`~radcore.naming.FeatureKey` with the PyRadiomics image-type prefix (``original``, ``wavelet-LLH``,
+``log-sigma-1-0-mm-3D``, ``square``, ``gradient``, ``lbp-2D``, ``lbp-3D-m1``, ``lbp-3D-k``), the class
+name and the feature name.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
 
 import numpy as np
 import SimpleITK as sitk
 
-from radcore.crop import grown_box, inner_box
+from radcore.crop import grown_box
 from radcore.errors import FeatureError
-from radcore.filters import gradient, lbp, log, simple, wavelet
+from radcore.image_types import IMAGE_TYPES, Filter, filter_of
 from radcore.naming import FeatureKey
 from radcore.pyradiomics.features import feature_class, select
 from radcore.pyradiomics.inputs import ClassInputs
-from radcore.pyradiomics.naming import SHAPE_CLASSES, log_image_type, wavelet_image_type
+from radcore.pyradiomics.naming import SHAPE_CLASSES
 from radcore.pyradiomics.preprocess import (
     Prepared, crop_bounds, discretise, output_grid, prepare, source_bounds,
 )
@@ -92,7 +92,7 @@ def source_box(params: PyRadiomicsParams, shape, spacing, origin, direction, roi
     box = tuple(slice(a, b) for a, b in roi_box)
     region = box
     for it in params.image_types:
-        margins, wrap = image_type_reach(it, params.image_type_setting(it), tuple(spacing), tuple(shape))
+        margins, wrap = image_type_filter(it, params.image_type_setting(it)).reach(tuple(spacing), tuple(shape))
         grown = grown_box(box, margins, shape, wrap)
         region = tuple(slice(min(r.start, g.start), max(r.stop, g.stop)) for r, g in zip(region, grown))
     return region
@@ -116,7 +116,7 @@ def extract_images(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParam
     texture = [c for c in classes if c not in SHAPE_CLASSES]
     for it in params.image_types:
         it_setting = params.image_type_setting(it)
-        for image_type, filtered in image_type_images(prepared, it, it_setting):
+        for image_type, filtered in image_type_filter(it, it_setting).responses(prepared):
             inputs = class_inputs(prepared, filtered, it_setting)
             for name in texture:
                 out.update(_run_class(name, inputs, it_setting, classes[name], image_type))
@@ -136,7 +136,7 @@ def feature_keys(params: PyRadiomicsParams) -> list[FeatureKey]:
     texture = [c for c in classes if c not in SHAPE_CLASSES]
     for it in params.image_types:
         it_setting = params.image_type_setting(it)
-        for image_type in image_type_names(it, it_setting):
+        for image_type in image_type_filter(it, it_setting).names():
             for name in texture:
                 keys += _class_keys(image_type, name, it_setting, classes[name])
     return keys
@@ -147,21 +147,9 @@ def _class_keys(image_type: str, name: str, setting: PyRadiomicsSetting, enabled
     return [FeatureKey(image_type, name, f) for f in select(name, module.FEATURES, module.OPTIONAL, enabled)]
 
 
-def image_type_names(it: ImageTypeParams, setting: PyRadiomicsSetting) -> list[str]:
-    """The PyRadiomics image-type names :func:`image_type_images` yields for ``it``, in its order."""
-    name = it.name
-    if name == "Original":
-        return ["original"]
-    if name == "LoG":
-        return [log_image_type(sigma) for sigma in setting.sigma]
-    if name == "Wavelet":
-        n_axes = 2 if setting.force2D else 3
-        return [wavelet_image_type(index, dec) for index, dec in wavelet.decomposition_names(n_axes, setting.level)]
-    if name == "LBP2D":
-        return ["lbp-2D"]
-    if name == "LBP3D":
-        return [f"lbp-3D-m{n + 1}" for n in range(setting.lbp3DLevels)] + ["lbp-3D-k"]
-    return [name.lower()]
+def image_type_filter(it: ImageTypeParams, setting: PyRadiomicsSetting) -> Filter:
+    """The filter of image type ``it`` (:mod:`radcore.pyradiomics.image_types`) with the settings it reads."""
+    return filter_of(it.name, {key: getattr(setting, key) for key in IMAGE_TYPES[it.name].options})
 
 
 def class_inputs(prepared: Prepared, filtered: np.ndarray, setting: PyRadiomicsSetting) -> ClassInputs:
@@ -198,93 +186,3 @@ def _run_class(name: str, inputs: ClassInputs, setting: PyRadiomicsSetting, enab
     except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
         raise FeatureError(name, exc) from exc
     return {FeatureKey(image_type, name, feature): float(value) for feature, value in values.items()}
-
-
-# ---------------------------------------------------------------- image types
-
-
-def _region(prepared: Prepared, margins, whole_axis_on_border: bool = False) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
-    """(region of ``prepared.image``, box inside that region) for the box grown by ``margins`` (z, y, x)
-    in the whole image (``prepared.image`` may be a crop of it, which must hold the region)."""
-    offset = prepared.offset
-    box = tuple(slice(b.start + o, b.stop + o) for b, o in zip(prepared.box, offset))
-    grown = grown_box(box, margins, prepared.shape, whole_axis_on_border)
-    region = tuple(slice(g.start - o, g.stop - o) for g, o in zip(grown, offset))
-    if any(r.start < 0 or r.stop > n for r, n in zip(region, prepared.image.shape)):
-        raise ValueError(f"a filter needs the region {grown} of the whole image, outside the crop at {offset} of "
-                         f"shape {prepared.image.shape}: the crop read is too small")
-    return region, inner_box(region, prepared.box)
-
-
-def _max_abs(prepared: Prepared) -> float:
-    """``max |x|`` over the whole image the filters see (the point-wise filters' scale)."""
-    if prepared.whole_range is None:
-        return simple.max_abs(prepared.image)
-    return float(max(abs(prepared.whole_range[0]), abs(prepared.whole_range[1])))
-
-
-def image_type_reach(it: ImageTypeParams, setting: PyRadiomicsSetting, spacing, shape) -> tuple[tuple[int, ...], bool]:
-    """Voxels (z, y, x) image type ``it`` reads around the ROI box of an image of ``shape`` and ``spacing``
-    (z, y, x) as :func:`image_type_images` computes it, and whether an axis whose grown box passes the
-    border takes the whole axis (the wavelets wrap around it)."""
-    name = it.name
-    if name == "LoG":
-        margins = [log.margin(s, spacing) for s in setting.sigma if log.applicable(shape, spacing, s)]
-        return tuple(max((m[a] for m in margins), default=0) for a in range(3)), False
-    if name == "Wavelet":
-        m = wavelet.margin(setting.wavelet, setting.start_level, setting.level)
-        return tuple(0 if setting.force2D and a == setting.force2Ddimension else m for a in range(3)), True
-    if name == "Gradient":
-        return (gradient.MARGIN,) * 3, False
-    if name == "LBP2D":
-        m = lbp.margin_2d(setting.lbp2DRadius)
-        return tuple(0 if a == setting.force2Ddimension else m for a in range(3)), False
-    if name == "LBP3D":
-        return (lbp.margin_3d(setting.lbp3DIcosphereRadius),) * 3, False
-    return (0, 0, 0), False
-
-
-def image_type_images(prepared: Prepared, it: ImageTypeParams, setting: PyRadiomicsSetting) -> Iterator[tuple[str, np.ndarray]]:
-    """``(PyRadiomics image-type name, filtered image cut to the ROI box)`` for one enabled image type."""
-    image = prepared.image
-    name = it.name
-    if name == "Original":
-        yield "original", image[prepared.box]
-    elif name == "LoG":
-        for sigma in setting.sigma:
-            if not log.applicable(prepared.shape, prepared.spacing, sigma):
-                log_.warning("LoG sigma %g skipped: the image %s is too small", sigma, prepared.shape)
-                continue
-            region, inner = _region(prepared, log.margin(sigma, prepared.spacing))
-            yield log_image_type(sigma), log.laplacian_of_gaussian(image[region], prepared.spacing, sigma, inner)
-    elif name == "Wavelet":
-        axes = [2, 1, 0]
-        if setting.force2D:
-            axes.remove(setting.force2Ddimension)
-        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
-        dtype = np.float32 if image.dtype == np.float32 else np.float64
-        for index, dec, arr in wavelet.decompositions(
-            image[region], setting.wavelet, setting.start_level, setting.level, tuple(axes), float32=True
-        ):
-            yield wavelet_image_type(index, dec), arr[inner].astype(dtype, copy=False)
-    elif name in ("Square", "SquareRoot", "Logarithm", "Exponential"):
-        key = name.lower()
-        yield key, simple.FILTERS[key](image[prepared.box], _max_abs(prepared))
-    elif name == "Gradient":
-        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
-        yield "gradient", gradient.gradient_magnitude(image[region], prepared.spacing, setting.gradientUseSpacing)[inner]
-    elif name == "LBP2D":
-        axis = setting.force2Ddimension
-        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
-        out = lbp.lbp_2d(image[region], setting.lbp2DRadius, setting.lbp2DSamples, setting.lbp2DMethod, axis)
-        yield "lbp-2D", out[inner].astype(image.dtype, copy=False) if image.dtype != np.float64 else out[inner]
-    elif name == "LBP3D":
-        region, inner = _region(prepared, *image_type_reach(it, setting, prepared.spacing, prepared.shape))
-        images = lbp.lbp_3d(
-            image[region], prepared.mask[region], setting.lbp3DLevels, setting.lbp3DIcosphereRadius,
-            setting.lbp3DIcosphereSubdivision,
-        )
-        for type_name, arr in images:
-            yield type_name, arr[inner]
-    else:  # params validation makes this unreachable
-        raise ValueError(f"unknown PyRadiomics image type {name!r}")

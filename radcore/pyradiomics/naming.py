@@ -1,4 +1,4 @@
-"""PyRadiomics' names: image types, feature classes, features, and the columns it writes.
+"""PyRadiomics' names: image-type prefixes, feature classes, and the columns it writes.
 
 A PyRadiomics column is ``{imageType}_{class}_{Feature}``, e.g. ``original_glcm_Contrast``,
 ``wavelet-LLH_firstorder_Mean``, ``log-sigma-1-0-mm-3D_glszm_ZoneEntropy``. Shape features are always
@@ -13,63 +13,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the keys are radcore.naming's, which names columns with this module
     from radcore.naming import FeatureKey
 
-#: image types accepted under ``imageType`` (PyRadiomics' spelling)
-IMAGE_TYPES = (
-    "Original", "LoG", "Wavelet", "Square", "SquareRoot", "Logarithm", "Exponential", "Gradient",
-    "LBP2D", "LBP3D",
-)
-
-#: every feature name PyRadiomics 3.1 accepts per class (including its deprecated ones)
-CLASS_FEATURES: dict[str, tuple[str, ...]] = {
-    "firstorder": (
-        "Energy", "TotalEnergy", "Entropy", "Minimum", "10Percentile", "90Percentile", "Maximum", "Mean",
-        "Median", "InterquartileRange", "Range", "MeanAbsoluteDeviation", "RobustMeanAbsoluteDeviation",
-        "RootMeanSquared", "StandardDeviation", "Skewness", "Kurtosis", "Variance", "Uniformity",
-    ),
-    "shape": (
-        "MeshVolume", "VoxelVolume", "SurfaceArea", "SurfaceVolumeRatio", "Sphericity", "Compactness1",
-        "Compactness2", "SphericalDisproportion", "Maximum3DDiameter", "Maximum2DDiameterSlice",
-        "Maximum2DDiameterColumn", "Maximum2DDiameterRow", "MajorAxisLength", "MinorAxisLength",
-        "LeastAxisLength", "Elongation", "Flatness",
-    ),
-    "shape2D": (
-        "MeshSurface", "PixelSurface", "Perimeter", "PerimeterSurfaceRatio", "Sphericity",
-        "SphericalDisproportion", "MaximumDiameter", "MajorAxisLength", "MinorAxisLength", "Elongation",
-    ),
-    "glcm": (
-        "Autocorrelation", "JointAverage", "ClusterProminence", "ClusterShade", "ClusterTendency",
-        "Contrast", "Correlation", "DifferenceAverage", "DifferenceEntropy", "DifferenceVariance",
-        "Dissimilarity", "JointEnergy", "JointEntropy", "Homogeneity1", "Homogeneity2", "Imc1", "Imc2",
-        "Idm", "MCC", "Idmn", "Id", "Idn", "InverseVariance", "MaximumProbability", "SumAverage",
-        "SumEntropy", "SumVariance", "SumSquares",
-    ),
-    "glrlm": (
-        "ShortRunEmphasis", "LongRunEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
-        "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
-        "RunVariance", "RunEntropy", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
-        "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
-        "LongRunHighGrayLevelEmphasis",
-    ),
-    "glszm": (
-        "SmallAreaEmphasis", "LargeAreaEmphasis", "GrayLevelNonUniformity",
-        "GrayLevelNonUniformityNormalized", "SizeZoneNonUniformity", "SizeZoneNonUniformityNormalized",
-        "ZonePercentage", "GrayLevelVariance", "ZoneVariance", "ZoneEntropy", "LowGrayLevelZoneEmphasis",
-        "HighGrayLevelZoneEmphasis", "SmallAreaLowGrayLevelEmphasis", "SmallAreaHighGrayLevelEmphasis",
-        "LargeAreaLowGrayLevelEmphasis", "LargeAreaHighGrayLevelEmphasis",
-    ),
-    "gldm": (
-        "SmallDependenceEmphasis", "LargeDependenceEmphasis", "GrayLevelNonUniformity",
-        "GrayLevelNonUniformityNormalized", "DependenceNonUniformity", "DependenceNonUniformityNormalized",
-        "GrayLevelVariance", "DependenceVariance", "DependenceEntropy", "DependencePercentage",
-        "LowGrayLevelEmphasis", "HighGrayLevelEmphasis", "SmallDependenceLowGrayLevelEmphasis",
-        "SmallDependenceHighGrayLevelEmphasis", "LargeDependenceLowGrayLevelEmphasis",
-        "LargeDependenceHighGrayLevelEmphasis",
-    ),
-    "ngtdm": ("Coarseness", "Contrast", "Busyness", "Complexity", "Strength"),
-}
-
-#: classes PyRadiomics enables when a params file names none (shape2D only runs with force2D)
-CLASSES = tuple(CLASS_FEATURES)
+#: PyRadiomics' feature classes, in the order it enables them when a params file names none (shape2D only
+#: runs with force2D); their features are those of the class modules (:mod:`radcore.pyradiomics.features`)
+CLASSES = ("firstorder", "shape", "shape2D", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
 
 #: classes computed once on the mask, always named under the ``original`` image type
 SHAPE_CLASSES = ("shape", "shape2D")

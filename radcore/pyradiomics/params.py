@@ -17,8 +17,9 @@ import dataclasses
 from typing import Any
 
 from radcore.errors import SettingsError
-from radcore.filters.wavelet import WAVELETS
-from radcore.pyradiomics.naming import CLASS_FEATURES, CLASSES, IMAGE_TYPES
+from radcore.filter_options import wavelets
+from radcore.image_types import names_of
+from radcore.pyradiomics.naming import CLASSES
 from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
 from radcore.settings import Settings
 
@@ -190,9 +191,8 @@ def _check_value(value: Any, rule: Rule, key: str, source: str) -> None:
         if not isinstance(value, str) or value not in WEIGHTING_NORMS:
             raise fail(f"null or one of {list(WEIGHTING_NORMS)}")
     elif kind == "wavelet":
-
-        if not isinstance(value, str) or value not in WAVELETS:
-            raise fail(f"a wavelet radcore implements: {sorted(WAVELETS)}")
+        if not isinstance(value, str) or value not in wavelets():
+            raise fail(f"a wavelet radcore implements: {sorted(wavelets())}")
     if rule.low is not None and (value < rule.low or (rule.low_open and value == rule.low)):
         raise fail(f"{'>' if rule.low_open else '>='} {rule.low:g}")
     if rule.high is not None and value > rule.high:
@@ -205,11 +205,10 @@ def _image_types(section: Any, source: str) -> tuple[ImageTypeParams, ...]:
     if not isinstance(section, dict):
         raise SettingsError(f"{source}: imageType must be a mapping, got {type(section).__name__}")
     out = []
+    known = names_of("pyradiomics")
     for name, custom in section.items():
-        if name not in IMAGE_TYPES:
-            raise SettingsError(
-                f"{source}: unknown image type imageType.{name}; PyRadiomics knows {list(IMAGE_TYPES)}"
-            )
+        if name not in known:
+            raise SettingsError(f"{source}: unknown image type imageType.{name}; PyRadiomics knows {known}")
         if custom is None:
             raise SettingsError(f"{source}: imageType.{name} must be a mapping ({{}} for no custom settings)")
         overrides = _settings_section(custom, f"imageType.{name}", source)
@@ -224,7 +223,7 @@ def _feature_classes(section: Any, source: str) -> tuple[tuple[str, tuple[str, .
         raise SettingsError(f"{source}: featureClass must be a mapping, got {type(section).__name__}")
     out = []
     for name, features in section.items():
-        if name not in CLASS_FEATURES:
+        if name not in CLASSES:
             raise SettingsError(
                 f"{source}: unknown feature class featureClass.{name}; PyRadiomics knows {list(CLASSES)}"
             )
@@ -233,11 +232,17 @@ def _feature_classes(section: Any, source: str) -> tuple[tuple[str, tuple[str, .
             continue
         if not isinstance(features, list):
             raise SettingsError(f"{source}: featureClass.{name} must be a list of feature names, got {features!r}")
-        bad = [f for f in features if f not in CLASS_FEATURES[name]]
+        known = _class_features(name)
+        bad = [f for f in features if f not in known]
         if bad:
-            raise SettingsError(
-                f"{source}: featureClass.{name} holds unknown features {bad}; "
-                f"{name} has {list(CLASS_FEATURES[name])}"
-            )
+            raise SettingsError(f"{source}: featureClass.{name} holds unknown features {bad}; {name} has {list(known)}")
         out.append((name, tuple(features)))
     return tuple(out)
+
+
+def _class_features(name: str) -> tuple[str, ...]:
+    """The feature names of class ``name``, from its module; imported here, when a params file lists
+    features, so that reading params loads no numba kernel otherwise."""
+    from radcore.pyradiomics.features import class_features
+
+    return class_features(name)

@@ -15,7 +15,7 @@ whole image:
   target's, the bounding box plus ``padDistance``;
 - ``preCrop``: the bounding box plus ``padDistance``;
 - otherwise: the bounding box plus the widest reach of the enabled image types
-  (:func:`radcore.pyradiomics.extractor.image_type_reach`; a wavelet axis whose reach passes the border
+  (the ``reach`` of :mod:`radcore.pyradiomics.image_types`; a wavelet axis whose reach passes the border
   takes the whole axis).
 
 Resegmentation, discretisation and the feature classes read only the ROI's box.

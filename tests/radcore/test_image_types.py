@@ -87,3 +87,25 @@ def test_ct_phantom_with_filters_end_to_end():
     assert np.isfinite(values["log_sigma_2_0_mm_glcm_contrast_3d_comb"])
     ibsi = radcore.extract(*CT_PHANTOM, config=config, naming="ibsi")
     assert "log_sigma_2_0_mm_stat_mean" in ibsi and "log_sigma_2_0_mm_cm_contrast_3D_comb" in ibsi
+
+
+def test_every_entry_names_a_filter_and_its_options():
+    import dataclasses
+
+    from radcore.filters import simple
+    from radcore.image_types import IMAGE_TYPES, POINTWISE, Filter, filter_of, names_of
+    from radcore.pyradiomics.settings import PyRadiomicsSetting
+
+    for name, entry in IMAGE_TYPES.items():
+        assert isinstance(filter_of(name, {}), Filter), name
+    fields = {f.name for f in dataclasses.fields(PyRadiomicsSetting)}
+    assert all(set(IMAGE_TYPES[name].options) <= fields for name in names_of("pyradiomics"))
+    assert names_of("pyradiomics") == ["Original", "LoG", "Wavelet", "Square", "SquareRoot", "Logarithm",
+                                       "Exponential", "Gradient", "LBP2D", "LBP3D"]
+    assert all(callable(getattr(simple, name)) for name in POINTWISE)
+    assert set(POINTWISE.values()) <= set(names_of("pyradiomics")) and set(POINTWISE) <= set(names_of("ibsi"))
+
+
+def test_pyradiomics_names_are_not_radcore_image_types():
+    with pytest.raises(SettingsError, match="unknown image type 'LoG'"):
+        from_mapping({"image_types": [{"name": "LoG", "options": {"sigma": [1.0]}}]})

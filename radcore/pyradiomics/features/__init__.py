@@ -23,18 +23,10 @@ from radcore.errors import SettingsError
 from radcore.features import count_matrix
 from radcore.features.registry import family
 from radcore.kernels import matrices
+from radcore.pyradiomics.naming import CLASSES
 
 #: PyRadiomics feature class name -> module of this package
-CLASS_MODULES = {
-    "firstorder": "firstorder",
-    "shape": "shape",
-    "shape2D": "shape2d",
-    "glcm": "glcm",
-    "glrlm": "glrlm",
-    "glszm": "glszm",
-    "gldm": "gldm",
-    "ngtdm": "ngtdm",
-}
+CLASS_MODULES = {name: name.lower() for name in CLASSES}
 
 #: machine epsilon added inside logarithms, as PyRadiomics does (numpy.spacing(1))
 EPS = float(np.spacing(1))
@@ -48,6 +40,12 @@ def feature_class(name: str) -> ModuleType:
             f"expected one of {sorted(CLASS_MODULES)}"
         )
     return importlib.import_module(f"{__name__}.{CLASS_MODULES[name]}")
+
+
+def class_features(name: str) -> tuple[str, ...]:
+    """Every feature name class ``name`` computes: its defaults, then those computed only when asked for."""
+    module = feature_class(name)
+    return tuple(module.FEATURES) + tuple(module.OPTIONAL)
 
 
 def registry_columns(family_name: str, column: dict | None = None) -> dict[str, int]:

@@ -113,7 +113,7 @@ def test_orientation_classes_count_the_distinct_responses():
 @pytest.mark.parametrize("pooling", ["max", "min", "mean"])
 @pytest.mark.parametrize("names", [("E5", "L5", "E5"), ("E3", "W5", "R5"), ("S5", "S5", "S5")])
 def test_pooling_by_class_equals_pooling_every_orientation(pooling, names):
-    from radcore.filters.laws import KERNELS_1D
+    from radcore.filter_options import KERNELS_1D
 
     x = np.random.default_rng(9).normal(size=(7, 8, 9))
     kernels = [np.array(KERNELS_1D[n], dtype=float) for n in names]

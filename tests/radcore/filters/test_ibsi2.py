@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from radcore.errors import SettingsError
-from radcore.filters import ibsi2
 from radcore.image_types import reach_mm, responses
 from radcore.roi import RoiImage
 from radcore.settings import ImageType, from_mapping
@@ -78,11 +77,6 @@ def test_reach():
     gabor = ImageType("gabor", (("sigma", 5.0), ("gamma", 0.5), ("wavelength", 2.0)))
     assert reach_mm(gabor, voxel) == pytest.approx(2 * 8.5 * 5.0 / 0.5 + 1.0)
     assert reach_mm(ImageType("simoncelli"), voxel) == math.inf
-
-
-def test_options_are_completed_with_defaults():
-    assert ibsi2.options("laws", {"kernel": "L5S5"}) == {
-        "kernel": "L5S5", "rotation_invariance": False, "pooling": "max", "energy_delta": None, "boundary": "mirror"}
 
 
 @pytest.mark.parametrize("naming", ["native", "ibsi", "pyradiomics"])

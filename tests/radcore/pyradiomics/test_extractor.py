@@ -48,7 +48,7 @@ def test_every_image_type_produces_filtered_images_and_values():
     assert all(np.isfinite(v) for k, v in values.items() if k.image_type != "lbp-3D-k")
     prepared = extractor.prepare(img, msk, params.setting)
     for it in params.image_types:
-        for name, arr in extractor.image_type_images(prepared, it, params.image_type_setting(it)):
+        for name, arr in extractor.image_type_filter(it, params.image_type_setting(it)).responses(prepared):
             assert arr.shape == prepared.image[prepared.box].shape, name
 
 
