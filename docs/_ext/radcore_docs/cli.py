@@ -12,7 +12,7 @@ import os
 
 from radcore_docs.rst import anchor, escape, label, list_table, literal, literal_block, title
 
-USAGE_WIDTH = "100"
+USAGE_WIDTH = "80"
 
 
 def parser() -> argparse.ArgumentParser:

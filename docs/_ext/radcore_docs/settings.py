@@ -98,7 +98,10 @@ def _dataclass_section(cls: type) -> str:
     rows = []
     for f in dataclasses.fields(cls):
         doc = " ".join(line.strip() for line in attr_docs.get((cls.__name__, f.name), []) if line.strip())
-        rows.append([f"``{f.name}``", _type(hints[f.name]), _value(defaults.get(f.name, dataclasses.MISSING)),
+        inner = _dataclasses_in(hints[f.name])
+        if not doc and inner:
+            doc = docstring(inner[0]).split("\n\n")[0].replace("\n", " ")
+        rows.append([f"``{f.name}``", _type(hints[f.name]), _default(defaults.get(f.name, dataclasses.MISSING)),
                      prose(doc) or "—"])
     where = {c: k for k, c in _keys_of_classes().items()}.get(cls, "")
     head = f"``{cls.__name__}``" + (f" (key ``{where}``)" if where else " (the top level)")
@@ -140,6 +143,14 @@ def _plain(value: Any) -> Any:
             return {k: _plain(v) for k, v in value}  # options as (key, value) pairs
         return [_plain(v) for v in value]
     return value
+
+
+def _default(value: Any) -> str:
+    """A field's default; for a settings object, only what differs from its class's defaults."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {k: v for k, v in _plain(value).items() if v != _plain(type(value)()).get(k)}
+        return f"as its class, but {_value(changed)}" if changed else "as its class"
+    return _value(value)
 
 
 def _value(value: Any) -> str:
