@@ -6,7 +6,8 @@ latest :data:`KEEP` runs, newest first) and writes ``docs/benchmarks/<name>.md``
 they are what :func:`render` makes of the JSON), so a figure on them is always one a benchmark printed,
 beside the command that printed it.
 
-``RADCORE_BENCHMARK_PAGES`` names another folder to write to (e.g. a scratch one for a trial run), or
+``python benchmarks/_record.py`` writes the pages again from the JSON files, without running anything (after
+a change to a benchmark's docstring, which the pages quote). ``RADCORE_BENCHMARK_PAGES`` names another folder to write to (e.g. a scratch one for a trial run), or
 ``off`` to write nothing.
 """
 
@@ -116,10 +117,20 @@ def about(name: str) -> str:
     return doc.split("\n\n")[0].replace("\n", " ").strip()
 
 
+def usage(name: str) -> list[str]:
+    """The command lines the benchmark's docstring shows (``python benchmarks/...``)."""
+    path = BENCHMARKS / f"{name}.py"
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) if path.exists() else ""
+    return [line.strip() for line in (doc or "").splitlines() if line.strip().startswith(("python ", "pip "))]
+
+
 def render(data: dict[str, Any]) -> str:
     """The Markdown page of one benchmark."""
     name = data["benchmark"]
-    out = [f"# {name}", "", _inline(about(name)), "",
+    out = [f"# {name}", "", _inline(about(name)), ""]
+    if usage(name):
+        out += ["```bash", *usage(name), "```", ""]
+    out += [
            f"Source: `benchmarks/{name}.py`. This page is written by the benchmark itself "
            "(`benchmarks/_record.py`): run it again and the new figures appear here, with the command, "
            "the machine and the date. Do not edit it by hand.", ""]
@@ -195,3 +206,8 @@ def _inline(text: str) -> str:
 
 def _cell(text: str) -> str:
     return _inline(str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+if __name__ == "__main__":
+    write_pages(pages_folder() or PAGES)
+    print(f"wrote the pages of {pages_folder() or PAGES}")
