@@ -88,7 +88,7 @@ def test_every_settings_key_is_in_the_settings_reference(site):
         assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{key}</span></code>" in html, key
 
 
-def test_a_browser_shows_the_feature_reference(site, tmp_path):
+def test_a_browser_shows_the_feature_reference(site):
     page = site / "reference" / "features.html"
     dom = Elements(rendered_dom(page, page.parent))
     ids = {attrs.get("id") for _, attrs, _ in dom.elements}

@@ -101,7 +101,8 @@ def _dataclass_section(cls: type) -> str:
         inner = _dataclasses_in(hints[f.name])
         if not doc and inner:
             doc = docstring(inner[0]).split("\n\n")[0].replace("\n", " ")
-        rows.append([f"``{f.name}``", _type(hints[f.name]), _default(defaults.get(f.name, dataclasses.MISSING)),
+        rows.append([f"``{f.name}``", _type(hints[f.name]),
+                     _default(defaults.get(f.name, dataclasses.MISSING), hints[f.name]),
                      prose(doc) or "—"])
     where = {c: k for k, c in _keys_of_classes().items()}.get(cls, "")
     head = f"``{cls.__name__}``" + (f" (key ``{where}``)" if where else " (the top level)")
@@ -135,31 +136,37 @@ def _defaults(cls: type) -> dict[str, Any]:
     return out
 
 
-def _plain(value: Any) -> Any:
+OPTIONS = tuple[tuple[str, Any], ...]  # a mapping held as (key, value) pairs, e.g. ImageType.options
+
+
+def _plain(value: Any, tp: Any = None) -> Any:
+    """``value`` as YAML writes it: settings objects as mappings, options as a mapping, tuples as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        hints = typing.get_type_hints(type(value))
+        return {f.name: _plain(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(value)}
+    if tp == OPTIONS:
+        return {k: _plain(v) for k, v in value}
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value):
-            return {k: _plain(v) for k, v in value}  # options as (key, value) pairs
         return [_plain(v) for v in value]
     return value
 
 
-def _default(value: Any) -> str:
+def _default(value: Any, tp: Any = None) -> str:
     """A field's default; for a settings object, only what differs from its class's defaults."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changed = {k: v for k, v in _plain(value).items() if v != _plain(type(value)()).get(k)}
         return f"as its class, but {_value(changed)}" if changed else "as its class"
-    return _value(value)
+    return _value(value, tp)
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, tp: Any = None) -> str:
     """A default as it is written in YAML (flow style), as an inline literal."""
     if value is dataclasses.MISSING:
         return "required"
-    if value == () and not dataclasses.is_dataclass(value):
-        return "``[]``"
-    text = yaml.safe_dump(_plain(value), default_flow_style=True, width=10_000).strip()
+    plain = _plain(value, tp)
+    if plain == [] or plain == {}:
+        return "``[]``" if plain == [] else "``{}``"
+    text = yaml.safe_dump(plain, default_flow_style=True, width=10_000).strip()
     return literal(text.removesuffix("\n...").removesuffix("..."))
 
 
@@ -172,7 +179,7 @@ def _type(tp: Any) -> str:
         return " or ".join(literal(repr(a).strip("'")) for a in args)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            if args[0] == tuple[str, Any]:
+            if tp == OPTIONS:
                 return "mapping"
             return f"list of {_type(args[0])}"
         return f"list of {len(args)}: " + ", ".join(_type(a) for a in args)
