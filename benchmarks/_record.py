@@ -50,8 +50,10 @@ def machine() -> dict[str, Any]:
         radcore_version = version("radcore")
     except Exception:  # noqa: BLE001 - a checkout without an install
         radcore_version = "not installed"
+    load = round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None
     return {"platform": platform.platform(), "processor": platform.machine(), "cores": os.cpu_count(),
-            "usable_cores": usable, "python": platform.python_version(), "radcore": radcore_version}
+            "usable_cores": usable, "load_average": load, "python": platform.python_version(),
+            "radcore": radcore_version}
 
 
 def record(name: str, figures: dict[str, Any], *, table: dict[str, list] | None = None,
@@ -165,7 +167,8 @@ def _run(run: dict[str, Any], latest: bool) -> list[str]:
 def _machine(m: dict[str, Any]) -> str:
     if "description" in m:
         return _inline(m["description"])
-    return (f"{m['platform']} ({m['processor']}), {m['cores']} cores ({m['usable_cores']} usable), "
+    load = f", load average {m['load_average']} when it ended" if m.get("load_average") is not None else ""
+    return (f"{m['platform']} ({m['processor']}), {m['cores']} cores ({m['usable_cores']} usable){load}, "
             f"Python {m['python']}, radcore {m['radcore']}")
 
 
