@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import record
+
 import zarr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -99,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"overhead ({name} wall vs in-worker {what} time): {100 * overhead:.1f} %")
     print(f"peak worker memory: {s.peak_worker_rss_mb:.0f} MB")
     print(f"rerun: {again.done} done, {again.skipped} skipped in {again.seconds:.1f} s")
+    busy = s.worker_seconds / (s.fanout_seconds * s.workers)
+    record("cohort", {
+        "cases done, failed": f"{s.done}, {s.failed} ({s.batches} batches, {s.workers} workers)",
+        "flow wall": f"{flow_wall:.1f} s (set-up {s.setup_seconds:.1f} s, fan-out {s.fanout_seconds:.1f} s)",
+        "with Prefect start-up": f"{command:.1f} s",
+        "cases/s over the flow, over the fan-out": f"{s.done / flow_wall:.2f}, {s.done / s.fanout_seconds:.2f}",
+        "in-worker time per case": f"{s.case_seconds / max(s.done + s.failed, 1) * 1000:.0f} ms",
+        "overhead of the fan-out (wall vs in-worker batch time)": f"{100 * (1.0 - busy):.1f} %",
+        "peak worker memory": f"{s.peak_worker_rss_mb:.0f} MB",
+        "rerun": f"{again.done} done, {again.skipped} skipped in {again.seconds:.1f} s",
+    }, notes=[f"Cases of {tuple(args.shape)} voxels ({min(args.unique, args.cases)} distinct volumes)."])
     return 0
 
 

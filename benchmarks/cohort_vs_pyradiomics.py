@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import record
+
 import numpy as np
 import SimpleITK as sitk
 import yaml
@@ -150,6 +152,13 @@ def main(argv=None) -> None:
         print(f"{name:44s} {seconds:7.1f} s{ratio}")
     if args.repeats > 1:
         print("server and workers up, each run: " + ", ".join(f"{t:.1f}" for t in later) + " s")
+    record("cohort_vs_pyradiomics",
+           {name: f"{seconds:.1f} s" + ("" if name == "pyradiomics" else f" ({base / seconds:.1f}x)")
+            for name, seconds in times.items()},
+           notes=[f"{args.cases} CT cases, {args.workers} workers, params {params.name}, from the manifest, "
+                  "ingest included."]
+                 + (["Server and workers up, each run: " + ", ".join(f"{t:.1f}" for t in later) + " s."]
+                    if args.repeats > 1 else []))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -30,6 +30,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from _record import record  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -62,14 +64,14 @@ def median_time(fn, repeats: int) -> float:
 
 def bench_config(name: str, repeats: int) -> dict[str, float]:
     """Seconds per case and per stage/family of one configuration on the CT phantom."""
-    from radcore import settings as rs
     from radcore.features.registry import family
+    from radcore.io.config import load_settings
     from radcore.io.images import load_case
     from radcore.pipeline import extract_volumes
     from radcore.preprocess import prepare
     from radcore.preprocess.discretise import discretise
 
-    s = rs.load(CONFIGS / f"config_{name}.yaml")
+    s = load_settings(CONFIGS / f"config_{name}.yaml")
     image, mask = load_case(*CT)
     extract_volumes(image, mask, s)  # warm-up: compile / load every kernel
     out = {"case": median_time(lambda: extract_volumes(image, mask, s), repeats)}
@@ -117,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         report["startup"] = startup_times()
     for name in args.configs:
         report[f"config_{name}"] = bench_config(name, args.repeats)
+    record("engine", {f"{section}: {key}": f"{value:.0f}" if key == "roi_voxels" else f"{value:.4f} s"
+                      for section, values in report.items() for key, value in values.items()},
+           notes=[f"NUMBA_NUM_THREADS={os.environ['NUMBA_NUM_THREADS']}, medians of {args.repeats} repeats."])
     if args.json:
         print(json.dumps(report, indent=1))
         return 0

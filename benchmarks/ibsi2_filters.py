@@ -37,6 +37,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from _record import record  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,11 +182,13 @@ def main(argv: list[str] | None = None) -> None:
         theirs = mirp_times(args.mirp_python, args.configs, args.mirp_repeats, Path(tmp))
         print(f"{'config':<7}{'filter':<52}{'radcore s':>10}{'MIRP s':>10}{'speed-up':>10}"
               f"{'max |diff| in ROI':>20}{'relative':>10}")
+        rows, notes = [], []
         for config_id in args.configs:
             seconds, response = ours[config_id]
             (image_type,) = load(CONFIGS / f"{config_id}.yaml").image_types
             label = ibsi2.response_name(image_type.name, dict(image_type.options))[:50]
             row = f"{config_id:<7}{label:<52}{seconds:>10.3f}"
+            rows.append([config_id, label, f"{seconds:.3f}"])
             if theirs is not None:
                 mirp = theirs[config_id]
                 other = np.load(Path(tmp) / f"{config_id}_map.npy")
@@ -193,11 +197,14 @@ def main(argv: list[str] | None = None) -> None:
                     diff = np.abs(other - response)[roi].max()
                     scale = np.abs(response[roi]).max() or 1.0
                     row += f"{mirp:>10.3f}{mirp / seconds:>10.1f}{diff:>20.4g}{diff / scale:>10.2g}"
+                    rows[-1] += [f"{mirp:.3f}", f"{mirp / seconds:.1f}x", f"{diff:.4g}", f"{diff / scale:.2g}"]
                 else:
                     row += f"{mirp:>10.3f}{mirp / seconds:>10.1f}{'shape ' + str(other.shape):>30}"
+                    rows[-1] += [f"{mirp:.3f}", f"{mirp / seconds:.1f}x", f"MIRP's map {other.shape}", ""]
             print(row, flush=True)
         if theirs is None:
             print(f"MIRP not measured: {args.mirp_python} does not import mirp")
+            notes.append("MIRP not measured (no Python importing mirp).")
         else:
             image = to_volume(read_image(CT / "image" / "phantom.nii.gz"))
             for grid, config_id in {c[-1]: c for c in args.configs}.items():
@@ -207,6 +214,13 @@ def main(argv: list[str] | None = None) -> None:
                 if other.shape == ours_image.shape:
                     print(f"grid {grid}: preprocessed images differ by up to {np.abs(other - ours_image)[roi].max():.4g} "
                           f"in the ROI (mean {np.abs(other - ours_image)[roi].mean():.3g})")
+                    notes.append(f"Grid {grid}: the preprocessed images differ by up to "
+                                 f"{np.abs(other - ours_image)[roi].max():.4g} in the ROI.")
+    columns = ["config", "filter", "radcore s"] + (["MIRP s", "speed-up", "max diff in ROI", "relative"]
+                                                   if theirs is not None else [])
+    record("ibsi2_filters", {"configurations": len(rows), "radcore repeats (median)": args.repeats,
+                             "MIRP repeats (median)": args.mirp_repeats if theirs is not None else "not run"},
+           table={"columns": columns, "rows": rows}, notes=notes)
 
 
 if __name__ == "__main__":

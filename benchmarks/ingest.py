@@ -29,6 +29,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from _record import record
+
 import SimpleITK as sitk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -111,16 +113,23 @@ def main(argv=None) -> None:
         shutil.rmtree(root / "copy")
         print(f"{args.cases} cases of {tuple(args.shape)} voxels: {size_mb:.0f} MB of .nii.gz")
         print(f"cp -r            {cp:8.1f} s  {size_mb / cp:8.0f} MB/s")
+        figures = {"cases": f"{args.cases} of {' x '.join(map(str, args.shape))}, {size_mb:.0f} MB of .nii.gz",
+                   "cp -r": f"{size_mb / cp:.0f} MB/s ({cp:.1f} s)"}
         for workers in args.workers:
             store = root / f"store{workers}.zarr"
             seconds = time_ingest(store, entries, workers)
             print(f"ingest, {workers} proc   {seconds:8.1f} s  {size_mb / seconds:8.0f} MB/s  "
                   f"({args.cases / seconds:.1f} cases/s, {seconds / cp:.0f}x cp's time)")
+            figures[f"ingest, {workers} process{'es' if workers > 1 else ''}"] = (
+                f"{size_mb / seconds:.0f} MB/s ({seconds:.1f} s, {args.cases / seconds:.1f} cases/s)")
             shutil.rmtree(store)
         per_case = steps(entries[: args.sample], root / "steps.zarr")
         total = sum(per_case.values())
         print("per case, one process: " + ", ".join(
             f"{k} {1000 * v:.0f} ms ({100 * v / total:.0f} %)" for k, v in per_case.items()))
+        figures |= {f"per case, one process: {k}": f"{1000 * v:.0f} ms ({100 * v / total:.0f} %)"
+                    for k, v in per_case.items()}
+    record("ingest", figures)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import record
+
 ROOT = Path(__file__).resolve().parents[1]
 
 BUILD = """
@@ -57,14 +59,16 @@ def main(argv: list[str] | None = None) -> int:
                              capture_output=True, text=True, check=True)
         result = json.loads(out.stdout)
         flagged = set(result.pop("flagged"))
-        print(json.dumps({
+        figures = {
             "rows": args.rows, "features": args.features, "files": args.files,
             "dataset_seconds": round(written, 1), "report_seconds": round(result["seconds"], 2),
             "report_peak_mb": round(result["peak_mb"]), "report_mb": round(result["bytes"] / 1e6, 2),
             "cases": result["cases"], "failed": result["failed"], "flag_counts": result["flag_counts"],
             "planted_outliers_flagged": f"{len(flagged & set(planted['outliers']))}/{len(planted['outliers'])}",
             "shifted_site_flagged": f"{len(flagged & set(planted['shifted_site']))}/{len(planted['shifted_site'])}",
-        }, indent=1))
+        }
+        print(json.dumps(figures, indent=1))
+    record("report", figures)
     return 0
 
 

@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _record import record
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PLAN = """
@@ -147,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds, _, done = _run(DONE.format(root=str(ROOT), dataset=str(dataset)))
         report.update({"compacted_done_seconds": seconds, "compacted_done_rows": done})
         print(json.dumps(report, indent=1))
+    record("scale", report)
     return 0
 
 

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import record
+
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 os.environ.setdefault("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -144,6 +146,13 @@ def main(argv=None) -> None:
     ratios = [statistics.median(mirp_times[n]) / statistics.median(radcore_times[n]) for n, _, _ in cases]
     print(f"median of the per-case ratios: {statistics.median(ratios):.1f}x (a case MIRP is slow on weighs "
           "heavily in the total)")
+    rows = [[name, f"{statistics.median(radcore_times[name]):.3f}", f"{statistics.median(mirp_times[name]):.2f}",
+             f"{statistics.median(mirp_times[name]) / statistics.median(radcore_times[name]):.1f}x"]
+            for name, _, _ in cases]
+    record("vs_mirp", {"median of the per-case ratios": f"{statistics.median(ratios):.1f}x",
+                       "all cases: radcore, MIRP": f"{total_r:.3f} s, {total_m:.2f} s ({total_m / total_r:.1f}x)"},
+           table={"columns": ["case", "radcore s", "MIRP s", "ratio"], "rows": rows},
+           notes=[f"IBSI-1 configuration C, one thread each, medians of {args.repeats} repeats."])
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from _record import record  # noqa: E402
+
 import numpy as np  # noqa: E402
 import SimpleITK as sitk  # noqa: E402
 import yaml  # noqa: E402
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PyRadiomics {radiomics.__version__}, radcore {radcore.__version__}; params {params_path.name}"
               f"{'' if args.params else f' (Original + LoG 1/3/5 mm + Wavelet, {args.spacing:g} mm B-spline)'}")
         print(f"{'case':<12} {'ROI vox':>8} {'PyRadiomics s':>14} {'radcore s':>10} {'ratio':>7} {'agree':>14}")
-        ratios, agreed, total = [], 0, 0
+        ratios, agreed, total, rows = [], 0, 0, []
         for name, image, mask in cases(args.mr):
             if args.cases and name not in args.cases:
                 continue
@@ -148,11 +150,19 @@ def main(argv: list[str] | None = None) -> int:
             agreed, total = agreed + ok, total + n
             ratios.append(ratio)
             voxels = int(np.count_nonzero(sitk.GetArrayViewFromImage(mask) == 1))
+            rows.append([name, voxels, f"{t_ref:.3f}", f"{t_me:.3f}", f"{ratio:.1f}x", f"{ok}/{n}"])
             print(f"{name:<12} {voxels:>8} {t_ref:>14.3f} {t_me:>10.3f} {ratio:>6.1f}x {ok:>6}/{n:<6}"
                   + (f"  e.g. {bad[:3]}" if bad else ""))
         print(f"median ratio {statistics.median(ratios):.1f}x, lowest {min(ratios, default=0):.1f}x; "
               f"features agreeing {agreed}/{total} "
               f"({100.0 * agreed / max(total, 1):.2f} %)")
+    record("vs_pyradiomics", {"median ratio": f"{statistics.median(ratios):.1f}x",
+                              "lowest ratio": f"{min(ratios, default=0):.1f}x",
+                              "features agreeing": f"{agreed}/{total}"},
+           table={"columns": ["case", "ROI voxels", "PyRadiomics s", "radcore s", "ratio", "agree"], "rows": rows},
+           notes=[f"PyRadiomics {radiomics.__version__}; params "
+                  + (params_path.name if args.params else f"Original + LoG 1/3/5 mm + Wavelet, {args.spacing:g} mm "
+                     "B-spline") + f"; one thread each, medians of {args.repeats} repeats."])
     return 0
 
 

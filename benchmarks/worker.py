@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import record
+
 for _name in ("NUMBA_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "OMP_NUM_THREADS",
               "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # as cohort workers run (radcore.cohort.cluster.WORKER_ENV)
@@ -103,6 +105,10 @@ def main(argv=None) -> None:
         print(f"cohort worker (run_batch)      {b:6.3f}   {b / a:4.2f}x the in-process time")
         for step, values in steps.items():
             print(f"  {step:8s} {statistics.median(values):6.3f}")
+        record("worker", {"radcore.extract (in process)": f"{a:.3f} s per case",
+                          "cohort worker (run_batch)": f"{b:.3f} s per case ({b / a:.2f}x)"}
+               | {f"worker step: {step}": f"{statistics.median(values):.3f} s" for step, values in steps.items()},
+               notes=[f"{args.cases} CT cases, {params.name}, one thread; medians."])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

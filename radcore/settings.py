@@ -189,7 +189,18 @@ def to_mapping(settings: Settings) -> dict[str, Any]:
 
 
 def settings_hash(settings: Settings) -> str:
-    """A stable 16-hex-digit hash of the settings, independent of key order and Python version."""
+    """A stable 16-hex-digit hash of the settings, independent of key order and Python version.
+
+    Examples
+    --------
+    >>> from radcore import Settings, load_settings, settings_hash
+    >>> len(settings_hash(Settings()))
+    16
+    >>> settings_hash(load_settings({"texture": {"glcm_distance": 1}})) == settings_hash(Settings())
+    True
+    >>> settings_hash(load_settings({"texture": {"glcm_distance": 2}})) == settings_hash(Settings())
+    False
+    """
     text = json.dumps(to_mapping(settings), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
