@@ -161,16 +161,6 @@ def pyradiomics_classes() -> list[tuple[str, str, str, str | None]]:
     return rows
 
 
-def pyradiomics_not_computed() -> dict[str, list[str]]:
-    """PyRadiomics 3.1 feature names (:data:`radcore.pyradiomics.naming.CLASS_FEATURES`) that no radcore
-    class computes."""
-    from radcore.pyradiomics.naming import CLASS_FEATURES
-
-    computed = {(cls, name) for cls, name, _, _ in pyradiomics_classes()}
-    out = {cls: [n for n in names if (cls, n) not in computed] for cls, names in CLASS_FEATURES.items()}
-    return {cls: names for cls, names in out.items() if names}
-
-
 def _pyradiomics_classes() -> str:
     rows = [[literal(cls), literal(name), kind,
              f":ref:`registry record <{where}>`" if where else "the class's own formula"]
@@ -182,9 +172,5 @@ def _pyradiomics_classes() -> str:
            "(no IBSI definition). ``optional`` features are computed only when a params file names them, "
            "as PyRadiomics does.\n",
            list_table(["class", "feature", "enabled", "formula"], rows, [16, 40, 12, 32])]
-    missing = pyradiomics_not_computed()
-    if missing:
-        names = "; ".join(f"{literal(cls)}: " + ", ".join(literal(n) for n in names) for cls, names in missing.items())
-        out.append(f"PyRadiomics 3.1 also names these features, which radcore does not compute (a params file "
-                   f"asking for one is refused): {names}.\n")
+    out.append("A params file that names a feature no class lists here is refused with a ``SettingsError``.\n")
     return "\n".join(out)

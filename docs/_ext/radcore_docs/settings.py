@@ -216,7 +216,9 @@ def _constants() -> str:
 
 def _pyradiomics() -> str:
     from radcore.pyradiomics import params
-    from radcore.pyradiomics.naming import CLASS_FEATURES, IMAGE_TYPES
+    from radcore.image_types import names_of
+    from radcore.pyradiomics.features import class_features
+    from radcore.pyradiomics.naming import CLASSES
     from radcore.pyradiomics.settings import PyRadiomicsSetting
 
     defaults = _defaults(PyRadiomicsSetting)
@@ -224,7 +226,7 @@ def _pyradiomics() -> str:
              _value(defaults.get(key, dataclasses.MISSING)) if key in defaults else "—"]
             for key, rule in params.SETTING_RULES.items()]
     voxel = [[f"``{key}``", _rule(rule, False)] for key, rule in params.VOXEL_RULES.items()]
-    classes = [[f"``{cls}``", ", ".join(literal(n) for n in names)] for cls, names in CLASS_FEATURES.items()]
+    classes = [[f"``{cls}``", ", ".join(literal(n) for n in names)] for cls, names in ((c, class_features(c)) for c in CLASSES)]
     return "\n".join([
         label("settings-pyradiomics"), title("PyRadiomics params", 1),
         "An unmodified PyRadiomics params file works wherever radcore takes settings. Its top-level sections "
@@ -236,7 +238,7 @@ def _pyradiomics() -> str:
         title("setting", 2),
         list_table(["key", "value", "default"], rows, [26, 50, 24]),
         title("imageType", 2),
-        "The image types: " + ", ".join(literal(t) for t in IMAGE_TYPES) + ". None given: ``Original`` only.\n",
+        "The image types: " + ", ".join(literal(t) for t in names_of("pyradiomics")) + ". None given: ``Original`` only.\n",
         title("featureClass", 2),
         "The feature classes and the feature names each accepts (none given: every class with its default "
         "features; a class given as ``null`` or ``[]``: its default features). Which registry record computes "
