@@ -293,6 +293,13 @@ def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = F
                          tuple(geometry["direction"]))
 
 
+def read_image(store: StoreLike | zarr.Group, case_id: str) -> Volume:
+    """The whole image of one case (stored dtype) with its geometry, without its mask."""
+    group = _case_group(store, case_id)
+    info = _info(group, case_id)
+    return Volume(group[IMAGE_PATH][...], spacing=info.spacing, origin=info.origin, direction=info.direction)
+
+
 # ---------------------------------------------------------------- writing
 
 
