@@ -1,5 +1,6 @@
-"""radcore.report.build_report and ``radcore report`` on datasets written without a run."""
+"""radcore.report.build_report and ``radcore report`` on datasets written without a run (and one small run)."""
 
+import dataclasses
 import re
 
 import pytest
@@ -69,6 +70,10 @@ def test_qc_markdown_counts_flags_and_points_at_the_report(synthetic, tmp_path):
     text = qc_markdown(folder, "synthetic", summary)
     assert f"| group_shift | {len(planted['shifted_site'])} |" in text
     assert f"Report: `{(tmp_path / 'r.html').resolve()}`" in text
+    assert summary.routine == {} and "routine" not in text
+    routine = qc_markdown(folder, "synthetic", dataclasses.replace(summary, routine={"roi_at_border": 590}))
+    assert "Raised on most rows, so the cohort's routine (left off the counts above): roi_at_border (590 of 594)." \
+        in routine
 
 
 def test_the_command(synthetic, tmp_path, capsys):
