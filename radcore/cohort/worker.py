@@ -28,7 +28,7 @@ from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
 from radcore.io.qc_pictures import MARGIN_VOXELS as PICTURE_MARGIN, picture_path, write_picture
 from radcore.io.store import (
-    CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_region, read_roi,
+    CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_image, read_region, read_roi,
 )
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
@@ -138,10 +138,14 @@ def run_case(
             failure = CaseFailure("preprocess", EmptyROIError(f"the mask of case {job.case_id!r} holds no label"))
             return rows, [error_row(job.case_id, None, failure.stage, failure.error)], time.perf_counter() - start
     margin = required_margin_mm(spec.settings, info.spacing)
+    try:
+        whole = _whole_image_values(spec, info) if labels else {}
+    except CaseFailure as failure:
+        return rows, [_error_row(job.case_id, label, failure) for label in labels], time.perf_counter() - start
     for label in labels:
         t0 = time.perf_counter()
         try:
-            computed, values = _extract_label(spec, info, label, margin)
+            computed, values = _extract_label(spec, info, label, margin, whole)
         except CaseFailure as failure:
             errors.append(error_row(job.case_id, label, failure.stage, failure.error))
             continue
@@ -201,10 +205,27 @@ def _read_label(spec: JobSpec, info: CaseInfo, label: int, margin: float) -> tup
     return image, dataclasses.replace(labels, array=inside) if info.bits else labels
 
 
+def _whole_image_values(spec: JobSpec, info: CaseInfo) -> dict[FeatureKey, float]:
+    """The values a crop cannot give (the profile's ``whole_image_keys``, e.g. the IBSI diagnostics of the
+    whole interpolated image), from the whole stored image, once per case; {} (nothing read) when none."""
+    profile = profile_of(spec.settings)
+    if not profile.whole_image_keys(spec.settings):
+        return {}
+    try:
+        image = read_image(spec.store, info.case_id)
+    except Exception as exc:  # noqa: BLE001
+        raise CaseFailure("read", exc) from exc
+    try:
+        return profile.whole_image_values(image, spec.settings)
+    except Exception as exc:  # noqa: BLE001
+        raise CaseFailure("preprocess", exc) from exc
+
+
 def _extract_label(
-    spec: JobSpec, info: CaseInfo, label: int, margin: float
+    spec: JobSpec, info: CaseInfo, label: int, margin: float, whole: dict[FeatureKey, float]
 ) -> tuple[dict[FeatureKey, float], dict[str, float]]:
-    """The features of one label, by key and by column name."""
+    """The features of one label, by key and by column name; ``whole`` holds the values of the case's
+    whole image the crop read cannot give (:func:`_whole_image_values`)."""
     try:
         image, mask = _read_label(spec, info, label, margin)
     except GeometryMismatchError as exc:
@@ -215,6 +236,7 @@ def _extract_label(
         raise CaseFailure("read", exc) from exc
     try:
         computed = extract_volumes(image, mask, spec.settings, label)
+        computed.update(whole)
         named = name_columns(computed, spec.naming)
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc

@@ -45,7 +45,8 @@ def prepare(image: Volume, mask: Volume, settings: Settings, margin_mm: float = 
     act as on the whole image. The result covers the ROI's bounding box plus ``margin_mm`` on the
     (interpolated) grid. The whole interpolated image is computed only for the ``diagnostics`` family
     (its mean, minimum and maximum intensity) and only from a whole image; a crop leaves those
-    whole-image intensity diagnostics out.
+    whole-image intensity diagnostics out (a cohort worker, which reads crops, adds them once per case:
+    :func:`radcore.profiles.ibsi.whole_image_values`).
     """
     diag: dict[str, float] = {}
     diag.update(image_diagnostics(image, "init"))

@@ -37,6 +37,8 @@ from radcore.settings import InterpolationSettings
 _MASK_REACH = {0: 0.5, 1: 1.0, 3: 2.0}
 #: extra original voxels read around the needed ones, per image interpolation order (cubic: prefilter decay)
 _SOURCE_PAD = {0: 1, 1: 1, 3: 14}
+#: output slices of a nearest-neighbour or linear interpolation whose whole-image statistics are summed at a time
+_STATS_SLICES = 16
 #: slack of the mask threshold: a value meant to be exactly at the threshold (e.g. 0.5 halfway between an
 #: ROI slice and a background slice) can come out a rounding error below it
 _MASK_EPS = 1e-9
@@ -181,7 +183,8 @@ def interpolate_case(
     result holds every new voxel the interpolated ROI may reach plus ``margin_mm`` (as far as the crop
     has data), as a crop of the new grid. With ``whole_image_stats`` and a whole ``image``, the whole image
     is interpolated as well for its mean, minimum and maximum (IBSI diagnostics), rounded first when
-    ``settings.round_intensities``; a crop cannot give them.
+    ``settings.round_intensities``; a crop cannot give them (a cohort worker, which reads crops, gets them
+    from :func:`interpolated_intensity` once per case).
     """
     box, _ = box_and_count(mask.array)
     if box is None:
@@ -213,7 +216,7 @@ def interpolate_case(
     origin = _world(image, first)  # first is relative to image.array[0, 0, 0]
     diag = _grid_diagnostics(grids)
     if whole_image_stats and tuple(image.array.shape) == tuple(shape):
-        diag.update(_whole_image_stats(image.array, grids, settings))
+        diag.update(interpolated_intensity(image, settings))
     new_shape = tuple(g.n for g in grids)
     new_offset = tuple(a for a, _ in new_ranges)
     kw = dict(spacing=spacing, origin=origin, direction=image.direction, full_shape=new_shape, offset=new_offset)
@@ -241,19 +244,43 @@ def _grid_diagnostics(grids: tuple[AxisGrid, ...]) -> dict[str, float]:
     return out
 
 
+def interpolated_intensity(image: Volume, settings: InterpolationSettings) -> dict[str, float]:
+    """Mean, minimum and maximum intensity of the whole ``image`` interpolated with ``settings`` (rounded
+    first when ``settings.round_intensities``): the IBSI diagnostics ``mean_int_interp_img``,
+    ``min_int_interp_img`` and ``max_int_interp_img``.
+
+    They are of the whole interpolated image, which no crop gives: :func:`interpolate_case` computes them
+    when handed the whole image, and a cohort worker, which reads crops, calls this once per case on the
+    whole stored image (:func:`radcore.profiles.ibsi.whole_image_values`).
+
+    Raises
+    ------
+    ValueError
+        When ``image`` is a crop (``Volume.full_shape`` larger than its array).
+    """
+    if tuple(image.array.shape) != tuple(image.whole_shape):
+        raise ValueError(f"the interpolated image's intensities need the whole image {image.whole_shape}, "
+                         f"got a crop of shape {image.array.shape}")
+    return _whole_image_stats(image.array, new_grid(image.array.shape, image.spacing, settings), settings)
+
+
 def _whole_image_stats(array: np.ndarray, grids: tuple[AxisGrid, ...], settings: InterpolationSettings) -> dict[str, float]:
     """Mean, minimum and maximum of the whole interpolated (and rounded) image.
 
     In-plane passes first (the more shrinking of y and x first), then z, one source slice at a time
-    without holding the interpolated image. A cubic spline needs whole rows and columns for its
-    prefilters: its in-plane passes run on the whole volume, then its z coefficients are computed.
+    without holding the interpolated image. Nearest-neighbour and linear interpolation take
+    :data:`_STATS_SLICES` output slices at a time, so only the source slices those read are held as float64
+    (a cohort worker's whole int16 CT is not copied to float64 whole). A cubic spline needs whole rows and
+    columns for its prefilters: its in-plane passes run on the whole volume, then its z coefficients are
+    computed.
     """
     order = settings.image_order
     pz, py, px = (g.positions() for g in grids)
-    data = np.ascontiguousarray(array, dtype=np.float64)
+    data = array
     y_first = len(py) / data.shape[1] <= len(px) / data.shape[2]
     taps = [_axis_taps(p, n, order) for p, n in zip((pz, py, px), data.shape)]
     if order == 3:
+        data = np.ascontiguousarray(data, dtype=np.float64)
         for axis in (1, 2) if y_first else (2, 1):
             data = resample_axis(data, (py, px)[axis - 1], axis, order)
         if not _is_identity(pz, data.shape[0]):
@@ -261,8 +288,16 @@ def _whole_image_stats(array: np.ndarray, grids: tuple[AxisGrid, ...], settings:
         data = np.ascontiguousarray(data)
         taps[1:] = [_axis_taps(np.arange(n, dtype=np.float64), n, 0) for n in data.shape[1:]]
     (z_idx, z_w), (y_idx, y_w), (x_idx, x_w) = taps
-    total, lo, hi = resampled_sum_min_max(data, z_idx, z_w, y_idx, y_w, x_idx, x_w, y_first,
-                                          settings.round_intensities)
+    step = z_idx.shape[1] if order == 3 else _STATS_SLICES
+    total, lo, hi = 0.0, np.inf, -np.inf
+    for j in range(0, z_idx.shape[1], step):
+        block = z_idx[:, j:j + step]
+        first, last = int(block.min()), int(block.max()) + 1
+        part = resampled_sum_min_max(
+            np.ascontiguousarray(data[first:last], dtype=np.float64), np.ascontiguousarray(block - first),
+            np.ascontiguousarray(z_w[:, j:j + step]), y_idx, y_w, x_idx, x_w, y_first, settings.round_intensities,
+        )
+        total, lo, hi = total + part[0], min(lo, part[1]), max(hi, part[2])
     return {
         "mean_int_interp_img": total / (pz.size * py.size * px.size),
         "min_int_interp_img": lo,

@@ -31,6 +31,10 @@ class Profile:
                      (settings, info: radcore.io.store.CaseInfo, label) -> the box (slices (z, y, x)) of the
                      whole image whose crop gives the whole image's features, or None when the worker must
                      read the whole image and the mask as ingested, on its own grid
+    whole_image_keys (settings) -> [FeatureKey]: the keys whose values the crop a cohort worker reads cannot
+                     give (they need the whole image); [] when a crop gives every value
+    whole_image_values (image: Volume, settings) -> {FeatureKey: value}: those values from the whole image,
+                     once per case; a worker puts them in each label's row
     """
 
     name: str
@@ -38,11 +42,16 @@ class Profile:
     extract_volumes: Callable
     feature_keys: Callable
     source_box: Callable | None
+    whole_image_keys: Callable
+    whole_image_values: Callable
 
 
-IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, source_box=None)
+IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, source_box=None,
+               whole_image_keys=ibsi.whole_image_keys, whole_image_values=ibsi.whole_image_values)
 PYRADIOMICS = Profile("pyradiomics", pyradiomics.extract_images, pyradiomics.extract_volumes,
-                      pyradiomics.feature_keys, source_box=pyradiomics.source_box)
+                      pyradiomics.feature_keys, source_box=pyradiomics.source_box,
+                      whole_image_keys=pyradiomics.whole_image_keys,
+                      whole_image_values=pyradiomics.whole_image_values)
 PROFILES = {p.name: p for p in (IBSI, PYRADIOMICS)}
 
 

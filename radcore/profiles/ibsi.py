@@ -17,6 +17,7 @@ from radcore.io.images import Volume, load_case
 from radcore.naming import FeatureKey
 from radcore.preprocess import PEAK_RADIUS_MM, prepare
 from radcore.preprocess.discretise import discretise
+from radcore.preprocess.interpolate import interpolated_intensity
 from radcore.roi import RoiImage
 from radcore.settings import DiscretisationSettings, Settings
 
@@ -58,6 +59,28 @@ def _family_keys(image_type: str, families, settings: Settings) -> list[FeatureK
         aggregations = fam.aggregations_of(settings)
         keys += [FeatureKey(image_type, name, f.name, a) for f in fam.features for a in aggregations]
     return keys
+
+
+def whole_image_keys(settings: Settings) -> list[FeatureKey]:
+    """The keys of :func:`extract_volumes` whose values a crop of the image cannot give: with interpolation
+    and the diagnostics family, the whole interpolated image's mean, minimum and maximum intensity (every
+    other value of a crop read with :func:`radcore.cohort.margin.required_margin_mm` is the whole image's:
+    its size and the original image's intensities come with the crop, see
+    :func:`radcore.preprocess.diagnostics.image_diagnostics`)."""
+    if settings.interpolation.spacing is None or "diagnostics" not in settings.families:
+        return []
+    return [FeatureKey("original", "diagnostics", f"{s}_int_interp_img", "") for s in ("mean", "min", "max")]
+
+
+def whole_image_values(image: Volume, settings: Settings) -> dict[FeatureKey, float]:
+    """The values of :func:`whole_image_keys` from the whole ``image``, as :func:`extract_volumes` gives
+    them for the whole image: a cohort worker computes them once per case and puts them in each label's
+    row, which makes its rows equal to :func:`radcore.extract`'s."""
+    keys = whole_image_keys(settings)
+    if not keys:
+        return {}
+    stats = interpolated_intensity(image, settings.interpolation)
+    return {key: float(stats[key.feature]) for key in keys}
 
 
 def extract_images(image, mask, settings: Settings, label: int | None = None) -> dict[FeatureKey, float]:

@@ -34,6 +34,16 @@ def source_box(settings, info, label):
     return extractor.source_box(params, info.shape, info.spacing, info.origin, info.direction, info.boxes[label])
 
 
+def whole_image_keys(settings):
+    """None: the crop :func:`source_box` reads gives every value of the whole image."""
+    return []
+
+
+def whole_image_values(image, settings):
+    """Nothing to add to a crop's values (see :func:`whole_image_keys`)."""
+    return {}
+
+
 def feature_keys(settings):
     """Every feature key the params can give (see :func:`radcore.pyradiomics.extractor.feature_keys`)."""
     return extractor.feature_keys(settings.pyradiomics)

@@ -11,7 +11,13 @@ Pure functions on arrays and frames (no file access, no plotting):
 - :func:`spearman_with` — each feature's Spearman correlation with one feature (ROI volume);
 - :func:`feature_clusters` — features that measure the same thing: complete-linkage clusters on
   ``1 - |rho|`` (Spearman), so every pair inside a cluster has ``|rho| >= threshold``;
-- :func:`current_failures` — the error rows of the (case, label) pairs that have no feature row.
+- :func:`current_failures` — the error rows of the (case, label) pairs that have no feature row;
+- :func:`ratio_to_median` — per case, how many times its value (the resampling factor) differs from the
+  cohort's median, either way: a case preprocessed unlike the rest of its cohort;
+- :func:`routine_flags` — the QC flags raised on most rows: the cohort's routine, not a finding.
+
+The dataset's ``qc_*`` columns are absolute facts about one row (a worker writes them without seeing the
+cohort, :mod:`radcore.cohort.qc`); the judgements here are relative to the cohort and belong to the report.
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ SMALL_GROUP_FRACTION = 0.05
 MIN_REFERENCE = 20
 #: a large group is measured against (a sample of) at most this many other cases
 REFERENCE_CASES = 2000
+#: a case's resampling factor is unusual for its cohort when it is this many times the cohort's median or
+#: less than its inverse (3 mm slices in a cohort of 5 mm ones: 1.67)
+UNUSUAL_RESAMPLING = 1.5
+#: a QC flag raised on at least this fraction of the rows is the cohort's routine, not a finding
+ROUTINE_FRACTION = 0.5
 #: fewer cases than this give no robust z (the median and MAD of a handful of values say little)
 MIN_CASES = 5
 #: the MAD of a normal distribution is this fraction of its standard deviation (1 / 1.4826)
@@ -272,6 +283,44 @@ def current_failures(errors: pd.DataFrame, features: pd.DataFrame) -> pd.DataFra
 
     keep = latest.apply(failed, axis=1) if len(latest) else pd.Series(dtype=bool)
     return latest[keep.astype(bool)].sort_values(["stage", "case_id"]).reset_index(drop=True)
+
+
+def ratio_to_median(values: np.ndarray) -> np.ndarray:
+    """Per value ``x``, ``max(x / m, m / x)`` for the median ``m`` of the finite positive values: 1 at the
+    median, 2 for half or twice it (NaN for a missing or non-positive value, or without any usable value).
+
+    Examples
+    --------
+    >>> ratio_to_median(np.array([3.0, 3.27, 3.27, 3.27, 1.0, np.nan])).round(2)
+    array([1.09, 1.  , 1.  , 1.  , 3.27,  nan])
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"values must be one-dimensional (one per case), got shape {x.shape}")
+    usable = np.isfinite(x) & (x > 0)
+    out = np.full(x.shape, np.nan)
+    if usable.any():
+        m = np.median(x[usable])
+        out[usable] = np.maximum(x[usable] / m, m / x[usable])
+    return out
+
+
+def routine_flags(flags: list[list[str]], fraction: float = ROUTINE_FRACTION) -> dict[str, int]:
+    """The flags raised on at least ``fraction`` of the rows (each row's list of flag names), with the
+    number of rows raising each: a flag every case of a protocol raises says nothing about one case.
+
+    Examples
+    --------
+    >>> routine_flags([["resampling_far"], ["resampling_far", "small_roi"], ["resampling_far"], []])
+    {'resampling_far': 3}
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    counts: dict[str, int] = {}
+    for names in flags:
+        for name in set(names):
+            counts[name] = counts.get(name, 0) + 1
+    return {name: n for name, n in sorted(counts.items()) if flags and n >= fraction * len(flags)}
 
 
 def _column_medians(x: np.ndarray) -> np.ndarray:

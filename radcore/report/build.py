@@ -21,7 +21,10 @@ import pandas as pd
 
 from radcore.io.read_dataset import DatasetContents, read_dataset, read_picture, write_text
 from radcore.report import analysis, plots
-from radcore.report.cohort import CLUSTER_RHO, GROUP_SHIFT_FLAG, OUTLIER_FLAG, Assessment, assess, informative_features
+from radcore.cohort.qc import FLAG_MEANINGS
+from radcore.report.cohort import (
+    CLUSTER_RHO, GROUP_SHIFT_FLAG, OUTLIER_FLAG, REPORT_FLAGS, Assessment, assess, informative_features,
+)
 from radcore.report.html import (
     Markup, cards, details, flags_html, heading, image, page, paragraph, preformatted, table, thumbnail,
 )
@@ -48,6 +51,8 @@ class ReportSummary:
     #: (case_id, label, flags) of every flagged case, most flagged first
     flagged: list[tuple[str, int, str]] = field(default_factory=list)
     flag_counts: dict[str, int] = field(default_factory=dict)
+    #: flags of the dataset's rows raised on most of them (the cohort's routine, left off the rows) -> rows
+    routine: dict[str, int] = field(default_factory=dict)
 
 
 def build_report(dataset: str | Path, out: str | Path | None = None, group: str | None = None,
@@ -94,6 +99,7 @@ def build_report(dataset: str | Path, out: str | Path | None = None, group: str 
         path=path, settings_hash=contents.settings_hash, cases=len(assessment.rows), failed=len(assessment.failures),
         group_column=assessment.group_column, seconds=time.perf_counter() - start, size_bytes=path.stat().st_size,
         flagged=list(zip(flagged["case_id"], flagged["label"].astype(int), flagged["flags"])), flag_counts=counts,
+        routine=dict(assessment.routine),
     )
 
 
@@ -115,8 +121,13 @@ def _glance(contents: DatasetContents, a: Assessment, max_rows: int) -> list:
     parts = [cards([
         ("cases done", len(a.rows), False), ("failed", len(a.failures), len(a.failures) > 0),
         ("flagged", len(a.flagged), len(a.flagged) > 0), ("outliers (robust z)", outliers, outliers > 0),
-        ("feature columns", len(contents.feature_columns), False),
-    ])]
+        ("features", len(a.analysed), False), ("diagnostic columns", len(a.diagnostics), False),
+    ]), paragraph(_column_counts(a), "note")]
+    if a.routine:
+        parts.append(paragraph("Raised on most rows, so the cohort's routine rather than a finding (kept in the "
+                               "dataset's qc_flags, left off the flags below): " + "; ".join(
+                                   f"{name} ({n} of {len(a.rows)} rows)" for name, n in a.routine.items()) + ".",
+                               "note"))
     if len(contents.partitions) > 1:
         errors = contents.errors
         parts += [heading("settings partitions"), table(
@@ -168,14 +179,12 @@ def _cases(a: Assessment, shown: pd.DataFrame, anchors: dict, max_rows: int) -> 
         rows.append([r.case_id, r.label, r.group, flags_html(r.flags),
                      "" if not np.isfinite(r.score) else f"{r.score:.0%}", top, _number(r.roi_voxels, "{:.0f}"),
                      _number(r.components, "{:.0f}"), _number(r.resampling, "{:.2f}")])
-    note = (f"Outlier score: the fraction of a case's {len(a.analysed)} features whose robust z "
-            f"(median/MAD) exceeds {analysis.OUTLIER_Z}; 'outlier' from {analysis.OUTLIER_FRACTION:.0%}. "
-            f"'group_shift': the case's {group} (under half the cases) has its median beyond "
-            f"{analysis.GROUP_SHIFT_Z} robust z of the other cases in {analysis.GROUP_SHIFT_FRACTION:.0%} of the "
-            "features or more.")
+    note = (f"Outlier score: the fraction of the {len(a.scored)} features that vary across the cohort (of "
+            f"{len(a.analysed)}) whose robust z (median/MAD) exceeds {analysis.OUTLIER_Z} for the case (a value "
+            f"the case lacks does not count); 'outlier' from {analysis.OUTLIER_FRACTION:.0%}.")
     if len(a.rows) < analysis.MIN_CASES:
-        note += f" Fewer than {analysis.MIN_CASES} cases: no robust z-scores."
-    parts = [paragraph(note, "note"), table(
+        note += f" Fewer than {analysis.MIN_CASES} cases: no robust z-scores and no flag relative to the cohort."
+    parts = [paragraph(note, "note"), _flag_legend(a), table(
         ["case", "label", group, "flags", "outlier score", "furthest features (robust z)", "ROI voxels",
          "ROI parts", "resampling factor"],
         rows, row_ids=[anchors[p] for p in shown.head(max_rows)["position"]], numeric=(1, 4, 6, 7, 8),
@@ -184,6 +193,32 @@ def _cases(a: Assessment, shown: pd.DataFrame, anchors: dict, max_rows: int) -> 
         parts.append(paragraph(f"{len(rows)} of {len(a.rows)} rows shown; every row's qc_* columns are in the "
                                "dataset", "note"))
     return parts
+
+
+def _column_counts(a: Assessment) -> str:
+    """What the report counts: the dataset's feature columns split into features and diagnostics, and the
+    features that vary (those the robust z-scores, outlier scores and clusters are computed on)."""
+    text = (f"{len(a.feature_columns)} feature columns: {len(a.analysed)} features, analysed below, and "
+            f"{len(a.diagnostics)} diagnostic columns (image and ROI sizes, voxel counts and intensities per "
+            "preprocessing stage: provenance, not radiomics features).")
+    if len(a.rows) < analysis.MIN_CASES:
+        return text
+    constant = len(a.analysed) - len(a.scored)
+    return text + (f" {len(a.scored)} of the {len(a.analysed)} features vary across the cohort: the robust "
+                   f"z-scores, outlier scores and clusters use them; {constant} are the same in every case (or "
+                   "missing) and say nothing about one.")
+
+
+def _flag_legend(a: Assessment) -> Markup:
+    """What each flag means and what it is computed on."""
+    group = a.group_column or "group"
+    rows = [[name, "worker: one row, absolute (qc_flags)", meaning] for name, meaning in FLAG_MEANINGS.items()]
+    rows += [[name, "report: relative to the cohort's rows", text.replace("the case's group", f"the case's {group}")]
+             for name, text in REPORT_FLAGS.items()]
+    rows.append(["(routine)", "report", f"a worker's flag raised on {analysis.ROUTINE_FRACTION:.0%} of the rows "
+                 "or more is the cohort's routine: named above, left off each row"])
+    return details("what the flags mean", table(["flag", "computed by, on", "raised when"], rows,
+                                               table_id="flag-legend"))
 
 
 def _number(value: float, form: str) -> str:
@@ -223,13 +258,14 @@ def _redundancy(a: Assessment) -> list:
     if rho is not None:
         parts.append(image(plots.volume_correlation(rho, a.analysed, a.volume), "correlation with ROI volume"))
         strong = int((np.abs(rho[np.isfinite(rho)]) >= 0.8).sum())
-        parts.append(paragraph(f"{strong} of {len(a.analysed)} features correlate with ROI volume ({a.volume}) "
-                               "at |Spearman rho| >= 0.8: they mostly measure size.", "note"))
+        parts.append(paragraph(f"{strong} of the {len(a.scored)} features that vary correlate with ROI volume "
+                               f"({a.volume}) at |Spearman rho| >= 0.8: they mostly measure size.", "note"))
     rho_of = dict(zip(a.analysed, rho)) if rho is not None else {}
     multi = [c for c in a.clusters if len(c) > 1]
-    parts.append(paragraph(f"{len(a.analysed)} features form {len(a.clusters)} clusters in which every pair has "
-                           f"|Spearman rho| >= {CLUSTER_RHO}; {len(multi)} clusters hold more than one feature "
-                           f"(largest {min(len(multi), MAX_CLUSTERS)} shown; keep one per cluster).", "note"))
+    parts.append(paragraph(f"The {len(a.scored)} features that vary form {len(a.clusters)} clusters in which "
+                           f"every pair has |Spearman rho| >= {CLUSTER_RHO}; {len(multi)} clusters hold more than "
+                           f"one feature (largest {min(len(multi), MAX_CLUSTERS)} shown; keep one per cluster).",
+                           "note"))
     rows = []
     for i, members in enumerate(multi[:MAX_CLUSTERS]):
         listed = ", ".join(members[:8]) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")

@@ -1,9 +1,19 @@
 """What the report says about one settings partition, before any HTML: the cases, their flags and scores.
 
 :func:`assess` turns the rows read by :func:`radcore.io.read_dataset.read_dataset` into a
-:class:`Assessment`: per (case, label) its QC flags from the dataset plus ``outlier`` (robust z-scores,
-:mod:`radcore.report.analysis`) and ``group_shift`` (its group's median sits apart); the current failures;
-the volume feature and the redundancy of the features.
+:class:`Assessment`: per (case, label) its flags, the current failures, the volume feature and the
+redundancy of the features.
+
+Flags come from two places. The dataset's ``qc_flags`` are absolute facts about one row, written by the
+workers (:mod:`radcore.cohort.qc`); a flag raised on at least half the rows (:data:`analysis.ROUTINE_FRACTION`)
+is the cohort's routine, named once (:attr:`Assessment.routine`) and left off the rows. The report adds the
+judgements only the whole cohort allows (:data:`REPORT_FLAGS`): ``outlier`` (robust z-scores,
+:mod:`radcore.report.analysis`), ``group_shift`` (its group's median sits apart) and
+``resampling_unusual`` (its resampling factor unlike the cohort's). Both need
+:data:`analysis.MIN_CASES` rows.
+
+The feature columns are counted once here (:attr:`Assessment.feature_columns`, ``diagnostics``,
+``analysed``, ``scored``) and every number of the report comes from these lists.
 """
 
 from __future__ import annotations
@@ -29,6 +39,16 @@ CLUSTER_RHO = 0.9
 CORRELATION_CASES = 2000
 OUTLIER_FLAG = "outlier"
 GROUP_SHIFT_FLAG = "group_shift"
+RESAMPLING_FLAG = "resampling_unusual"
+#: the flags the report adds, relative to the cohort: what each says and what it is computed on
+REPORT_FLAGS = {
+    OUTLIER_FLAG: f"at least {analysis.OUTLIER_FRACTION:.0%} of the case's features with a robust z-score "
+                  f"(median / MAD over the cohort's rows) beyond {analysis.OUTLIER_Z}",
+    GROUP_SHIFT_FLAG: f"the case's group (under half the cases) has its median beyond {analysis.GROUP_SHIFT_Z} "
+                      f"robust z of the other cases in {analysis.GROUP_SHIFT_FRACTION:.0%} of the features or more",
+    RESAMPLING_FLAG: f"the case's resampling factor (qc_resampling_factor) is {analysis.UNUSUAL_RESAMPLING:g} "
+                     "times the cohort's median or more, or that much less: preprocessed unlike the rest",
+}
 
 
 @dataclass
@@ -38,13 +58,17 @@ class Assessment:
     rows: pd.DataFrame  # keys, group, flags, score, top features; the order of display (flagged first)
     failures: pd.DataFrame  # current failures of this partition
     group_column: str | None
-    analysed: list[str]  # feature columns analysed (no diagnostics)
+    analysed: list[str]  # the features: feature columns but the diagnostics
     values: np.ndarray  # the rows' values of ``analysed`` (in ``rows``' original order: see ``position``)
     z: np.ndarray
     shifts: pd.DataFrame | None
     volume: str | None
-    volume_rho: np.ndarray | None
-    clusters: list[list[str]] = field(default_factory=list)
+    volume_rho: np.ndarray | None  # per ``analysed`` feature (NaN for those not in ``scored``)
+    clusters: list[list[str]] = field(default_factory=list)  # of the ``scored`` features
+    feature_columns: list[str] = field(default_factory=list)  # every feature column of the dataset
+    diagnostics: list[str] = field(default_factory=list)  # diagnostic columns: sizes, counts, not features
+    scored: list[str] = field(default_factory=list)  # ``analysed`` features with a robust z (they vary)
+    routine: dict[str, int] = field(default_factory=dict)  # row flags raised on most rows -> rows raising them
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -62,10 +86,13 @@ def assess(contents: DatasetContents, group: str | None = None) -> Assessment:
     """
     frame = contents.features
     group_column = _group_column(contents, group)
-    analysed = _analysed(contents)
+    diagnostics = _diagnostics(contents)
+    analysed = [c for c in contents.feature_columns if c not in set(diagnostics)]
     values = frame[analysed].to_numpy(dtype=np.float64, na_value=np.nan) if analysed else np.empty((len(frame), 0))
     enough = len(frame) >= analysis.MIN_CASES
     z = analysis.robust_z(values) if enough else np.full(values.shape, np.nan)
+    varying = np.isfinite(z).any(axis=0)
+    scored = [c for c, v in zip(analysed, varying) if v]
     scores = analysis.outlier_scores(z) if values.shape[1] else np.full(len(frame), np.nan)
     groups = frame[group_column].fillna("").astype(str).to_numpy() if group_column else np.full(len(frame), "")
     shifts = analysis.group_shifts(z, groups) if group_column and enough else None
@@ -73,9 +100,16 @@ def assess(contents: DatasetContents, group: str | None = None) -> Assessment:
     top = analysis.top_features(z, analysed) if enough else [[] for _ in range(len(frame))]
 
     qc = frame["qc_flags"].fillna("").astype(str) if "qc_flags" in frame.columns else pd.Series([""] * len(frame))
+    row_flags = [[f for f in text.split(",") if f] for text in qc]
+    routine = analysis.routine_flags(row_flags) if enough else {}
+    resampling = _column(frame, "qc_resampling_factor")
+    unusual = (analysis.ratio_to_median(resampling) >= analysis.UNUSUAL_RESAMPLING if enough
+               else np.zeros(len(frame), dtype=bool))
     flags = []
     for i in range(len(frame)):
-        names = [f for f in qc.iloc[i].split(",") if f]
+        names = [f for f in row_flags[i] if f not in routine]
+        if unusual[i]:
+            names.append(RESAMPLING_FLAG)
         if np.isfinite(scores[i]) and scores[i] >= analysis.OUTLIER_FRACTION:
             names.append(OUTLIER_FLAG)
         if groups[i] in shifted:
@@ -85,7 +119,7 @@ def assess(contents: DatasetContents, group: str | None = None) -> Assessment:
         "position": np.arange(len(frame)), "case_id": frame["case_id"].astype(str).to_numpy(),
         "label": frame["label"].astype(int).to_numpy(), "group": groups, "flags": pd.Series(flags, dtype=object), "score": scores,
         "top": top, "roi_voxels": _column(frame, "qc_roi_voxels"),
-        "components": _column(frame, "qc_roi_components"), "resampling": _column(frame, "qc_resampling_factor"),
+        "components": _column(frame, "qc_roi_components"), "resampling": resampling,
     })
     rows["n_flags"] = [len([f for f in s.split(",") if f]) for s in rows["flags"]]
     rows = rows.sort_values(["n_flags", "score", "case_id", "label"], ascending=[False, False, True, True],
@@ -96,13 +130,14 @@ def assess(contents: DatasetContents, group: str | None = None) -> Assessment:
     failures = analysis.current_failures(errors, frame)
     volume = volume_column(contents)
     volume_rho, clusters = None, []
-    if enough and analysed:
+    if enough and scored:
         sample = _sample(len(frame), CORRELATION_CASES)
         if volume is not None:
             target = frame[volume].to_numpy(dtype=np.float64, na_value=np.nan)
-            volume_rho = analysis.spearman_with(values[sample], target[sample])
-        clusters = analysis.feature_clusters(values[sample], analysed, CLUSTER_RHO)
-    return Assessment(rows, failures, group_column, analysed, values, z, shifts, volume, volume_rho, clusters)
+            volume_rho = np.where(varying, analysis.spearman_with(values[sample], target[sample]), np.nan)
+        clusters = analysis.feature_clusters(values[np.ix_(sample, np.flatnonzero(varying))], scored, CLUSTER_RHO)
+    return Assessment(rows, failures, group_column, analysed, values, z, shifts, volume, volume_rho, clusters,
+                      list(contents.feature_columns), diagnostics, scored, routine)
 
 
 def default_group(contents: DatasetContents) -> str | None:
@@ -170,11 +205,12 @@ def _group_column(contents: DatasetContents, group: str | None) -> str | None:
     return group
 
 
-def _analysed(contents: DatasetContents) -> list[str]:
-    """Feature columns to analyse: every one but the diagnostics (image sizes, voxel counts)."""
+def _diagnostics(contents: DatasetContents) -> list[str]:
+    """The feature columns that are diagnostics (image and ROI sizes, voxel counts, whole-image intensities:
+    the catalogue's family ``diagnostics``), not radiomics features."""
     catalogue = contents.catalogue
     skip = set(catalogue.loc[catalogue["family"] == "diagnostics", "column"]) if len(catalogue) else set()
-    return [c for c in contents.feature_columns if c not in skip]
+    return [c for c in contents.feature_columns if c in skip]
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:

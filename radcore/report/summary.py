@@ -27,8 +27,9 @@ def qc_counts(qc: pd.DataFrame) -> tuple[dict[str, int], list[tuple[str, int, st
 
 def qc_markdown(dataset: str | Path, settings_hash: str, report=None) -> str:
     """Markdown: rows checked, cases per flag, the flagged cases and where the report is. With a
-    :class:`radcore.report.ReportSummary` its flags are used (they add ``outlier`` and ``group_shift``);
-    else the dataset's ``qc_*`` columns."""
+    :class:`radcore.report.ReportSummary` its flags are used (they add ``outlier``, ``group_shift`` and
+    ``resampling_unusual``, and leave off the flags raised on most rows, which it names); else the dataset's
+    ``qc_*`` columns."""
     rows = read_qc(dataset, settings_hash)
     if report is not None:
         counts, flagged = report.flag_counts, report.flagged
@@ -44,6 +45,9 @@ def qc_markdown(dataset: str | Path, settings_hash: str, report=None) -> str:
         if len(flagged) > LISTED:
             lines.append(f"| … {len(flagged) - LISTED} more | | |")
         lines.append("")
+    if report is not None and report.routine:
+        lines += ["Raised on most rows, so the cohort's routine (left off the counts above): " + ", ".join(
+            f"{name} ({n} of {len(rows)})" for name, n in report.routine.items()) + ".", ""]
     if report is not None:
         lines.append(f"Report: `{Path(report.path).resolve()}` (open it in a browser).")
     else:

@@ -24,6 +24,16 @@ def test_profile_of_follows_the_settings():
     assert PYRADIOMICS.source_box is not None and IBSI.source_box is None
 
 
+def test_only_the_whole_interpolated_image_s_intensities_need_more_than_a_crop():
+    interpolated = radcore.load_settings({"interpolation": {"spacing": [2.0, 2.0, 2.0]}})
+    names = [k.feature for k in IBSI.whole_image_keys(interpolated)]
+    assert names == ["mean_int_interp_img", "min_int_interp_img", "max_int_interp_img"]
+    assert IBSI.whole_image_keys(Settings()) == []  # no interpolation: the ingest-time statistics serve
+    assert IBSI.whole_image_keys(dataclasses.replace(interpolated, families=("stat",))) == []
+    params = settings_from_data({"setting": {"resampledPixelSpacing": [1, 1, 1], "interpolator": "sitkBSpline"}})
+    assert PYRADIOMICS.whole_image_keys(params) == [] and PYRADIOMICS.whole_image_values(None, params) == {}
+
+
 def test_a_stated_profile_gives_the_params_file_values():
     params = {"setting": {"binWidth": 25}, "imageType": {"Original": {}}, "featureClass": {"glszm": None}}
     by_params = radcore.extract(*CT_PHANTOM, config=params, naming="pyradiomics")

@@ -84,3 +84,9 @@ def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = F
     geometry = info.mask_geometry or {"spacing": info.spacing, "origin": info.origin, "direction": info.direction}
     return image, Volume(group[path][...], tuple(geometry["spacing"]), tuple(geometry["origin"]),
                          tuple(geometry["direction"]))
+
+
+def read_image(store: StoreLike | zarr.Group, case_id: str) -> Volume:
+    """The whole image of one case (its stored dtype) with its geometry, without its mask."""
+    group, info = open_case(store, case_id)
+    return Volume(group[IMAGE_PATH][...], spacing=info.spacing, origin=info.origin, direction=info.direction)

@@ -59,6 +59,21 @@ def test_resampling_factor_for_either_convention():
     assert target_spacing(far) == (4.0, 4.0, 4.0) and target_spacing(pyrad) == (0.25, 0.25, 1.0)
 
 
+def test_a_routine_ct_resampled_to_1_mm_is_not_flagged_far(tmp_path):
+    """3.27 mm slices of 0.7 mm pixels resampled to 1 mm (factor 3.27) are routine; 8 mm slices are not."""
+    store = tmp_path / "s"
+    mask = np.zeros((10, 20, 20), bool)
+    mask[3:7, 5:15, 5:15] = True
+    to_1mm = from_mapping({"interpolation": {"spacing": [1.0, 1.0, 1.0]}})
+    for case_id, spacing in (("routine", (3.27, 0.7, 0.7)), ("thick", (8.0, 0.7, 0.7))):
+        write_case(store, case_id, Volume(np.full(mask.shape, 40, np.int16), spacing),
+                   Volume(mask.astype(np.uint8), spacing), modality="CT")
+    routine = qc_values(case_info(store, "routine"), 1, to_1mm)
+    thick = qc_values(case_info(store, "thick"), 1, to_1mm)
+    assert routine["qc_resampling_factor"] == pytest.approx(3.27) and routine["qc_flags"] == ""
+    assert thick["qc_resampling_factor"] == 8.0 and thick["qc_flags"] == "resampling_far"
+
+
 def test_qc_columns_land_in_the_dataset(tmp_path):
     store = tmp_path / "s"
     mask = np.zeros((10, 20, 20), bool)

@@ -6,7 +6,7 @@ import SimpleITK as sitk
 
 from radcore.errors import EmptyROIError
 from radcore.io.images import Volume
-from radcore.preprocess.interpolate import axis_grid, interpolate_case, new_grid, sample
+from radcore.preprocess.interpolate import axis_grid, interpolate_case, interpolated_intensity, new_grid, sample
 from radcore.settings import InterpolationSettings
 
 
@@ -134,6 +134,12 @@ def test_whole_image_statistics_and_grid_diagnostics():
     assert (d["img_dim_x_interp_img"], d["img_dim_y_interp_img"], d["img_dim_z_interp_img"]) == (6, 5, 8)
     assert d["vox_dim_z_interp_img"] == 1.5
     assert "mean_int_interp_img" not in interpolate_case(image, mask, s).diagnostics
+    # the same numbers for a caller holding the whole image apart from its ROI (a cohort worker)
+    stats = interpolated_intensity(image, s)
+    assert stats == {k: d[k] for k in ("mean_int_interp_img", "min_int_interp_img", "max_int_interp_img")}
+    crop = Volume(image.array[1:4], image.spacing, full_shape=image.array.shape, offset=(1, 0, 0))
+    with pytest.raises(ValueError, match="need the whole image"):
+        interpolated_intensity(crop, s)
 
 
 def test_mask_threshold_and_world_origin():

@@ -101,3 +101,22 @@ def test_current_failures_are_error_rows_without_a_feature_row():
     current = analysis.current_failures(errors, features)
     # a succeeded later; c's latest attempt is kept; d failed on label 2, not 1
     assert list(zip(current["case_id"], current["stage"])) == [("d", "features"), ("b", "preprocess"), ("c", "read")]
+
+
+def test_ratio_to_median_is_how_far_a_case_s_resampling_is_from_the_cohort_s_either_way():
+    r = analysis.ratio_to_median(np.array([3.27, 3.27, 3.0, 1.0, 6.54, np.nan, 0.0]))
+    assert r[:2] == pytest.approx([1.0, 1.0]) and r[2] == pytest.approx(3.27 / 3.0)
+    assert r[3] == pytest.approx(3.27) and r[4] == pytest.approx(2.0)  # finer and coarser alike
+    assert np.isnan(r[5:]).all()
+    assert np.isnan(analysis.ratio_to_median(np.array([np.nan, np.nan]))).all()
+    with pytest.raises(ValueError, match="one-dimensional"):
+        analysis.ratio_to_median(np.ones((2, 2)))
+
+
+def test_a_flag_on_most_rows_is_routine():
+    rows = [["resampling_far"], ["resampling_far", "small_roi"], [], ["resampling_far"]]
+    assert analysis.routine_flags(rows) == {"resampling_far": 3}
+    assert analysis.routine_flags(rows, fraction=0.25) == {"resampling_far": 3, "small_roi": 1}
+    assert analysis.routine_flags([]) == {}
+    with pytest.raises(ValueError, match="fraction"):
+        analysis.routine_flags(rows, fraction=0.0)

@@ -1,5 +1,6 @@
-"""radcore.report.build_report and ``radcore report`` on datasets written without a run."""
+"""radcore.report.build_report and ``radcore report`` on datasets written without a run (and one small run)."""
 
+import dataclasses
 import re
 
 import pytest
@@ -69,6 +70,10 @@ def test_qc_markdown_counts_flags_and_points_at_the_report(synthetic, tmp_path):
     text = qc_markdown(folder, "synthetic", summary)
     assert f"| group_shift | {len(planted['shifted_site'])} |" in text
     assert f"Report: `{(tmp_path / 'r.html').resolve()}`" in text
+    assert summary.routine == {} and "routine" not in text
+    routine = qc_markdown(folder, "synthetic", dataclasses.replace(summary, routine={"roi_at_border": 590}))
+    assert "Raised on most rows, so the cohort's routine (left off the counts above): roi_at_border (590 of 594)." \
+        in routine
 
 
 def test_the_command(synthetic, tmp_path, capsys):
@@ -129,3 +134,55 @@ def test_several_settings_partitions_the_largest_analysed_unless_asked(tmp_path)
     assert "No case failed." in other.path.read_text()
     with pytest.raises(DatasetError, match="settings hash 'nope' is not in"):
         build_report(tmp_path, settings_hash="nope")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """A dataset as a run writes it: 6 small CT-like cases, IBSI families with their diagnostic columns; the
+    cases share one mask, so the morphological features that depend on the mask alone are constant."""
+    from radcore.catalogue import catalogue_rows
+    from radcore.cohort.cluster import feature_columns
+    from radcore.cohort.plan import cases_from_manifest, plan_batches
+    from radcore.cohort.worker import JobSpec, run_batch
+    from radcore.io import dataset as ds
+    from radcore.profiles import profile_of
+    from radcore.settings import from_mapping, settings_hash, to_mapping
+    from radcore.io.manifest import CaseEntry, write_manifest
+    from tests.cohort_cases import write_good_case
+
+    folder = tmp_path_factory.mktemp("extracted")
+    (folder / "inputs").mkdir()
+    entries = [write_good_case(folder / "inputs", f"case{i}", i) for i in range(6)]
+    manifest = folder / "inputs" / "manifest.csv"
+    write_manifest([CaseEntry(e.case_id, e.image, entries[0].mask, None, e.metadata) for e in entries], manifest)
+    settings = from_mapping({"families": ["diagnostics", "morph", "stat", "glcm"],
+                             "interpolation": {"spacing": [1.0, 1.0, 1.0]}})
+    h = settings_hash(settings)
+    keys = profile_of(settings).feature_keys(settings)
+    spec = JobSpec(str(folder / "store"), str(folder / "dataset"), settings, h, ingest=True,
+                   metadata_columns=("site",), feature_columns=feature_columns(keys, "native"))
+    report = run_batch(plan_batches(cases_from_manifest(manifest, 1)[0], h, set(), 10)[0], spec)
+    assert report.done == 6
+    ds.write_catalogue(spec.dataset, h, catalogue_rows(report.keys, "native", "ibsi"))
+    ds.write_settings(spec.dataset, h, to_mapping(settings))
+    return folder / "dataset", len(keys)
+
+
+def test_every_count_the_report_shows_agrees_with_the_others(extracted, tmp_path):
+    folder, n_columns = extracted
+    text = build_report(folder, out=tmp_path / "r.html").path.read_text()
+    card = r'<div class="card[^"]*"><b>(\d+)</b>([^<]+)</div>'
+    cards = {caption: int(value) for value, caption in re.findall(card, text)}
+    total, features, diagnostics = map(int, re.search(
+        r"(\d+) feature columns: (\d+) features, analysed below, and (\d+) diagnostic columns", text).groups())
+    vary, of = map(int, re.search(r"(\d+) of the (\d+) features vary across the cohort", text).groups())
+    constant = int(re.search(r"use them; (\d+) are the same in every case", text).group(1))
+    score_vary, score_of = map(int, re.search(
+        r"the fraction of the (\d+) features that vary across the cohort \(of (\d+)\)", text).groups())
+    cluster_vary = int(re.search(r"The (\d+) features that vary form \d+ clusters", text).group(1))
+    volume_vary = int(re.search(r"\d+ of the (\d+) features that vary correlate with ROI volume", text).group(1))
+    assert total == n_columns and diagnostics == 60 and features + diagnostics == total
+    assert (cards["features"], cards["diagnostic columns"]) == (features, diagnostics)
+    assert of == score_of == features and vary + constant == features
+    assert vary == score_vary == cluster_vary == volume_vary and 0 < vary < features  # a few are constant
+    assert cards["cases done"] == 6

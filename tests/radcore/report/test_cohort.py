@@ -45,3 +45,19 @@ def test_assess_refuses_an_unknown_group_and_works_without_one():
     assert dict(zip(a.rows["case_id"], a.rows["flags"])) == {"c5": "outlier", "c1": "small_roi", "c0": "",
                                                               "c2": "", "c3": "", "c4": ""}
     assert list(a.rows["case_id"][:2]) == ["c5", "c1"]  # flagged first, the furthest out first
+
+
+def test_routine_flags_leave_the_rows_and_an_unusual_resampling_is_flagged():
+    """A 3.27 mm CT cohort resampled to 1 mm: the flag every case raises is named once, not per case; the
+    case with 1.25 mm slices is the unusual one."""
+    factors = [3.27, 3.27, 3.27, 3.27, 3.27, 1.25]
+    flags = ["roi_at_border", "roi_at_border", "roi_at_border", "roi_at_border,small_roi", "", "roi_at_border"]
+    contents = _contents({"f": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "qc_flags": flags, "qc_resampling_factor": factors},
+                         [("f", "stat", "mean")])
+    a = assess(contents)
+    assert a.routine == {"roi_at_border": 5}
+    assert dict(zip(a.rows["case_id"], a.rows["flags"])) == {"c0": "", "c1": "", "c2": "", "c3": "small_roi",
+                                                              "c4": "", "c5": "resampling_unusual"}
+    few = assess(DatasetContents(Path("."), "h", contents.features.head(3), contents.errors, contents.catalogue))
+    # under MIN_CASES rows nothing is judged against the cohort: the rows keep their own flags
+    assert few.routine == {} and list(few.rows.sort_values("position")["flags"]) == flags[:3]
