@@ -123,7 +123,7 @@ def test_cohort_rows_equal_radcore_extract_in_every_column_diagnostics_included(
     keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True,
                    feature_columns=feature_columns(keys, "native"))
-    jobs = [j for j in cases_from_manifest(manifest, 1)[0] if j.case_id == good[1]]
+    jobs = [j for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id == good[1]]
     assert run_batch(plan_batches(jobs, h, set(), 10)[0], spec).done == 1
     row = pq.read_table(partition(spec.dataset, "features", h)).to_pylist()[0]
     direct = radcore.extract(jobs[0].entry.image, jobs[0].entry.mask, config=settings)

@@ -147,7 +147,7 @@ def extracted(tmp_path_factory):
     from radcore.io import dataset as ds
     from radcore.profiles import profile_of
     from radcore.settings import from_mapping, settings_hash, to_mapping
-    from radcore.io.manifest import CaseEntry, write_manifest
+    from radcore.io.manifest import CaseEntry, read_manifest, write_manifest
     from tests.cohort_cases import write_good_case
 
     folder = tmp_path_factory.mktemp("extracted")
@@ -161,7 +161,7 @@ def extracted(tmp_path_factory):
     keys = profile_of(settings).feature_keys(settings)
     spec = JobSpec(str(folder / "store"), str(folder / "dataset"), settings, h, ingest=True,
                    metadata_columns=("site",), feature_columns=feature_columns(keys, "native"))
-    report = run_batch(plan_batches(cases_from_manifest(manifest, 1)[0], h, set(), 10)[0], spec)
+    report = run_batch(plan_batches(cases_from_manifest(read_manifest(manifest), 1), h, set(), 10)[0], spec)
     assert report.done == 6
     ds.write_catalogue(spec.dataset, h, catalogue_rows(report.keys, "native", "ibsi"))
     ds.write_settings(spec.dataset, h, to_mapping(settings))
