@@ -31,14 +31,17 @@ def test_every_relative_link_of_the_readme_exists():
     assert [link for link in local if not (ROOT / link).exists()] == []
 
 
-def test_the_extract_command_writes_its_csv(tmp_path, monkeypatch):
+def test_the_extract_commands_write_their_csv(tmp_path, monkeypatch):
     folder = workspace(tmp_path / "work")
-    (command,) = commands("radcore extract")
+    ibsi, pyradiomics = commands("radcore extract")
     monkeypatch.chdir(folder)
-    assert main(command[1:]) == 0  # the command after ``radcore``, as the console script passes it
-    with (folder / command[command.index("--out") + 1]).open() as fh:
-        values = {row["feature"]: float(row["value"]) for row in csv.DictReader(fh)}
-    assert values["morph_volume"] > 0 and "cm_contrast_3D_avg" in values
+    written = []
+    for command in (ibsi, pyradiomics):
+        assert main(command[1:]) == 0  # the command after ``radcore``, as the console script passes it
+        with (folder / command[command.index("--out") + 1]).open() as fh:
+            written.append({row["feature"]: float(row["value"]) for row in csv.DictReader(fh)})
+    assert written[0]["morph_volume"] > 0 and "cm_contrast_3D_avg" in written[0]
+    assert written[1]["original_shape_MeshVolume"] > 0 and "wavelet-LLH_glcm_Contrast" in written[1]
 
 
 def test_the_python_example_of_one_case_prints_its_features(tmp_path, monkeypatch, capsys):
