@@ -62,14 +62,14 @@ def median_time(fn, repeats: int) -> float:
 
 def bench_config(name: str, repeats: int) -> dict[str, float]:
     """Seconds per case and per stage/family of one configuration on the CT phantom."""
-    from radcore import settings as rs
     from radcore.features.registry import family
+    from radcore.io.config import load_settings
     from radcore.io.images import load_case
     from radcore.pipeline import extract_volumes
     from radcore.preprocess import prepare
     from radcore.preprocess.discretise import discretise
 
-    s = rs.load(CONFIGS / f"config_{name}.yaml")
+    s = load_settings(CONFIGS / f"config_{name}.yaml")
     image, mask = load_case(*CT)
     extract_volumes(image, mask, s)  # warm-up: compile / load every kernel
     out = {"case": median_time(lambda: extract_volumes(image, mask, s), repeats)}
