@@ -384,7 +384,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     vol, area = mesh_volume_area(vertices, faces)
     # the hull of the vertices that end an axis-parallel line of vertices: the same hull, its vertices in
     # the same order (vertices are edge midpoints: integers in half-voxel units)
-    candidates = vertices[line_extremes(np.rint(2.0 * vertices / np.asarray(spacing)).astype(np.int64))]
+    candidates = vertices[line_extremes(np.rint(2.0 * vertices / np.asarray(spacing)).astype(np.int64)) == 7]
     hull = ConvexHull(candidates)
     hull_points = np.ascontiguousarray(candidates[hull.vertices])
     positions = _positions(morph, spacing)
@@ -403,7 +403,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
         voxel_volume_sum=float(morph.sum() * np.prod(spacing)),
         eigenvalues=eigenvalues,
         com_shift=float(np.linalg.norm(com_geom - com_int)),
-        diameter=float(max_distance(hull_points)),
+        diameter=float(max_distance(hull_points, np.ones(3), -1)),
         aabb=np.ptp(vertices, axis=0),
         ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes), *_hull_facets(hull, hull_points)),
         mvee=mvee,
