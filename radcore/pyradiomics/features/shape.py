@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radcore.features.morph import pyradiomics_morphology
+from radcore.features.morph import principal_axes, pyradiomics_morphology, voxel_positions
 from radcore.features.registry import family
 from radcore.kernels.morphology import line_extremes, max_distance
 from radcore.kernels.pyrad_mesh import mesh_volume_area
@@ -38,16 +38,14 @@ OPTIONAL = ("Compactness1", "Compactness2", "SphericalDisproportion")
 
 
 def eigenvalues(mask: np.ndarray, spacing) -> np.ndarray:
-    """Eigenvalues (ascending) of 1/N_v sum (x - mean)(x - mean)^T over voxel positions x in mm.
+    """Eigenvalues (ascending) of 1/N_v sum (x - mean)(x - mean)^T over voxel positions x in mm
+    (:func:`radcore.features.morph.principal_axes` with ddof 0).
 
-    Tiny negative values from rounding (> -1e-10) are set to 0.
+    Tiny negative values from rounding (> -1e-10) are set to 0, as PyRadiomics does.
     """
-    coords = np.argwhere(mask).astype(np.float64) * np.asarray(spacing, dtype=np.float64)[None, :]
-    coords -= coords.mean(axis=0)
-    coords /= np.sqrt(len(coords))
-    eig = np.linalg.eigvals(coords.T @ coords).real
+    eig = principal_axes(voxel_positions(mask, spacing), ddof=0)[0][::-1].copy()
     eig[(eig < 0) & (eig > -1e-10)] = 0.0
-    return np.sort(eig)
+    return eig
 
 
 def surface_points(mask: np.ndarray) -> np.ndarray:
