@@ -114,7 +114,7 @@ MAX_OFFSETS = 13
 
 
 @numba.njit(cache=True, nogil=True)
-def find_root(parent, c):
+def _find_root(parent, c):
     """The root of c in the union-find forest ``parent`` (flat indices), halving the path on the way."""
     c = numba.uint64(c)
     while numba.uint64(parent[c]) != c:
@@ -158,9 +158,9 @@ def _zones(ranks, roi, nx, steps, n_groups, rep, parent, mask, labels):
             parent[c] = c + steps[numba.uint64(rep[m, 0])]
             n_zones += n == 0
             if n > 1:
-                root = find_root(parent, c)
+                root = _find_root(parent, c)
                 for j in range(1, n):
-                    b = find_root(parent, c + steps[numba.uint64(rep[m, j])])
+                    b = _find_root(parent, c + steps[numba.uint64(rep[m, j])])
                     if b < root:
                         parent[root] = b
                         root = b
