@@ -2,8 +2,10 @@
 
 Every crop in radcore goes through :func:`grown_box`: a cohort worker reading an ROI from its store
 (:func:`radcore.io.store.read_roi`), the IBSI profile cutting a loaded case to its ROI plus the filters'
-reach (:func:`radcore.preprocess.crop`), and the PyRadiomics profile cutting a filter's input around the
-ROI (:mod:`radcore.pyradiomics.extractor`). Boxes are tuples of slices over the array axes (z, y, x).
+reach (:func:`radcore.preprocess.crop`), and the PyRadiomics profile cutting its case to the ROI plus
+``padDistance`` (``preCrop``, or resampling at the image's own spacing: :mod:`radcore.pyradiomics.preprocess`
+and :func:`radcore.pyradiomics.extractor.source_box`) and a filter's input around the ROI
+(:mod:`radcore.pyradiomics.extractor`). Boxes are tuples of slices over the array axes (z, y, x).
 """
 
 from __future__ import annotations

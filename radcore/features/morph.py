@@ -8,8 +8,9 @@ a >= b >= c or side lengths; the ellipsoid surface follows the IBSI approximatio
 :func:`ellipsoid_area`).
 
 PyRadiomics' shape class computes the records with a ``pyradiomics`` name from a :class:`Morphology` of
-its own mesh (its marching-cubes table), voxel count, PCA and diameter (:func:`pyradiomics_morphology`);
-the fields it has no feature for are NaN.
+its own mesh (its marching-cubes table) and voxel count, this module's PCA (:func:`principal_axes`, its
+covariance divided by N rather than N - 1) and the diameter kernel (:func:`pyradiomics_morphology`); the
+fields it has no feature for are NaN.
 """
 
 from __future__ import annotations
@@ -264,17 +265,28 @@ def _ellipsoid_density(value: float, axes: np.ndarray, volume_not_area: bool) ->
     return value / body
 
 
-def _positions(mask: np.ndarray, spacing) -> np.ndarray:
+def voxel_positions(mask: np.ndarray, spacing) -> np.ndarray:
+    """float64 (n, d): the positions in mm (index times ``spacing``) of the voxels of ``mask``, raster order."""
     return np.argwhere(mask) * np.asarray(spacing, dtype=np.float64)
 
 
-def principal_axes(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending, >= 0) and unit eigenvectors (columns) of the sample covariance matrix
-    (divisor N - 1) of ``positions``; zeros and the grid axes for fewer than two positions."""
-    if positions.shape[0] < 2:
-        return np.zeros(3), np.eye(3)
-    values, vectors = np.linalg.eigh(np.cov(positions, rowvar=False))
-    return np.clip(values[::-1], 0.0, None), vectors[:, ::-1]
+def principal_axes(positions: np.ndarray, ddof: int) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (descending) and unit eigenvectors (columns) of the covariance matrix of ``positions``
+    (n, d): C = 1 / (n - ddof) sum_i (x_i - mean)(x_i - mean)^T, ``ddof`` 1 for the IBSI's sample
+    covariance, 0 for PyRadiomics'. Zeros and the grid axes for fewer than two positions.
+
+    Computed as PyRadiomics does (the centred positions divided by sqrt(n - ddof), their product,
+    ``numpy.linalg.eig``), so the PyRadiomics profile has its eigenvalues to the last bit. Rounding can
+    leave the eigenvalues of a singular C (a flat ROI) slightly negative: each convention treats them.
+    """
+    n, d = positions.shape
+    if n < 2:
+        return np.zeros(d), np.eye(d)
+    centred = positions - positions.mean(axis=0)
+    centred /= np.sqrt(n - ddof)
+    values, vectors = np.linalg.eig(centred.T @ centred)
+    order = np.argsort(values.real)[::-1]
+    return values.real[order], vectors.real[:, order]
 
 
 def moran_geary_grid(values: np.ndarray, mask: np.ndarray, spacing) -> tuple[float, float]:
@@ -384,14 +396,15 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
     vol, area = mesh_volume_area(vertices, faces)
     # the hull of the vertices that end an axis-parallel line of vertices: the same hull, its vertices in
     # the same order (vertices are edge midpoints: integers in half-voxel units)
-    candidates = vertices[line_extremes(np.rint(2.0 * vertices / np.asarray(spacing)).astype(np.int64))]
+    candidates = vertices[line_extremes(np.rint(2.0 * vertices / np.asarray(spacing)).astype(np.int64)) == 7]
     hull = ConvexHull(candidates)
     hull_points = np.ascontiguousarray(candidates[hull.vertices])
-    positions = _positions(morph, spacing)
-    eigenvalues, axes = principal_axes(positions)
+    positions = voxel_positions(morph, spacing)
+    eigenvalues, axes = principal_axes(positions, ddof=1)
+    eigenvalues = np.clip(eigenvalues, 0.0, None)
     centre, a_matrix = khachiyan_mvee(hull_points, MVEE_TOLERANCE, 100_000)
     mvee = np.sort(1.0 / np.sqrt(np.linalg.eigvalsh(a_matrix)))[::-1]
-    int_positions = _positions(intensity, spacing)
+    int_positions = voxel_positions(intensity, spacing)
     x = roi.image[intensity].astype(np.float64)
     com_geom = positions.mean(axis=0)
     total = x.sum()  # the intensity-weighted centre is undefined when the intensities sum to 0
@@ -403,7 +416,7 @@ def describe(roi, max_moran_voxels: int | None = None) -> Morphology:
         voxel_volume_sum=float(morph.sum() * np.prod(spacing)),
         eigenvalues=eigenvalues,
         com_shift=float(np.linalg.norm(com_geom - com_int)),
-        diameter=float(max_distance(hull_points)),
+        diameter=float(max_distance(hull_points, np.ones(3), -1)),
         aabb=np.ptp(vertices, axis=0),
         ombb=min_oriented_box(hull_points, _ombb_normals(hull, axes), *_hull_facets(hull, hull_points)),
         mvee=mvee,

@@ -11,7 +11,8 @@ them as marching squares does. Per square, with k corners inside, the contour en
   joined through the saddle, as in PyRadiomics' table),
 
 and the contour's length in it is that of its one or two segments. The area is the sum over squares,
-the perimeter the sum of segment lengths, the diameter the largest distance between two vertices.
+the perimeter the sum of segment lengths, the diameter the largest distance between two vertices
+(:func:`radcore.kernels.morphology.max_distance`, the kernel of the 3D diameters).
 
 ``contour(mask, spacing) -> (perimeter, area, diameter)``; ``mask`` is a 2D bool array (it is padded
 with one empty pixel on every side here), ``spacing`` the pixel size (rows, columns) in mm.
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
+from radcore.kernels.morphology import max_distance
 
 #: area enclosed in a square (in units of the square) by the number of inside corners; index 5 is the
 #: saddle (two opposite corners)
@@ -35,12 +38,13 @@ def contour(mask: np.ndarray, spacing) -> tuple[float, float, float]:
     padded = np.pad(mask.astype(np.uint8, copy=False), 1)
     sy, sx = (float(s) for s in spacing)
     perimeter, area, vertices = _squares(padded, sy, sx, _AREA)
-    return perimeter, area, _diameter(vertices)
+    return perimeter, area, max_distance(vertices, np.ones(3), -1)
 
 
 @numba.njit(cache=True, nogil=True)
 def _squares(m, sy, sx, table):
-    """Perimeter and area summed over the squares of ``m``, and the contour vertices (n, 2) in mm."""
+    """Perimeter and area summed over the squares of ``m``, and the contour vertices (n, 3) in mm, in the
+    plane z = 0: (0, row, column)."""
     rows, cols = m.shape
     diagonal = np.sqrt(0.25 * sy * sy + 0.25 * sx * sx)
     perimeter = 0.0
@@ -70,31 +74,16 @@ def _squares(m, sy, sx, table):
                 n += 1
             if i + 1 < rows and m[i, j] != m[i + 1, j]:
                 n += 1
-    vertices = np.empty((n, 2))
+    vertices = np.zeros((n, 3))
     n = 0
     for i in range(rows):
         for j in range(cols):
             if j + 1 < cols and m[i, j] != m[i, j + 1]:
-                vertices[n, 0] = i * sy
-                vertices[n, 1] = (j + 0.5) * sx
+                vertices[n, 1] = i * sy
+                vertices[n, 2] = (j + 0.5) * sx
                 n += 1
             if i + 1 < rows and m[i, j] != m[i + 1, j]:
-                vertices[n, 0] = (i + 0.5) * sy
-                vertices[n, 1] = j * sx
+                vertices[n, 1] = (i + 0.5) * sy
+                vertices[n, 2] = j * sx
                 n += 1
     return perimeter, area * sy * sx, vertices
-
-
-@numba.njit(cache=True, nogil=True)
-def _diameter(vertices):
-    """The largest distance between two rows of ``vertices`` (0 for fewer than two)."""
-    best = 0.0
-    n = vertices.shape[0]
-    for p in range(n):
-        for q in range(p + 1, n):
-            dy = vertices[p, 0] - vertices[q, 0]
-            dx = vertices[p, 1] - vertices[q, 1]
-            d = dy * dy + dx * dx
-            if d > best:
-                best = d
-    return np.sqrt(best)

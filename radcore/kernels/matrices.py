@@ -1,7 +1,8 @@
 """The texture matrix kernels of both conventions, on one padded flat layout of a discretised image.
 
 PyRadiomics' classes call them directly; the IBSI families count their co-occurrence and run-length
-matrices, zones and neighbourhoods with the same kernels through :mod:`radcore.kernels.texture`.
+matrices and neighbourhoods with the same kernels through :mod:`radcore.kernels.texture`. The zones of
+both conventions are counted on this layout too, by :func:`radcore.kernels.zones.zones`.
 
 All kernels read ``ranks``: the grey levels of a (z, y, x) array renumbered 1..n over the levels present
 in the ROI (ascending; 0 outside the ROI), padded with ``pad`` zeros on every side and raveled (C order),
@@ -15,13 +16,6 @@ voxels are visited through ``roi`` (int64 flat indices into the padded array, as
 ``run_lengths(ranks, roi, steps, n, max_run) -> float64 (k, n, max_run)``
     ``M[k, g - 1, l - 1]`` counts the maximal runs c, c + s, ..., c + (l - 1) s of rank g along
     ``steps[k]`` (runs longer than ``max_run`` counted in the last column).
-``zones(ranks, roi, back_steps) -> (zone_rank int32 (z,), zone_size int64 (z,))``
-    connected components of equal rank, two ROI voxels linked when one is the other plus a neighbour
-    step; ``back_steps`` holds one of each opposite pair of steps (the negative ones). Union-find with
-    the smaller flat index as root; zones are listed in raster order of their first voxel.
-``zone_labels(ranks, roi, back_steps) -> (labels int32, zone_rank, zone_size)``
-    the same zones, numbered 1..n in that order, with every ROI voxel labelled by its zone (the IBSI
-    zone families need the labels: :func:`radcore.kernels.zones.label_zones`).
 ``digitize(values, mask, edges) -> (levels int32 (z, y, x), highest level)``
     inside ``mask`` the number of ``edges`` (ascending) <= the value (numpy.digitize, right=False; NaN
     above every edge; comparisons in float64, exact for every input type used), 0 outside. The count
@@ -93,89 +87,6 @@ def _run_lengths(ranks, roi, steps, length, out):
             hist[numba.uint64((g - 1) * max_run + min(n, max_run) - 1)] += ranks[c + s] != g
         for q in range(n_levels * max_run):
             out[k, q // max_run, q % max_run] = hist[q]
-
-
-@numba.njit(cache=True, nogil=True)
-def find_root(parent, c):
-    """The root of c in the union-find forest ``parent`` (flat indices), halving the path on the way."""
-    c = numba.uint64(c)
-    while numba.uint64(parent[c]) != c:
-        p = numba.uint64(parent[c])
-        parent[c] = parent[p]
-        c = numba.uint64(parent[p])
-    return c
-
-
-@numba.njit(cache=True, nogil=True)
-def _link(ranks, roi, back_steps, n_covered, parent):
-    # union-find over the ROI: each voxel is linked to its back neighbours of equal rank, the root of a
-    # component being its smallest flat index (its first voxel in raster order). With n_covered > 0,
-    # back_steps[0] is the step to the previous voxel on the row (c - 1) and back_steps[1:1 + n_covered]
-    # the steps whose neighbours are also back neighbours of c - 1: when c - 1 has c's rank it was already
-    # linked to those of them of that rank, so linking c to c - 1 links c to them too (the components,
-    # hence the output, are the same)
-    first_rest = 1 + n_covered if n_covered > 0 else 0
-    for t in range(roi.shape[0]):
-        c = numba.uint64(roi[t])
-        parent[c] = c
-        root = c  # c's root, kept current while linking
-        g = ranks[c]
-        start = 0
-        if n_covered > 0 and ranks[c + numba.uint64(back_steps[0])] == g:
-            root = find_root(parent, c + numba.uint64(back_steps[0]))
-            parent[c] = root
-            start = first_rest
-        for k in range(start, back_steps.shape[0]):
-            q = c + numba.uint64(back_steps[k])
-            if ranks[q] == g:
-                b = find_root(parent, q)
-                if b < root:
-                    parent[root] = b
-                    root = b
-                elif b > root:
-                    parent[b] = root
-
-
-@numba.njit(cache=True, nogil=True)
-def _zones(ranks, roi, back_steps, n_covered, parent, size):
-    _link(ranks, roi, back_steps, n_covered, parent)
-    n_zones = 0
-    for t in range(roi.shape[0]):
-        c = numba.uint64(roi[t])
-        r = find_root(parent, c)
-        size[r] += 1
-        if r == c:
-            n_zones += 1
-    zone_rank = np.empty(n_zones, np.int32)
-    zone_size = np.empty(n_zones, np.int64)
-    z = 0
-    for t in range(roi.shape[0]):
-        c = numba.uint64(roi[t])
-        if numba.uint64(parent[c]) == c:
-            zone_rank[z] = ranks[c]
-            zone_size[z] = size[c]
-            z += 1
-    return zone_rank, zone_size
-
-
-@numba.njit(cache=True, nogil=True)
-def _zone_labels(ranks, roi, back_steps, n_covered, parent, labels):
-    # zones numbered 1.. in raster order of their first voxel (the root comes before its members)
-    _link(ranks, roi, back_steps, n_covered, parent)
-    zone_rank = np.empty(roi.shape[0], np.int32)
-    zone_size = np.zeros(roi.shape[0], np.int64)
-    n = 0
-    for t in range(roi.shape[0]):
-        c = numba.uint64(roi[t])
-        r = find_root(parent, c)
-        if r == c:
-            n += 1
-            labels[c] = n
-            zone_rank[n - 1] = ranks[c]
-        else:
-            labels[c] = labels[r]
-        zone_size[labels[c] - 1] += 1
-    return zone_rank[:n].copy(), zone_size[:n].copy()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -395,39 +306,6 @@ def run_lengths(ranks: np.ndarray, roi: np.ndarray, steps: np.ndarray, n: int, m
     out = np.zeros((len(steps), n, max(int(max_run), 1)), np.float64)
     _run_lengths(ranks, roi, steps, np.zeros(ranks.shape[0], np.int32), out)
     return out
-
-
-def zones(ranks: np.ndarray, roi: np.ndarray, back_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(zone_rank int32, zone_size int64) of the equal-rank components; see module doc."""
-    back_steps = np.ascontiguousarray(back_steps, dtype=np.int64).ravel()
-    order, n_covered = _covered_order(back_steps)
-    parent = np.empty(ranks.shape[0], np.int64)
-    size = np.zeros(ranks.shape[0], np.int64)
-    return _zones(ranks, roi, back_steps[order], n_covered, parent, size)
-
-
-def zone_labels(ranks: np.ndarray, roi: np.ndarray, back_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(labels int32 like ``ranks``, zone_rank int32, zone_size int64): the zones of :func:`zones`
-    numbered 1..n in raster order of their first voxel, each ROI voxel labelled with its zone (0
-    elsewhere)."""
-    back_steps = np.ascontiguousarray(back_steps, dtype=np.int64).ravel()
-    order, n_covered = _covered_order(back_steps)
-    parent = np.empty(ranks.shape[0], np.int64)
-    labels = np.zeros(ranks.shape[0], np.int32)
-    zone_rank, zone_size = _zone_labels(ranks, roi, back_steps[order], n_covered, parent, labels)
-    return labels, zone_rank, zone_size
-
-
-def _covered_order(back_steps: np.ndarray) -> tuple[np.ndarray, int]:
-    """(order of ``back_steps`` putting -1 first, then the steps s with s + 1 also a back step, then the
-    rest; how many of the second kind) -- (identity, 0) when -1 is not a back step."""
-    steps = [int(s) for s in back_steps]
-    if -1 not in steps:
-        return np.arange(len(steps)), 0
-    lead = steps.index(-1)
-    covered = [k for k, s in enumerate(steps) if k != lead and s + 1 in steps]
-    rest = [k for k in range(len(steps)) if k != lead and k not in covered]
-    return np.array([lead, *covered, *rest], dtype=np.int64), len(covered)
 
 
 def sum_buffer(values: np.ndarray, roi: np.ndarray, steps: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Numba kernels of the morphological family (IBSI-1 3.1): spatial autocorrelation (pair by pair, or its
-pair sums from FFT spectra), diameters, the convex hull's candidate points and enclosing bodies. Points
-are (n, 3) float64 positions in mm.
+pair sums from FFT spectra), the largest distance (the IBSI maximum 3D diameter, PyRadiomics' 3D and 2D
+diameters), the convex hull's candidate points and enclosing bodies. Points are (n, 3) float64 positions
+in mm unless said otherwise.
 """
 
 from __future__ import annotations
@@ -100,13 +101,19 @@ def spectral_pair_sums(w_octant: np.ndarray, spectra: np.ndarray, n_last: int) -
 
 @numba.njit(cache=True, nogil=True)
 def line_extremes(lattice: np.ndarray) -> np.ndarray:
-    """bool (n,): which of the distinct integer points ``lattice`` (n, 3) int64 are the first or the last
-    of the points on each of their three axis-parallel lines. A point between two others on a line is a
-    convex combination of them, so the points kept have the same convex hull and every hull vertex."""
+    """int64 (n,) flags of the integer points ``lattice`` (n, 3) int64: bit k is set when the point is the
+    first or the last of the points on its line along axis k (those sharing its two other coordinates).
+
+    A point between two others on a line is a convex combination of them, so it is neither a vertex of
+    the points' convex hull nor an end of their largest distance. The points with every bit set
+    (flags == 7) thus have the same convex hull, every hull vertex and the same largest distance; those
+    with bits 1 and 2 set (flags & 6 == 6) the same largest distance within each plane z = c (bits 0 and
+    2 for the planes y = c, 0 and 1 for x = c).
+    """
     n = lattice.shape[0]
-    keep = np.ones(n, np.bool_)
+    flags = np.zeros(n, np.int64)
     if n == 0:
-        return keep
+        return flags
     lo = lattice[0].copy()
     size = lattice[0].copy()
     for i in range(n):
@@ -124,24 +131,78 @@ def line_extremes(lattice: np.ndarray) -> np.ndarray:
             last[v, w] = max(last[v, w], u)
         for i in range(n):
             u, v, w = lattice[i, a], lattice[i, b] - lo[b], lattice[i, c] - lo[c]
-            if u != first[v, w] and u != last[v, w]:
-                keep[i] = False
-    return keep
+            if u == first[v, w] or u == last[v, w]:
+                flags[i] |= 1 << a
+    return flags
 
 
 @numba.njit(cache=True, nogil=True)
-def max_distance(points: np.ndarray) -> float:
-    """Largest Euclidean distance between two of ``points`` (0 for fewer than two)."""
+def _max_sq_distance(points, index, scale):
+    # Largest squared distance between two of points[index] (0 for fewer than two). Pairs are searched
+    # from the points farthest from their centroid c inwards; the search stops once |a - c| + |b - c|, an
+    # upper bound of |a - b|, cannot beat the best distance found (with 1e-9 to spare for rounding: the
+    # pair values themselves are exact, d = sum ((a_k - b_k) scale_k)^2, whatever the order).
+    m = index.shape[0]
+    if m < 2:
+        return 0.0
+    centre = np.zeros(3)
+    for q in range(m):
+        for k in range(3):
+            centre[k] += points[index[q], k] * scale[k]
+    for k in range(3):
+        centre[k] /= m
+    radius = np.empty(m)
+    for q in range(m):
+        r = 0.0
+        for k in range(3):
+            d = points[index[q], k] * scale[k] - centre[k]
+            r += d * d
+        radius[q] = np.sqrt(r)
+    order = np.argsort(-radius)
     best = 0.0
+    for qa in range(m):
+        ra = radius[order[qa]]
+        bound = ra + radius[order[0]]
+        if bound * bound * (1.0 + 1e-9) < best:
+            break
+        a = index[order[qa]]
+        for qb in range(qa + 1, m):
+            bound = ra + radius[order[qb]]
+            if bound * bound * (1.0 + 1e-9) < best:
+                break
+            b = index[order[qb]]
+            dz = (points[a, 0] - points[b, 0]) * scale[0]
+            dy = (points[a, 1] - points[b, 1]) * scale[1]
+            dx = (points[a, 2] - points[b, 2]) * scale[2]
+            d = dz * dz + dy * dy + dx * dx
+            if d > best:
+                best = d
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def max_distance(points: np.ndarray, scale: np.ndarray, same_axis: int) -> float:
+    """Largest Euclidean distance between two of ``points`` (n, 3) float64, coordinate differences times
+    ``scale`` (3,) (ones for positions in mm, the spacing for voxel indices): over all pairs when
+    ``same_axis`` < 0, else over the pairs with equal coordinate ``same_axis`` (the largest distance within
+    a plane: PyRadiomics' 2D diameters). 0 without such a pair.
+
+    d(a, b)^2 = sum_k ((a_k - b_k) scale_k)^2, searched by :func:`_max_sq_distance`; run it on the points
+    :func:`line_extremes` keeps (or on the convex hull's vertices) to search fewer.
+    """
     n = points.shape[0]
-    for k in range(n - 1):
-        for m in range(k + 1, n):
-            dz = points[m, 0] - points[k, 0]
-            dy = points[m, 1] - points[k, 1]
-            dx = points[m, 2] - points[k, 2]
-            r2 = dz * dz + dy * dy + dx * dx
-            if r2 > best:
-                best = r2
+    if same_axis < 0:
+        return np.sqrt(_max_sq_distance(points, np.arange(n), scale))
+    key = points[:, same_axis].copy()
+    order = np.argsort(key, kind="mergesort")
+    best = 0.0
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and key[order[stop]] == key[order[start]]:
+            stop += 1
+        best = max(best, _max_sq_distance(points, order[start:stop], scale))
+        start = stop
     return np.sqrt(best)
 
 

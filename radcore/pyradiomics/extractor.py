@@ -26,7 +26,7 @@ from radcore.pyradiomics.features import feature_class, select
 from radcore.pyradiomics.inputs import ClassInputs
 from radcore.pyradiomics.naming import SHAPE_CLASSES
 from radcore.pyradiomics.preprocess import (
-    Prepared, crop_bounds, discretise, output_grid, prepare, source_bounds,
+    Prepared, discretise, output_grid, prepare, source_bounds,
 )
 from radcore.pyradiomics.settings import ImageTypeParams, PyRadiomicsParams, PyRadiomicsSetting
 from radcore.pyradiomics.window import Window, box_xyz, geometry_image
@@ -81,15 +81,15 @@ def source_box(params: PyRadiomicsParams, shape, spacing, origin, direction, roi
     full = np.array(shape[::-1])
     lo = np.array([a for a, _ in roi_box][::-1])
     size = np.array([b - a for a, b in roi_box][::-1])
+    box = tuple(slice(int(a), int(b)) for a, b in roi_box)
     if setting.interpolator is not None and setting.resampledPixelSpacing is not None:
         geometry = geometry_image(origin, spacing[::-1], direction)
         target, new_size, grid_origin = output_grid(geometry, full, lo, size, setting)
         if np.allclose(np.array(spacing[::-1]), target):
-            return box_xyz(*crop_bounds(lo, size, setting.padDistance, full))
+            return grown_box(box, (setting.padDistance,) * 3, shape)
         return box_xyz(*source_bounds(geometry, full, grid_origin, target, new_size, direction))
     if setting.preCrop:
-        return box_xyz(*crop_bounds(lo, size, setting.padDistance, full))
-    box = tuple(slice(a, b) for a, b in roi_box)
+        return grown_box(box, (setting.padDistance,) * 3, shape)
     region = box
     for it in params.image_types:
         margins, wrap = image_type_filter(it, params.image_type_setting(it)).reach(tuple(spacing), tuple(shape))

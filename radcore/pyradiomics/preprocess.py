@@ -35,12 +35,13 @@ from dataclasses import dataclass
 import numpy as np
 import SimpleITK as sitk
 
+from radcore.crop import grown_box
 from radcore.errors import EmptyROIError, GeometryMismatchError, LabelNotFoundError
 from radcore.kernels import pyrad_bspline as bspline
 from radcore.kernels.labels import label_box
 from radcore.kernels.matrices import digitize
 from radcore.pyradiomics.settings import PyRadiomicsSetting
-from radcore.pyradiomics.window import Window, cut
+from radcore.pyradiomics.window import Window, box_xyz, cut
 
 
 @dataclass(frozen=True)
@@ -176,16 +177,12 @@ def _interpolator(value: str | int) -> int:
     return getattr(sitk, value) if isinstance(value, str) else int(value)
 
 
-def crop_bounds(lo: np.ndarray, size: np.ndarray, pad: int, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """[lower, upper) (x, y, z) of the box (first index ``lo``, ``size``) grown by ``pad``, clipped to ``full``."""
-    return np.maximum(lo - pad, 0), np.minimum(lo + size + pad, full)
-
-
 def _crop(image: sitk.Image, mask: sitk.Image, lo: np.ndarray, size: np.ndarray, pad: int,
           window: Window | None = None) -> tuple[sitk.Image, sitk.Image]:
     """Image and mask cropped to the box (x, y, z; whole-image index) grown by ``pad`` voxels, clipped to
-    the image."""
-    lower, upper = crop_bounds(lo, size, pad, _size(mask, window))
+    the image (:func:`radcore.crop.grown_box`)."""
+    box = grown_box(box_xyz(lo, lo + size), (pad,) * 3, tuple(_size(mask, window)[::-1]))
+    lower, upper = [b.start for b in box[::-1]], [b.stop for b in box[::-1]]
     return cut(image, lower, upper, window), cut(mask, lower, upper, window)
 
 

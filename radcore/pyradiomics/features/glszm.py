@@ -1,10 +1,10 @@
 """PyRadiomics grey level size zone matrix (GLSZM) features.
 
 Matrix: P(i, j) the number of zones (maximal sets of 26-connected ROI voxels of one grey level; 8-connected
-within a slice with ``force2D``) of level i and size j voxels, the zones labelled run by run by
-:func:`radcore.kernels.pyrad_zones.zones` on the shared texture layout. Rows of absent grey levels and
-columns of absent sizes are dropped: i runs over the grey levels present and j over the zone sizes
-present.
+within a slice with ``force2D``) of level i and size j voxels, the zones found by
+:func:`radcore.kernels.zones.zones` (the kernel the IBSI GLSZM and GLDZM use) on the shared texture layout.
+Rows of absent grey levels and columns of absent sizes are dropped: i runs over the grey levels present and
+j over the zone sizes present.
 
 Notation: N_z = sum P the number of zones; N_p the number of ROI voxels; p_g(i) = sum_j P(i, j),
 p_s(j) = sum_i P(i, j); p(i, j) = P(i, j) / N_z; mu_i = sum p i, mu_j = sum p j.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from radcore.features import count_matrix
-from radcore.kernels.pyrad_zones import zones
+from radcore.kernels.zones import zones
 from radcore.pyradiomics.features import EPS, angles, registry_columns, select
 
 #: the features PyRadiomics computes by default, in its order
@@ -61,7 +61,7 @@ def matrix(inputs, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     present = tex.present
     # one of each opposite pair of the 26 (8 in-plane with force2D) neighbour offsets
     offsets = angles((1,), (3, 3, 3), setting.force2D, setting.force2Ddimension)
-    zone_rank, zone_size = zones(tex.ranks, tex.roi, tex.padded_shape, -offsets)
+    zone_rank, zone_size = zones(tex.ranks, tex.roi, tex.padded_shape, offsets)
     # the sizes present, ascending, and each zone's column (np.unique without its sort)
     present_size = np.bincount(zone_size) > 0
     sizes = np.flatnonzero(present_size)

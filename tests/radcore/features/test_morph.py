@@ -71,6 +71,22 @@ def test_box_roi_hand_computed_values():
     assert np.isnan(m.moran) and np.isnan(m.geary)  # constant intensities
 
 
+@pytest.mark.parametrize("ddof", [0, 1])
+@pytest.mark.parametrize("d", [2, 3])
+def test_principal_axes_match_numpy_covariance(ddof, d):
+    rng = np.random.default_rng(d + 10 * ddof)
+    positions = rng.normal(size=(200, d)) * rng.random(d) * 10
+    values, vectors = morph.principal_axes(positions, ddof)
+    want_values, want_vectors = np.linalg.eigh(np.cov(positions, rowvar=False, ddof=ddof))
+    np.testing.assert_allclose(values, want_values[::-1], rtol=1e-12)
+    np.testing.assert_allclose(np.abs(vectors.T @ want_vectors[:, ::-1]), np.eye(d), atol=1e-9)
+    # ddof 0 is PyRadiomics' formula to the last bit
+    centred = (positions - positions.mean(axis=0)) / np.sqrt(len(positions))
+    if ddof == 0:
+        assert np.array_equal(values, np.sort(np.linalg.eigvals(centred.T @ centred).real)[::-1])
+    assert [a.tolist() for a in morph.principal_axes(positions[:1], ddof)] == [[0.0] * d, np.eye(d).tolist()]
+
+
 def test_moran_geary_grid_equals_pairwise_kernel():
     rng = np.random.default_rng(5)
     mask = rng.random((6, 7, 9)) < 0.5

@@ -26,6 +26,33 @@ def zones(levels: np.ndarray, connectivity: int) -> np.ndarray:
     return out
 
 
+def zones_by_offsets(levels: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain flood fill: (labels int64 like ``levels``, zone_level, zone_size). Two voxels of one level
+    (> 0) are linked when they differ by a row (dz, dy, dx) of ``offsets`` or its opposite; zones are
+    numbered 1..n in raster order of their first voxel, 0 outside."""
+    labels = np.zeros(levels.shape, np.int64)
+    rows = [tuple(int(v) for v in o) for o in np.asarray(offsets).reshape(-1, 3)]
+    steps = rows + [tuple(-v for v in o) for o in rows]
+    zone_level, zone_size = [], []
+    for start in map(tuple, np.argwhere(levels > 0)):  # raster order
+        if labels[start]:
+            continue
+        g = levels[start]
+        zone_level.append(g)
+        labels[start] = len(zone_level)
+        todo, size = [start], 0
+        while todo:
+            p = todo.pop()
+            size += 1
+            for s in steps:
+                q = tuple(a + b for a, b in zip(p, s))
+                if all(0 <= c < n for c, n in zip(q, levels.shape)) and not labels[q] and levels[q] == g:
+                    labels[q] = len(zone_level)
+                    todo.append(q)
+        zone_size.append(size)
+    return labels, np.array(zone_level, np.int64), np.array(zone_size, np.int64)
+
+
 def distance_to_edge(mask: np.ndarray, connectivity: int) -> np.ndarray:
     """Brute force: L1 distance (in-plane for 4) from each mask voxel to the nearest voxel outside it."""
     pad = np.pad(mask, 1)

@@ -1,4 +1,5 @@
-"""The marching-squares contour against hand-computed shapes and, when installed, PyRadiomics."""
+"""The marching-squares contour against hand-computed shapes, its diameter against every pair of vertices and,
+when installed, PyRadiomics."""
 
 import math
 
@@ -52,3 +53,27 @@ def test_agrees_with_pyradiomics_on_random_masks():
         image.SetSpacing((spacing[1], spacing[0], 2.0))
         ref = shape2D.RadiomicsShape2D(image, image, force2D=True, force2Ddimension=0)
         assert contour(mask, spacing) == pytest.approx((ref.Perimeter, ref.Surface, ref.Diameter), rel=1e-9)
+
+
+def reference_diameter(mask, spacing):
+    """Slow reference: every pair of contour vertices (midpoints of the pixel pairs that differ, padded)."""
+    m = np.pad(np.asarray(mask, bool), 1)
+    sy, sx = spacing
+    across = np.argwhere(m[:, :-1] != m[:, 1:])  # (i, j) | (i, j + 1)
+    down = np.argwhere(m[:-1] != m[1:])  # (i, j) | (i + 1, j)
+    vertices = np.concatenate([np.stack([across[:, 0] * sy, (across[:, 1] + 0.5) * sx], axis=1),
+                               np.stack([(down[:, 0] + 0.5) * sy, down[:, 1] * sx], axis=1)])
+    best = 0.0
+    for p in range(len(vertices)):
+        d = vertices[p + 1:] - vertices[p]
+        if len(d):
+            best = max(best, float((d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]).max()))
+    return np.sqrt(best)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_diameter_is_the_largest_vertex_distance(seed):
+    rng = np.random.default_rng(seed)
+    mask = rng.random(tuple(int(n) for n in rng.integers(1, 12, 2))) < 0.5
+    spacing = tuple(float(s) for s in rng.random(2) + 0.3)
+    assert contour(mask, spacing)[2] == reference_diameter(mask, spacing)

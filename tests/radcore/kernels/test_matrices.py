@@ -1,4 +1,4 @@
-"""radcore.kernels.matrices against slow references, zones.label_zones and its former kernels (copied below)."""
+"""radcore.kernels.matrices against slow references and the former kernels they replaced (copied below)."""
 
 import numba
 import numpy as np
@@ -6,12 +6,11 @@ import pytest
 
 from radcore.kernels import matrices as pt
 from radcore.kernels.texture import build_texture
-from radcore.kernels.zones import label_zones
 from radcore.pyradiomics.features import angles
 from tests.radcore.kernels.reference_pyrad_neighbours import neighbourhood_counts
 from tests.radcore.kernels.reference_texture import reference_cooccurrence, reference_run_lengths, seeded_levels
 
-# --- co-occurrence, run lengths, zones and neighbourhood against slow references ---------------------------
+# --- co-occurrence, run lengths and neighbourhood against slow references ---------------------------
 
 
 LAYOUT_SHAPES = [(1, 5, 6), (3, 4, 5), (1, 1, 1), (4, 1, 3), (5, 6, 4)]
@@ -50,18 +49,6 @@ def test_run_lengths_match_reference(shape):
     np.testing.assert_array_equal(got, want[:, (tex.present - 1).astype(int)])
 
 
-@pytest.mark.parametrize("shape", LAYOUT_SHAPES + [(6, 7, 8)])
-@pytest.mark.parametrize("connectivity", [26, 8])
-def test_zones_match_shared_kernel(shape, connectivity):
-    levels = seeded_levels(shape, 4, n_levels=2)
-    tex = layout(levels)
-    offsets = angles((1,), (3, 3, 3), force2D=connectivity == 8, force2Ddimension=0)
-    rank, size = pt.zones(tex.ranks, tex.roi, -tex.steps(offsets))
-    _, want_level, want_size = label_zones(levels, connectivity)
-    np.testing.assert_array_equal(tex.present[rank - 1], want_level)  # same zones, same (raster) order
-    np.testing.assert_array_equal(size, want_size)
-
-
 @pytest.mark.parametrize("shape", LAYOUT_SHAPES)
 @pytest.mark.parametrize("distances", [(1,), (2,), (1, 2)])
 @pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5])
@@ -73,24 +60,6 @@ def test_neighbourhood_matches_reference_kernel(shape, distances, alpha):
     want = neighbourhood_counts(levels, int(levels.max()), offsets, alpha)
     for got, ref in zip((dep, n, s), want):
         np.testing.assert_allclose(dense(tex, got), ref, rtol=1e-12, atol=0)
-
-
-# the zone search on a wider padding (2)
-PADDING_SHAPES = [(1, 1, 1), (1, 5, 6), (3, 4, 5), (4, 1, 3), (6, 7, 8)]
-
-
-@pytest.mark.parametrize("shape", PADDING_SHAPES)
-def test_zones_on_wider_padding(shape):
-    rng = np.random.default_rng(7)
-    levels = rng.integers(1, 3, size=shape).astype(np.int32)
-    levels[rng.random(shape) < 0.3] = 0
-    if not levels.any():
-        levels.flat[0] = 1
-    tex = build_texture(levels, levels > 0, 2)
-    rank, size = pt.zones(tex.ranks, tex.roi, -tex.steps(angles((1,), (3, 3, 3))))
-    _, want_level, want_size = label_zones(levels, 26)
-    np.testing.assert_array_equal(tex.present[rank - 1], want_level)
-    np.testing.assert_array_equal(size, want_size)
 
 
 # --- the shared reference itself: reference_pyrad_neighbours.neighbourhood_counts against a plain loop ------

@@ -78,36 +78,70 @@ def test_spectral_pair_sums_match_circular_pair_sums(periods):
 
 
 def reference_line_extremes(points):
-    """Slow reference: a point is dropped when another point of its axis line lies on each side of it."""
-    keep = []
+    """Slow reference: bit a is cleared when another point of the point's line along axis a lies on each
+    side of it."""
+    flags = []
     for p in points:
-        kept = True
+        bits = 0
         for a in range(3):
             others = [(a + 1) % 3, (a + 2) % 3]
             line = points[np.all(points[:, others] == p[others], axis=1), a]
-            if (line < p[a]).any() and (line > p[a]).any():
-                kept = False
-        keep.append(kept)
-    return np.array(keep)
+            if not ((line < p[a]).any() and (line > p[a]).any()):
+                bits |= 1 << a
+        flags.append(bits)
+    return np.array(flags)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_line_extremes_match_reference_and_keep_the_hull(seed):
     rng = np.random.default_rng(seed)
     points = np.unique(rng.integers(-3, 6, size=(120, 3)), axis=0).astype(np.int64)
-    keep = line_extremes(points)
-    np.testing.assert_array_equal(keep, reference_line_extremes(points))
+    flags = line_extremes(points)
+    np.testing.assert_array_equal(flags, reference_line_extremes(points))
+    keep = flags == 7
     full, kept = ConvexHull(points), ConvexHull(points[keep])
     assert kept.volume == pytest.approx(full.volume)
     np.testing.assert_array_equal(points[keep][kept.vertices], points[full.vertices])
+    assert line_extremes(points[:0]).shape == (0,)
 
 
-def test_max_distance():
-    rng = np.random.default_rng(1)
-    pts = rng.random((60, 3)) * [5, 1, 2]
-    ref = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)).max()
-    assert max_distance(pts) == pytest.approx(ref)
-    assert max_distance(pts[:1]) == 0.0
+def reference_max_distance(points, scale, same_axis):
+    """Slow reference: every pair, d^2 = sum ((a - b) scale)^2 summed as the kernel does."""
+    best = 0.0
+    for a, b in itertools.combinations(points, 2):
+        if same_axis < 0 or a[same_axis] == b[same_axis]:
+            d = (a - b) * scale
+            best = max(best, d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    return np.sqrt(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_max_distance_equals_all_pairs(seed):
+    rng = np.random.default_rng(seed)
+    positions = rng.random((60, 3)) * [5, 1, 2]
+    lattice = rng.integers(0, 6, size=(50, 3)).astype(np.float64)  # many pairs share a coordinate
+    spacing = rng.random(3) + 0.3
+    for points, scale in ((positions, np.ones(3)), (lattice, spacing)):
+        for axis in (-1, 0, 1, 2):
+            assert max_distance(points, scale, axis) == reference_max_distance(points, scale, axis)
+
+
+def test_max_distance_of_line_extremes_is_that_of_all_points():
+    rng = np.random.default_rng(7)
+    points = rng.integers(0, 8, size=(300, 3))
+    flags = line_extremes(points)
+    scale = np.array([2.0, 0.5, 0.7])
+    at = points.astype(np.float64)
+    assert max_distance(at[flags == 7], scale, -1) == reference_max_distance(at, scale, -1)
+    for axis, need in enumerate((6, 5, 3)):
+        assert max_distance(at[flags & need == need], scale, axis) == reference_max_distance(at, scale, axis)
+
+
+def test_max_distance_without_a_pair_is_zero():
+    one = np.array([[1.0, 2.0, 3.0]])
+    assert max_distance(one, np.ones(3), -1) == 0.0 and max_distance(one[:0], np.ones(3), 0) == 0.0
+    # no two points share a z
+    assert max_distance(np.array([[0.0, 0, 0], [1, 5, 5]]), np.ones(3), 0) == 0.0
 
 
 def reference_mvee(points, tol):

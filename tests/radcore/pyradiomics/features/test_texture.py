@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from radcore.pyradiomics.features import gldm, glcm, glrlm, glszm, ngtdm
+from radcore.pyradiomics.features import angles, gldm, glcm, glrlm, glszm, ngtdm
 from radcore.pyradiomics.inputs import ClassInputs
 from radcore.pyradiomics.settings import PyRadiomicsSetting
+from tests.radcore.kernels.reference_zones import zones_by_offsets
 
 # one slice, grey levels 1 and 3 (2 absent): i and j take the values present, not their ranks
 LEVELS = np.array([[[1, 1, 3], [1, 3, 3]]], dtype=np.int32)
@@ -57,6 +58,24 @@ def test_glszm_by_hand():
     np.testing.assert_allclose(P, [[1], [1]])
     out = glszm.compute(inputs(), PyRadiomicsSetting(), ("ZonePercentage", "SmallAreaEmphasis"))
     assert out == pytest.approx({"ZonePercentage": 2 / 6, "SmallAreaEmphasis": 1 / 9})
+
+
+@pytest.mark.parametrize("force2D,dim", [(False, 0), (True, 0), (True, 1), (True, 2)])
+@pytest.mark.parametrize("fill", [1.0, 0.6, 0.0])
+def test_glszm_matrix_counts_the_flood_filled_zones(force2D, dim, fill):
+    # P over the levels and zone sizes present, from the zones of a plain flood fill and np.unique
+    rng = np.random.default_rng(int(fill * 10) + dim)
+    levels = rng.integers(1, 5, size=(6, 7, 8)).astype(np.int32)
+    mask = rng.random(levels.shape) < fill  # fill 0: an empty ROI, no zones, no sizes
+    levels = np.where(mask, levels, 0).astype(np.int32)
+    P, i, j = glszm.matrix(inputs(levels), PyRadiomicsSetting(force2D=force2D, force2Ddimension=dim))
+    _, level, size = zones_by_offsets(levels, angles((1,), (3, 3, 3), force2D, dim))
+    present, row = np.unique(level, return_inverse=True)
+    sizes, column = np.unique(size, return_inverse=True)
+    want = np.zeros((present.size, sizes.size))
+    np.add.at(want, (row, column), 1.0)
+    assert np.array_equal(P, want)
+    assert np.array_equal(i, present) and np.array_equal(j, sizes)
 
 
 def test_gldm_by_hand():
