@@ -42,7 +42,7 @@ __all__ = ["CohortParameters", "CohortSummary", "cohort_flow"]
 def plan_cohort(run: CohortRun, run_token: str) -> Plan:
     """The cases not yet done, in batches (see :meth:`CohortRun.plan`)."""
     logger = get_run_logger()
-    plan = run.plan(run_token, workers=run.params.workers if run.params.scheduler else 0)
+    plan = run.plan(run_token)
     for name in plan.removed:
         logger.info("removed %s, left by a run that was killed", name)
     logger.info("settings %s: %d cases/labels, %d already done, %d to run in %d batches of about %d; "
@@ -81,7 +81,9 @@ def _warm_task_runner(run: CohortRun) -> Iterator[DaskTaskRunner]:
 
 @task(name="extract batches", cache_policy=NO_CACHE, persist_result=False)
 def extract_batches(run: CohortRun, plan: Plan, client) -> CohortSummary:
-    """One Dask future per batch on ``client``; the progress artifact (and bar) updated as batches finish."""
+    """One Dask future per batch on ``client``; as batches finish, the progress artifact is updated and the
+    progress shown: on the command line's terminal or output (:class:`~radcore.cohort.progress.ProgressBar`),
+    else in the flow run's log every 10 s."""
     logger = get_run_logger()
     artifact = create_progress_artifact(0.0, key="radcore-cohort-progress",
                                         description=f"cases extracted, settings {run.settings_hash}")
@@ -95,18 +97,15 @@ def extract_batches(run: CohortRun, plan: Plan, client) -> CohortSummary:
         if now - last["update"] > 1.0 or finished == total:
             update_progress_artifact(artifact, 100.0 * finished / total)
             last["update"] = now
-        if now - last["log"] > 10.0 and finished < total:
+        if bar is None and now - last["log"] > 10.0 and finished < total:  # a run launched from the UI
             logger.info("%d of %d cases/labels extracted, %d failed", finished, total, summary.failed)
             last["log"] = now
 
     try:
-        summary = run.extract(plan, client, progress)
+        return run.extract(plan, client, progress)
     finally:
         if bar is not None:
             bar.close()
-    if not plan.batches:
-        update_progress_artifact(artifact, 100.0)
-    return summary
 
 
 @task(name="report", cache_policy=NO_CACHE, persist_result=False)

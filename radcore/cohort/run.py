@@ -190,7 +190,8 @@ class CohortRun:
     def plan(self, run_token: str = "", workers: int = 0) -> Plan:
         """Clear what a killed run left, write the manifest's unrunnable rows as errors of stage
         ``manifest`` and the settings and versions of the partition, and cut the cases not yet done into
-        batches for ``workers`` workers (0: the local count)."""
+        batches for ``workers`` workers (0: ``workers`` of the parameters, else one per local core: the
+        batch size is a guess that keeps every worker busy to the end)."""
         from radcore.cohort.cluster import feature_columns, local_workers
         from radcore.cohort.worker import JobSpec
         from radcore.io import dataset, store as cohort_store
