@@ -141,7 +141,8 @@ def run_case(
     try:
         whole = _whole_image_values(spec, info) if labels else {}
     except CaseFailure as failure:
-        return rows, [_error_row(job.case_id, label, failure) for label in labels], time.perf_counter() - start
+        errors = [error_row(job.case_id, label, failure.stage, failure.error) for label in labels]
+        return rows, errors, time.perf_counter() - start
     for label in labels:
         t0 = time.perf_counter()
         try:

@@ -1,3 +1,4 @@
+import dataclasses
 import subprocess
 import sys
 
@@ -224,3 +225,21 @@ def test_peak_memory_is_the_process_own_not_its_parent_s():
     )
     del block
     assert 0 < float(child.stdout) < 900
+
+
+def test_a_whole_image_that_cannot_be_read_fails_each_label_at_read(cohort, tmp_path):
+    import shutil
+
+    from radcore.cohort.worker import run_case
+    from radcore.io.store import group_name, ingest_case
+
+    manifest, good, _ = cohort
+    settings = load_settings({"families": ["diagnostics", "stat"], "interpolation": {"spacing": [2.0, 2.0, 2.0]}})
+    assert profile_of(settings).whole_image_keys(settings)  # these settings read the whole image
+    store = tmp_path / "store"
+    (job,) = [j for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id == good[0]]
+    ingest_case(store, job.entry)
+    shutil.rmtree(store / group_name(good[0]) / "0")  # the image array gone, its attributes still there
+    spec = JobSpec(str(store), str(tmp_path / "out"), settings, settings_hash(settings))
+    rows, errors, _ = run_case(dataclasses.replace(job, entry=None), spec)
+    assert rows == [] and [(e["case_id"], e["label"], e["stage"]) for e in errors] == [(good[0], 1, "read")]
