@@ -51,8 +51,9 @@ class ProgressBar:
     def _line(self, now: float) -> None:
         self.last = now
         share = 100.0 * self.done / self.total if self.total else 100.0
-        print(f"radcore: {self.what} {self.done}/{self.total} ({share:.0f} %), {now - self.start:.0f} s",
-              file=self.stream, flush=True)
+        # written, not printed: a flow that logs its prints (Prefect's log_prints) must not take the line
+        self.stream.write(f"radcore: {self.what} {self.done}/{self.total} ({share:.0f} %), {now - self.start:.0f} s\n")
+        self.stream.flush()
 
     def __enter__(self) -> "ProgressBar":
         return self

@@ -15,7 +15,7 @@ from radcore.cli import main
 from tests.cohort_cases import ODD_IDS, write_good_case, write_odd_cohort
 
 PARAMS = Path(__file__).parents[1] / "data" / "pyradiomics" / "Params.yaml"
-README = Path(__file__).parents[2] / "README.md"
+QUERYING = Path(__file__).parents[2] / "docs" / "querying.md"
 NO_FIXED_PORT = ["--dashboard", "127.0.0.1:0"]
 
 
@@ -104,18 +104,19 @@ def test_catalogue_settings_and_versions_describe_the_pyradiomics_columns(odd_ru
     assert b"radcore.versions" in pq.read_schema(batch).metadata
 
 
-def _readme_queries(dataset: Path, settings_hash: str) -> str:
-    block = README.read_text().split("## Querying the results", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+def _documented_queries(dataset: Path, settings_hash: str) -> str:
+    """The Python blocks of the querying page, on ``dataset``."""
+    block = "\n".join(part.split("```", 1)[0] for part in QUERYING.read_text().split("```python")[1:])
     return block.replace("results/", f"{dataset}/").replace('"results"', f'"{dataset}"').replace("<h>", settings_hash)
 
 
-def test_readme_queries_work_on_a_dataset_with_failures(odd_run):
+def test_the_documented_queries_work_on_a_dataset_with_failures(odd_run):
     folder, *_ = odd_run
     (partition,) = (folder / "out" / "features").iterdir()
-    exec(_readme_queries(folder / "out", partition.name.split("=", 1)[1]), {})
+    exec(_documented_queries(folder / "out", partition.name.split("=", 1)[1]), {})
 
 
-def test_readme_queries_work_on_a_dataset_without_failures(cli_env, tmp_path):
+def test_the_documented_queries_work_on_a_dataset_without_failures(cli_env, tmp_path):
     (tmp_path / "in").mkdir()
     entries = [write_good_case(tmp_path / "in", f"c{i}", i) for i in range(2)]
     manifest = tmp_path / "in" / "m.csv"
@@ -125,7 +126,7 @@ def test_readme_queries_work_on_a_dataset_without_failures(cli_env, tmp_path):
                  "--workers", "1", *NO_FIXED_PORT]) == 0
     assert not list((tmp_path / "out" / "errors").rglob("batch-*.parquet"))
     (partition,) = (tmp_path / "out" / "features").iterdir()
-    exec(_readme_queries(tmp_path / "out", partition.name.split("=", 1)[1]), {})
+    exec(_documented_queries(tmp_path / "out", partition.name.split("=", 1)[1]), {})
     assert _current_failures(tmp_path / "out") == {}
 
 
