@@ -1,8 +1,10 @@
 """Cohort subcommands of ``radcore``: ingest, run, demo, report, compact, serve.
 
-Prefect is imported only inside ``run``, ``demo`` and ``serve`` (from ``flows/``, installed as ``radcore_flows``), after the environment
-for Prefect's embedded mode is set for this process: without a Prefect server (no ``PREFECT_API_URL``)
-the flow runs against a temporary local API that Prefect starts and stops with the command.
+``run`` and ``demo`` are a face over :class:`radcore.cohort.run.CohortRun`: the run is made (its inputs
+read and checked) before anything starts, then handed to the cohort flow. Prefect is imported only inside
+``run``, ``demo`` and ``serve`` (from ``flows/``, installed as ``radcore_flows``), after the environment for
+Prefect's embedded mode is set for this process: without a Prefect server (no ``PREFECT_API_URL``) the
+flow runs against the local server radcore keeps, or a temporary API with ``--temporary-prefect``.
 """
 
 from __future__ import annotations
