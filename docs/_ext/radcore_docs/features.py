@@ -9,7 +9,6 @@ Nothing here lists features by hand, so the page follows the registry.
 from __future__ import annotations
 
 import importlib
-from collections import defaultdict
 
 from radcore_docs.rst import anchor, docstring, escape, prose, field_list, label, list_table, literal, literal_block, title
 
