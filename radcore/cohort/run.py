@@ -37,7 +37,9 @@ from typing import Any, Callable, Iterator
 
 from radcore.cohort.failures import error_row, failure_summaries
 from radcore.cohort.parameters import CohortParameters
-from radcore.cohort.plan import Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches
+from radcore.cohort.plan import (
+    Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
+)
 from radcore.errors import DatasetError
 from radcore.io.manifest import ALL_LABELS, Manifest, read_manifest
 from radcore.naming import check_naming
