@@ -30,7 +30,8 @@ def add_cohort_commands(sub) -> None:
     p = sub.add_parser("run", help="extract a cohort into a Parquet dataset (Prefect flow over Dask)")
     p.add_argument("manifest", nargs="?", help="CSV manifest (cases are ingested into the store as they run)")
     p.add_argument("--store", default="", help="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
-    p.add_argument("--config", default="", help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
+    p.add_argument("--config", default="",
+                   help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
     p.add_argument("--out", required=True, help="output dataset folder")
     p.add_argument("--label", type=label_argument, default=None,
                    help="mask label of the ROI, or 'all' for every label (default: settings, 1)")

@@ -3,8 +3,9 @@
 A cohort comes from a manifest, read once by the run (:class:`radcore.cohort.run.CohortRun`; its cases are
 ingested by the workers as they go, or ahead of their batches) or from a store (cases already ingested).
 Work is counted in (case_id, label) items; items with a features row for the settings hash are dropped,
-and the remaining cases are cut into batches of whole cases, one Dask task and one Parquet file each. Batches are few enough that orchestration stays cheap (no Prefect task per case) and
-many enough that workers stay busy to the end.
+and the remaining cases are cut into batches of whole cases, one Dask task and one Parquet file each.
+Batches are few enough that orchestration stays cheap (no Prefect task per case) and many enough that
+workers stay busy to the end.
 """
 
 from __future__ import annotations
