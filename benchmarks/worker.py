@@ -1,10 +1,12 @@
 """A cohort worker's time per case against ``radcore.extract`` on the same case, one thread, one process.
 
-    python benchmarks/worker.py [--cases 8] [--params FILE]
+    python benchmarks/worker.py [--cases 8] [--params FILE] [--phantom]
 
-The cases are those of ``benchmarks/cohort_vs_pyradiomics.py`` (the IBSI CT phantom written once per case,
-a different ROI each) with its params (PyRadiomics: Original + LoG + Wavelet, 1 mm B-spline) unless
-``--params``. For each case, after one warm-up case:
+The cases are realistic CT volumes (``benchmarks/_realistic.py``: each its own 512 x 512 x (100-300) int16
+image, ROIs of 10^3-10^5 voxels), or with ``--phantom`` those of ``benchmarks/cohort_vs_pyradiomics.py``
+(the IBSI CT phantom written once per case, a different ROI each). The settings are the params of
+``cohort_vs_pyradiomics.py`` (PyRadiomics: Original + LoG + Wavelet, 1 mm B-spline) unless ``--params``.
+For each case, after one warm-up case:
 
 - ``radcore.extract(image, mask, params)``: reading the NIfTI files and extracting, in this process;
 - :func:`radcore.cohort.worker.run_batch` on a one-case batch from the manifest, as a Dask worker runs it:
@@ -38,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import radcore  # noqa: E402
+from _realistic import describe, write_realistic_cohort  # noqa: E402
 from cohort_vs_pyradiomics import PARAMS, write_cohort  # noqa: E402
 from radcore.cohort import worker  # noqa: E402
 from radcore.cohort.cluster import feature_columns  # noqa: E402
@@ -71,10 +74,17 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=8)
     parser.add_argument("--params", help="a settings file (default: the params of cohort_vs_pyradiomics.py)")
+    parser.add_argument("--phantom", action="store_true",
+                        help="the IBSI CT phantom written once per case rather than realistic CT volumes")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="radcore-worker-"))
     try:
-        cases = write_cohort(work, args.cases + 1)
+        if args.phantom:
+            cases = write_cohort(work, args.cases + 1)
+            what = f"{args.cases} cases of the IBSI CT phantom (204 x 201 x 60)"
+        else:
+            cases = write_realistic_cohort(work, args.cases + 1)
+            what = f"{args.cases} realistic CT cases ({describe(cases[1:])})"
         params = Path(args.params) if args.params else work / "params.yaml"
         if not args.params:
             params.write_text(yaml.safe_dump(PARAMS))
@@ -100,7 +110,7 @@ def main(argv=None) -> None:
             in_worker.append(time.perf_counter() - start)
             assert report.done == 1, report.failures
         a, b = statistics.median(in_process), statistics.median(in_worker)
-        print(f"{args.cases} CT cases, {params.name}, one thread; median seconds per case")
+        print(f"{what}, {params.name}, one thread; median seconds per case")
         print(f"radcore.extract (in process)   {a:6.3f}")
         print(f"cohort worker (run_batch)      {b:6.3f}   {b / a:4.2f}x the in-process time")
         for step, values in steps.items():
@@ -108,7 +118,7 @@ def main(argv=None) -> None:
         record("worker", {"radcore.extract (in process)": f"{a:.3f} s per case",
                           "cohort worker (run_batch)": f"{b:.3f} s per case ({b / a:.2f}x)"}
                | {f"worker step: {step}": f"{statistics.median(values):.3f} s" for step, values in steps.items()},
-               notes=[f"{args.cases} CT cases, {params.name}, one thread; medians."])
+               notes=[f"{what}, {params.name}, one thread; medians."])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
