@@ -40,7 +40,7 @@ class CohortParameters(BaseModel):
             raise ValueError("give a manifest, a store, or both")
         if self.label and self.label != ALL_LABELS and not self.label.lstrip("-").isdigit():
             raise ValueError(f"label must be an integer or 'all', got {self.label!r}")
-        if self.scheduler and "://" not in self.scheduler and ":" not in self.scheduler:
+        if self.scheduler and ":" not in self.scheduler:
             raise ValueError(f"scheduler must be an address such as tcp://host:8786, got {self.scheduler!r}")
         return self
 

@@ -35,7 +35,7 @@ def source_box(settings, info, label):
 
 
 def whole_image_keys(settings):
-    """None: the crop :func:`source_box` reads gives every value of the whole image."""
+    """No key: the crop :func:`source_box` reads gives every value of the whole image."""
     return []
 
 
