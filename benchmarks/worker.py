@@ -51,7 +51,7 @@ from radcore.io.manifest import CaseEntry, write_manifest  # noqa: E402
 from radcore.profiles import profile_of  # noqa: E402
 from radcore.settings import settings_hash  # noqa: E402
 
-STEPS = {"ingest": "ingest_case", "read": "_read_label", "extract": "extract_volumes", "picture": "_picture",
+STEPS = {"ingest": "ingest_decoded", "read": "_read_label", "extract": "extract_volumes", "picture": "_picture",
          "write": "write_batch"}
 
 

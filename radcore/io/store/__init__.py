@@ -13,14 +13,16 @@ Its modules, in the order a case goes through them:
 The names below are the store's interface; callers import them from ``radcore.io.store``.
 """
 
-from radcore.io.store.ingest import file_digest, ingest_case
-from radcore.io.store.layout import CaseInfo, StoreLike, case_info, group_name, label_mask, list_cases, open_store
+from radcore.io.store.ingest import file_digest, ingest_case, ingest_decoded
+from radcore.io.store.layout import (
+    CaseInfo, DecodedCase, StoreLike, case_info, group_name, label_mask, list_cases, open_store,
+)
 from radcore.io.store.publish import remove_leftovers
 from radcore.io.store.read import read_case, read_image, read_region, read_roi
 from radcore.io.store.write import write_case
 
 __all__ = [
-    "CaseInfo", "StoreLike", "open_store", "list_cases", "case_info", "group_name", "label_mask",
-    "file_digest", "ingest_case", "write_case", "remove_leftovers", "read_roi", "read_region", "read_case",
+    "CaseInfo", "DecodedCase", "StoreLike", "open_store", "list_cases", "case_info", "group_name", "label_mask",
+    "file_digest", "ingest_case", "ingest_decoded", "write_case", "remove_leftovers", "read_roi", "read_region", "read_case",
     "read_image",
 ]

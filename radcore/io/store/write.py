@@ -4,11 +4,11 @@ range; whole-image statistics). The layout is :mod:`radcore.io.store.layout`'s."
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import SimpleITK as sitk
 import zarr
 from scipy import ndimage
 from zarr.codecs import BloscCodec
@@ -16,10 +16,11 @@ from zarr.codecs import BloscCodec
 from radcore.errors import InvalidImageError
 from radcore.io.images import Volume
 from radcore.io.store.layout import (
-    DEFAULT_CHUNKS, IMAGE_PATH, NGFF_VERSION, group_name, label_mask, labels_attr, open_store,
+    DEFAULT_CHUNKS, IMAGE_PATH, NGFF_VERSION, DecodedCase, group_name, info_of, label_mask, labels_attr, open_store,
 )
 from radcore.io.store.publish import publish, temporary_name
 from radcore.kernels.labels import label_boxes
+from radcore.kernels.summary import summary
 
 #: chunk compression: LZ4 after byte shuffling (Blosc). A float32 CT of 204 x 201 x 60 voxels writes in
 #: 0.072 s and reads in 0.032 s, against 0.127 s and 0.049 s with zstd at level 1 (which was itself 2.6x
@@ -44,8 +45,9 @@ def write_case(
     geometry_mismatch: str = "",
     rois: tuple[str, ...] = (),
     mask_other_series: str = "",
-) -> None:
-    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy.
+) -> DecodedCase:
+    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy;
+    returns it as a reader of the store will find it, in memory.
 
     ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
     the grid), with ``geometry_mismatch`` saying how it differs. ``rois`` names the ROIs of an RTSTRUCT or
@@ -74,8 +76,7 @@ def write_case(
         "voxel_counts": counts,
         "digests": dict(digests or {}),
         "sources": dict(sources or {}),
-        "intensity": _intensity_stats(image.array),
-        "normalisation": normalisation_stats(image.array),
+        **_whole_image_statistics(image.array),
         "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
         "geometry_mismatch": geometry_mismatch,
         "mask_other_series": mask_other_series,
@@ -96,6 +97,7 @@ def write_case(
         "image-label": {"source": {"image": "../../"}},
         "multiscales": [_multiscale("mask", image.spacing, image.origin)],
     }
+    native_array = None
     if native_mask is not None:
         native_array = _label_array(native_mask.array)
         native_chunks = tuple(min(c, n) for c, n in zip(chunks, native_array.shape))
@@ -103,6 +105,7 @@ def write_case(
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
                         "radcore": attrs})
     publish(root_path / temp_name, root_path / group_name(case_id), case_id, attrs["digests"])
+    return DecodedCase(info_of(attrs, case_id), image.array, labels_array, native_array)
 
 
 def _geometry(volume: Volume) -> dict[str, list[float]]:
@@ -114,10 +117,18 @@ def _geometry(volume: Volume) -> dict[str, list[float]]:
 
 
 def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:
-    # every chunk is written: Zarr's test of each chunk against the fill value (to leave empty ones out)
-    # costs more than writing them (a CT's image 0.044 s against 0.087 s, its mask 0.014 s against 0.035 s)
-    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, compressors=COMPRESSOR,
-                             dimension_names=("z", "y", "x"), config={"write_empty_chunks": True})
+    """Write ``data`` in ``chunks``, a slab of them (one chunk deep, the whole image across) to a shard.
+
+    A reader still fetches only the chunks around an ROI (byte ranges of the shard, after its index), but
+    a case is a few files rather than hundreds: a 512 x 512 x 228 int16 CT writes in 0.30 s against 0.62 s
+    as 258 files of single chunks (Zarr's cost per file dominates), and a file system or bucket holds
+    100x fewer objects. Every chunk is written: Zarr's test of each against the fill value (to leave
+    empty ones out) costs more than writing it.
+    """
+    shards = (chunks[0], *(-(-n // c) * c for n, c in zip(data.shape[1:], chunks[1:])))
+    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, shards=shards,
+                             compressors=COMPRESSOR, dimension_names=("z", "y", "x"),
+                             config={"write_empty_chunks": True})
     arr[...] = data
 
 
@@ -181,14 +192,11 @@ def _bit_boxes(bits: np.ndarray, n: int) -> tuple[dict[str, list], dict[str, int
     return boxes, counts
 
 
-def normalisation_stats(array: np.ndarray) -> dict[str, float]:
-    """ITK's mean and sample standard deviation of every voxel (``StatisticsImageFilter``, which PyRadiomics'
-    ``normalize`` runs on the whole image), for normalising a crop as the whole image is normalised."""
-    stats = sitk.StatisticsImageFilter()
-    stats.Execute(sitk.GetImageFromArray(array))
-    return {"mean": float(stats.GetMean()), "sigma": float(stats.GetSigma())}
-
-
-def _intensity_stats(array: np.ndarray) -> dict[str, float]:
-    a = np.asarray(array, dtype=np.float64)
-    return {"mean": float(a.mean()), "min": float(a.min()), "max": float(a.max())}
+def _whole_image_statistics(array: np.ndarray) -> dict[str, dict[str, float]]:
+    """The attributes ``intensity`` (mean, min, max of every voxel) and ``normalisation`` (the mean and ITK's
+    sample standard deviation, as ``StatisticsImageFilter`` gives them to PyRadiomics' ``normalize``, for
+    normalising a crop as the whole image is normalised), from one pass (:mod:`radcore.kernels.summary`)."""
+    n, lo, hi, total, squares = summary(array)
+    mean = total / n
+    sigma = math.sqrt(max(squares - total * total / n, 0.0) / (n - 1)) if n > 1 else 0.0
+    return {"intensity": {"mean": mean, "min": lo, "max": hi}, "normalisation": {"mean": mean, "sigma": sigma}}
