@@ -153,9 +153,9 @@ def _scan(blocks: Iterator[bytes], path: Path, what: str, sink: BinaryIO | None,
     seen, rest = 0, b""
     for block in _data_blocks(blocks, head, layout.offset):
         if seen < n_bytes:
-            part = block[: n_bytes - seen]
+            part = memoryview(block)[: n_bytes - seen]
             if value_type is not None:
-                rest = _check_finite_bytes(rest + part, value_type, path, what)
+                rest = _check_finite_bytes(rest + part if rest else part, value_type, path, what)
             if data is not None:
                 data[seen : seen + len(part)] = np.frombuffer(part, np.uint8)
         seen += len(block)
@@ -198,7 +198,7 @@ def _check_finite_bytes(data: bytes, value_type: np.dtype, path: Path, what: str
             f"{what} {str(path)!r} holds non-finite voxels (NaN or Inf; {bad} or more); SimpleITK's NIfTI "
             "reader would turn them into 0"
         )
-    return data[whole:]
+    return bytes(data[whole:])
 
 
 def _layout(head: bytes) -> NiftiLayout | None:

@@ -12,6 +12,7 @@ import numpy as np
 import zarr
 from scipy import ndimage
 from zarr.codecs import BloscCodec
+from zarr.storage import LocalStore
 
 from radcore.errors import InvalidImageError
 from radcore.io.images import Volume
@@ -19,6 +20,7 @@ from radcore.io.store.layout import (
     DEFAULT_CHUNKS, IMAGE_PATH, NGFF_VERSION, DecodedCase, group_name, info_of, label_mask, labels_attr, open_store,
 )
 from radcore.io.store.publish import publish, temporary_name
+from radcore.io.store.shards import write_shards
 from radcore.kernels.labels import label_boxes
 from radcore.kernels.summary import summary
 
@@ -120,16 +122,19 @@ def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[i
     """Write ``data`` in ``chunks``, a slab of them (one chunk deep, the whole image across) to a shard.
 
     A reader still fetches only the chunks around an ROI (byte ranges of the shard, after its index), but
-    a case is a few files rather than hundreds: a 512 x 512 x 228 int16 CT writes in 0.30 s against 0.62 s
-    as 258 files of single chunks (Zarr's cost per file dominates), and a file system or bucket holds
-    100x fewer objects. Every chunk is written: Zarr's test of each against the fill value (to leave
-    empty ones out) costs more than writing it.
+    a case is a few files rather than hundreds, and a file system or bucket holds 100x fewer objects.
+    Zarr makes the array; on a local store its shards are written in one pass
+    (:func:`radcore.io.store.shards.write_shards`: 0.2 s of CPU for a 512 x 512 x 228 int16 CT, against
+    0.3-0.7 s through Zarr's pipeline and 0.6 s as 258 files of single chunks). Every chunk is written.
     """
     shards = (chunks[0], *(-(-n // c) * c for n, c in zip(data.shape[1:], chunks[1:])))
     arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, shards=shards,
                              compressors=COMPRESSOR, dimension_names=("z", "y", "x"),
                              config={"write_empty_chunks": True})
-    arr[...] = data
+    if isinstance(group.store, LocalStore):
+        write_shards(Path(group.store.root) / arr.path, arr, data)
+    else:
+        arr[...] = data
 
 
 def _multiscale(name: str, spacing, origin) -> dict[str, Any]:
