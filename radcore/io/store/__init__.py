@@ -23,7 +23,7 @@ _MODULES = {
                "open_store"),
     "publish": ("remove_leftovers",),
     "read": ("read_case", "read_image", "read_region", "read_roi"),
-    "write": ("write_case",),
+    "write": ("decode_case", "write_case"),
 }
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 

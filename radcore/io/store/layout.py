@@ -82,10 +82,11 @@ class CaseInfo:
 
 @dataclass(frozen=True, eq=False)
 class DecodedCase:
-    """A case as just written to a store, still in memory: its attributes and its arrays as stored (the
-    image, the mask on the image grid, the mask as read when it was off that grid). The readers of
-    :mod:`radcore.io.store.read` take it in place of the store, so a case ingested by the worker that
-    extracts it is not read back."""
+    """A case as a store holds it, in memory: its attributes and its arrays as stored (the image, the mask
+    on the image grid, the mask as read when it was off that grid), as just written
+    (:func:`~radcore.io.store.write.write_case`) or never written (:func:`~radcore.io.store.write.decode_case`).
+    The readers of :mod:`radcore.io.store.read` take it in place of the store, so a case ingested by the
+    worker that extracts it is not read back."""
 
     info: CaseInfo
     image: np.ndarray

@@ -31,8 +31,20 @@ from radcore.kernels.summary import summary
 COMPRESSOR = BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
 
 
-def write_case(
-    store: str | Path,
+def decode_case(case_id: str, image: Volume, mask: Volume, **facts: Any) -> DecodedCase:
+    """The case as :func:`write_case` would store it (its attributes and arrays), without writing it: what
+    :mod:`radcore.io.store.read` cuts an ROI's crop from (e.g. ``radcore.extract`` of a pair of files).
+
+    ``facts`` (keywords): ``metadata``, ``labels``, ``digests``, ``sources``, ``modality``; ``native_mask``,
+    the mask as read when it is off the image grid (``mask`` is then its resampling onto the grid), with
+    ``geometry_mismatch`` saying how it differs; ``rois``, the names of the ROIs of an RTSTRUCT or SEG mask
+    (with several, ``mask`` holds them as bits: label k is bit k - 1); ``mask_other_series``, when such a
+    mask references another series than the image's (:func:`radcore.io.images.other_series`).
+    """
+    return _decoded(case_id, image, mask, **facts)[0]
+
+
+def _decoded(
     case_id: str,
     image: Volume,
     mask: Volume,
@@ -42,26 +54,15 @@ def write_case(
     digests: dict[str, str] | None = None,
     sources: dict[str, str] | None = None,
     modality: str = "",
-    chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
     native_mask: Volume | None = None,
     geometry_mismatch: str = "",
     rois: tuple[str, ...] = (),
     mask_other_series: str = "",
-) -> DecodedCase:
-    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy;
-    returns it as a reader of the store will find it, in memory.
-
-    ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
-    the grid), with ``geometry_mismatch`` saying how it differs. ``rois`` names the ROIs of an RTSTRUCT or
-    SEG mask; with several, ``mask`` holds them as bits (label k: bit k - 1). ``mask_other_series`` says
-    when such a mask references another series than the image's (:func:`radcore.io.images.other_series`).
-    """
+) -> tuple[DecodedCase, dict[str, Any]]:
     if image.array.ndim != 3 or image.array.shape != mask.array.shape:
         raise InvalidImageError(
             f"image {image.array.shape} and mask {mask.array.shape} must be 3D arrays of the same shape"
         )
-    root_path = Path(store)
-    open_store(root_path, create=True)
     labels_array = _label_array(mask.array)
     bits = len(rois) > 1
     boxes, counts = _bit_boxes(labels_array, len(rois)) if bits else _label_boxes(labels_array)
@@ -86,6 +87,25 @@ def write_case(
         "label_encoding": "bits" if bits else "values",
         **_label_summaries(image.array, labels_array, boxes, bits),
     }
+    native = _label_array(native_mask.array) if native_mask is not None else None
+    return DecodedCase(info_of(attrs, case_id), image.array, labels_array, native), attrs
+
+
+def write_case(
+    store: str | Path,
+    case_id: str,
+    image: Volume,
+    mask: Volume,
+    *,
+    chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
+    **facts: Any,
+) -> DecodedCase:
+    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy;
+    returns it as a reader of the store will find it, in memory. ``facts``: as :func:`decode_case`."""
+    root_path = Path(store)
+    decoded, attrs = _decoded(case_id, image, mask, **facts)
+    open_store(root_path, create=True)
+    labels_array, native_array = decoded.labels, decoded.native
     temp_name = temporary_name()
     group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
     chunks = tuple(min(c, n) for c, n in zip(chunks, image.array.shape))
@@ -99,15 +119,13 @@ def write_case(
         "image-label": {"source": {"image": "../../"}},
         "multiscales": [_multiscale("mask", image.spacing, image.origin)],
     }
-    native_array = None
-    if native_mask is not None:
-        native_array = _label_array(native_mask.array)
+    if native_array is not None:
         native_chunks = tuple(min(c, n) for c, n in zip(chunks, native_array.shape))
         _write_array(group.require_group("labels/native"), "0", native_array, native_chunks)
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
                         "radcore": attrs})
     publish(root_path / temp_name, root_path / group_name(case_id), case_id, attrs["digests"])
-    return DecodedCase(info_of(attrs, case_id), image.array, labels_array, native_array)
+    return decoded
 
 
 def _geometry(volume: Volume) -> dict[str, list[float]]:

@@ -73,10 +73,19 @@ def _worker_row(folder, tmp_path, params):
 def test_the_crop_a_worker_reads_gives_the_whole_image_features_exactly(case, tmp_path, params):
     folder, entry = case
     row = _worker_row(folder, tmp_path, params)
-    whole = radcore.extract(entry.image, entry.mask, config=params, naming="pyradiomics")
+    # SimpleITK images: the whole image, as PyRadiomics reads it
+    whole = radcore.extract(sitk.ReadImage(entry.image), sitk.ReadImage(entry.mask), config=params,
+                            naming="pyradiomics")
     assert len(whole) > 100
     differ = {k for k, v in whole.items() if not (row[k] == v or (math.isnan(v) and math.isnan(row[k])))}
     assert not differ
+    # the files: decoded straight into arrays and cut to the crop a worker reads
+    from radcore.pipeline import _source_crop
+
+    assert _source_crop(entry.image, entry.mask, load_settings(params), None) is not None
+    files = radcore.extract(entry.image, entry.mask, config=params, naming="pyradiomics")
+    assert files.keys() == whole.keys()
+    assert not {k for k, v in whole.items() if not (files[k] == v or (math.isnan(v) and math.isnan(files[k])))}
 
 
 @pytest.mark.parametrize("params", [RESAMPLED, NOT_RESAMPLED, PRECROP], ids=["resampled", "not-resampled", "precrop"])
