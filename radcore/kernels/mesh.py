@@ -21,6 +21,8 @@ Corner ``c`` of a cube sits at offset (z, y, x) = (c >> 2 & 1, c >> 1 & 1, c & 1
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 
@@ -138,8 +140,12 @@ def _best_triangulation(loop: list[int], tri_vol, tri_area, n_inside: int) -> li
     return min(options, key=lambda o: (abs(o[0] - target), o[1]))[2]
 
 
+@functools.cache
 def build_tables(join: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(triangles (256, 8, 3) int8 edge indices, counts (256,) int8, edge start (12, 3) int64, axis (12,))."""
+    """(triangles (256, 8, 3) int8 edge indices, counts (256,) int8, edge start (12, 3) int64, axis (12,)).
+
+    Built once per process, when a mesh is first made (0.3-0.6 s: a process that only lists feature names
+    does not pay it); callers must not change the arrays."""
     edges, faces = _edges(), _faces()
     mid = np.array([(_corner(a) + _corner(b)) / 2.0 - 0.5 for a, b in edges])
     # signed volume (tetrahedron to the cube centre) and area of every triangle of edge midpoints
@@ -156,9 +162,6 @@ def build_tables(join: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     start = np.array([_corner(a) for a, _ in edges], dtype=np.int64)
     axis = np.array([{1: 2, 2: 1, 4: 0}[b ^ a] for a, b in edges], dtype=np.int64)
     return table, counts, start, axis
-
-
-TRIANGLES, TRIANGLE_COUNTS, EDGE_START, EDGE_AXIS = build_tables()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -274,5 +277,5 @@ def marching_cubes(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
     index = np.full((3,) + padded.shape, -1, dtype=np.int32)
     n = _vertex_index(padded, index)
     vertices = _vertices(index, n, sp)
-    faces = _faces_kernel(padded, index, TRIANGLES, TRIANGLE_COUNTS, EDGE_START, EDGE_AXIS)
+    faces = _faces_kernel(padded, index, *build_tables())
     return vertices, faces

@@ -17,12 +17,15 @@ changes which configuration is looked up, as PyRadiomics does.
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 
 from radcore.kernels import mesh
 
 
+@functools.cache
 def _pyradiomics_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(triangles (256, 16, 3) int8 edge ids, counts (256,), edge midpoints (12, 3) in cube units)."""
     table, counts, start, axis = mesh.build_tables(join=False)
@@ -40,9 +43,6 @@ def _pyradiomics_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for e in range(12):
         mid[e, axis[e]] += 0.5
     return out, out_counts, mid
-
-
-TRIANGLES, TRIANGLE_COUNTS, MIDPOINTS = _pyradiomics_table()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -90,5 +90,6 @@ def mesh_volume_area(mask: np.ndarray, spacing) -> tuple[float, float]:
         raise ValueError(f"mask must be a 3D (z, y, x) array, got shape {mask.shape}")
     padded = np.pad(mask != 0, 1).astype(np.uint8)
     sp = np.ascontiguousarray(spacing, dtype=np.float64)
-    volume, area = _volume_area(padded, sp, TRIANGLES, TRIANGLE_COUNTS.astype(np.int64), MIDPOINTS)
+    table, counts, midpoints = _pyradiomics_table()
+    volume, area = _volume_area(padded, sp, table, counts.astype(np.int64), midpoints)
     return float(volume), float(area)
