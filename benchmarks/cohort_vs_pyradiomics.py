@@ -1,7 +1,7 @@
 """A cohort through ``radcore run`` against PyRadiomics' own batch mode (``pyradiomics cases.csv -j N``).
 
     python benchmarks/cohort_vs_pyradiomics.py [--cases 20] [--workers 2] [--params FILE] [--repeats 1]
-                                               [--phantom]
+                                               [--per-case 4] [--phantom]
 
 Needs the optional extra ``pyradiomics`` (its ``pyradiomics`` command). The cohort: clinical-sized CTs
 (``benchmarks/_realistic.py``: each its own 512 x 512 x 100-300 int16 volume as ``.nii.gz``, lesions of
@@ -14,6 +14,9 @@ configuration of the issue that asked for this benchmark.
 
 Timed, wall clock, each from a fresh output folder unless said:
 
+0. one case at a time (``--per-case`` of them, after a warm-up case), in one process of one thread:
+   PyRadiomics' ``RadiomicsFeatureExtractor.execute`` and ``radcore.extract`` on the same files, reading
+   included;
 1. ``pyradiomics cases.csv -o out.csv -f csv -j N`` (N = ``--workers``);
 2. ``radcore run manifest.csv --config params --out A --workers N`` on a machine without a Prefect server
    (a fresh ``RADCORE_HOME``): the newcomer's first run, which starts the local Prefect server and the
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import statistics
@@ -103,13 +107,58 @@ def timed(cmd: list[str], env: dict[str, str], log: Path) -> float:
     return seconds
 
 
+#: one thread each for the per-case comparison (set in its own process, before numba and ITK load)
+ONE_THREAD = {name: "1" for name in ("NUMBA_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS",
+                                     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def per_case(pairs: list[tuple[str, str]], params: Path, env: dict[str, str], log: Path) -> list[tuple[float, float]]:
+    """Seconds of PyRadiomics' ``execute`` and of ``radcore.extract`` on each (image, mask) file pair, one
+    after the other in one process of one thread (after a warm-up case of each), reading included."""
+    done = subprocess.run([sys.executable, __file__, "--per-case-child", str(params), json.dumps(pairs)],
+                          env={**env, **ONE_THREAD}, capture_output=True, text=True)
+    log.write_text(done.stdout + done.stderr)
+    if done.returncode:
+        raise SystemExit(f"the per-case comparison failed; see {log}:\n{done.stderr[-3000:]}")
+    return [tuple(t) for t in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def _per_case_child(params: str, pairs: str) -> None:
+    import logging
+
+    import radiomics
+    from radiomics import featureextractor
+
+    import radcore
+    from radcore.io.config import load_settings
+
+    radiomics.setVerbosity(logging.ERROR)
+    extractor, settings = featureextractor.RadiomicsFeatureExtractor(params), load_settings(params)
+    pairs = json.loads(pairs)
+    radcore.extract(*pairs[0], config=settings)
+    extractor.execute(*pairs[0])
+    seconds = []
+    for image, mask in pairs[1:]:
+        start = time.perf_counter()
+        extractor.execute(image, mask)
+        middle = time.perf_counter()
+        radcore.extract(image, mask, config=settings)
+        seconds.append((middle - start, time.perf_counter() - middle))
+    print(json.dumps(seconds))
+
+
 def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--per-case-child"]:
+        return _per_case_child(*argv[1:3])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--params", help="a PyRadiomics params file (default: see the module docstring)")
     parser.add_argument("--keep", help="keep the work folder here")
     parser.add_argument("--repeats", type=int, default=1, help="runs with the server and workers running (median)")
+    parser.add_argument("--per-case", type=int, default=4, metavar="K",
+                        help="cases compared one at a time on one thread (after one warm-up case; 0: none)")
     parser.add_argument("--phantom", action="store_true",
                         help="the IBSI CT phantom written once per case rather than realistic CT volumes")
     args = parser.parse_args(argv)
@@ -138,6 +187,8 @@ def main(argv=None) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RADCORE_"))}
     env["RADCORE_HOME"] = str(work / "radcore-home")  # no local Prefect server yet: a newcomer's machine
     times: dict[str, float] = {}
+    one_case = per_case([(str(i), str(m)) for _, i, m in cases[: args.per_case + 1]], params, env,
+                        work / "per-case.log") if args.per_case else []
     times["pyradiomics"] = timed(
         ["pyradiomics", str(work / "pyradiomics.csv"), "-o", str(work / "pyradiomics_out.csv"), "-f", "csv",
          "-j", str(args.workers), "--param", str(params)], env, work / "pyradiomics.log")
@@ -158,14 +209,22 @@ def main(argv=None) -> None:
         subprocess.run([sys.executable, "-m", "radcore.cli", "server", "stop"], env=env, capture_output=True)
     base = times["pyradiomics"]
     print(f"{what}, {args.workers} workers, {params.name}")
+    figures = {}
+    if one_case:
+        ratios = [a / b for a, b in one_case]
+        pyrad, mine = (statistics.median(t) for t in zip(*one_case))
+        line = (f"PyRadiomics {pyrad:.1f} s, radcore {mine:.2f} s per case (medians of {len(one_case)}); "
+                f"ratio {min(ratios):.1f}-{max(ratios):.1f}x, median {statistics.median(ratios):.1f}x")
+        print(f"{'one case at a time, one thread, reading included':44s} {line}")
+        figures["one case at a time, one thread"] = line
     for name, seconds in times.items():
         ratio = "" if name == "pyradiomics" else f"  {base / seconds:5.1f}x"
         print(f"{name:44s} {seconds:7.1f} s{ratio}")
     if args.repeats > 1:
         print("server and workers up, each run: " + ", ".join(f"{t:.1f}" for t in later) + " s")
     record("cohort_vs_pyradiomics",
-           {name: f"{seconds:.1f} s" + ("" if name == "pyradiomics" else f" ({base / seconds:.1f}x)")
-            for name, seconds in times.items()},
+           figures | {name: f"{seconds:.1f} s" + ("" if name == "pyradiomics" else f" ({base / seconds:.1f}x)")
+                      for name, seconds in times.items()},
            notes=[f"{what}, {args.workers} workers, params {params.name}, from the manifest, ingest included."]
                  + (["Server and workers up, each run: " + ", ".join(f"{t:.1f}" for t in later) + " s."]
                     if args.repeats > 1 else []))

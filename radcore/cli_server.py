@@ -116,7 +116,7 @@ def prefect_for_command(temporary: bool = False) -> tuple[str, str | None]:
     """The Prefect API a cohort command should use, and a line saying which, as ``(line, api)``:
     ``PREFECT_API_URL`` when configured (``api`` None: Prefect already uses it); else the local server,
     started now and left running unless ``temporary`` or ``RADCORE_PREFECT=temporary``; else (``api``
-    None) Prefect's temporary API."""
+    None) Prefect's temporary API, started here."""
     line, ready = begin_prefect(temporary)
     return line, ready()
 
@@ -129,13 +129,22 @@ def begin_prefect(temporary: bool = False) -> tuple[str, Callable[[], str | None
     if configured:
         return f"the Prefect API at {configured}", lambda: None
     if temporary or os.environ.get("RADCORE_PREFECT") == "temporary":
-        return "Prefect's temporary API (started and stopped with this command)", lambda: None
+        return "Prefect's temporary API (started and stopped with this command)", _start_temporary
     api = running()
     if api:
         return f"the local Prefect server at {api} (`radcore server stop` ends it)", lambda: api
     server = ServerStart()
     return (f"started a local Prefect server at {server.api}; it stays up for later runs and shows them at "
             f"{server.api.removesuffix('/api')} (`radcore server stop` ends it)"), server.wait
+
+
+def _start_temporary() -> None:
+    """Start Prefect's temporary API now, in the caller's time (the workers go on ingesting meanwhile),
+    rather than when the flow first asks for it: the flow's client finds it running (Prefect keeps one
+    per process) and it stops with the command. None: Prefect's own setting names it."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().start()
 
 
 def _configured_api() -> str | None:

@@ -1,6 +1,8 @@
-"""Reading images and masks with SimpleITK, and checking that they belong together.
+"""Reading images and masks, and checking that they belong together.
 
-Arrays come out (z, y, x); ``Volume.spacing`` is (z, y, x) in mm, ``origin`` (x, y, z) and
+SimpleITK reads every format; a plain NIfTI file (3D, one value per voxel, unscaled) has its voxels decoded
+by :func:`radcore.io.integrity.decode_nifti` as they are checked, with SimpleITK reading only its header's
+geometry, so the same values come out in half the time (:func:`read_volume`). Arrays come out (z, y, x); ``Volume.spacing`` is (z, y, x) in mm, ``origin`` (x, y, z) and
 ``direction`` the row-major 3x3 ITK direction matrix, kept so results can be mapped back to patient space.
 """
 
