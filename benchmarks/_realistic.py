@@ -9,6 +9,7 @@ and written as compressed NIfTI, as a scanner export would be.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,21 @@ SLICES = (100, 300)
 LESION_RADIUS_MM = (7.0, 30.0)
 
 
-def write_realistic_cohort(folder: Path, n: int, seed: int = 0) -> list[tuple[str, Path, Path]]:
-    """``n`` cases under ``folder``: (case id, image path, mask path) each."""
+def write_realistic_cohort(folder: Path, n: int, seed: int = 0, unique: int = 0) -> list[tuple[str, Path, Path]]:
+    """``n`` cases under ``folder``: (case id, image path, mask path) each. With ``unique``, only that many
+    are made (each takes seconds) and the others are copies of their files under their own ids: every
+    case still costs its reading and its extraction."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     cases = []
     for k in range(n):
         case = f"ct{k:03d}"
+        if unique and k >= unique:
+            paths = folder / f"{case}_image.nii.gz", folder / f"{case}_mask.nii.gz"
+            for source, target in zip(cases[k % unique][1:], paths):
+                shutil.copyfile(source, target)
+            cases.append((case, *paths))
+            continue
         slices = int(rng.integers(SLICES[0], SLICES[1] + 1))
         image, mask = ct_like_case((slices, 512, 512), seed=seed * 10_000 + k,
                                    lesion_radius_mm=float(rng.uniform(*LESION_RADIUS_MM)))

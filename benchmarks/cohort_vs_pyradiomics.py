@@ -1,7 +1,7 @@
 """A cohort through ``radcore run`` against PyRadiomics' own batch mode (``pyradiomics cases.csv -j N``).
 
     python benchmarks/cohort_vs_pyradiomics.py [--cases 20] [--workers 2] [--params FILE] [--repeats 1]
-                                               [--per-case 4] [--phantom]
+                                               [--per-case 4] [--unique U] [--phantom]
 
 Needs the optional extra ``pyradiomics`` (its ``pyradiomics`` command). The cohort: clinical-sized CTs
 (``benchmarks/_realistic.py``: each its own 512 x 512 x 100-300 int16 volume as ``.nii.gz``, lesions of
@@ -159,6 +159,8 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=1, help="runs with the server and workers running (median)")
     parser.add_argument("--per-case", type=int, default=4, metavar="K",
                         help="cases compared one at a time on one thread (after one warm-up case; 0: none)")
+    parser.add_argument("--unique", type=int, default=0, metavar="U",
+                        help="make only U realistic cases and copy their files for the others (0: all made)")
     parser.add_argument("--phantom", action="store_true",
                         help="the IBSI CT phantom written once per case rather than realistic CT volumes")
     args = parser.parse_args(argv)
@@ -170,8 +172,9 @@ def main(argv=None) -> None:
         cases = write_cohort(work, args.cases)
         what = f"{args.cases} cases of the IBSI CT phantom (204 x 201 x 60)"
     else:
-        cases = write_realistic_cohort(work, args.cases)
-        what = f"{args.cases} realistic CT cases ({describe(cases)})"
+        cases = write_realistic_cohort(work, args.cases, unique=args.unique)
+        made = f"; {args.unique} made, the others copies of their files" if 0 < args.unique < args.cases else ""
+        what = f"{args.cases} realistic CT cases ({describe(cases[: args.unique or None])}{made})"
     params = Path(args.params) if args.params else work / "params.yaml"
     if not args.params:
         params.write_text(yaml.safe_dump(PARAMS))
