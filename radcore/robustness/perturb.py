@@ -1,0 +1,213 @@
+"""Perturbed versions of one ROI: noise, rotation, sub-voxel translation and volume adaptation.
+
+The method of Zwanenburg et al. (Sci Rep 2019; MIRP implements it on one machine): a feature that
+changes little when the image is perturbed slightly, as it would be by a second scan or a second
+observer, can be trusted. :func:`versions` lists the versions :class:`~radcore.settings.PerturbationSettings`
+ask for, every combination of one value of each option, the unperturbed version ``none`` first;
+:func:`perturb` makes one of them from a case's image and ROI mask, in this order:
+
+1. **noise** (repetition r of ``noise_repetitions``): Gaussian noise of standard deviation σ added to every
+   voxel, σ = ``noise_level`` or, when None, :func:`estimate_noise` (MIRP's default, after Chang, Yu and
+   Vetterli 2000): σ = median(|HH|) / 0.6745 with HH the image filtered by the coif1 high-pass filter
+   along y and along x;
+2. **rotation** by θ degrees in the axial plane and **translation** of the grid by (tx, ty, tz) fractions of
+   a voxel: image and mask are sampled at p_src = c + S⁻¹ R(−θ) S (q − c) + t for each voxel q of the same
+   grid, with c the ROI's centroid and S the voxel spacing (image: spline of ``image_order``, edge values
+   outside; mask: ``mask_order``, kept where ≥ ``mask_threshold``);
+3. **volume adaptation** by a fraction f to round((1 + f) · V) voxels: the ROI grows (f > 0) by the voxels
+   outside it that are nearest (physical Euclidean distance) to it, or shrinks (f < 0) by the voxels
+   inside nearest to its outside; ties are broken at random.
+
+The random parts (the noise, the ties) come from a generator seeded by the settings' ``seed``, the case,
+the label and the version's name: the same settings give the same versions on every run and worker.
+A version that cannot be made (the ROI becomes empty, a rotation that needs interpolation the settings
+forbid) raises; the caller records it and goes on with the other versions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from radcore.errors import EmptyROIError, GeometryMismatchError, SettingsError
+from radcore.io.images import Volume
+from radcore.settings import PerturbationSettings
+
+UNPERTURBED = "none"
+#: the median absolute deviation of a standard normal variable: σ = MAD / 0.6745
+MAD_TO_SD = 0.6745
+
+
+@dataclass(frozen=True)
+class Version:
+    """One perturbed version: rotation (degrees), translation (x, y, z voxel fractions), volume adaptation
+    (fraction), noise repetition (1, 2, ...; 0 for no noise). ``name`` lists what differs from none."""
+
+    rotation: float = 0.0
+    translation: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    adaptation: float = 0.0
+    noise: int = 0
+
+    @property
+    def name(self) -> str:
+        parts = []
+        if self.rotation:
+            parts.append(f"rot={self.rotation:g}")
+        for axis, t in zip("xyz", self.translation):
+            if t:
+                parts.append(f"t{axis}={t:g}")
+        if self.adaptation:
+            parts.append(f"vol={self.adaptation:+g}")
+        if self.noise:
+            parts.append(f"noise={self.noise}")
+        return ",".join(parts) or UNPERTURBED
+
+
+def versions(p: PerturbationSettings) -> list[Version]:
+    """Every version ``p`` asks for: the product of rotations, translations along x, y and z, volume
+    adaptations and noise repetitions (none when 0), the unperturbed version first.
+
+    Examples
+    --------
+    >>> from radcore.settings import PerturbationSettings
+    >>> [v.name for v in versions(PerturbationSettings(rotation_angles=(0.0, 10.0), noise_repetitions=1))]
+    ['none', 'noise=1', 'rot=10', 'rot=10,noise=1']
+    """
+    noises = range(1, p.noise_repetitions + 1) if p.noise_repetitions else (0,)
+    out = [Version()]
+    for rotation, tx, ty, tz, adaptation, noise in itertools.product(
+            p.rotation_angles, p.translations, p.translations, p.translations, p.volume_adaptations, noises):
+        version = Version(float(rotation), (float(tx), float(ty), float(tz)), float(adaptation), int(noise))
+        if version != out[0]:
+            out.append(version)
+    return out
+
+
+def margin_mm(p: PerturbationSettings, extent_mm: tuple[float, ...], spacing: tuple[float, ...]) -> float:
+    """How much more than its features need a crop around an ROI of bounding-box ``extent_mm`` (z, y, x)
+    must hold so that every version stays inside it: the corners a rotation swings out ((√2 − 1) / 2 of
+    the in-plane extent), a voxel for translations, and the shell a growth adds."""
+    extra = 0.0
+    if any(a % 360 for a in p.rotation_angles):
+        extra += (math.sqrt(2.0) - 1.0) / 2.0 * max(extent_mm[1:])
+    if any(p.translations):
+        extra += max(spacing)
+    growth = max(max(p.volume_adaptations), 0.0)
+    if growth:
+        extra += max(extent_mm) * growth + 2.0 * max(spacing)
+    return extra
+
+
+def perturb(image: Volume, mask: Volume, version: Version, p: PerturbationSettings, key: str) -> tuple[Volume, Volume]:
+    """``version`` of ``image`` and ``mask`` (bool, the ROI, on the image's grid); ``key`` names the ROI
+    (e.g. case id and label) for the random generator. The unperturbed version returns them as they are.
+
+    Raises
+    ------
+    EmptyROIError
+        The ROI holds no voxel after the version's rotation, translation or shrinkage.
+    SettingsError
+        The version needs interpolation and ``p.interpolate`` is false.
+    GeometryMismatchError
+        The mask is not on the image's grid.
+    """
+    if version.name == UNPERTURBED:
+        return image, mask
+    if mask.array.shape != image.array.shape or mask.array.dtype != bool:
+        raise GeometryMismatchError(f"perturbations need the ROI as a bool mask on the image's grid, got "
+                                    f"{mask.array.dtype} {mask.array.shape} for an image {image.array.shape}")
+    rng = np.random.default_rng(_seed(p.seed, key, version.name))
+    values, inside = image.array, mask.array
+    if version.noise:
+        sigma = p.noise_level if p.noise_level is not None else estimate_noise(values)
+        values = values.astype(np.float64) + rng.normal(0.0, sigma, size=values.shape)
+    if version.rotation or any(version.translation):
+        values, inside = _moved(values, inside, image.spacing, version, p)
+    if version.adaptation:
+        inside = adapt_volume(inside, image.spacing, version.adaptation, rng)
+    if not inside.any():
+        raise EmptyROIError(f"version {version.name} leaves the ROI without a voxel")
+    return dataclasses.replace(image, array=values), dataclasses.replace(mask, array=inside)
+
+
+def estimate_noise(values: np.ndarray) -> float:
+    """The noise standard deviation of an image (z, y, x) as MIRP estimates it by default (Chang, Yu and
+    Vetterli 2000): median(|HH|) / 0.6745, HH the image filtered by the coif1 high-pass filter along y
+    and x (MIRP divides by 0.6754)."""
+    from scipy import ndimage
+
+    from radcore.filters.wavelet import filter_bank
+
+    hi = filter_bank("coif1")[1]
+    hh = ndimage.convolve1d(np.asarray(values, dtype=np.float64), hi, axis=1)
+    hh = ndimage.convolve1d(hh, hi, axis=2)
+    return float(np.median(np.abs(hh)) / MAD_TO_SD)
+
+
+def adapt_volume(inside: np.ndarray, spacing: tuple[float, ...], fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """``inside`` grown (``fraction`` > 0) or shrunk (< 0) to round((1 + fraction) · V) voxels, those nearest to
+    the ROI's border in physical distance first (``spacing`` (z, y, x) in mm), ties in random order.
+
+    Raises
+    ------
+    EmptyROIError
+        A shrinkage leaves no voxel, or the array has too few voxels outside the ROI for a growth.
+    """
+    from scipy import ndimage
+
+    volume = int(inside.sum())
+    change = abs(int(round(volume * (1.0 + fraction))) - volume)
+    if change == 0:
+        return inside
+    grow = fraction > 0
+    if not grow and change >= volume:
+        raise EmptyROIError(f"shrinking the {volume}-voxel ROI by {-fraction:g} of its volume leaves no voxel")
+    candidates = ~inside if grow else inside
+    distance = ndimage.distance_transform_edt(candidates, sampling=spacing)  # to the nearest non-candidate
+    where = np.flatnonzero(candidates)
+    if grow and change > where.size:
+        raise EmptyROIError(f"growing the {volume}-voxel ROI by {fraction:g} needs {change} voxels around it; "
+                            f"the image holds {where.size}")
+    order = np.lexsort((rng.random(where.size), distance.ravel()[where]))
+    out = inside.copy()
+    out.ravel()[where[order[:change]]] = grow
+    return out
+
+
+def _moved(values: np.ndarray, inside: np.ndarray, spacing: tuple[float, ...], version: Version,
+           p: PerturbationSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Image and mask rotated in the axial plane about the ROI's centroid and translated (see module)."""
+    from scipy import ndimage
+
+    spacing = np.asarray(spacing, dtype=np.float64)
+    shift = np.asarray(version.translation[::-1], dtype=np.float64)  # (z, y, x) voxels
+    theta = math.radians(version.rotation)
+    centre = np.array([c.mean() for c in np.nonzero(inside)])
+    if not p.interpolate:
+        if version.rotation % 90 or shift.any():
+            raise SettingsError(f"version {version.name} needs interpolation and perturbation.interpolate is false "
+                                "(only rotations by multiples of 90 degrees are possible)")
+        if not math.isclose(spacing[1], spacing[2]):
+            raise SettingsError(f"version {version.name} needs interpolation: the in-plane spacing "
+                                f"{tuple(spacing[1:])} is not square, and perturbation.interpolate is false")
+        centre = np.round(centre)
+    cos, sin = round(math.cos(theta), 15), round(math.sin(theta), 15)
+    rotation = np.array([[1.0, 0.0, 0.0], [0.0, cos, sin], [0.0, -sin, cos]])  # R(−θ) acting on (z, y, x)
+    matrix = np.diag(1.0 / spacing) @ rotation @ np.diag(spacing)
+    offset = centre + shift - matrix @ centre
+    order_image = p.image_order if p.interpolate else 0
+    order_mask = p.mask_order if p.interpolate else 0
+    moved = ndimage.affine_transform(np.asarray(values, dtype=np.float64), matrix, offset, order=order_image,
+                                     mode="nearest")
+    share = ndimage.affine_transform(inside.astype(np.float64), matrix, offset, order=order_mask, mode="constant")
+    return moved, share >= p.mask_threshold - 1e-9
+
+
+def _seed(seed: int, key: str, name: str) -> int:
+    digest = hashlib.sha256(f"{seed}\t{key}\t{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
