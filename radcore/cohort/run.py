@@ -281,7 +281,8 @@ class CohortRun:
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
         dataset.ensure_readable(self.params.out, self.settings_hash,
-                                dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES))
+                                dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES,
+                                                       perturbed=self.settings.perturbation is not None))
 
 
 def check_output_folder(out: str, option: str = "--out") -> None:

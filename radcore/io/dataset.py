@@ -65,6 +65,7 @@ ERROR_SCHEMA = pa.schema([
     ("reason", pa.string()),
     ("radcore_version", pa.string()),
     ("attempted_at", pa.timestamp("us", tz="UTC")),
+    ("perturbation", pa.string()),  # the version that failed in a robustness run; null otherwise
 ])
 CATALOGUE_SCHEMA = pa.schema([
     ("column", pa.string()),
