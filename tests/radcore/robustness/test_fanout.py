@@ -113,3 +113,23 @@ def test_same_settings_same_versions(manifest, tmp_path):
     assert np.array_equal(a[features].to_numpy(), b[features].to_numpy(), equal_nan=True)
     reseeded = dataclasses.replace(first.settings.perturbation, seed=8)
     assert settings_hash(dataclasses.replace(first.settings, perturbation=reseeded)) != first.settings_hash
+
+
+def test_pyradiomics_profile_versions(manifest, tmp_path):
+    params = {"setting": {"binWidth": 25}, "featureClass": {"firstorder": None, "shape": None},
+              "imageType": {"Original": {}}}
+    config = {"profile": "pyradiomics", "pyradiomics": params,
+              "perturbation": {"rotation_angles": [0, 30], "volume_adaptations": [0.0, 0.2]}}
+    spec, _, _ = run(manifest, tmp_path, config)
+    rows = read_features(spec.dataset, spec.settings_hash)
+    good = rows[rows.case_id == "case1"].set_index("perturbation")
+    assert sorted(good.index) == sorted(["none", "rot=30", "vol=+0.2", "rot=30,vol=+0.2"])
+    voxels = "original_shape_voxelvolume"
+    assert good.at["vol=+0.2", voxels] == pytest.approx(good.at["none", voxels] * 1.2, rel=0.01)
+    assert good.at["rot=30", voxels] == pytest.approx(good.at["none", voxels], rel=0.03)
+    plain_spec, _, _ = run(manifest, tmp_path / "plain", params)
+    plain = read_features(plain_spec.dataset, plain_spec.settings_hash).set_index("case_id")
+    features = [c for c in plain_spec.feature_columns if c in plain.columns]
+    none = rows[rows.perturbation == "none"].set_index("case_id")
+    for column in features:
+        assert none.at["case1", column] == plain.at["case1", column] or np.isnan(plain.at["case1", column]), column
