@@ -214,7 +214,9 @@ def _validate_perturbation(p: PerturbationSettings) -> None:
         if len(set(values)) != len(values):
             raise SettingsError(f"perturbation.{name} holds a value twice: {list(values)}")
     if any(not -1.0 < t < 1.0 for t in p.translations):
-        raise SettingsError(f"perturbation.translations are fractions of a voxel in (-1, 1), got {list(p.translations)}")
+        raise SettingsError(
+            f"perturbation.translations are fractions of a voxel in (-1, 1), got {list(p.translations)}"
+        )
     if any(not v > -1.0 for v in p.volume_adaptations):
         raise SettingsError(f"perturbation.volume_adaptations must be > -1 (a fraction of the volume), got "
                             f"{list(p.volume_adaptations)}")

@@ -281,7 +281,9 @@ def _whole_image_values(spec: JobSpec, info: CaseInfo) -> dict[FeatureKey, float
         raise CaseFailure("preprocess", exc) from exc
 
 
-def _read_label(spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0) -> tuple[Volume, Volume]:
+def _read_label(
+    spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
+) -> tuple[Volume, Volume]:
     """What one ROI's features read (:func:`_read_label_volumes`), a failure as the stage it happened at."""
     try:
         return _read_label_volumes(spec, info, label, margin, extra_mm)

@@ -149,7 +149,9 @@ def estimate_noise(values: np.ndarray) -> float:
     return float(np.median(np.abs(hh)) / MAD_TO_SD)
 
 
-def adapt_volume(inside: np.ndarray, spacing: tuple[float, ...], fraction: float, rng: np.random.Generator) -> np.ndarray:
+def adapt_volume(
+    inside: np.ndarray, spacing: tuple[float, ...], fraction: float, rng: np.random.Generator
+) -> np.ndarray:
     """``inside`` grown (``fraction`` > 0) or shrunk (< 0) to round((1 + fraction) · V) voxels, those nearest to
     the ROI's border in physical distance first (``spacing`` (z, y, x) in mm), ties in random order.
 

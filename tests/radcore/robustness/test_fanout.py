@@ -4,9 +4,11 @@ perturbations, a version that cannot be made an error row naming it, every versi
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+
+import duckdb
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 import SimpleITK as sitk
 
@@ -15,7 +17,8 @@ from radcore.cohort.plan import cases_from_manifest, metadata_columns, plan_batc
 from radcore.cohort.qc import QC_TYPES
 from radcore.cohort.worker import JobSpec, run_batch
 from radcore.io.config import load_settings
-from radcore.io.dataset import done_cases, ensure_readable, feature_schema, partition
+from radcore.catalogue import catalogue_rows
+from radcore.io.dataset import done_cases, ensure_readable, feature_schema, write_catalogue
 from radcore.io.manifest import CaseEntry, read_manifest, write_manifest
 from radcore.io.read_dataset import read_errors, read_features
 from radcore.profiles import profile_of
@@ -23,6 +26,8 @@ from radcore.robustness.perturb import versions
 from radcore.robustness.study import robustness_study
 from radcore.settings import settings_hash
 from tests.cohort_cases import write_good_case
+
+DOCS = Path(__file__).parents[3] / "docs" / "robustness.md"
 
 CONFIG = {
     "families": ["stat", "morph"],
@@ -56,6 +61,9 @@ def run(manifest, tmp_path, config, batch_size=100):
                    metadata_columns=metadata_columns(jobs), feature_columns=feature_columns(keys, "native"),
                    qc_pictures=False)
     reports = [run_batch(b, spec) for b in plan_batches(jobs, h, done_cases(spec.dataset, h), batch_size)]
+    computed = dict.fromkeys(k for r in reports for k in r.keys)
+    if computed:  # as the run's catalogue does (radcore.cohort.run)
+        write_catalogue(spec.dataset, h, catalogue_rows(computed, "native", settings.profile))
     ensure_readable(spec.dataset, h, feature_schema(spec.metadata_columns, spec.feature_columns, QC_TYPES,
                                                     perturbed=settings.perturbation is not None))
     return spec, jobs, reports
@@ -102,6 +110,11 @@ def test_each_version_is_a_row_and_the_unperturbed_row_is_todays(manifest, tmp_p
     # and the ICC over the versions can be computed from the dataset
     result = robustness_study(spec.dataset, spec.settings_hash)
     assert result.n_cases == 4 and len(result.versions) == len(names)
+    # the documentation's query of the passing features gives the features the command lists
+    sql = DOCS.read_text().split("```sql\n", 1)[1].split("```", 1)[0].replace("results/", f"{spec.dataset}/")
+    documented = duckdb.sql(sql).df()
+    assert sorted(documented["feature"]) == sorted(result.passing)
+    assert set(documented["family"]) <= {"stat", "morph"}
 
 
 def test_same_settings_same_versions(manifest, tmp_path):
