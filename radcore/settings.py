@@ -112,17 +112,18 @@ class PerturbationSettings:
     """Perturbed versions of every ROI, for a robustness study (Zwanenburg et al., Sci Rep 2019; see
     :mod:`radcore.robustness.perturb`). Each version combines one value of every option:
 
-    ``rotation_angles``      degrees, rotation of image and mask in the axial plane about the ROI's centre
-    ``translations``         fractions of a voxel, shifts of the grid along x, y and z (each combination)
-    ``volume_adaptations``   fractions of the ROI's volume to grow (> 0) or shrink (< 0) it by, voxels
-                             added or removed in order of their physical distance to the ROI's border
-    ``noise_repetitions``    versions with Gaussian noise added (0: none), of standard deviation
-                             ``noise_level`` (None: estimated from the image as MIRP does, Chang et al. 2000)
+    - ``rotation_angles``: degrees, rotation of image and mask in the axial plane about the ROI's centre;
+    - ``translations``: fractions of a voxel, shifts of the grid along x, y and z (each combination);
+    - ``volume_adaptations``: fractions of the ROI's volume to grow (> 0) or shrink (< 0) it by, voxels
+      added or removed in order of their physical distance to the ROI's border;
+    - ``noise_repetitions``: versions with Gaussian noise added (0: none), of standard deviation
+      ``noise_level`` (None: estimated from the image as MIRP does, Chang et al. 2000).
 
     The unperturbed version (``none``) is always one of them. ``seed`` makes the random parts (noise, ties
     at the border) the same on every run. Rotations and translations interpolate image (``image_order``)
     and mask (``mask_order``, kept where >= ``mask_threshold``); with ``interpolate`` false only rotations
-    by multiples of 90 degrees and whole-voxel translations are possible, any other version fails.
+    by multiples of 90 degrees (on square in-plane voxels) and no translation are possible; any other
+    version fails.
     """
 
     rotation_angles: tuple[float, ...] = (0.0,)
