@@ -107,6 +107,13 @@ def test_each_version_is_a_row_and_the_unperturbed_row_is_todays(manifest, tmp_p
     # a second run finds every (case, label) done: nothing runs twice
     _, _, again = run(manifest, tmp_path, CONFIG)
     assert again == []
+    # the report says how to get the ICC before there is one, and looks at the unperturbed rows
+    from radcore.report import build_report
+
+    before = build_report(spec.dataset, settings_hash=spec.settings_hash)
+    text = before.path.read_text()
+    assert before.cases == 4 and "No ICC table yet" in text and f"{len(names)} versions of each" in text
+    assert f"{len(tiny_errors)} versions failed" in text
     # and the ICC over the versions can be computed from the dataset
     result = robustness_study(spec.dataset, spec.settings_hash)
     assert result.n_cases == 4 and len(result.versions) == len(names)
@@ -115,6 +122,10 @@ def test_each_version_is_a_row_and_the_unperturbed_row_is_todays(manifest, tmp_p
     documented = duckdb.sql(sql).df()
     assert sorted(documented["feature"]) == sorted(result.passing)
     assert set(documented["family"]) <= {"stat", "morph"}
+    # the report's robustness section: the ICC per family and image type, the passing features
+    text = build_report(spec.dataset, settings_hash=spec.settings_hash).path.read_text()
+    assert 'id="icc-by-family"' in text and 'id="passing-features"' in text
+    assert f"{len(result.passing)} of {result.features} features pass" in text
 
 
 def test_same_settings_same_versions(manifest, tmp_path):
