@@ -176,12 +176,13 @@ def _run_label(
         image, mask = _read_label(spec, info, label, margin, extra)
     except CaseFailure as failure:
         return rows, [error_row(job.case_id, label, failure.stage, failure.error, name) for name in names]
+    noise_sd: list[float] = []  # estimated once per label, at its first noisy version
     for i, name in enumerate(names):
         try:
             if perturbation is None:
                 version_image, version_mask = image, mask
             else:
-                version_image, version_mask = _perturbed(info, label, image, mask, todo[i], perturbation)
+                version_image, version_mask = _perturbed(info, label, image, mask, todo[i], perturbation, noise_sd)
             computed, values = _features(spec, version_image, version_mask, label, whole)
         except CaseFailure as failure:
             errors.append(error_row(job.case_id, label, failure.stage, failure.error, name))
@@ -210,15 +211,21 @@ def _run_label(
     return rows, errors
 
 
-def _perturbed(info: CaseInfo, label: int, image: Volume, mask: Volume, version, perturbation) -> tuple[Volume, Volume]:
+def _perturbed(
+    info: CaseInfo, label: int, image: Volume, mask: Volume, version, perturbation, noise_sd: list[float]
+) -> tuple[Volume, Volume]:
     """One version of the label's image and ROI (:func:`radcore.robustness.perturb.perturb`), seeded by the
-    case and label; a version that cannot be made fails at stage ``perturb``."""
-    from radcore.robustness.perturb import perturb
+    case and label; a version that cannot be made fails at stage ``perturb``. ``noise_sd`` keeps the image's
+    estimated noise level once a noisy version has estimated it."""
+    from radcore.robustness.perturb import estimate_noise, perturb
 
     if mask.array.dtype != bool:
         mask = dataclasses.replace(mask, array=label_mask(mask.array, label, info.bits))
     try:
-        return perturb(image, mask, version, perturbation, f"{info.case_id}\t{label}")
+        if version.noise and perturbation.noise_level is None and not noise_sd:
+            noise_sd.append(estimate_noise(image.array))
+        level = noise_sd[0] if noise_sd else None
+        return perturb(image, mask, version, perturbation, f"{info.case_id}\t{label}", level)
     except Exception as exc:  # noqa: BLE001 - one version's failure is its error row; the others run
         raise CaseFailure("perturb", exc) from exc
 

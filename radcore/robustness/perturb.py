@@ -90,11 +90,14 @@ def versions(p: PerturbationSettings) -> list[Version]:
 
 def margin_mm(p: PerturbationSettings, extent_mm: tuple[float, ...], spacing: tuple[float, ...]) -> float:
     """How much more than its features need a crop around an ROI of bounding-box ``extent_mm`` (z, y, x)
-    must hold so that every version stays inside it: the corners a rotation swings out ((√2 − 1) / 2 of
-    the in-plane extent), a voxel for translations, and the shell a growth adds."""
+    must hold so that every version stays inside it: the corners a rotation by θ swings out
+    (((|cos θ| − 1) e_y + |sin θ| e_x) / 2 along y, and alike along x), a voxel for translations, and the
+    shell a growth adds."""
     extra = 0.0
-    if any(a % 360 for a in p.rotation_angles):
-        extra += (math.sqrt(2.0) - 1.0) / 2.0 * max(extent_mm[1:])
+    e_y, e_x = extent_mm[1:]
+    for angle in p.rotation_angles:
+        c, s = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+        extra = max(extra, ((c - 1.0) * e_y + s * e_x) / 2.0, ((c - 1.0) * e_x + s * e_y) / 2.0)
     if any(p.translations):
         extra += max(spacing)
     growth = max(max(p.volume_adaptations), 0.0)
@@ -103,9 +106,13 @@ def margin_mm(p: PerturbationSettings, extent_mm: tuple[float, ...], spacing: tu
     return extra
 
 
-def perturb(image: Volume, mask: Volume, version: Version, p: PerturbationSettings, key: str) -> tuple[Volume, Volume]:
+def perturb(
+    image: Volume, mask: Volume, version: Version, p: PerturbationSettings, key: str, noise_sd: float | None = None
+) -> tuple[Volume, Volume]:
     """``version`` of ``image`` and ``mask`` (bool, the ROI, on the image's grid); ``key`` names the ROI
     (e.g. case id and label) for the random generator. The unperturbed version returns them as they are.
+    ``noise_sd``: the noise level when ``p.noise_level`` is None (default :func:`estimate_noise` of the
+    image; a caller making several versions of one image estimates it once).
 
     Raises
     ------
@@ -124,7 +131,8 @@ def perturb(image: Volume, mask: Volume, version: Version, p: PerturbationSettin
     rng = np.random.default_rng(_seed(p.seed, key, version.name))
     values, inside = image.array, mask.array
     if version.noise:
-        sigma = p.noise_level if p.noise_level is not None else estimate_noise(values)
+        sigma = p.noise_level if p.noise_level is not None else noise_sd
+        sigma = estimate_noise(values) if sigma is None else sigma
         values = values.astype(np.float64) + rng.normal(0.0, sigma, size=values.shape)
     if version.rotation or any(version.translation):
         values, inside = _moved(values, inside, image.spacing, version, p)
@@ -155,37 +163,75 @@ def adapt_volume(
     """``inside`` grown (``fraction`` > 0) or shrunk (< 0) to round((1 + fraction) · V) voxels, those nearest to
     the ROI's border in physical distance first (``spacing`` (z, y, x) in mm), ties in random order.
 
+    The distances are computed in the ROI's bounding box grown by the shell a growth may need (the whole
+    array when the shell turns out thicker), so the cost follows the ROI, not the image.
+
     Raises
     ------
     EmptyROIError
         A shrinkage leaves no voxel, or the array has too few voxels outside the ROI for a growth.
     """
-    from scipy import ndimage
+    from radcore.crop import box_and_count
 
-    volume = int(inside.sum())
+    box, volume = box_and_count(inside)
     change = abs(int(round(volume * (1.0 + fraction))) - volume)
-    if change == 0:
+    if box is None or change == 0:
         return inside
     grow = fraction > 0
     if not grow and change >= volume:
         raise EmptyROIError(f"shrinking the {volume}-voxel ROI by {-fraction:g} of its volume leaves no voxel")
-    candidates = ~inside if grow else inside
-    distance = ndimage.distance_transform_edt(candidates, sampling=spacing)  # to the nearest non-candidate
-    where = np.flatnonzero(candidates)
-    if grow and change > where.size:
-        raise EmptyROIError(f"growing the {volume}-voxel ROI by {fraction:g} needs {change} voxels around it; "
-                            f"the image holds {where.size}")
-    order = np.lexsort((rng.random(where.size), distance.ravel()[where]))
+    reach_mm = 0.0
+    if grow:
+        extent = max((s.stop - s.start) * sp for s, sp in zip(box, spacing))
+        reach_mm = extent * fraction / 2.0 + 2.0 * max(spacing)
+    chosen = _nearest(inside, box, spacing, reach_mm, change, grow, rng)
+    if chosen is None:  # the shell is thicker than the box allowed for: over the whole array
+        whole = tuple(slice(0, n) for n in inside.shape)
+        chosen = _nearest(inside, whole, spacing, math.inf, change, grow, rng)
+    region, index = chosen
     out = inside.copy()
-    out.ravel()[where[order[:change]]] = grow
+    out[region][index] = grow
     return out
+
+
+def _nearest(inside: np.ndarray, box, spacing, reach_mm: float, change: int, grow: bool, rng: np.random.Generator):
+    """(region, index in it) of the ``change`` voxels outside (``grow``) or inside the ROI nearest to its
+    border, within ``box`` grown by ``reach_mm``; None when that region may miss nearer voxels."""
+    from scipy import ndimage
+
+    from radcore.crop import grown_box
+
+    if grow and math.isfinite(reach_mm):
+        region = grown_box(box, [int(math.ceil(reach_mm / sp)) for sp in spacing], inside.shape)
+    else:
+        region = grown_box(box, [1, 1, 1], inside.shape) if not grow else box
+    sub = inside[region]
+    candidates = ~sub if grow else sub
+    where = np.flatnonzero(candidates)
+    if where.size < change:
+        if math.isfinite(reach_mm):
+            return None
+        raise EmptyROIError(f"growing the {int(inside.sum())}-voxel ROI needs {change} voxels around it; "
+                            f"the image holds {where.size}")
+    distance = ndimage.distance_transform_edt(candidates, sampling=spacing).ravel()[where]  # to the border
+    cut = np.partition(distance, change - 1)[change - 1]
+    if grow and cut > reach_mm - max(spacing):  # a voxel beyond the region might be as near
+        if math.isfinite(reach_mm):
+            return None
+    sure = where[distance < cut]
+    tied = where[distance == cut]
+    picked = np.concatenate([sure, rng.choice(tied, change - sure.size, replace=False)])
+    return region, np.unravel_index(picked, sub.shape)
 
 
 def _moved(values: np.ndarray, inside: np.ndarray, spacing: tuple[float, ...], version: Version,
            p: PerturbationSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Image and mask rotated in the axial plane about the ROI's centroid and translated (see module)."""
-    from scipy import ndimage
+    """Image and mask rotated in the axial plane about the ROI's centroid and translated (see module).
 
+    The transform is separable: a shift along z (one 1D interpolation along the axis,
+    :func:`radcore.preprocess.interpolate.resample_axis`), then the same 2D rotation and in-plane shift of
+    every slice, which equals the 3D spline interpolation of the whole transform. The mask is computed in
+    the box its rotated ROI can reach only."""
     spacing = np.asarray(spacing, dtype=np.float64)
     shift = np.asarray(version.translation[::-1], dtype=np.float64)  # (z, y, x) voxels
     theta = math.radians(version.rotation)
@@ -199,15 +245,51 @@ def _moved(values: np.ndarray, inside: np.ndarray, spacing: tuple[float, ...], v
                                 f"{tuple(spacing[1:])} is not square, and perturbation.interpolate is false")
         centre = np.round(centre)
     cos, sin = round(math.cos(theta), 15), round(math.sin(theta), 15)
-    rotation = np.array([[1.0, 0.0, 0.0], [0.0, cos, sin], [0.0, -sin, cos]])  # R(−θ) acting on (z, y, x)
-    matrix = np.diag(1.0 / spacing) @ rotation @ np.diag(spacing)
-    offset = centre + shift - matrix @ centre
+    rotation = np.array([[cos, sin], [-sin, cos]])  # R(−θ) acting on (y, x)
+    matrix = np.diag(1.0 / spacing[1:]) @ rotation @ np.diag(spacing[1:])
+    offset = centre[1:] + shift[1:] - matrix @ centre[1:]
     order_image = p.image_order if p.interpolate else 0
     order_mask = p.mask_order if p.interpolate else 0
-    moved = ndimage.affine_transform(np.asarray(values, dtype=np.float64), matrix, offset, order=order_image,
-                                     mode="nearest")
-    share = ndimage.affine_transform(inside.astype(np.float64), matrix, offset, order=order_mask, mode="constant")
-    return moved, share >= p.mask_threshold - 1e-9
+    moved = _slices(np.asarray(values, dtype=np.float64), shift[0], matrix, offset, order_image, "nearest")
+    region = _reach(inside, matrix, offset)
+    local = offset + matrix @ np.array([region[1].start, region[2].start], dtype=np.float64)
+    share = _slices(inside.astype(np.float64), shift[0], matrix, local, order_mask, "constant", region=region)
+    out = np.zeros(inside.shape, dtype=bool)
+    out[region] = share[region[0]] >= p.mask_threshold - 1e-9
+    return moved, out
+
+
+def _slices(data: np.ndarray, shift_z: float, matrix: np.ndarray, offset: np.ndarray, order: int, mode: str,
+            region: tuple[slice, ...] | None = None) -> np.ndarray:
+    """``data`` shifted by ``shift_z`` voxels along z, then each slice mapped by the 2D affine transform
+    (output (y, x) -> input ``matrix`` (y, x) + ``offset``), on the (y, x) box of ``region`` (default: all)."""
+    from scipy import ndimage
+
+    from radcore.preprocess.interpolate import resample_axis
+
+    if shift_z:
+        data = resample_axis(data, np.arange(data.shape[0]) + shift_z, 0, order)
+    shape = data.shape[1:] if region is None else (region[1].stop - region[1].start, region[2].stop - region[2].start)
+    out = np.empty((data.shape[0], *shape))
+    for k in range(data.shape[0]):
+        ndimage.affine_transform(data[k], matrix, offset, output_shape=shape, output=out[k], order=order, mode=mode)
+    return out
+
+
+def _reach(inside: np.ndarray, matrix: np.ndarray, offset: np.ndarray) -> tuple[slice, ...]:
+    """The box of the output grid where the moved ROI can be: its bounding box's corners mapped back
+    (output = matrix⁻¹ (input − offset)), two voxels to spare, clipped to the array."""
+    from radcore.crop import bounding_box, grown_box
+
+    box = bounding_box(inside)
+    corners = np.array([[y, x] for y in (box[1].start - 1, box[1].stop) for x in (box[2].start - 1, box[2].stop)],
+                       dtype=np.float64)
+    mapped = np.linalg.solve(matrix, (corners - offset).T).T
+    lo = np.floor(mapped.min(axis=0)).astype(int)
+    hi = np.ceil(mapped.max(axis=0)).astype(int) + 1
+    planar = (slice(box[0].start, box[0].stop), slice(int(lo[0]), int(hi[0])), slice(int(lo[1]), int(hi[1])))
+    clipped = tuple(slice(max(s.start, 0), min(s.stop, n)) for s, n in zip(planar, inside.shape))
+    return grown_box(clipped, (2, 2, 2), inside.shape)
 
 
 def _seed(seed: int, key: str, name: str) -> int:

@@ -140,3 +140,72 @@ def test_rotation_without_interpolation():
     assert int(turned.array.sum()) == int(mask.array.sum())  # a quarter turn about a voxel moves voxels only
     with pytest.raises(SettingsError, match="not square"):
         perturb(*sphere(6.0, spacing=(1.0, 1.0, 0.7)), Version(rotation=90.0), p, "k")
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 3.0, -0.3, -0.9])
+def test_volume_adaptation_takes_the_nearest_voxels_first(fraction):
+    """Against the distances over the whole array: no voxel left out is nearer to the border than one
+    taken (growths beyond the bounding box's shell, such as 3x, take the whole array's route)."""
+    from scipy import ndimage
+
+    _, mask = sphere(6.0, shape=(30, 40, 44), spacing=(2.0, 0.7, 0.7))
+    inside = mask.array.copy()
+    inside[10:14, 18:22, 5:30] = True  # an arm: not a sphere
+    spacing = mask.spacing
+    out = adapt_volume(inside, spacing, fraction, np.random.default_rng(1))
+    assert int(out.sum()) == round(int(inside.sum()) * (1 + fraction))
+    if fraction > 0:
+        distance = ndimage.distance_transform_edt(~inside, sampling=spacing)
+        taken, left = out & ~inside, ~out
+    else:
+        distance = ndimage.distance_transform_edt(inside, sampling=spacing)
+        taken, left = inside & ~out, out
+    assert distance[taken].max() <= distance[left].min() + 1e-9
+
+
+@pytest.mark.parametrize("order", [0, 1, 3])
+def test_rotation_and_translation_equal_one_3d_affine_transform(order):
+    """The separable transform (z shift, then each slice in 2D) against scipy's 3D affine transform."""
+    from scipy import ndimage
+
+    image, mask = sphere(7.0, shape=(24, 40, 36), spacing=(2.5, 0.8, 0.8))
+    rng = np.random.default_rng(0)
+    image = Volume(image.array + rng.normal(0, 5, image.array.shape), image.spacing)
+    version = Version(rotation=25.0, translation=(0.3, -0.2, 0.4))
+    p = PerturbationSettings(rotation_angles=(25.0,), translations=(0.3, -0.2, 0.4), image_order=order,
+                             mask_order=1 if order == 0 else order)
+    moved, moved_mask = perturb(image, mask, version, p, "k")
+    spacing = np.array(image.spacing)
+    theta = np.radians(25.0)
+    rotation = np.array([[1, 0, 0], [0, np.cos(theta), np.sin(theta)], [0, -np.sin(theta), np.cos(theta)]])
+    matrix = np.diag(1 / spacing) @ rotation @ np.diag(spacing)
+    centre = np.array([c.mean() for c in np.nonzero(mask.array)])
+    offset = centre + np.array([0.4, -0.2, 0.3]) - matrix @ centre
+    expected = ndimage.affine_transform(image.array, matrix, offset, order=order, mode="nearest")
+    share = ndimage.affine_transform(mask.array.astype(float), matrix, offset, order=p.mask_order, mode="constant")
+    # near the edges the two differ in how the boundary extends (and, for cubic splines, in the prefilter's
+    # boundary, whose influence fades by a factor 0.27 a voxel)
+    edge = 2 if order < 3 else 9
+    inner = (slice(edge, -edge),) * 3
+    assert np.allclose(moved.array[inner], expected[inner], atol=1e-3 if order == 3 else 1e-9)
+    assert np.array_equal(moved_mask.array, share >= 0.5 - 1e-9)
+
+
+@pytest.mark.parametrize("angle", [5.0, 15.0, 45.0, 90.0, -30.0])
+def test_the_margin_holds_every_rotated_roi(angle):
+    """The crop a worker reads (the ROI's box grown by :func:`margin_mm`) holds the ROI rotated by any of
+    the angles: an elongated ROI rotated about its centroid stays inside."""
+    from radcore.robustness.perturb import margin_mm
+
+    shape, spacing = (12, 80, 80), (3.0, 0.9, 0.9)
+    inside = np.zeros(shape, dtype=bool)
+    inside[4:8, 34:46, 22:58] = True  # 10.8 x 32.4 mm in-plane
+    extent = (4 * 3.0, 12 * 0.9, 36 * 0.9)  # (z, y, x) mm, as the worker computes it from the stored box
+    extra = margin_mm(PerturbationSettings(rotation_angles=(angle,)), extent, spacing)
+    reach = [int(np.ceil(extra / s)) for s in spacing]
+    image = Volume(np.zeros(shape), spacing)
+    _, rotated = perturb(image, Volume(inside, spacing), Version(rotation=angle),
+                         PerturbationSettings(rotation_angles=(angle,)), "k")
+    ys, xs = np.nonzero(rotated.array.any(axis=0))
+    assert ys.min() >= 34 - reach[1] - 1 and ys.max() <= 45 + reach[1] + 1
+    assert xs.min() >= 22 - reach[2] - 1 and xs.max() <= 57 + reach[2] + 1
