@@ -94,6 +94,17 @@ def settings_hashes(dataset: str | Path) -> list[str]:
     return sorted(found)
 
 
+def perturbed_partitions(dataset: str | Path) -> list[str]:
+    """The settings hashes of ``dataset`` whose feature rows are perturbed versions (a
+    :data:`~radcore.io.dataset.PERTURBATION_COLUMN` column), read from their files' schemas."""
+    found = []
+    for h in settings_hashes(dataset):
+        files = _parquet_files(partition(dataset, "features", h))
+        if PERTURBATION_COLUMN in _columns([str(f) for f in files]):
+            found.append(h)
+    return found
+
+
 def read_dataset(dataset: str | Path, settings_hash: str | None = None) -> DatasetContents:
     """The rows of ``settings_hash`` (default: the partition with most feature rows) and everything around.
 

@@ -51,7 +51,7 @@ def robustness_study(
         ``icc_type`` is unknown.
     """
     from radcore.io.dataset import PERTURBATION_COLUMN
-    from radcore.io.read_dataset import read_dataset, settings_hashes
+    from radcore.io.read_dataset import read_dataset
     from radcore.io.robustness import write_icc
 
     if icc_type not in ICC_TYPES:
@@ -59,7 +59,7 @@ def robustness_study(
     if not 0.0 <= threshold <= 1.0:
         raise DatasetError(f"threshold must lie in [0, 1], got {threshold}")
     if settings_hash is None:
-        settings_hash = _perturbed_partition(dataset, settings_hashes(dataset))
+        settings_hash = _perturbed_partition(dataset)
     contents = read_dataset(dataset, settings_hash)
     frame = contents.features
     if PERTURBATION_COLUMN not in frame.columns:
@@ -118,16 +118,10 @@ def _ratings(frame, features: list[str]) -> tuple[np.ndarray, list[str]]:
     return ratings, versions
 
 
-def _perturbed_partition(dataset: str | Path, hashes: list[str]) -> str:
-    from radcore.io.dataset import PERTURBATION_COLUMN, partition
+def _perturbed_partition(dataset: str | Path) -> str:
+    from radcore.io.read_dataset import perturbed_partitions
 
-    import pyarrow.parquet as pq
-
-    found = []
-    for h in hashes:
-        files = sorted(partition(dataset, "features", h).glob("*.parquet"))
-        if files and PERTURBATION_COLUMN in pq.read_schema(files[0]).names:
-            found.append(h)
+    found = perturbed_partitions(dataset)
     if not found:
         raise DatasetError(f"{str(dataset)!r} has no partition with perturbed versions (no 'perturbation' "
                            "column): run the cohort with a robustness config first")
