@@ -117,7 +117,9 @@ class PerturbationSettings:
     - ``volume_adaptations``: fractions of the ROI's volume to grow (> 0) or shrink (< 0) it by, voxels
       added or removed in order of their physical distance to the ROI's border;
     - ``noise_repetitions``: versions with Gaussian noise added (0: none), of standard deviation
-      ``noise_level`` (None: estimated from the image as MIRP does, Chang et al. 2000).
+      ``noise_level`` (None: estimated from the image as MIRP does, Chang et al. 2000);
+    - ``contour_randomisations``: versions whose contour is randomised from the supervoxels of the image
+      around it (0: none), as MIRP does (:mod:`radcore.robustness.supervoxels`).
 
     The unperturbed version (``none``) is always one of them. ``seed`` makes the random parts (noise, ties
     at the border) the same on every run. Rotations and translations interpolate image (``image_order``)
@@ -131,6 +133,7 @@ class PerturbationSettings:
     volume_adaptations: tuple[float, ...] = (0.0,)
     noise_repetitions: int = 0
     noise_level: float | None = None
+    contour_randomisations: int = 0
     seed: int = 0
     interpolate: bool = True
     image_order: Literal[0, 1, 3] = 1
@@ -223,6 +226,8 @@ def _validate_perturbation(p: PerturbationSettings) -> None:
                             f"{list(p.volume_adaptations)}")
     if p.noise_repetitions < 0:
         raise SettingsError(f"perturbation.noise_repetitions must be >= 0, got {p.noise_repetitions}")
+    if p.contour_randomisations < 0:
+        raise SettingsError(f"perturbation.contour_randomisations must be >= 0, got {p.contour_randomisations}")
     if p.noise_level is not None and not p.noise_level > 0:
         raise SettingsError(f"perturbation.noise_level must be > 0 (or null: estimated), got {p.noise_level}")
     if not 0.0 < p.mask_threshold <= 1.0:

@@ -14,7 +14,10 @@ ask for, every combination of one value of each option, the unperturbed version 
    a voxel: image and mask are sampled at p_src = c + S⁻¹ R(−θ) S (q − c) + t for each voxel q of the same
    grid, with c the ROI's centroid and S the voxel spacing (image: spline of ``image_order``, edge values
    outside; mask: ``mask_order``, kept where ≥ ``mask_threshold``);
-3. **volume adaptation** by a fraction f to round((1 + f) · V) voxels: the ROI grows (f > 0) by the voxels
+3. **contour randomisation** (repetition r of ``contour_randomisations``): the ROI replaced by a union of
+   supervoxels of the image around it, each taken with the probability of its overlap with the ROI
+   (:mod:`radcore.robustness.supervoxels`);
+4. **volume adaptation** by a fraction f to round((1 + f) · V) voxels: the ROI grows (f > 0) by the voxels
    outside it that are nearest (physical Euclidean distance) to it, or shrinks (f < 0) by the voxels
    inside nearest to its outside; ties are broken at random.
 
@@ -46,12 +49,14 @@ MAD_TO_SD = 0.6745
 @dataclass(frozen=True)
 class Version:
     """One perturbed version: rotation (degrees), translation (x, y, z voxel fractions), volume adaptation
-    (fraction), noise repetition (1, 2, ...; 0 for no noise). ``name`` lists what differs from none."""
+    (fraction), noise repetition (1, 2, ...; 0 for no noise), contour randomisation (1, 2, ...; 0 for the
+    contour as drawn). ``name`` lists what differs from none."""
 
     rotation: float = 0.0
     translation: tuple[float, float, float] = (0.0, 0.0, 0.0)
     adaptation: float = 0.0
     noise: int = 0
+    contour: int = 0
 
     @property
     def name(self) -> str:
@@ -65,12 +70,14 @@ class Version:
             parts.append(f"vol={self.adaptation:+g}")
         if self.noise:
             parts.append(f"noise={self.noise}")
+        if self.contour:
+            parts.append(f"contour={self.contour}")
         return ",".join(parts) or UNPERTURBED
 
 
 def versions(p: PerturbationSettings) -> list[Version]:
     """Every version ``p`` asks for: the product of rotations, translations along x, y and z, volume
-    adaptations and noise repetitions (none when 0), the unperturbed version first.
+    adaptations, noise repetitions and contour randomisations (none when 0), the unperturbed version first.
 
     Examples
     --------
@@ -79,10 +86,13 @@ def versions(p: PerturbationSettings) -> list[Version]:
     ['none', 'noise=1', 'rot=10', 'rot=10,noise=1']
     """
     noises = range(1, p.noise_repetitions + 1) if p.noise_repetitions else (0,)
+    contours = range(1, p.contour_randomisations + 1) if p.contour_randomisations else (0,)
     out = [Version()]
-    for rotation, tx, ty, tz, adaptation, noise in itertools.product(
-            p.rotation_angles, p.translations, p.translations, p.translations, p.volume_adaptations, noises):
-        version = Version(float(rotation), (float(tx), float(ty), float(tz)), float(adaptation), int(noise))
+    for rotation, tx, ty, tz, adaptation, noise, contour in itertools.product(
+            p.rotation_angles, p.translations, p.translations, p.translations, p.volume_adaptations, noises,
+            contours):
+        version = Version(float(rotation), (float(tx), float(ty), float(tz)), float(adaptation), int(noise),
+                          int(contour))
         if version != out[0]:
             out.append(version)
     return out
@@ -136,6 +146,10 @@ def perturb(
         values = values.astype(np.float64) + rng.normal(0.0, sigma, size=values.shape)
     if version.rotation or any(version.translation):
         values, inside = _moved(values, inside, image.spacing, version, p)
+    if version.contour and inside.any():
+        from radcore.robustness.supervoxels import randomised_contours
+
+        inside = randomised_contours(values, inside, image.spacing, 1, rng)[0]
     if version.adaptation:
         inside = adapt_volume(inside, image.spacing, version.adaptation, rng)
     if not inside.any():
