@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from radcore.cohort.synthetic import ct_like_case, to_sitk
+from radcore.cohort.synthetic import ct_like_case
+from radcore.io.images import to_image
 
 SLICES = (100, 300)
 LESION_RADIUS_MM = (7.0, 30.0)
@@ -31,8 +32,8 @@ def write_realistic_cohort(folder: Path, n: int, seed: int = 0) -> list[tuple[st
         image, mask = ct_like_case((slices, 512, 512), seed=seed * 10_000 + k,
                                    lesion_radius_mm=float(rng.uniform(*LESION_RADIUS_MM)))
         paths = folder / f"{case}_image.nii.gz", folder / f"{case}_mask.nii.gz"
-        sitk.WriteImage(to_sitk(image), str(paths[0]), useCompression=True)
-        sitk.WriteImage(to_sitk(mask), str(paths[1]), useCompression=True)
+        sitk.WriteImage(to_image(image), str(paths[0]), useCompression=True)
+        sitk.WriteImage(to_image(mask), str(paths[1]), useCompression=True)
         cases.append((case, *paths))
     return cases
 

@@ -1,10 +1,13 @@
 """radcore against PyRadiomics on the same CT-like cases with the same params file, one thread each.
 
-    python benchmarks/vs_pyradiomics.py [--spacing 1] [--repeats 3] [--params FILE] [--mr] [--cases NAME ...]
+    python benchmarks/vs_pyradiomics.py [--spacing 1] [--repeats 3] [--params FILE] [--mr] [--realistic N]
+                                        [--cases NAME ...]
 
 Needs the optional extra ``pyradiomics`` (``pip install 'radcore[pyradiomics]'``, the
 ``pyradiomics-bhklab`` wheel). Cases: the IBSI CT phantom with its GTV, and the same CT with two spherical
-ROIs (radius 15 and 25 mm) in soft tissue; ``--mr`` adds PyRadiomics' brain1, brain2 and breast1.
+ROIs (radius 15 and 25 mm) in soft tissue; ``--mr`` adds PyRadiomics' brain1, brain2 and breast1;
+``--realistic N`` adds N clinical-sized CTs (``benchmarks/_realistic.py``: 512 x 512 x 100-300 int16, ROIs
+of 10^3-10^5 voxels) given to both as their ``.nii.gz`` files, so that reading them is timed too.
 Params (unless ``--params``): Original + LoG (sigma 1, 3, 5 mm) + Wavelet (coif1), resampling to
 ``--spacing`` mm with B-splines, binWidth 25, every default feature class. Both run in this process
 on one thread after a warm-up run, their repeats alternating (a burst of load on a shared machine
@@ -66,7 +69,7 @@ def _sphere_mask(image: sitk.Image, centre_index: tuple[int, int, int], radius_m
     return mask
 
 
-def cases(include_mr: bool) -> list[tuple[str, sitk.Image, sitk.Image]]:
+def cases(include_mr: bool, realistic: int = 0, folder: Path | None = None) -> list[tuple[str, object, object]]:
     ct = sitk.ReadImage(str(DATA / "ibsi1" / "ct_phantom" / "nifti" / "image" / "phantom.nii.gz"))
     gtv = sitk.ReadImage(str(DATA / "ibsi1" / "ct_phantom" / "nifti" / "mask" / "mask.nii.gz"))
     out = [
@@ -78,6 +81,10 @@ def cases(include_mr: bool) -> list[tuple[str, sitk.Image, sitk.Image]]:
         pr = DATA / "pyradiomics"
         for name in ("brain1", "brain2", "breast1"):
             out.append((name, sitk.ReadImage(str(pr / f"{name}_image.nrrd")), sitk.ReadImage(str(pr / f"{name}_label.nrrd"))))
+    if realistic:
+        from _realistic import write_realistic_cohort
+
+        out += [(case, str(image), str(mask)) for case, image, mask in write_realistic_cohort(folder, realistic)]
     return out
 
 
@@ -116,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--params", help="a PyRadiomics params YAML to use instead of the default set")
     parser.add_argument("--mr", action="store_true", help="also run PyRadiomics' brain1, brain2, breast1")
+    parser.add_argument("--realistic", type=int, default=0, metavar="N",
+                        help="also N clinical-sized CTs read from .nii.gz files (benchmarks/_realistic.py)")
     parser.add_argument("--cases", nargs="+", metavar="CASE", help="run only these cases (e.g. ct_sphere25)")
     args = parser.parse_args(argv)
     try:
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{'' if args.params else f' (Original + LoG 1/3/5 mm + Wavelet, {args.spacing:g} mm B-spline)'}")
         print(f"{'case':<12} {'ROI vox':>8} {'PyRadiomics s':>14} {'radcore s':>10} {'ratio':>7} {'agree':>14}")
         ratios, agreed, total, rows = [], 0, 0, []
-        for name, image, mask in cases(args.mr):
+        for name, image, mask in cases(args.mr, args.realistic, Path(tmp) / "realistic"):
             if args.cases and name not in args.cases:
                 continue
             t_ref, t_me, ratio, ref, mine = _timed_pair(
@@ -149,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             ok, n, bad = agreement(ref, mine)
             agreed, total = agreed + ok, total + n
             ratios.append(ratio)
-            voxels = int(np.count_nonzero(sitk.GetArrayViewFromImage(mask) == 1))
+            mask_image = sitk.ReadImage(mask) if isinstance(mask, str) else mask
+            voxels = int(np.count_nonzero(sitk.GetArrayViewFromImage(mask_image) == 1))
             rows.append([name, voxels, f"{t_ref:.3f}", f"{t_me:.3f}", f"{ratio:.1f}x", f"{ok}/{n}"])
             print(f"{name:<12} {voxels:>8} {t_ref:>14.3f} {t_me:>10.3f} {ratio:>6.1f}x {ok:>6}/{n:<6}"
                   + (f"  e.g. {bad[:3]}" if bad else ""))
@@ -162,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
            table={"columns": ["case", "ROI voxels", "PyRadiomics s", "radcore s", "ratio", "agree"], "rows": rows},
            notes=[f"PyRadiomics {radiomics.__version__}; params "
                   + (params_path.name if args.params else f"Original + LoG 1/3/5 mm + Wavelet, {args.spacing:g} mm "
-                     "B-spline") + f"; one thread each, medians of {args.repeats} repeats."])
+                     "B-spline") + f"; one thread each, medians of {args.repeats} repeats."]
+                 + ([f"{args.realistic} realistic CTs (ct000...) read from their .nii.gz files by both: reading "
+                     "is timed."] if args.realistic else []))
     return 0
 
 

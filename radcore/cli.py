@@ -139,9 +139,14 @@ def console() -> None:
     command has returned, the steps of an exit that do matter run as the interpreter would run them (the
     threads' exit callbacks, e.g. Prefect sending its last logs; joining the threads; the ``atexit``
     handlers: logging flushed, child processes reaped), and the process then ends without the teardown.
-    An exception from the command leaves by the usual way.
+    An exception from the command leaves by the usual way. Zarr's exit handler is left out: it only closes
+    its event loop, which an ending process need not, and on a loaded machine its 0.2 s wait for the loop's
+    thread ran out and printed a traceback after a run that had succeeded.
     """
     code = main()
+    zarr_sync = sys.modules.get("zarr.core.sync")
+    if zarr_sync is not None and hasattr(zarr_sync, "cleanup_resources"):
+        atexit.unregister(zarr_sync.cleanup_resources)
     try:
         threading._shutdown()  # what the interpreter does first at exit
         atexit._run_exitfuncs()

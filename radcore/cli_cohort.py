@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from radcore.cli_arguments import label_argument, positive_int
@@ -174,7 +175,8 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     Prefect is imported and reached, not after; unless ``temporary_prefect``, its workers are kept warm for
     later runs, and workers an earlier run kept are used (:mod:`radcore.cohort.kept_workers`). Until the
     flow starts (Prefect's import, a local Prefect server's start: its first takes longest), the workers
-    ingest the manifest's cases ahead, and their batches do not ingest them again.
+    ingest the manifest's cases ahead, and their batches do not ingest them again. A cohort with nothing left
+    to do (:meth:`~radcore.cohort.run.CohortRun.already_done`) returns at once, without Prefect.
     """
     from radcore.cli_server import begin_prefect
     from radcore.cohort.parameters import CohortParameters
@@ -185,9 +187,16 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         params = CohortParameters(**parameters)
     except ValueError as exc:  # pydantic's ValidationError: the fields and what is wrong with them
         raise SettingsError(_validation_message(exc)) from None
+    start = time.perf_counter()
     run = CohortRun(params)
     run.show_progress = True
     done = run.done()
+    finished = run.already_done(done)
+    if finished is not None:
+        finished.setup_seconds = time.perf_counter() - start
+        print(f"radcore: nothing left to do: {params.out} holds every case of settings {run.settings_hash} "
+              "(no flow run started)", file=sys.stderr)
+        return finished
     cluster = None
     if not params.scheduler and run.may_have_work(done):
         from radcore.cohort.background import BackgroundCluster

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from radcore.cohort.synthetic import ct_like_case, to_sitk
+from radcore.cohort.synthetic import ct_like_case
+from radcore.io.images import to_image
 from radcore.io.manifest import CaseEntry, write_manifest
 
 SMALL = (16, 48, 48)
@@ -18,8 +19,8 @@ CONFIG = "families: [stat]\n"
 def write_good_case(folder: Path, case_id: str, seed: int, shape=SMALL) -> CaseEntry:
     image, mask = ct_like_case(shape, seed=seed, lesion_radius_mm=6.0)
     paths = folder / f"{case_id}_image.nii.gz", folder / f"{case_id}_mask.nii.gz"
-    sitk.WriteImage(to_sitk(image), str(paths[0]))
-    sitk.WriteImage(to_sitk(mask), str(paths[1]))
+    sitk.WriteImage(to_image(image), str(paths[0]))
+    sitk.WriteImage(to_image(mask), str(paths[1]))
     return CaseEntry(case_id, str(paths[0]), str(paths[1]), None, {"site": f"s{seed % 2}"})
 
 
@@ -147,6 +148,6 @@ def write_report_cohort(folder: Path, n_good: int = 8) -> tuple[Path, dict[str, 
 
 def _write(folder: Path, case_id: str, image, mask, site: str) -> CaseEntry:
     paths = folder / f"{case_id}_image.nii.gz", folder / f"{case_id}_mask.nii.gz"
-    sitk.WriteImage(to_sitk(image), str(paths[0]))
-    sitk.WriteImage(to_sitk(mask), str(paths[1]))
+    sitk.WriteImage(to_image(image), str(paths[0]))
+    sitk.WriteImage(to_image(mask), str(paths[1]))
     return CaseEntry(case_id, str(paths[0]), str(paths[1]), None, {"site": site})

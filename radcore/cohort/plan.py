@@ -17,7 +17,6 @@ from pathlib import Path
 from radcore.errors import StoreError
 from radcore.io.dataset import batch_id
 from radcore.io.manifest import ALL_LABELS, CaseEntry, Manifest
-from radcore.io.store import case_info, list_cases, open_store
 
 MAX_BATCH = 100
 #: the string column naming each row's ROI when masks are RTSTRUCT or SEG files with named ROIs
@@ -82,6 +81,8 @@ def cases_from_manifest(
 def cases_from_store(store: str | Path, default_label: int | str) -> list[CaseJob]:
     """One job per stored case; labels recorded at ingest, else ``default_label`` (``all``: every label
     of the stored mask)."""
+    from radcore.io.store import case_info, list_cases, open_store
+
     root = open_store(store)
     jobs = []
     for case_id in list_cases(store):
@@ -104,6 +105,8 @@ def _as_labels(label: int | str) -> tuple[int, ...] | str:
 
 
 def _existing_store(store):
+    from radcore.io.store import open_store
+
     if store is None or not Path(store).exists():
         return None
     try:
@@ -113,6 +116,8 @@ def _existing_store(store):
 
 
 def _stored_labels(root, case_id: str) -> tuple[int, ...] | None:
+    from radcore.io.store import case_info
+
     try:
         return tuple(sorted(case_info(root, case_id).boxes))
     except StoreError:

@@ -5,8 +5,8 @@ starts: the settings and naming, the output folder, and the manifest (its column
 nowhere else) or the store. A bad one raises a :class:`~radcore.errors.RadcoreError` that names it. Then,
 in the order a run takes them:
 
-- :meth:`CohortRun.done` and :meth:`CohortRun.may_have_work`: what the dataset holds already, so a cohort
-  that is done starts no cluster;
+- :meth:`CohortRun.done`, :meth:`CohortRun.may_have_work` and :meth:`CohortRun.already_done`: what the
+  dataset holds already, so a cohort that is done starts no cluster, and from the command line no flow;
 - :meth:`CohortRun.ingest_ahead`: the manifest's cases ingested on a cluster that is starting, while the
   caller waits for something else (a Prefect server's start); their batches do not ingest them again;
 - :meth:`CohortRun.locked` and :meth:`CohortRun.plan`: under the dataset's lock for the settings, what a
@@ -168,6 +168,18 @@ class CohortRun:
             elif any((entry.case_id, label) not in done for label in labels):
                 return True
         return False
+
+    def already_done(self, done: set[tuple[str, int]]) -> CohortSummary | None:
+        """The summary of a run with nothing left to do, made without a cluster or a flow run: every case of
+        the manifest or store is in the dataset (whose batches carry its catalogue, written as they landed)
+        and the report, when asked for, is there. None when a run has something to do."""
+        if not done or self.may_have_work(done) or (self.params.report and not (Path(self.params.out) /
+                                                                                "report.html").exists()):
+            return None
+        problems = self.manifest.problems if self.manifest is not None else []
+        failures = failure_summaries([error_row(p.case_id, p.label, "manifest", p.reason) for p in problems])
+        return CohortSummary(self.settings_hash, self.params.out, failed=len(problems), skipped=len(done),
+                             failures=failures)
 
     def ingest_ahead(self, cluster, done: set[tuple[str, int]]) -> None:
         """Have ``cluster`` (a :class:`~radcore.cohort.background.BackgroundCluster`) ingest the manifest's

@@ -17,7 +17,7 @@ import SimpleITK as sitk
 
 from radcore.cohort.qc import QC_TYPES
 from radcore.io import dataset as ds
-from radcore.io.images import Volume
+from radcore.io.images import Volume, to_image
 from radcore.io.manifest import CaseEntry, write_manifest
 from radcore.io.qc_pictures import picture_path, write_picture
 
@@ -65,15 +65,6 @@ def _lesion(shape, centre, radius_mm: float, rng: np.random.Generator) -> np.nda
     return mask
 
 
-def to_sitk(volume: Volume) -> sitk.Image:
-    """A SimpleITK image of ``volume`` (spacing and origin set, direction identity)."""
-    image = sitk.GetImageFromArray(volume.array)
-    image.SetSpacing(tuple(float(v) for v in volume.spacing[::-1]))
-    image.SetOrigin(tuple(float(v) for v in volume.origin))
-    image.SetDirection(tuple(float(v) for v in volume.direction))
-    return image
-
-
 def write_cohort(folder: str | Path, n_cases: int, shape: tuple[int, int, int] = (48, 128, 128)) -> Path:
     """Write ``n_cases`` synthetic cases as NIfTI under ``folder`` and a manifest; returns the manifest path.
 
@@ -87,8 +78,8 @@ def write_cohort(folder: str | Path, n_cases: int, shape: tuple[int, int, int] =
         image, mask = ct_like_case(shape, seed=i)
         image_path = folder / "images" / f"{case_id}_ct.nii.gz"
         mask_path = folder / "images" / f"{case_id}_lesion.nii.gz"
-        sitk.WriteImage(to_sitk(image), str(image_path))
-        sitk.WriteImage(to_sitk(mask), str(mask_path))
+        sitk.WriteImage(to_image(image), str(image_path))
+        sitk.WriteImage(to_image(mask), str(mask_path))
         entries.append(CaseEntry(case_id, str(image_path), str(mask_path), None,
                                  {"site": "AB"[i % 2], "modality": "CT"}))
     manifest = folder / "manifest.csv"

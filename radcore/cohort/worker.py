@@ -3,8 +3,9 @@
 :func:`run_batch` is a plain function (no Prefect, no Dask inside), so it runs the same in a test, in a
 Dask worker and on a cluster. A failing case never stops its batch: it becomes an error row with its stage
 (:mod:`radcore.cohort.failures`), the error class and its message; the other cases go on. A case whose
-job carries its manifest entry is ingested first; a case ingested earlier in the run (ahead of its batch)
-or taken from a store is read as it is.
+job carries its manifest entry is ingested first, and its features come from the arrays just decoded
+and written (:class:`~radcore.io.store.DecodedCase`), not read back; a case ingested earlier in the run
+(ahead of its batch) or taken from a store is read from the store, only the chunks around each ROI.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
 from radcore.io.qc_pictures import MARGIN_VOXELS as PICTURE_MARGIN, picture_path, write_picture
 from radcore.io.store import (
-    CaseInfo, case_info, ingest_case, label_mask, open_store, read_case, read_image, read_region, read_roi,
+    CaseInfo, case_info, ingest_decoded, label_mask, open_store, read_case, read_image, read_region, read_roi,
 )
+from radcore.io.store.read import Source
 from radcore.naming import FeatureKey, name_columns
 from radcore.pipeline import extract_volumes
 from radcore.profiles import profile_of
@@ -129,7 +131,7 @@ def run_case(
     rows, errors = [], []
     planned = [None] if job.labels == ALL_LABELS else list(job.labels)
     try:
-        info = _prepare_case(job, spec)
+        info, source = _prepare_case(job, spec)
     except CaseFailure as failure:
         errors = [error_row(job.case_id, label, failure.stage, failure.error) for label in planned]
         return rows, errors, time.perf_counter() - start
@@ -141,20 +143,20 @@ def run_case(
             return rows, [error_row(job.case_id, None, failure.stage, failure.error)], time.perf_counter() - start
     margin = required_margin_mm(spec.settings, info.spacing)
     try:
-        whole = _whole_image_values(spec, info) if labels else {}
+        whole = _whole_image_values(spec, info, source) if labels else {}
     except CaseFailure as failure:
         errors = [error_row(job.case_id, label, failure.stage, failure.error) for label in labels]
         return rows, errors, time.perf_counter() - start
     for label in labels:
-        label_rows, label_errors = _run_label(job, spec, info, label, margin, whole, keys)
+        label_rows, label_errors = _run_label(job, spec, info, source, label, margin, whole, keys)
         rows += label_rows
         errors += label_errors
     return rows, errors, time.perf_counter() - start
 
 
 def _run_label(
-    job: CaseJob, spec: JobSpec, info: CaseInfo, label: int, margin: float, whole: dict[FeatureKey, float],
-    keys: dict[FeatureKey, None] | None,
+    job: CaseJob, spec: JobSpec, info: CaseInfo, source: Source, label: int, margin: float,
+    whole: dict[FeatureKey, float], keys: dict[FeatureKey, None] | None,
 ) -> tuple[list[dict], list[dict]]:
     """The rows and error rows of one label: one row, or in a robustness run one per perturbed version
     (:mod:`radcore.robustness.perturb`), made in turn from the one read of the label's image and mask; a
@@ -173,7 +175,7 @@ def _run_label(
     rows, errors = [], []
     t0 = time.perf_counter()
     try:
-        image, mask = _read_label(spec, info, label, margin, extra)
+        image, mask = _read_label(source, spec, info, label, margin, extra)
     except CaseFailure as failure:
         return rows, [error_row(job.case_id, label, failure.stage, failure.error, name) for name in names]
     noise_sd: list[float] = []  # estimated once per label, at its first noisy version
@@ -230,23 +232,26 @@ def _perturbed(
         raise CaseFailure("perturb", exc) from exc
 
 
-def _prepare_case(job: CaseJob, spec: JobSpec):
-    """Ingest the case when the run started from a manifest; then its stored attributes."""
+def _prepare_case(job: CaseJob, spec: JobSpec) -> tuple[CaseInfo, Source]:
+    """The case's attributes and where to read it: ingested now when the run started from a manifest (the
+    arrays just written, in memory), else the store."""
     if spec.ingest and job.entry is not None:
         try:
-            ingest_case(spec.store, job.entry)
+            decoded = ingest_decoded(spec.store, job.entry)
         except ImageReadError as exc:
             raise CaseFailure("read", exc) from exc
         except Exception as exc:  # noqa: BLE001 - every failure of one case is recorded, none stops the cohort
             raise CaseFailure("ingest", exc) from exc
+        if decoded is not None:
+            return decoded.info, decoded
     try:
-        return case_info(open_store(spec.store), job.case_id)
+        return case_info(open_store(spec.store), job.case_id), spec.store
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
 
 
 def _read_label_volumes(
-    spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
+    source: Source, spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
 ) -> tuple[Volume, Volume]:
     """What one ROI's features read: for the IBSI profile the ROI crop (bounding box + ``margin``) on the
     image grid; for a profile with a ``source_box`` (PyRadiomics) the crop of that box in the stored pixel
@@ -259,27 +264,27 @@ def _read_label_volumes(
     if profile.source_box is None:
         if info.geometry_mismatch:
             raise GeometryMismatchError(f"{info.geometry_mismatch}; IBSI settings need the mask on the image grid")
-        return read_roi(spec.store, info.case_id, label, margin + extra_mm)
+        return read_roi(source, info.case_id, label, margin + extra_mm)
     box = profile.source_box(spec.settings, info, label)
     if box is not None:
         if extra_mm:
             box = grown_box(box, margin_voxels(extra_mm, info.spacing, info.shape), info.shape)
-        return read_region(spec.store, info.case_id, label, box)
-    image, labels = read_case(spec.store, info.case_id, native_mask=True)
+        return read_region(source, info.case_id, label, box)
+    image, labels = read_case(source, info.case_id, native_mask=True)
     inside = label_mask(labels.array, label, info.bits)
     if not inside.any():
         raise LabelNotFoundError(f"label {label} does not occur in the mask of case {info.case_id!r}")
     return image, dataclasses.replace(labels, array=inside) if info.bits else labels
 
 
-def _whole_image_values(spec: JobSpec, info: CaseInfo) -> dict[FeatureKey, float]:
+def _whole_image_values(spec: JobSpec, info: CaseInfo, source: Source) -> dict[FeatureKey, float]:
     """The values a crop cannot give (the profile's ``whole_image_keys``, e.g. the IBSI diagnostics of the
     whole interpolated image), from the whole stored image, once per case; {} (nothing read) when none."""
     profile = profile_of(spec.settings)
     if not profile.whole_image_keys(spec.settings):
         return {}
     try:
-        image = read_image(spec.store, info.case_id)
+        image = read_image(source, info.case_id)
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
     try:
@@ -289,11 +294,11 @@ def _whole_image_values(spec: JobSpec, info: CaseInfo) -> dict[FeatureKey, float
 
 
 def _read_label(
-    spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
+    source: Source, spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
 ) -> tuple[Volume, Volume]:
     """What one ROI's features read (:func:`_read_label_volumes`), a failure as the stage it happened at."""
     try:
-        return _read_label_volumes(spec, info, label, margin, extra_mm)
+        return _read_label_volumes(source, spec, info, label, margin, extra_mm)
     except GeometryMismatchError as exc:
         raise CaseFailure("ingest", exc) from exc
     except EmptyROIError as exc:

@@ -22,7 +22,7 @@ from radcore.errors import (
     LabelNotFoundError,
     SettingsError,
 )
-from radcore.io.integrity import check_finite, check_nifti, is_gzip, is_nifti
+from radcore.io.integrity import check_finite, check_nifti, decode_nifti, is_gzip, is_nifti
 from radcore.io.dicom import read_series, referenced_series, sop_class
 from radcore.io.rtstruct import RTSTRUCT_SOP_CLASS, rasterise, read_rtstruct
 from radcore.io.seg import SEG_SOP_CLASS, segment_mask
@@ -81,6 +81,9 @@ def read_image(
     try:
         if path.is_dir():
             image = read_series(path, series, prefer)
+        elif (plain := _read_plain_nifti(path, what)) is not None:
+            volume, reader = plain
+            return _volume_image(volume, reader)
         elif is_nifti(path) and is_gzip(path):
             image = _read_nifti_gz(path, what)
         else:
@@ -88,10 +91,79 @@ def read_image(
                 check_nifti(path, what)
             image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()
-        reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
-        raise ImageReadError(f"{what} {str(path)!r} could not be read: {reason.strip()}") from exc
+        raise _unreadable(path, what, exc) from exc
     check_finite(image, what, str(path))
+    return image
+
+
+def read_volume(source: str | Path | sitk.Image, what: str = "image") -> Volume:
+    """:func:`to_volume` of :func:`read_image`; a plain NIfTI file (one value per voxel, stored values
+    unscaled) is decoded straight into its array, with no SimpleITK image between (half the time of a
+    ``.nii.gz`` CT)."""
+    if not isinstance(source, sitk.Image) and Path(source).is_file():
+        plain = _read_plain_nifti(Path(source), what)
+        if plain is not None:
+            return plain[0]
+    return to_volume(read_image(source, what), what)
+
+
+def _unreadable(path: Path, what: str, exc: RuntimeError) -> ImageReadError:
+    first = str(exc).strip().splitlines()
+    reason = next((line for line in first if "ERROR" in line or "rror" in line), first[-1] if first else "")
+    return ImageReadError(f"{what} {str(path)!r} could not be read: {reason.strip()}")
+
+
+#: SimpleITK's scalar pixel types and the numpy types of their arrays
+_PIXEL_TYPES = {
+    sitk.sitkUInt8: "u1", sitk.sitkInt8: "i1", sitk.sitkUInt16: "u2", sitk.sitkInt16: "i2", sitk.sitkUInt32: "u4",
+    sitk.sitkInt32: "i4", sitk.sitkUInt64: "u8", sitk.sitkInt64: "i8", sitk.sitkFloat32: "f4", sitk.sitkFloat64: "f8",
+}
+
+
+def _read_plain_nifti(path: Path, what: str) -> tuple[Volume, sitk.ImageFileReader] | None:
+    """A 3D scalar NIfTI file whose stored values are its voxel values, as a volume (its voxel data checked
+    and decoded by :func:`radcore.io.integrity.decode_nifti`, its geometry as SimpleITK's reader gives it)
+    and that reader; None for another file (scaled values, another dimension, a type of several values)."""
+    if not is_nifti(path):
+        return None
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
+    try:
+        reader.ReadImageInformation()
+    except RuntimeError:  # the checked reading says why (a damaged file) or SimpleITK's own reading does
+        return None
+    stored = _PIXEL_TYPES.get(reader.GetPixelID())
+    if reader.GetDimension() != 3 or reader.GetNumberOfComponents() != 1 or stored is None:
+        return None
+    decoded = decode_nifti(path, what)
+    if decoded is None:
+        return None
+    data, layout = decoded
+    size = reader.GetSize()
+    if layout.scaled or layout.dtype is None or layout.dtype.newbyteorder("=") != np.dtype(stored) \
+            or layout.n_bytes != int(np.prod(size)) * layout.dtype.itemsize:
+        return None
+    array = data.view(layout.dtype).reshape(size[::-1])
+    if not layout.dtype.isnative:
+        array = array.astype(layout.dtype.newbyteorder("="))
+    sx, sy, sz = reader.GetSpacing()
+    return Volume(array, (sz, sy, sx), tuple(reader.GetOrigin()), tuple(reader.GetDirection())), reader
+
+
+def _volume_image(volume: Volume, reader: sitk.ImageFileReader) -> sitk.Image:
+    """The SimpleITK image of a volume :func:`_read_plain_nifti` decoded, with the header's metadata."""
+    image = to_image(volume)
+    for key in reader.GetMetaDataKeys():
+        image.SetMetaData(key, reader.GetMetaData(key))
+    return image
+
+
+def to_image(volume: Volume) -> sitk.Image:
+    """The SimpleITK image of a volume (its array copied, its geometry set)."""
+    image = sitk.GetImageFromArray(np.ascontiguousarray(volume.array))
+    image.SetSpacing(tuple(float(v) for v in volume.spacing[::-1]))
+    image.SetOrigin(tuple(float(v) for v in volume.origin))
+    image.SetDirection(tuple(float(v) for v in volume.direction))
     return image
 
 

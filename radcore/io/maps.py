@@ -8,6 +8,7 @@ holding an array per map, named by the map, with its geometry in the group's att
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import SimpleITK as sitk
 import zarr
 
 from radcore.errors import SettingsError
-from radcore.io.images import Volume
+from radcore.io.images import Volume, to_image
 
 SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".zarr")
 
@@ -43,10 +44,7 @@ def write_maps(maps: dict[str, Volume], path: str | Path, dtype: str = "float32"
     if str(path).lower().endswith(".zarr"):
         return [_write_zarr(maps, Path(path), dtype)]
     for name, volume in maps.items():
-        image = sitk.GetImageFromArray(np.ascontiguousarray(volume.array, dtype=dtype))
-        image.SetSpacing(tuple(float(s) for s in volume.spacing[::-1]))
-        image.SetOrigin(tuple(float(o) for o in volume.origin))
-        image.SetDirection(tuple(float(d) for d in volume.direction))
+        image = to_image(dataclasses.replace(volume, array=volume.array.astype(dtype, copy=False)))
         sitk.WriteImage(image, str(paths[name]), useCompression=str(paths[name]).lower().endswith(".gz"))
     return list(dict.fromkeys(paths.values()))
 

@@ -6,8 +6,8 @@
 masks of :func:`radcore.crop.box_and_count` as label 1 of their uint8 view).
 
 ``label_boxes(labels (z, y, x) non-negative integers, n) -> (lo int64 (n + 1, 3), hi int64 (n + 1, 3),
-count int64 (n + 1,))``: the same for every label 0..n at once (``n`` >= the largest label; the store's
-record of each label at ingest).
+count int64 (n + 1,))``: the same for every label 1..n at once (``n`` >= the largest label; the store's
+record of each label at ingest); row 0 holds the background's count, and no box.
 """
 
 from __future__ import annotations
@@ -63,12 +63,20 @@ def label_box(labels: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray, i
 
 @numba.njit(cache=True, nogil=True)
 def _label_boxes(labels, lo, hi, count):
+    # rows of background only (most of a CT's mask) are passed over after one vectorised OR of the row
     nz, ny, nx = labels.shape
     for z in range(nz):
         for y in range(ny):
             line = labels[z, y]
+            seen = line[0]
+            for x in range(nx):
+                seen |= line[x]
+            if seen == 0:
+                continue
             for x in range(nx):
                 v = line[x]
+                if v == 0:
+                    continue
                 count[v] += 1
                 if z < lo[v, 0]:
                     lo[v, 0] = z
@@ -85,7 +93,8 @@ def _label_boxes(labels, lo, hi, count):
 
 
 def label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lo, hi, count) of every label 0..``n`` of ``labels`` (3D, unsigned integers <= n); see module doc."""
+    """(lo, hi, count) of every label 1..``n`` of ``labels`` (3D, unsigned integers <= n) and the count of
+    zeros (row 0); see module doc."""
     labels = np.asarray(labels)
     if labels.ndim != 3 or labels.dtype.kind != "u":
         raise ValueError(f"label_boxes takes a 3D unsigned integer label map, got {labels.ndim}D {labels.dtype}")
@@ -94,4 +103,5 @@ def label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.
     hi = np.full((n + 1, 3), -1, np.int64)
     count = np.zeros(n + 1, np.int64)
     _label_boxes(labels, lo, hi, count)
+    count[0] = labels.size - count[1:].sum()
     return lo, hi, count

@@ -21,6 +21,7 @@ import SimpleITK as sitk
 from radcore.crop import grown_box
 from radcore.errors import FeatureError
 from radcore.image_types import IMAGE_TYPES, Filter, filter_of
+from radcore.io.images import to_image
 from radcore.naming import FeatureKey
 from radcore.pyradiomics.features import feature_class, select
 from radcore.pyradiomics.inputs import ClassInputs
@@ -42,15 +43,10 @@ def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = 
     set, image and mask on one grid, holding :func:`source_box`) give the whole image's features.
     """
     setting = params.setting if label is None else dataclasses.replace(params.setting, label=label)
-    img = sitk.GetImageFromArray(np.ascontiguousarray(image.array))
+    img = to_image(image)
     if mask.array.dtype == bool:
-        msk = sitk.GetImageFromArray(np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
-    else:
-        msk = sitk.GetImageFromArray(np.ascontiguousarray(mask.array))
-    for target, vol in ((img, image), (msk, mask)):
-        target.SetSpacing(tuple(float(s) for s in vol.spacing[::-1]))
-        target.SetOrigin(tuple(float(o) for o in vol.origin))
-        target.SetDirection(tuple(float(d) for d in vol.direction))
+        mask = dataclasses.replace(mask, array=np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
+    msk = to_image(mask)
     return extract_images(img, msk, dataclasses.replace(params, setting=setting), window=_window(image, mask))
 
 

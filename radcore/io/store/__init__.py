@@ -10,17 +10,33 @@ Its modules, in the order a case goes through them:
 - :mod:`~radcore.io.store.publish`: the temporary name, the atomic rename, clearing a killed writer's leftovers
 - :mod:`~radcore.io.store.read`: one ROI with its margin, a region, or the whole case
 
-The names below are the store's interface; callers import them from ``radcore.io.store``.
+The names below are the store's interface; callers import them from ``radcore.io.store``. Each loads its
+module when first asked for (PEP 562), so a caller that only opens a store does not load SimpleITK and
+SciPy for ingesting.
 """
 
-from radcore.io.store.ingest import file_digest, ingest_case
-from radcore.io.store.layout import CaseInfo, StoreLike, case_info, group_name, label_mask, list_cases, open_store
-from radcore.io.store.publish import remove_leftovers
-from radcore.io.store.read import read_case, read_image, read_region, read_roi
-from radcore.io.store.write import write_case
+import importlib
 
-__all__ = [
-    "CaseInfo", "StoreLike", "open_store", "list_cases", "case_info", "group_name", "label_mask",
-    "file_digest", "ingest_case", "write_case", "remove_leftovers", "read_roi", "read_region", "read_case",
-    "read_image",
-]
+_MODULES = {
+    "ingest": ("file_digest", "ingest_case", "ingest_decoded"),
+    "layout": ("CaseInfo", "DecodedCase", "StoreLike", "case_info", "group_name", "label_mask", "list_cases",
+               "open_store"),
+    "publish": ("remove_leftovers",),
+    "read": ("read_case", "read_image", "read_region", "read_roi"),
+    "write": ("decode_case", "write_case"),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

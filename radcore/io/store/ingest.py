@@ -13,9 +13,12 @@ import SimpleITK as sitk
 import zarr
 
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError
-from radcore.io.images import OTHER_SERIES_KEY, check_geometry, other_series, read_mask, read_pair, to_volume
+from radcore.io.images import (
+    OTHER_SERIES_KEY, Volume, check_geometry, other_series, read_mask, read_pair, read_volume, to_image, to_volume,
+)
+from radcore.io.integrity import is_nifti
 from radcore.io.manifest import CaseEntry
-from radcore.io.store.layout import DEFAULT_CHUNKS, group_name, labels_attr, open_store
+from radcore.io.store.layout import DEFAULT_CHUNKS, DecodedCase, group_name, labels_attr, open_store
 from radcore.io.store.write import write_case
 
 
@@ -42,10 +45,19 @@ def _hash_file(h, path: Path) -> None:
 
 
 def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int] = DEFAULT_CHUNKS) -> str:
-    """Read one manifest case and write it to the store; ``"unchanged"`` when the stored copy is current.
+    """Read one manifest case and write it to the store: ``"written"``, or ``"unchanged"`` when the stored
+    copy is current (:func:`ingest_decoded`)."""
+    return "unchanged" if ingest_decoded(store, entry, chunks) is None else "written"
+
+
+def ingest_decoded(
+    store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int] = DEFAULT_CHUNKS
+) -> DecodedCase | None:
+    """Read one manifest case and write it to the store; the case as written, still in memory (a worker
+    extracts from it rather than reading it back), or None when the stored copy is current.
 
     Raises :class:`ImageReadError` (missing, unreadable or damaged file, non-finite voxels) or
-    :class:`InvalidImageError` (not 3D scalar). Returns ``"written"`` else. An RTSTRUCT mask is
+    :class:`InvalidImageError` (not 3D scalar). An RTSTRUCT mask is
     rasterised onto the image grid once, here (its ROI ``entry.roi`` as label 1; see
     :func:`radcore.io.images.read_mask`).
 
@@ -59,30 +71,39 @@ def ingest_case(store: str | Path, entry: CaseEntry, chunks: tuple[int, int, int
     root = open_store(store, create=True)
     name = group_name(entry.case_id)
     if name in root and _is_current(root[name], entry, digests):
-        return "unchanged"
-    names = list(entry.roi_names)
-    if len(names) > 1:
-        image, mask = _read_rois(entry, names)
-    else:
-        image, mask = read_pair(entry.image, entry.mask, entry.roi, entry.series)
-    note = other_series(mask)
-    img, msk = to_volume(image, "image"), to_volume(mask, "mask")
+        return None
+    img, msk, note, modality = _read_volumes(entry)
     native, mismatch = None, ""
     try:
         check_geometry(img, msk)
     except GeometryMismatchError as exc:  # kept: PyRadiomics' correctMask may still use the case
         native, mismatch = msk, str(exc)
-        on_grid = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor, 0, mask.GetPixelID())
+        mask = to_image(msk)
+        on_grid = sitk.Resample(mask, img.array.shape[::-1], sitk.Transform(), sitk.sitkNearestNeighbor,
+                                img.origin, img.spacing[::-1], img.direction, 0, mask.GetPixelID())
         msk = to_volume(on_grid, "mask")
-    modality = entry.metadata.get("modality") or _modality(entry.image, image)
-    write_case(
+    modality = entry.metadata.get("modality") or modality
+    return write_case(
         store, entry.case_id, img, msk,
-        metadata=entry.metadata, labels=_entry_labels(entry), digests=digests, rois=tuple(names),
+        metadata=entry.metadata, labels=_entry_labels(entry), digests=digests, rois=tuple(entry.roi_names),
         sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {}),
                  **({"series": entry.series} if entry.series else {})},
         modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch, mask_other_series=note,
     )
-    return "written"
+
+
+def _read_volumes(entry: CaseEntry) -> tuple[Volume, Volume, str, str]:
+    """Image and mask of one manifest case as volumes, the note of a mask of another series
+    (:func:`radcore.io.images.other_series`) and the DICOM modality of the image ("" when none). A pair of
+    NIfTI files is decoded straight into arrays (:func:`radcore.io.images.read_volume`)."""
+    names = list(entry.roi_names)
+    if len(names) <= 1 and entry.roi is None and is_nifti(entry.image) and is_nifti(entry.mask):
+        return read_volume(entry.image, "image"), read_volume(entry.mask, "mask"), "", ""
+    if len(names) > 1:
+        image, mask = _read_rois(entry, names)
+    else:
+        image, mask = read_pair(entry.image, entry.mask, entry.roi, entry.series)
+    return to_volume(image, "image"), to_volume(mask, "mask"), other_series(mask), _modality(entry.image, image)
 
 
 def _read_rois(entry: CaseEntry, names: list[str]) -> tuple[sitk.Image, sitk.Image]:

@@ -80,6 +80,20 @@ class CaseInfo:
     normalisation: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
+class DecodedCase:
+    """A case as a store holds it, in memory: its attributes and its arrays as stored (the image, the mask
+    on the image grid, the mask as read when it was off that grid), as just written
+    (:func:`~radcore.io.store.write.write_case`) or never written (:func:`~radcore.io.store.write.decode_case`).
+    The readers of :mod:`radcore.io.store.read` take it in place of the store, so a case ingested by the
+    worker that extracts it is not read back."""
+
+    info: CaseInfo
+    image: np.ndarray
+    labels: np.ndarray
+    native: np.ndarray | None = None
+
+
 def label_mask(stored: np.ndarray, label: int, bits: bool) -> np.ndarray:
     """The bool mask of ``label`` in a stored mask array: equal values, or bit ``label - 1`` with
     ``bits`` (a case whose ROIs may overlap, :attr:`CaseInfo.bits`)."""
@@ -167,7 +181,11 @@ def open_case(store: StoreLike | zarr.Group, case_id: str) -> tuple[zarr.Group, 
 
 
 def _info(group: zarr.Group, case_id: str) -> CaseInfo:
-    a = group.attrs["radcore"]
+    return info_of(group.attrs["radcore"], case_id)
+
+
+def info_of(a: dict, case_id: str) -> CaseInfo:
+    """The :class:`CaseInfo` of a case group's ``radcore`` attribute ``a``."""
     return CaseInfo(
         case_id=case_id,
         shape=tuple(a["shape"]),

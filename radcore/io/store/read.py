@@ -2,7 +2,8 @@
 
 Reading takes a path or any ``zarr`` store (e.g. object storage). :func:`read_roi` and :func:`read_region`
 read only the chunks the ROI's box touches (the boxes are recorded at ingest, see
-:mod:`radcore.io.store.layout`).
+:mod:`radcore.io.store.layout`). Each reader also takes a :class:`~radcore.io.store.layout.DecodedCase`,
+the case just written and still in memory, and cuts the same volumes out of its arrays.
 """
 
 from __future__ import annotations
@@ -16,35 +17,71 @@ from radcore.crop import crop_origin, grown_box, margin_voxels
 from radcore.errors import LabelNotFoundError
 from radcore.io.images import Volume
 from radcore.io.store.layout import (
-    IMAGE_PATH, MASK_PATH, NATIVE_MASK_PATH, CaseInfo, StoreLike, label_mask, open_case,
+    IMAGE_PATH, MASK_PATH, NATIVE_MASK_PATH, CaseInfo, DecodedCase, StoreLike, label_mask, open_case,
 )
 
+Source = StoreLike | zarr.Group | DecodedCase
 
-def read_roi(
-    store: StoreLike | zarr.Group, case_id: str, label: int, margin_mm: float
-) -> tuple[Volume, Volume]:
+
+class _Arrays:
+    """The arrays of one case, as Zarr arrays of its group (read when sliced) or as a decoded case's."""
+
+    def __init__(self, store: Source, case_id: str):
+        if isinstance(store, DecodedCase):
+            if store.info.case_id != case_id:
+                raise ValueError(f"the decoded case is {store.info.case_id!r}, not {case_id!r}")
+            self.info, self._decoded = store.info, store
+        else:
+            self._group, self.info = open_case(store, case_id)
+            self._decoded = None
+
+    def image(self, box=...) -> np.ndarray:
+        return self._cut(IMAGE_PATH, box)
+
+    def labels(self, box=...) -> np.ndarray:
+        return self._cut(MASK_PATH, box)
+
+    def native(self) -> np.ndarray:
+        """The mask as read (off the image grid), else the mask on the grid."""
+        if self._decoded is not None:
+            return self._cut(NATIVE_MASK_PATH if self._decoded.native is not None else MASK_PATH, ...)
+        return self._cut(NATIVE_MASK_PATH if NATIVE_MASK_PATH in self._group else MASK_PATH, ...)
+
+    def _cut(self, path: str, box) -> np.ndarray:
+        if self._decoded is None:
+            return np.asarray(self._group[path][box])
+        whole = {IMAGE_PATH: self._decoded.image, MASK_PATH: self._decoded.labels,
+                 NATIVE_MASK_PATH: self._decoded.native}[path]
+        if box is not ...:
+            return whole[box].copy()  # a crop owns its voxels, as one read from disk does
+        view = whole.view()
+        view.flags.writeable = False  # shared by every label of the case: nobody changes it in place
+        return view
+
+
+def read_roi(store: Source, case_id: str, label: int, margin_mm: float) -> tuple[Volume, Volume]:
     """Image (float64) and mask (bool, ``label``) cut to the label's bounding box plus ``margin_mm``.
 
     Only the chunks the box touches are read. The volumes carry the whole image's shape (``full_shape``),
     the crop's ``offset`` in it and the physical position of the crop's first voxel (``origin``).
     """
-    group, info = open_case(store, case_id)
+    arrays = _Arrays(store, case_id)
+    info = arrays.info
     roi_box = tuple(slice(start, stop) for start, stop in _label_box(info, label))
     box = grown_box(roi_box, margin_voxels(margin_mm, info.spacing, info.shape), info.shape)
-    image, mask = _read_box(group, info, label, box)
+    image, mask = _read_box(arrays, label, box)
     return dataclasses.replace(image, array=image.array.astype(np.float64, copy=False)), mask
 
 
-def read_region(
-    store: StoreLike | zarr.Group, case_id: str, label: int, box: tuple[slice, ...]
-) -> tuple[Volume, Volume]:
+def read_region(store: Source, case_id: str, label: int, box: tuple[slice, ...]) -> tuple[Volume, Volume]:
     """Image (its stored dtype) and mask (bool, ``label``) cut to ``box`` (slices (z, y, x) of the whole
     image, which must hold the label's bounding box), carrying what :func:`read_roi`'s volumes carry."""
-    group, info = open_case(store, case_id)
+    arrays = _Arrays(store, case_id)
+    info = arrays.info
     inside = all(s.start <= a and b <= s.stop for s, (a, b) in zip(box, _label_box(info, label)))
     if not inside or any(s.start < 0 or s.stop > n for s, n in zip(box, info.shape)):
         raise ValueError(f"the box {box} must lie in the image {info.shape} and hold label {label}'s bounding box")
-    return _read_box(group, info, label, box)
+    return _read_box(arrays, label, box)
 
 
 def _label_box(info: CaseInfo, label: int) -> tuple[tuple[int, int], ...]:
@@ -54,10 +91,11 @@ def _label_box(info: CaseInfo, label: int) -> tuple[tuple[int, int], ...]:
     return info.boxes[label]
 
 
-def _read_box(group: zarr.Group, info: CaseInfo, label: int, box: tuple[slice, ...]) -> tuple[Volume, Volume]:
+def _read_box(arrays: _Arrays, label: int, box: tuple[slice, ...]) -> tuple[Volume, Volume]:
     """Image (stored dtype) and mask of ``label`` in ``box``; only the chunks the box touches are read."""
-    image = np.asarray(group[IMAGE_PATH][box])
-    mask = label_mask(np.asarray(group[MASK_PATH][box]), label, info.bits)
+    info = arrays.info
+    image = arrays.image(box)
+    mask = label_mask(arrays.labels(box), label, info.bits)
     offset = tuple(s.start for s in box)
     origin = crop_origin(info.origin, info.spacing, info.direction, offset)
     stats, norm = info.intensity, info.normalisation
@@ -68,25 +106,26 @@ def _read_box(group: zarr.Group, info: CaseInfo, label: int, box: tuple[slice, .
     return Volume(image, whole_intensity=whole, whole_normalisation=normalisation, **kw), Volume(mask, **kw)
 
 
-def read_case(store: StoreLike | zarr.Group, case_id: str, native_mask: bool = False) -> tuple[Volume, Volume]:
+def read_case(store: Source, case_id: str, native_mask: bool = False) -> tuple[Volume, Volume]:
     """The whole image (stored dtype) and label mask of one case (see
     :func:`~radcore.io.store.layout.label_mask`).
 
     ``native_mask``: the mask as it was read, on its own grid (the recorded mask geometry; the mask as
     read when it was off the image grid) instead of the mask on the image grid.
     """
-    group, info = open_case(store, case_id)
+    arrays = _Arrays(store, case_id)
+    info = arrays.info
     kw = dict(spacing=info.spacing, origin=info.origin, direction=info.direction)
-    image = Volume(group[IMAGE_PATH][...], **kw)
+    image = Volume(arrays.image(), **kw)
     if not native_mask:
-        return image, Volume(group[MASK_PATH][...], **kw)
-    path = NATIVE_MASK_PATH if NATIVE_MASK_PATH in group else MASK_PATH
+        return image, Volume(arrays.labels(), **kw)
     geometry = info.mask_geometry or {"spacing": info.spacing, "origin": info.origin, "direction": info.direction}
-    return image, Volume(group[path][...], tuple(geometry["spacing"]), tuple(geometry["origin"]),
+    return image, Volume(arrays.native(), tuple(geometry["spacing"]), tuple(geometry["origin"]),
                          tuple(geometry["direction"]))
 
 
-def read_image(store: StoreLike | zarr.Group, case_id: str) -> Volume:
+def read_image(store: Source, case_id: str) -> Volume:
     """The whole image of one case (its stored dtype) with its geometry, without its mask."""
-    group, info = open_case(store, case_id)
-    return Volume(group[IMAGE_PATH][...], spacing=info.spacing, origin=info.origin, direction=info.direction)
+    arrays = _Arrays(store, case_id)
+    info = arrays.info
+    return Volume(arrays.image(), spacing=info.spacing, origin=info.origin, direction=info.direction)

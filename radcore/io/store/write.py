@@ -4,22 +4,25 @@ range; whole-image statistics). The layout is :mod:`radcore.io.store.layout`'s."
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import SimpleITK as sitk
 import zarr
 from scipy import ndimage
 from zarr.codecs import BloscCodec
+from zarr.storage import LocalStore
 
 from radcore.errors import InvalidImageError
 from radcore.io.images import Volume
 from radcore.io.store.layout import (
-    DEFAULT_CHUNKS, IMAGE_PATH, NGFF_VERSION, group_name, label_mask, labels_attr, open_store,
+    DEFAULT_CHUNKS, IMAGE_PATH, NGFF_VERSION, DecodedCase, group_name, info_of, label_mask, labels_attr, open_store,
 )
 from radcore.io.store.publish import publish, temporary_name
+from radcore.io.store.shards import write_shards
 from radcore.kernels.labels import label_boxes
+from radcore.kernels.summary import summary
 
 #: chunk compression: LZ4 after byte shuffling (Blosc). A float32 CT of 204 x 201 x 60 voxels writes in
 #: 0.072 s and reads in 0.032 s, against 0.127 s and 0.049 s with zstd at level 1 (which was itself 2.6x
@@ -28,8 +31,20 @@ from radcore.kernels.labels import label_boxes
 COMPRESSOR = BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
 
 
-def write_case(
-    store: str | Path,
+def decode_case(case_id: str, image: Volume, mask: Volume, **facts: Any) -> DecodedCase:
+    """The case as :func:`write_case` would store it (its attributes and arrays), without writing it: what
+    :mod:`radcore.io.store.read` cuts an ROI's crop from (e.g. ``radcore.extract`` of a pair of files).
+
+    ``facts`` (keywords): ``metadata``, ``labels``, ``digests``, ``sources``, ``modality``; ``native_mask``,
+    the mask as read when it is off the image grid (``mask`` is then its resampling onto the grid), with
+    ``geometry_mismatch`` saying how it differs; ``rois``, the names of the ROIs of an RTSTRUCT or SEG mask
+    (with several, ``mask`` holds them as bits: label k is bit k - 1); ``mask_other_series``, when such a
+    mask references another series than the image's (:func:`radcore.io.images.other_series`).
+    """
+    return _decoded(case_id, image, mask, **facts)[0]
+
+
+def _decoded(
     case_id: str,
     image: Volume,
     mask: Volume,
@@ -39,25 +54,15 @@ def write_case(
     digests: dict[str, str] | None = None,
     sources: dict[str, str] | None = None,
     modality: str = "",
-    chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
     native_mask: Volume | None = None,
     geometry_mismatch: str = "",
     rois: tuple[str, ...] = (),
     mask_other_series: str = "",
-) -> None:
-    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy.
-
-    ``native_mask``: the mask as read when it is off the image grid (``mask`` is then its resampling onto
-    the grid), with ``geometry_mismatch`` saying how it differs. ``rois`` names the ROIs of an RTSTRUCT or
-    SEG mask; with several, ``mask`` holds them as bits (label k: bit k - 1). ``mask_other_series`` says
-    when such a mask references another series than the image's (:func:`radcore.io.images.other_series`).
-    """
+) -> tuple[DecodedCase, dict[str, Any]]:
     if image.array.ndim != 3 or image.array.shape != mask.array.shape:
         raise InvalidImageError(
             f"image {image.array.shape} and mask {mask.array.shape} must be 3D arrays of the same shape"
         )
-    root_path = Path(store)
-    open_store(root_path, create=True)
     labels_array = _label_array(mask.array)
     bits = len(rois) > 1
     boxes, counts = _bit_boxes(labels_array, len(rois)) if bits else _label_boxes(labels_array)
@@ -74,8 +79,7 @@ def write_case(
         "voxel_counts": counts,
         "digests": dict(digests or {}),
         "sources": dict(sources or {}),
-        "intensity": _intensity_stats(image.array),
-        "normalisation": normalisation_stats(image.array),
+        **_whole_image_statistics(image.array),
         "mask_geometry": _geometry(native_mask if native_mask is not None else mask),
         "geometry_mismatch": geometry_mismatch,
         "mask_other_series": mask_other_series,
@@ -83,6 +87,25 @@ def write_case(
         "label_encoding": "bits" if bits else "values",
         **_label_summaries(image.array, labels_array, boxes, bits),
     }
+    native = _label_array(native_mask.array) if native_mask is not None else None
+    return DecodedCase(info_of(attrs, case_id), image.array, labels_array, native), attrs
+
+
+def write_case(
+    store: str | Path,
+    case_id: str,
+    image: Volume,
+    mask: Volume,
+    *,
+    chunks: tuple[int, int, int] = DEFAULT_CHUNKS,
+    **facts: Any,
+) -> DecodedCase:
+    """Write one case (image and integer label mask on the same grid) atomically, replacing any old copy;
+    returns it as a reader of the store will find it, in memory. ``facts``: as :func:`decode_case`."""
+    root_path = Path(store)
+    decoded, attrs = _decoded(case_id, image, mask, **facts)
+    open_store(root_path, create=True)
+    labels_array, native_array = decoded.labels, decoded.native
     temp_name = temporary_name()
     group = zarr.open_group(str(root_path / temp_name), mode="w", zarr_format=3)
     chunks = tuple(min(c, n) for c, n in zip(chunks, image.array.shape))
@@ -96,13 +119,13 @@ def write_case(
         "image-label": {"source": {"image": "../../"}},
         "multiscales": [_multiscale("mask", image.spacing, image.origin)],
     }
-    if native_mask is not None:
-        native_array = _label_array(native_mask.array)
+    if native_array is not None:
         native_chunks = tuple(min(c, n) for c, n in zip(chunks, native_array.shape))
         _write_array(group.require_group("labels/native"), "0", native_array, native_chunks)
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [_multiscale(case_id, image.spacing, image.origin)]},
                         "radcore": attrs})
     publish(root_path / temp_name, root_path / group_name(case_id), case_id, attrs["digests"])
+    return decoded
 
 
 def _geometry(volume: Volume) -> dict[str, list[float]]:
@@ -114,11 +137,22 @@ def _geometry(volume: Volume) -> dict[str, list[float]]:
 
 
 def _write_array(group: zarr.Group, name: str, data: np.ndarray, chunks: tuple[int, ...]) -> None:
-    # every chunk is written: Zarr's test of each chunk against the fill value (to leave empty ones out)
-    # costs more than writing them (a CT's image 0.044 s against 0.087 s, its mask 0.014 s against 0.035 s)
-    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, compressors=COMPRESSOR,
-                             dimension_names=("z", "y", "x"), config={"write_empty_chunks": True})
-    arr[...] = data
+    """Write ``data`` in ``chunks``, a slab of them (one chunk deep, the whole image across) to a shard.
+
+    A reader still fetches only the chunks around an ROI (byte ranges of the shard, after its index), but
+    a case is a few files rather than hundreds, and a file system or bucket holds 100x fewer objects.
+    Zarr makes the array; on a local store its shards are written in one pass
+    (:func:`radcore.io.store.shards.write_shards`: 0.2 s of CPU for a 512 x 512 x 228 int16 CT, against
+    0.3-0.7 s through Zarr's pipeline and 0.6 s as 258 files of single chunks). Every chunk is written.
+    """
+    shards = (chunks[0], *(-(-n // c) * c for n, c in zip(data.shape[1:], chunks[1:])))
+    arr = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, shards=shards,
+                             compressors=COMPRESSOR, dimension_names=("z", "y", "x"),
+                             config={"write_empty_chunks": True})
+    if isinstance(group.store, LocalStore):
+        write_shards(Path(group.store.root) / arr.path, arr, data)
+    else:
+        arr[...] = data
 
 
 def _multiscale(name: str, spacing, origin) -> dict[str, Any]:
@@ -181,14 +215,11 @@ def _bit_boxes(bits: np.ndarray, n: int) -> tuple[dict[str, list], dict[str, int
     return boxes, counts
 
 
-def normalisation_stats(array: np.ndarray) -> dict[str, float]:
-    """ITK's mean and sample standard deviation of every voxel (``StatisticsImageFilter``, which PyRadiomics'
-    ``normalize`` runs on the whole image), for normalising a crop as the whole image is normalised."""
-    stats = sitk.StatisticsImageFilter()
-    stats.Execute(sitk.GetImageFromArray(array))
-    return {"mean": float(stats.GetMean()), "sigma": float(stats.GetSigma())}
-
-
-def _intensity_stats(array: np.ndarray) -> dict[str, float]:
-    a = np.asarray(array, dtype=np.float64)
-    return {"mean": float(a.mean()), "min": float(a.min()), "max": float(a.max())}
+def _whole_image_statistics(array: np.ndarray) -> dict[str, dict[str, float]]:
+    """The attributes ``intensity`` (mean, min, max of every voxel) and ``normalisation`` (the mean and ITK's
+    sample standard deviation, as ``StatisticsImageFilter`` gives them to PyRadiomics' ``normalize``, for
+    normalising a crop as the whole image is normalised), from one pass (:mod:`radcore.kernels.summary`)."""
+    n, lo, hi, total, squares = summary(array)
+    mean = total / n
+    sigma = math.sqrt(max(squares - total * total / n, 0.0) / (n - 1)) if n > 1 else 0.0
+    return {"intensity": {"mean": mean, "min": lo, "max": hi}, "normalisation": {"mean": mean, "sigma": sigma}}

@@ -85,6 +85,16 @@ def test_what_is_left_to_do_is_judged_from_the_manifest(tmp_path, cohort):
     everything = {(case, 1) for case in good + list(broken)}
     assert run.may_have_work(set()) and run.may_have_work(everything - {(good[0], 1)})
     assert not run.may_have_work(everything)
+    # nothing left: a summary without a cluster or a flow; the manifest's unrunnable row still counts as failed
+    assert run.already_done(everything - {(good[0], 1)}) is None and run.already_done(set()) is None
+    finished = run.already_done(everything)
+    assert (finished.done, finished.skipped, finished.failed) == (0, len(everything), 1)
+    assert [f["stage"] for f in finished.failures] == ["manifest"]
+    reported = CohortRun(_params(tmp_path, manifest, config, report=True))
+    assert reported.already_done(everything) is None  # the report asked for is not there yet
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.html").write_text("<html></html>")
+    assert reported.already_done(everything) is not None
 
 
 def test_the_batches_run_on_a_real_cluster_and_every_case_lands_once(tmp_path, cohort):

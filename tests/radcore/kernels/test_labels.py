@@ -48,7 +48,8 @@ def test_label_boxes_match_reference_for_every_label(shape, dtype):
     rng = np.random.default_rng(7 + sum(shape))
     labels = rng.choice(np.array([0, 1, 2, 9], dtype), size=shape)
     lo, hi, count = label_boxes(labels, 10)
-    for label in range(11):
+    assert count[0] == np.count_nonzero(labels == 0)  # the background: its count, no box
+    for label in range(1, 11):
         box, want = reference_box(labels, label)
         assert count[label] == want
         if box is None:

@@ -13,7 +13,8 @@ import radcore
 from radcore.cohort.cluster import feature_columns
 from radcore.cohort.plan import cases_from_manifest, plan_batches
 from radcore.io.manifest import read_manifest
-from radcore.cohort.synthetic import ct_like_case, to_sitk
+from radcore.cohort.synthetic import ct_like_case
+from radcore.io.images import to_image
 from radcore.cohort.worker import JobSpec, _read_label, run_batch
 from radcore.io.config import load_settings
 from radcore.io.dataset import partition
@@ -51,7 +52,7 @@ def case(tmp_path_factory):
     image, mask = ct_like_case((40, 96, 96), seed=3, lesion_radius_mm=5.0)
     paths = folder / "image.nii.gz", folder / "mask.nii.gz"
     for volume, path in zip((image, mask), paths):
-        sitk.WriteImage(to_sitk(dataclasses.replace(volume, spacing=SPACING, origin=ORIGIN)), str(path))
+        sitk.WriteImage(to_image(dataclasses.replace(volume, spacing=SPACING, origin=ORIGIN)), str(path))
     entry = CaseEntry("c1", str(paths[0]), str(paths[1]), None, {})
     write_manifest([entry], folder / "manifest.csv")
     return folder, entry
@@ -72,10 +73,19 @@ def _worker_row(folder, tmp_path, params):
 def test_the_crop_a_worker_reads_gives_the_whole_image_features_exactly(case, tmp_path, params):
     folder, entry = case
     row = _worker_row(folder, tmp_path, params)
-    whole = radcore.extract(entry.image, entry.mask, config=params, naming="pyradiomics")
+    # SimpleITK images: the whole image, as PyRadiomics reads it
+    whole = radcore.extract(sitk.ReadImage(entry.image), sitk.ReadImage(entry.mask), config=params,
+                            naming="pyradiomics")
     assert len(whole) > 100
     differ = {k for k, v in whole.items() if not (row[k] == v or (math.isnan(v) and math.isnan(row[k])))}
     assert not differ
+    # the files: decoded straight into arrays and cut to the crop a worker reads
+    from radcore.pipeline import _source_crop
+
+    assert _source_crop(entry.image, entry.mask, load_settings(params), None) is not None
+    files = radcore.extract(entry.image, entry.mask, config=params, naming="pyradiomics")
+    assert files.keys() == whole.keys()
+    assert not {k for k, v in whole.items() if not (files[k] == v or (math.isnan(v) and math.isnan(files[k])))}
 
 
 @pytest.mark.parametrize("params", [RESAMPLED, NOT_RESAMPLED, PRECROP], ids=["resampled", "not-resampled", "precrop"])
@@ -85,7 +95,7 @@ def test_a_worker_reads_the_box_around_the_roi_not_the_volume(case, tmp_path, pa
     ingest_case(tmp_path / "store", entry)
     info = case_info(tmp_path / "store", "c1")
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, settings_hash(settings))
-    image, mask = _read_label(spec, info, 1, 0.0)
+    image, mask = _read_label(spec.store, spec, info, 1, 0.0)
     roi = info.boxes[1]
     assert image.array.shape == mask.array.shape
     assert all(o <= a and b <= o + n for (a, b), o, n in zip(roi, image.offset, image.array.shape))
@@ -107,7 +117,7 @@ def test_a_store_without_normalisation_statistics_reads_the_whole_image(case, tm
     info = case_info(tmp_path / "store", "c1")
     settings = load_settings(NOT_RESAMPLED)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, settings_hash(settings))
-    image, _ = _read_label(spec, info, 1, 0.0)
+    image, _ = _read_label(spec.store, spec, info, 1, 0.0)
     assert image.array.shape == tuple(info.shape)
     row = _worker_row(folder, tmp_path, NOT_RESAMPLED)  # ingest rewrites nothing: the digests are current
     whole = radcore.extract(entry.image, entry.mask, config=NOT_RESAMPLED, naming="pyradiomics")

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import SimpleITK as sitk
@@ -5,7 +7,7 @@ from zarr.storage import LocalStore
 
 from radcore.errors import LabelNotFoundError, StoreError
 from radcore.io.images import Volume
-from radcore.io.store import list_cases, write_case
+from radcore.io.store import case_info, list_cases, write_case
 from radcore.io.store.read import read_roi
 
 
@@ -65,8 +67,33 @@ def test_small_roi_in_a_large_volume_reads_only_its_chunks(tmp_path):
     stored = sum(p.stat().st_size for p in (tmp_path / "s" / "big").rglob("*") if p.is_file())
     store = CountingStore(tmp_path / "s")
     img, msk = read_roi(store, "big", 1, margin_mm=6.2)
-    chunk_reads = [k for k, _ in store.reads if not k.endswith("zarr.json")]
-    assert sorted(chunk_reads) == ["big/0/c/0/2/1", "big/labels/mask/0/c/0/2/1"]
+    shard_reads = [k for k, _ in store.reads if not k.endswith("zarr.json")]
+    # a slab of chunks per shard: the first slab's shard of each array, its index and then one chunk of it
+    assert sorted(shard_reads) == ["big/0/c/0/0/0"] * 2 + ["big/labels/mask/0/c/0/0/0"] * 2
     read_bytes = sum(n for _, n in store.reads)
-    assert read_bytes < stored / 20, (read_bytes, stored)
+    assert read_bytes < stored / 20, (read_bytes, stored)  # one chunk of 32 of each array
     assert msk.array.sum() == 125 and img.array.shape == (21, 21, 21)  # 5 + 2 * (ceil(6.2) + 1)
+
+
+def test_a_decoded_case_reads_as_the_store_does(tmp_path, case):
+    """A case just written (still in memory) gives the same volumes as the store it was written to."""
+    from radcore.io.store.read import read_case, read_image, read_region
+
+    image, mask = case
+    decoded = write_case(tmp_path / "s", "c1", image, mask)
+    assert decoded.info == case_info(tmp_path / "s", "c1")
+    box = (slice(2, 12), slice(4, 26), slice(0, 12))
+    for read, args in ((read_roi, (1, 2.0)), (read_roi, (4, 0.0)), (read_region, (1, box))):
+        for stored, in_memory in zip(read(tmp_path / "s", "c1", *args), read(decoded, "c1", *args)):
+            assert stored.array.dtype == in_memory.array.dtype and np.array_equal(stored.array, in_memory.array)
+            assert dataclasses.replace(stored, array=None) == dataclasses.replace(in_memory, array=None)
+            assert in_memory.array.flags.writeable  # a crop of its own
+    for stored, in_memory in zip(read_case(tmp_path / "s", "c1", native_mask=True),
+                                 read_case(decoded, "c1", native_mask=True)):
+        assert np.array_equal(stored.array, in_memory.array) and stored.spacing == in_memory.spacing
+    whole = read_image(decoded, "c1")
+    assert np.array_equal(whole.array, read_image(tmp_path / "s", "c1").array)
+    with pytest.raises(ValueError, match="read-only"):
+        whole.array[0, 0, 0] = 1  # the case's own array, shared by its labels: nobody changes it
+    with pytest.raises(ValueError, match="decoded case is 'c1', not 'c2'"):
+        read_image(decoded, "c2")

@@ -1,0 +1,48 @@
+"""Shards written in one pass are the files Zarr's own sharding codec reads (and would write)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+from zarr.codecs import BloscCodec, ZstdCodec
+
+from radcore.io.store.shards import write_shards
+
+CASES = [
+    ((70, 100, 90), np.int16, (64, 64, 64), (64, 128, 128)),  # edge chunks padded, a shard beyond the array
+    ((5, 7, 9), np.uint8, (5, 7, 9), (5, 7, 9)),  # one chunk, one shard
+    ((130, 200, 150), np.float32, (64, 64, 64), (64, 256, 192)),
+    ((10, 20, 30), np.uint32, (4, 8, 8), (4, 24, 32)),
+    ((9, 12, 12), np.float64, (4, 4, 4), (8, 8, 8)),  # inner chunks wholly outside the array
+]
+
+
+def _array(folder, name, data, chunks, shards, compressor):
+    group = zarr.open_group(str(folder), mode="a", zarr_format=3)
+    return group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=chunks, shards=shards,
+                              compressors=compressor, config={"write_empty_chunks": True})
+
+
+@pytest.mark.parametrize("shape, dtype, chunks, shards", CASES)
+@pytest.mark.parametrize("shuffle", ["shuffle", "bitshuffle", "noshuffle"])
+def test_shards_read_back_through_zarr_as_zarr_writes_them(tmp_path, shape, dtype, chunks, shards, shuffle):
+    data = np.random.default_rng(sum(shape)).normal(0.0, 300.0, shape).astype(dtype)
+    compressor = BloscCodec(cname="lz4", clevel=5, shuffle=shuffle)
+    mine = _array(tmp_path, "mine", data, chunks, shards, compressor)
+    write_shards(tmp_path / "mine", mine, data)
+    theirs = _array(tmp_path, "theirs", data, chunks, shards, compressor)
+    theirs[...] = data
+    read = zarr.open_array(str(tmp_path / "mine"), mode="r")
+    assert np.array_equal(read[...], data)
+    box = (slice(1, shape[0] - 1), slice(2, shape[1] // 2), slice(shape[2] // 3, shape[2]))
+    assert np.array_equal(read[box], data[box])
+    files = {p.relative_to(tmp_path / "mine") for p in (tmp_path / "mine").rglob("*") if p.is_file()}
+    assert files == {p.relative_to(tmp_path / "theirs") for p in (tmp_path / "theirs").rglob("*") if p.is_file()}
+
+
+def test_only_bytes_and_blosc_are_written_here(tmp_path):
+    data = np.zeros((4, 4, 4), np.int16)
+    array = _array(tmp_path, "zstd", data, (4, 4, 4), (4, 4, 4), ZstdCodec())
+    with pytest.raises(ValueError, match="bytes \\+ blosc"):
+        write_shards(Path(tmp_path / "zstd"), array, data)
