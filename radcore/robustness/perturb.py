@@ -279,12 +279,17 @@ def _slices(data: np.ndarray, shift_z: float, matrix: np.ndarray, offset: np.nda
     (output (y, x) -> input ``matrix`` (y, x) + ``offset``), on the (y, x) box of ``region`` (default: all)."""
     from scipy import ndimage
 
+    from radcore.kernels.rotate import affine_planes_linear
     from radcore.preprocess.interpolate import resample_axis
 
     if shift_z:
         data = resample_axis(data, np.arange(data.shape[0]) + shift_z, 0, order)
     shape = data.shape[1:] if region is None else (region[1].stop - region[1].start, region[2].stop - region[2].start)
     out = np.empty((data.shape[0], *shape))
+    if order == 1:  # the usual case: one pass over the output plane, every slice at once
+        affine_planes_linear(np.ascontiguousarray(data), np.ascontiguousarray(matrix), np.asarray(offset, float),
+                             mode == "constant", out)
+        return out
     for k in range(data.shape[0]):
         ndimage.affine_transform(data[k], matrix, offset, output_shape=shape, output=out[k], order=order, mode=mode)
     return out
