@@ -174,3 +174,12 @@ def test_the_ct_study_config(manifest, tmp_path):
     result = robustness_study(spec.dataset)
     assert result.features == len([c for c in spec.feature_columns if c in rows.columns]) > 200
     assert result.passing  # some features of these two cases agree across their versions
+
+
+def test_the_workers_warm_up_makes_the_perturbations(caplog):
+    """A robustness run's warm-up also compiles the perturbations' kernels, without a warning."""
+    from radcore.cohort.cluster import warm_up
+
+    warm_up(load_settings({"families": ["stat"], "perturbation": {"rotation_angles": [0, 10],
+                                                                   "contour_randomisations": 1}}))
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
