@@ -85,9 +85,10 @@ def extract_batches(run: CohortRun, plan: Plan, client) -> CohortSummary:
     progress shown: on the command line's terminal or output (:class:`~radcore.cohort.progress.ProgressBar`),
     else in the flow run's log every 10 s."""
     logger = get_run_logger()
+    unit = "cases/labels" if plan.versions == 1 else f"case/label versions ({plan.versions} each)"
     artifact = create_progress_artifact(0.0, key="radcore-cohort-progress",
-                                        description=f"cases extracted, settings {run.settings_hash}")
-    bar = ProgressBar(plan.items, "extracting") if run.show_progress else None
+                                        description=f"{unit} extracted, settings {run.settings_hash}")
+    bar = ProgressBar(plan.units, "extracting") if run.show_progress else None
     last = {"update": 0.0, "log": time.perf_counter()}
 
     def progress(finished: int, total: int, summary: CohortSummary) -> None:
@@ -98,7 +99,7 @@ def extract_batches(run: CohortRun, plan: Plan, client) -> CohortSummary:
             update_progress_artifact(artifact, 100.0 * finished / total)
             last["update"] = now
         if bar is None and now - last["log"] > 10.0 and finished < total:  # a run launched from the UI
-            logger.info("%d of %d cases/labels extracted, %d failed", finished, total, summary.failed)
+            logger.info("%d of %d %s extracted, %d failed", finished, total, unit, summary.failed)
             last["log"] = now
 
     try:

@@ -31,6 +31,7 @@ from radcore.settings import (
     ImageType,
     InterpolationSettings,
     MorphologySettings,
+    PerturbationSettings,
     ResegmentationSettings,
     Settings,
     TextureSettings,
@@ -47,7 +48,8 @@ _LAZY = {"extract": "radcore.api", "Extractor": "radcore.api", "load_settings": 
 
 __all__ = [
     "extract", "Extractor", "load_settings", "Settings", "InterpolationSettings", "ResegmentationSettings",
-    "DiscretisationSettings", "TextureSettings", "MorphologySettings", "ImageType", "settings_hash",
+    "DiscretisationSettings", "TextureSettings", "MorphologySettings", "PerturbationSettings", "ImageType",
+    "settings_hash",
     "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
     "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
     "FeatureError", "StoreError", "DatasetError", "StaleRunError", "__version__",

@@ -1,4 +1,5 @@
-"""The radcore command: extract (one case), filter (response maps); ingest, run, demo, compact, serve (cohorts)."""
+"""The radcore command: extract (one case), filter (response maps), robustness (ICC of a dataset); ingest, run,
+demo, compact, serve (cohorts)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,28 @@ def _run_filter(args) -> int:
     return 0
 
 
+def _add_robustness(sub) -> None:
+    from radcore.robustness.study import DEFAULT_ICC_TYPE, DEFAULT_THRESHOLD
+
+    p = sub.add_parser("robustness", help="ICC of every feature over the perturbed versions of a robustness run")
+    p.add_argument("dataset", help="the --out folder of a `radcore run` with perturbations in its config")
+    p.add_argument("--settings-hash", help="the partition (default: the dataset's one with perturbed versions)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                   help=f"a feature passes when its ICC's 95%% lower bound reaches this (default {DEFAULT_THRESHOLD})")
+    p.add_argument("--icc-type", choices=["ICC(1,1)", "ICC(A,1)", "ICC(C,1)"], default=DEFAULT_ICC_TYPE,
+                   help=f"the ICC judged for passing (default {DEFAULT_ICC_TYPE}); all three are written")
+    p.set_defaults(func=_run_robustness)
+
+
+def _run_robustness(args) -> int:
+    from radcore.robustness.study import robustness_study
+
+    result = robustness_study(args.dataset, args.settings_hash, args.threshold, args.icc_type)
+    print(f"{len(result.passing)} of {result.features} features pass ({result.icc_type} 95% lower bound >= "
+          f"{result.threshold:g}) over {result.n_cases} cases x {len(result.versions)} versions: {result.path}")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line that names the problem and where to look (exit 2)."""
 
@@ -88,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_extract(sub)
     _add_filter(sub)
+    _add_robustness(sub)
     try:
         from radcore.cli_cohort import add_cohort_commands
     except ModuleNotFoundError as exc:

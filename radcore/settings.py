@@ -108,6 +108,40 @@ class ImageType:
 
 
 @dataclass(frozen=True)
+class PerturbationSettings:
+    """Perturbed versions of every ROI, for a robustness study (Zwanenburg et al., Sci Rep 2019; see
+    :mod:`radcore.robustness.perturb`). Each version combines one value of every option:
+
+    - ``rotation_angles``: degrees, rotation of image and mask in the axial plane about the ROI's centre;
+    - ``translations``: fractions of a voxel, shifts of the grid along x, y and z (each combination);
+    - ``volume_adaptations``: fractions of the ROI's volume to grow (> 0) or shrink (< 0) it by, voxels
+      added or removed in order of their physical distance to the ROI's border;
+    - ``noise_repetitions``: versions with Gaussian noise added (0: none), of standard deviation
+      ``noise_level`` (None: estimated from the image as MIRP does, Chang et al. 2000);
+    - ``contour_randomisations``: versions whose contour is randomised from the supervoxels of the image
+      around it (0: none), as MIRP does (:mod:`radcore.robustness.supervoxels`).
+
+    The unperturbed version (``none``) is always one of them. ``seed`` makes the random parts (noise, ties
+    at the border) the same on every run. Rotations and translations interpolate image (``image_order``)
+    and mask (``mask_order``, kept where >= ``mask_threshold``); with ``interpolate`` false only rotations
+    by multiples of 90 degrees (on square in-plane voxels) and no translation are possible; any other
+    version fails.
+    """
+
+    rotation_angles: tuple[float, ...] = (0.0,)
+    translations: tuple[float, ...] = (0.0,)
+    volume_adaptations: tuple[float, ...] = (0.0,)
+    noise_repetitions: int = 0
+    noise_level: float | None = None
+    contour_randomisations: int = 0
+    seed: int = 0
+    interpolate: bool = True
+    image_order: Literal[0, 1, 3] = 1
+    mask_order: Literal[0, 1, 3] = 1
+    mask_threshold: float = 0.5
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything that determines the features of one case. Immutable; hashed for provenance."""
 
@@ -126,6 +160,8 @@ class Settings:
     #: the PyRadiomics params of the ``pyradiomics`` profile (from a params file, or the ``pyradiomics``
     #: section of a radcore YAML with ``profile: pyradiomics``); None for the ``ibsi`` profile
     pyradiomics: PyRadiomicsParams | None = None
+    #: the perturbed versions of a robustness study, in either profile; None: only the ROI as it is
+    perturbation: PerturbationSettings | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -170,6 +206,32 @@ def _validate(s: Settings) -> None:
             check_image_type(image_type)
     if s.texture.glcm_distance < 1 or s.texture.ngldm_distance < 1 or s.texture.ngtdm_distance < 1:
         raise SettingsError("texture distances must be >= 1")
+    if s.perturbation is not None:
+        _validate_perturbation(s.perturbation)
+
+
+def _validate_perturbation(p: PerturbationSettings) -> None:
+    for name in ("rotation_angles", "translations", "volume_adaptations"):
+        values = getattr(p, name)
+        if not values:
+            raise SettingsError(f"perturbation.{name} must hold at least one value (0 for none)")
+        if len(set(values)) != len(values):
+            raise SettingsError(f"perturbation.{name} holds a value twice: {list(values)}")
+    if any(not -1.0 < t < 1.0 for t in p.translations):
+        raise SettingsError(
+            f"perturbation.translations are fractions of a voxel in (-1, 1), got {list(p.translations)}"
+        )
+    if any(not v > -1.0 for v in p.volume_adaptations):
+        raise SettingsError(f"perturbation.volume_adaptations must be > -1 (a fraction of the volume), got "
+                            f"{list(p.volume_adaptations)}")
+    if p.noise_repetitions < 0:
+        raise SettingsError(f"perturbation.noise_repetitions must be >= 0, got {p.noise_repetitions}")
+    if p.contour_randomisations < 0:
+        raise SettingsError(f"perturbation.contour_randomisations must be >= 0, got {p.contour_randomisations}")
+    if p.noise_level is not None and not p.noise_level > 0:
+        raise SettingsError(f"perturbation.noise_level must be > 0 (or null: estimated), got {p.noise_level}")
+    if not 0.0 < p.mask_threshold <= 1.0:
+        raise SettingsError(f"perturbation.mask_threshold must lie in (0, 1], got {p.mask_threshold}")
 
 
 # ---------------------------------------------------------------- mapping <-> settings
@@ -183,6 +245,8 @@ def from_mapping(data: dict[str, Any] | None) -> Settings:
 def to_mapping(settings: Settings) -> dict[str, Any]:
     """The plain nested mapping of ``settings`` (lists for tuples); ``from_mapping`` inverts it."""
     data = _plain(dataclasses.asdict(settings))
+    if data["perturbation"] is None:  # settings without perturbations keep the hash they always had
+        del data["perturbation"]
     for image_type in data["image_types"]:
         image_type["options"] = {k: v for k, v in image_type["options"]}
     return data

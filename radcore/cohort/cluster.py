@@ -94,6 +94,23 @@ def warm_up(settings: Settings) -> None:
             extract_volumes(typed, mask, settings)
         except Exception as exc:  # noqa: BLE001 - the warm-up is best effort; real cases report their errors
             log.warning("warm-up on a synthetic %s case failed (%s: %s)", dtype, type(exc).__name__, exc)
+    if settings.perturbation is not None:
+        _warm_perturbations(image, mask, settings)
+
+
+def _warm_perturbations(image: Volume, mask: Volume, settings: Settings) -> None:
+    """The kernels of a robustness run's perturbations (rotation, supervoxels), on the synthetic case."""
+    import dataclasses
+
+    from radcore.robustness.perturb import Version, perturb
+
+    p = dataclasses.replace(settings.perturbation, interpolate=True)
+    warm = Version(rotation=10.0, translation=(0.25, 0.25, 0.25), adaptation=0.1,
+                   contour=1 if p.contour_randomisations else 0)
+    try:
+        perturb(Volume(image.array.astype("float64"), image.spacing), mask, warm, p, "warm-up")
+    except Exception as exc:  # noqa: BLE001 - best effort, as above
+        log.warning("warm-up of the perturbations failed (%s: %s)", type(exc).__name__, exc)
 
 
 def feature_columns(keys: list[FeatureKey] | None, naming: str) -> tuple[str, ...]:

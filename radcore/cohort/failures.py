@@ -7,6 +7,8 @@ A case fails at one of :data:`STAGES`:
   compressed file cut short, NaN or Inf voxels);
 - ``ingest``: the case is invalid (not 3D scalar, mask off the image grid where the settings cannot use
   it) or cannot be written;
+- ``perturb``: a perturbed version of a robustness run cannot be made (the ROI becomes empty, a rotation
+  needs interpolation the settings forbid); its row names the version, the other versions run;
 - ``preprocess``: ROI, interpolation, resegmentation or filtering failed (e.g. an empty mask);
 - ``features``: a feature family (IBSI) or feature class (PyRadiomics) failed
   (:class:`~radcore.errors.FeatureError`);
@@ -20,13 +22,16 @@ from typing import Any
 
 from radcore.errors import FeatureError
 
-STAGES = ("manifest", "read", "ingest", "preprocess", "features", "write")
+STAGES = ("manifest", "read", "ingest", "perturb", "preprocess", "features", "write")
 #: the fields of an error row shown in summaries (the Prefect failures table, the command's last lines)
 SUMMARY_FIELDS = ("case_id", "label", "stage", "error_type", "reason")
 
 
-def error_row(case_id: str, label: int | None, stage: str, error: BaseException | str) -> dict[str, Any]:
-    """The error row of ``case_id`` (``label`` None: the case as a whole) failed at ``stage``.
+def error_row(
+    case_id: str, label: int | None, stage: str, error: BaseException | str, perturbation: str | None = None
+) -> dict[str, Any]:
+    """The error row of ``case_id`` (``label`` None: the case as a whole) failed at ``stage``; in a robustness
+    run, ``perturbation`` names the version that failed (None: every version, or a run without versions).
 
     ``error`` is the exception (its class is the row's ``error_type``; a :class:`FeatureError` is named
     by its cause) or, for a manifest row, the reason as text (``error_type`` ``ManifestError``).
@@ -48,6 +53,7 @@ def error_row(case_id: str, label: int | None, stage: str, error: BaseException 
         "reason": reason,
         "radcore_version": radcore.__version__,
         "attempted_at": datetime.now(timezone.utc),
+        "perturbation": perturbation,
     }
 
 

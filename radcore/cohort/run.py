@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 #: holds a bounded number of tasks (each carries its batch's case list) whatever the cohort's size
 QUEUED_PER_WORKER = 3
 
-#: called as batches finish with (items finished, items in all, the summary so far)
+#: called as batches finish with ((case, label, version) units finished, units in all, the summary so far)
 Progress = Callable[[int, int, "CohortSummary"], None]
 
 
@@ -105,10 +105,17 @@ class Plan:
     #: what a killed run had left and planning removed
     removed: list[str] = field(default_factory=list)
     batch_size: int = 0
+    #: versions of each (case, label): the perturbed versions of a robustness run, else 1
+    versions: int = 1
 
     @property
     def items(self) -> int:
         return sum(b.n_items for b in self.batches)
+
+    @property
+    def units(self) -> int:
+        """The (case, label, version) units to run: what progress counts."""
+        return self.items * self.versions
 
 
 class CohortRun:
@@ -226,7 +233,14 @@ class CohortRun:
         done = dataset.done_cases(params.out, h)
         n_items = sum(len(j.items) for j in jobs)
         workers = workers or local_workers(params.workers)
-        batch_size = params.batch_size or auto_batch_size(max(n_items - len(done), 1), workers)
+        n_versions = 1
+        if self.settings.perturbation is not None:
+            from radcore.robustness.perturb import versions as perturbed_versions
+
+            n_versions = len(perturbed_versions(self.settings.perturbation))
+        # batches sized in (case, label, version) units, so a robustness run's batches take as long as others
+        batch_size = params.batch_size or max(1, auto_batch_size(max(n_items - len(done), 1) * n_versions, workers)
+                                              // n_versions)
         batches = plan_batches(jobs, h, done, batch_size)
         dataset.write_settings(params.out, h, to_mapping(self.settings))
         dataset.write_versions(params.out, h, versions(self.settings))
@@ -237,7 +251,7 @@ class CohortRun:
             feature_columns=feature_columns(keys, params.naming), run_token=run_token, qc_pictures=params.qc_pictures,
         )
         todo = sum(b.n_items for b in batches)
-        return Plan(spec, batches, n_items - todo, manifest_errors, removed, batch_size)
+        return Plan(spec, batches, n_items - todo, manifest_errors, removed, batch_size, n_versions)
 
     def extract(self, plan: Plan, client, progress: Progress | None = None) -> CohortSummary:
         """Run ``plan``'s batches on ``client`` (one Dask future each) and count what they did; a batch lost
@@ -249,7 +263,7 @@ class CohortRun:
         summary = CohortSummary(self.settings_hash, self.params.out, skipped=plan.skipped)
         if not plan.batches:
             return summary
-        total = plan.items
+        total = plan.units
         catalogue = _Catalogue(plan.spec)
         summary.workers = _n_workers(client)
         start = time.perf_counter()
@@ -275,7 +289,7 @@ class CohortRun:
             future.release()
             catalogue.add(report.keys)
             summary.add(report)
-            finished += report.items
+            finished += report.items * plan.versions
             now = time.perf_counter()
             if now - last_count > 10.0:  # a cluster that grows (or shrinks) gets more (or fewer) batches at once
                 summary.workers, last_count = max(summary.workers, _n_workers(client)), now
@@ -293,7 +307,8 @@ class CohortRun:
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
         dataset.ensure_readable(self.params.out, self.settings_hash,
-                                dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES))
+                                dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES,
+                                                       perturbed=self.settings.perturbation is not None))
 
 
 def check_output_folder(out: str, option: str = "--out") -> None:

@@ -21,10 +21,11 @@ from typing import Any
 import radcore
 from radcore.cohort.failures import error_row, failure_summaries
 from radcore.cohort.margin import required_margin_mm
+from radcore.crop import grown_box, margin_voxels
 from radcore.cohort.plan import ROI_COLUMN, Batch, CaseJob
 from radcore.cohort.qc import QC_TYPES, qc_values
 from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, ImageReadError, LabelNotFoundError
-from radcore.io.dataset import feature_schema, write_batch
+from radcore.io.dataset import PERTURBATION_COLUMN, feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
 from radcore.io.qc_pictures import MARGIN_VOXELS as PICTURE_MARGIN, picture_path, write_picture
@@ -96,7 +97,8 @@ def run_batch(batch: Batch, spec: JobSpec) -> BatchReport:
         rows += case_rows
         errors += case_errors
         report.case_seconds += seconds
-    schema = feature_schema(spec.metadata_columns, spec.feature_columns, QC_TYPES)
+    schema = feature_schema(spec.metadata_columns, spec.feature_columns, QC_TYPES,
+                            perturbed=spec.settings.perturbation is not None)
     write_batch(spec.dataset, spec.settings_hash, batch.batch_id, rows, errors, schema, versions(spec.settings),
                 spec.run_token)
     report.done, report.failed = len(rows), len(errors)
@@ -146,15 +148,54 @@ def run_case(
         errors = [error_row(job.case_id, label, failure.stage, failure.error) for label in labels]
         return rows, errors, time.perf_counter() - start
     for label in labels:
-        t0 = time.perf_counter()
+        label_rows, label_errors = _run_label(job, spec, info, source, label, margin, whole, keys)
+        rows += label_rows
+        errors += label_errors
+    return rows, errors, time.perf_counter() - start
+
+
+def _run_label(
+    job: CaseJob, spec: JobSpec, info: CaseInfo, source: Source, label: int, margin: float,
+    whole: dict[FeatureKey, float], keys: dict[FeatureKey, None] | None,
+) -> tuple[list[dict], list[dict]]:
+    """The rows and error rows of one label: one row, or in a robustness run one per perturbed version
+    (:mod:`radcore.robustness.perturb`), made in turn from the one read of the label's image and mask; a
+    version that fails is an error row naming it, and the other versions run."""
+    perturbation = spec.settings.perturbation
+    names: list[str | None] = [None]
+    if perturbation is not None:
+        from radcore.robustness.perturb import margin_mm, versions
+
+        todo = versions(perturbation)
+        names = [v.name for v in todo]
+        extent = tuple((b - a) * s for (a, b), s in zip(info.boxes.get(label, ((0, 0),) * 3), info.spacing))
+        extra = margin_mm(perturbation, extent, info.spacing)
+    else:
+        extra = 0.0
+    rows, errors = [], []
+    t0 = time.perf_counter()
+    try:
+        image, mask = _read_label(source, spec, info, label, margin, extra)
+    except CaseFailure as failure:
+        return rows, [error_row(job.case_id, label, failure.stage, failure.error, name) for name in names]
+    noise_sd: list[float] = []  # estimated once per label, at its first noisy version
+    for i, name in enumerate(names):
         try:
-            computed, values = _extract_label(spec, info, source, label, margin, whole)
+            if perturbation is None:
+                version_image, version_mask = image, mask
+            else:
+                version_image, version_mask = _perturbed(info, label, image, mask, todo[i], perturbation, noise_sd)
+            computed, values = _features(spec, version_image, version_mask, label, whole)
         except CaseFailure as failure:
-            errors.append(error_row(job.case_id, label, failure.stage, failure.error))
+            errors.append(error_row(job.case_id, label, failure.stage, failure.error, name))
             continue
+        if spec.qc_pictures and i == 0:
+            _picture(spec, info, label, image, mask)
         if keys is not None:
             keys.update(dict.fromkeys(computed))
         row: dict[str, Any] = {"case_id": job.case_id, "label": label}
+        if name is not None:
+            row[PERTURBATION_COLUMN] = name
         row.update({k: job.metadata.get(k, "") for k in spec.metadata_columns})
         if info.rois and ROI_COLUMN in spec.metadata_columns:
             row[ROI_COLUMN] = info.rois[label - 1] if 0 < label <= len(info.rois) else ""
@@ -168,7 +209,27 @@ def run_case(
         row.update(qc_values(info, label, spec.settings))
         row.update(values)
         rows.append(row)
-    return rows, errors, time.perf_counter() - start
+        t0 = time.perf_counter()
+    return rows, errors
+
+
+def _perturbed(
+    info: CaseInfo, label: int, image: Volume, mask: Volume, version, perturbation, noise_sd: list[float]
+) -> tuple[Volume, Volume]:
+    """One version of the label's image and ROI (:func:`radcore.robustness.perturb.perturb`), seeded by the
+    case and label; a version that cannot be made fails at stage ``perturb``. ``noise_sd`` keeps the image's
+    estimated noise level once a noisy version has estimated it."""
+    from radcore.robustness.perturb import estimate_noise, perturb
+
+    if mask.array.dtype != bool:
+        mask = dataclasses.replace(mask, array=label_mask(mask.array, label, info.bits))
+    try:
+        if version.noise and perturbation.noise_level is None and not noise_sd:
+            noise_sd.append(estimate_noise(image.array))
+        level = noise_sd[0] if noise_sd else None
+        return perturb(image, mask, version, perturbation, f"{info.case_id}\t{label}", level)
+    except Exception as exc:  # noqa: BLE001 - one version's failure is its error row; the others run
+        raise CaseFailure("perturb", exc) from exc
 
 
 def _prepare_case(job: CaseJob, spec: JobSpec) -> tuple[CaseInfo, Source]:
@@ -189,20 +250,25 @@ def _prepare_case(job: CaseJob, spec: JobSpec) -> tuple[CaseInfo, Source]:
         raise CaseFailure("read", exc) from exc
 
 
-def _read_label(source: Source, spec: JobSpec, info: CaseInfo, label: int, margin: float) -> tuple[Volume, Volume]:
+def _read_label_volumes(
+    source: Source, spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
+) -> tuple[Volume, Volume]:
     """What one ROI's features read: for the IBSI profile the ROI crop (bounding box + ``margin``) on the
     image grid; for a profile with a ``source_box`` (PyRadiomics) the crop of that box in the stored pixel
     type, carrying the whole image's facts (its features are the whole image's), or, where the profile
     cannot say (a mask with its own geometry, which PyRadiomics' ``geometryTolerance`` and ``correctMask``
     judge as read; ``normalize`` on a store without the whole image's statistics), the whole image in
-    its stored pixel type and the mask as read, on its own grid."""
+    its stored pixel type and the mask as read, on its own grid. ``extra_mm`` more around the ROI for the
+    perturbed versions of a robustness run (a larger crop gives the same features)."""
     profile = profile_of(spec.settings)
     if profile.source_box is None:
         if info.geometry_mismatch:
             raise GeometryMismatchError(f"{info.geometry_mismatch}; IBSI settings need the mask on the image grid")
-        return read_roi(source, info.case_id, label, margin)
+        return read_roi(source, info.case_id, label, margin + extra_mm)
     box = profile.source_box(spec.settings, info, label)
     if box is not None:
+        if extra_mm:
+            box = grown_box(box, margin_voxels(extra_mm, info.spacing, info.shape), info.shape)
         return read_region(source, info.case_id, label, box)
     image, labels = read_case(source, info.case_id, native_mask=True)
     inside = label_mask(labels.array, label, info.bits)
@@ -227,27 +293,31 @@ def _whole_image_values(spec: JobSpec, info: CaseInfo, source: Source) -> dict[F
         raise CaseFailure("preprocess", exc) from exc
 
 
-def _extract_label(
-    spec: JobSpec, info: CaseInfo, source: Source, label: int, margin: float, whole: dict[FeatureKey, float]
-) -> tuple[dict[FeatureKey, float], dict[str, float]]:
-    """The features of one label, by key and by column name; ``whole`` holds the values of the case's
-    whole image the crop read cannot give (:func:`_whole_image_values`)."""
+def _read_label(
+    source: Source, spec: JobSpec, info: CaseInfo, label: int, margin: float, extra_mm: float = 0.0
+) -> tuple[Volume, Volume]:
+    """What one ROI's features read (:func:`_read_label_volumes`), a failure as the stage it happened at."""
     try:
-        image, mask = _read_label(source, spec, info, label, margin)
+        return _read_label_volumes(source, spec, info, label, margin, extra_mm)
     except GeometryMismatchError as exc:
         raise CaseFailure("ingest", exc) from exc
     except EmptyROIError as exc:
         raise CaseFailure("preprocess", exc) from exc
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
+
+
+def _features(
+    spec: JobSpec, image: Volume, mask: Volume, label: int, whole: dict[FeatureKey, float]
+) -> tuple[dict[FeatureKey, float], dict[str, float]]:
+    """The features of one label's image and mask, by key and by column name; ``whole`` holds the values
+    of the case's whole image the crop read cannot give (:func:`_whole_image_values`)."""
     try:
         computed = extract_volumes(image, mask, spec.settings, label)
         computed.update(whole)
         named = name_columns(computed, spec.naming)
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc
-    if spec.qc_pictures:
-        _picture(spec, info, label, image, mask)
     return computed, named
 
 

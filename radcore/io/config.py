@@ -73,7 +73,8 @@ def settings_from_data(data: dict, source: str = "settings") -> Settings:
     """Settings from a parsed mapping: PyRadiomics params (``setting`` / ``imageType`` / ``featureClass``
     sections, which imply the ``pyradiomics`` profile) or radcore's own layout, whose optional ``profile``
     key states the profile: ``ibsi`` (the default) or ``pyradiomics``, whose settings are the PyRadiomics
-    params in the ``pyradiomics`` key (none: PyRadiomics' defaults)."""
+    params in the ``pyradiomics`` key (none: PyRadiomics' defaults) and, for a robustness study, the
+    ``perturbation`` key (:class:`~radcore.settings.PerturbationSettings`) in either profile."""
     if data and set(data) <= PYRADIOMICS_SECTIONS:
         return settings_from_params(data, source=source)
     data = dict(data)
@@ -82,12 +83,19 @@ def settings_from_data(data: dict, source: str = "settings") -> Settings:
         raise SettingsError(f"{source}: profile must be one of {list(PROFILES)}, got {profile!r}")
     if profile == "pyradiomics":
         params = data.pop("pyradiomics", None) or {}
+        perturbation = data.pop("perturbation", None)
         if data:
             raise SettingsError(
                 f"{source}: with profile: pyradiomics the settings are PyRadiomics params under the "
-                f"'pyradiomics' key; unexpected key {sorted(data)[0]!r}"
+                f"'pyradiomics' key (and perturbations under 'perturbation'); unexpected key {sorted(data)[0]!r}"
             )
-        return settings_from_params(params, source=f"{source}: pyradiomics")
+        settings = settings_from_params(params, source=f"{source}: pyradiomics")
+        if perturbation is None:
+            return settings
+        try:
+            return dataclasses.replace(settings, perturbation=from_mapping({"perturbation": perturbation}).perturbation)
+        except SettingsError as exc:
+            raise SettingsError(f"{source}: {exc}") from exc
     if data.get("pyradiomics") is not None:
         raise SettingsError(f"{source}: PyRadiomics params (the 'pyradiomics' key) need profile: pyradiomics")
     try:

@@ -9,9 +9,12 @@ Layout::
     DATASET/settings/settings_hash=<h>/versions.json         the software versions of the latest run
     DATASET/keys/settings_hash=<h>/batch-<id>.json           the (case_id, label) of a features file, so a
                                                              rerun knows what is done without opening it
+    DATASET/robustness/settings_hash=<h>/icc.parquet         ICC per feature over the perturbed versions
+                                                             (:mod:`radcore.io.robustness`)
 
 Feature files share one canonical schema per settings hash (:func:`feature_schema`): key columns
-(``case_id``, ``label``), the manifest's metadata columns (strings), provenance (``radcore_version``,
+(``case_id``, ``label``; in a run with perturbations also :data:`PERTURBATION_COLUMN`, one row per
+(case_id, label, version)), the manifest's metadata columns (strings), provenance (``radcore_version``,
 ``image_digest``, ``mask_digest``, ``extracted_at``, ``extraction_seconds``) and one float64 column per
 feature. The partition column ``settings_hash`` lives in the path only. Each batch file also carries the
 versions that wrote it in its Parquet key-value metadata (``radcore.versions``, JSON).
@@ -41,6 +44,9 @@ import pyarrow.parquet as pq
 from radcore.errors import StaleRunError
 
 KEY_COLUMNS = ("case_id", "label")
+#: the string column naming each row's version in a robustness run (``none`` for the unperturbed one; see
+#: :mod:`radcore.robustness.perturb`); datasets of runs without perturbations have no such column
+PERTURBATION_COLUMN = "perturbation"
 #: the file that keeps a partition readable while it holds no row (see :func:`ensure_readable`)
 EMPTY_FILE = "empty.parquet"
 PROVENANCE_COLUMNS = ("radcore_version", "image_digest", "mask_digest", "extracted_at", "extraction_seconds")
@@ -59,6 +65,7 @@ ERROR_SCHEMA = pa.schema([
     ("reason", pa.string()),
     ("radcore_version", pa.string()),
     ("attempted_at", pa.timestamp("us", tz="UTC")),
+    ("perturbation", pa.string()),  # the version that failed in a robustness run; null otherwise
 ])
 CATALOGUE_SCHEMA = pa.schema([
     ("column", pa.string()),
@@ -77,11 +84,14 @@ _ARROW_TYPES = {int: pa.int64(), bool: pa.bool_(), float: pa.float64(), str: pa.
 
 
 def feature_schema(
-    metadata_columns: Iterable[str], feature_columns: Iterable[str], qc_columns: dict[str, type] | None = None
+    metadata_columns: Iterable[str], feature_columns: Iterable[str], qc_columns: dict[str, type] | None = None,
+    perturbed: bool = False,
 ) -> pa.Schema:
-    """The canonical schema of a features file: keys, metadata, provenance, quality-control columns (name ->
-    Python type), then float64 features."""
+    """The canonical schema of a features file: keys (with :data:`PERTURBATION_COLUMN` when ``perturbed``),
+    metadata, provenance, quality-control columns (name -> Python type), then float64 features."""
     fields = [pa.field("case_id", pa.string(), nullable=False), pa.field("label", pa.int32(), nullable=False)]
+    if perturbed:
+        fields.append(pa.field(PERTURBATION_COLUMN, pa.string(), nullable=False))
     fields += [pa.field(c, pa.string()) for c in metadata_columns]
     fields += [pa.field(c, _PROVENANCE_TYPES[c]) for c in PROVENANCE_COLUMNS]
     fields += [pa.field(c, _ARROW_TYPES[t]) for c, t in (qc_columns or {}).items()]
@@ -91,6 +101,12 @@ def feature_schema(
     if clash:
         raise ValueError(f"column names {clash} are used twice (a metadata column named like a key or feature?)")
     return pa.schema(fields)
+
+
+def row_keys(columns: Iterable[str]) -> list[str]:
+    """The columns that identify a features row among ``columns``: (case_id, label), and the version
+    (:data:`PERTURBATION_COLUMN`) in a run with perturbations."""
+    return [*KEY_COLUMNS, PERTURBATION_COLUMN] if PERTURBATION_COLUMN in columns else list(KEY_COLUMNS)
 
 
 def partition(dataset: str | Path, part: str, settings_hash: str) -> Path:

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from radcore.errors import DatasetError
-from radcore.io.dataset import ERROR_SCHEMA, KEY_COLUMNS, PROVENANCE_COLUMNS, partition
+from radcore.io.dataset import ERROR_SCHEMA, KEY_COLUMNS, PERTURBATION_COLUMN, PROVENANCE_COLUMNS, partition, row_keys
 from radcore.io.qc_pictures import picture_path
 
 QC_PREFIX = "qc_"
@@ -60,7 +60,7 @@ class DatasetContents:
         if len(self.catalogue):
             present = set(self.features.columns)
             return [c for c in self.catalogue["column"] if c in present]
-        skip = set(KEY_COLUMNS) | set(PROVENANCE_COLUMNS)
+        skip = set(KEY_COLUMNS) | {PERTURBATION_COLUMN} | set(PROVENANCE_COLUMNS)
         return [c for c in self.features.columns if c not in skip and not c.startswith(QC_PREFIX)
                 and pd.api.types.is_float_dtype(self.features[c])]
 
@@ -71,7 +71,7 @@ class DatasetContents:
     @property
     def metadata_columns(self) -> list[str]:
         """The manifest's metadata columns carried into the rows (text columns besides keys and provenance)."""
-        known = set(KEY_COLUMNS) | set(PROVENANCE_COLUMNS) | set(self.feature_columns)
+        known = set(KEY_COLUMNS) | {PERTURBATION_COLUMN} | set(PROVENANCE_COLUMNS) | set(self.feature_columns)
         return [c for c in self.features.columns if c not in known and not c.startswith(QC_PREFIX)]
 
 
@@ -92,6 +92,17 @@ def settings_hashes(dataset: str | Path) -> list[str]:
         raise DatasetError(f"{str(root)!r} is not a radcore dataset: it has no features/settings_hash=* or "
                            "errors/settings_hash=* folder (expected the --out folder of `radcore run`)")
     return sorted(found)
+
+
+def perturbed_partitions(dataset: str | Path) -> list[str]:
+    """The settings hashes of ``dataset`` whose feature rows are perturbed versions (a
+    :data:`~radcore.io.dataset.PERTURBATION_COLUMN` column), read from their files' schemas."""
+    found = []
+    for h in settings_hashes(dataset):
+        files = _parquet_files(partition(dataset, "features", h))
+        if PERTURBATION_COLUMN in _columns([str(f) for f in files]):
+            found.append(h)
+    return found
 
 
 def read_dataset(dataset: str | Path, settings_hash: str | None = None) -> DatasetContents:
@@ -117,7 +128,8 @@ def read_dataset(dataset: str | Path, settings_hash: str | None = None) -> Datas
 
 def read_features(dataset: str | Path, settings_hash: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The feature rows of one partition as one frame (files of different columns are unified by name;
-    missing values are null), the latest row of each (case_id, label), sorted by them. ``columns``
+    missing values are null), the latest row of each (case_id, label) (and version, in a run with
+    perturbations), sorted by them. ``columns``
     restricts the columns read besides the keys (those no file has are left out).
 
     DuckDB reads the files (in parallel; 10^4 rows of 1,100 columns in 100 files in about 3 s here).
@@ -131,16 +143,17 @@ def read_features(dataset: str | Path, settings_hash: str, columns: list[str] | 
         listed = "*"
         if columns is not None:
             present = _columns(files)
-            listed = ", ".join(_quoted(c) for c in dict.fromkeys([*KEY_COLUMNS, "extracted_at", *columns])
+            listed = ", ".join(_quoted(c) for c in dict.fromkeys([*row_keys(present), "extracted_at", *columns])
                                if c in present)
         frame = con.execute(f"select {listed} from {_SOURCE}", [files]).df()
     finally:
         con.close()
-    if frame.duplicated(list(KEY_COLUMNS)).any():  # a case written twice (before compaction): the latest
+    keys = row_keys(frame.columns)
+    if frame.duplicated(keys).any():  # a case written twice (before compaction): the latest
         if "extracted_at" in frame.columns:
             frame = frame.sort_values("extracted_at", kind="stable")
-        frame = frame.drop_duplicates(list(KEY_COLUMNS), keep="last")
-    return frame.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
+        frame = frame.drop_duplicates(keys, keep="last")
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def read_qc(dataset: str | Path, settings_hash: str) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Sections: the cohort at a glance (cases done and failed, by stage, the failures), the QC pictures (flagged
 cases first, each linked to its row in the per-case table), feature distributions per metadata group with
 the cases and groups that sit apart (robust z-scores), redundancy (correlation with ROI volume, clusters of
-features that measure the same thing), and the settings and provenance of every settings hash.
+features that measure the same thing), for a robustness run the ICC of the features over the perturbed
+versions (:mod:`radcore.report.robustness`), and the settings and provenance of every settings hash.
 
 It stays small for large cohorts: at most ``max_thumbnails`` pictures (the flagged cases first, then a
 sample of the others) and ``max_rows`` table rows; plots aggregate (box plots, histograms, heat maps).
@@ -25,6 +26,7 @@ from radcore.cohort.qc import FLAG_MEANINGS
 from radcore.report.cohort import (
     CLUSTER_RHO, GROUP_SHIFT_FLAG, OUTLIER_FLAG, REPORT_FLAGS, Assessment, assess, informative_features,
 )
+from radcore.report.robustness import robustness_section, split_versions
 from radcore.report.html import (
     Markup, cards, details, flags_html, heading, image, page, paragraph, preformatted, table, thumbnail,
 )
@@ -74,7 +76,7 @@ def build_report(dataset: str | Path, out: str | Path | None = None, group: str 
         When ``dataset`` is not a radcore dataset, or ``group`` or ``settings_hash`` is not in it.
     """
     start = time.perf_counter()
-    contents = read_dataset(dataset, settings_hash)
+    contents, versions = split_versions(read_dataset(dataset, settings_hash))
     assessment = assess(contents, group)
     shown = _shown(assessment.rows, max_thumbnails, max_rows)
     anchors = {pos: f"case-{pos}" for pos in shown["position"]}
@@ -86,6 +88,9 @@ def build_report(dataset: str | Path, out: str | Path | None = None, group: str 
         ("redundancy", "Redundancy", _redundancy(assessment)),
         ("provenance", "Settings and provenance", _provenance(contents)),
     ]
+    if versions is not None:
+        sections.insert(-1, ("robustness", "Robustness (ICC over perturbed versions)",
+                             robustness_section(contents, versions, max_rows)))
     title = f"radcore cohort report — {contents.path.name}"
     subtitle = (f"{contents.path.resolve()} · settings {contents.settings_hash} · "
                 f"written {time.strftime('%Y-%m-%d %H:%M:%S')}")

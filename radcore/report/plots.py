@@ -106,6 +106,26 @@ def volume_correlation(rho: np.ndarray, names: list[str], volume: str, top: int 
     return _png(fig)
 
 
+def icc_by_family(values: dict[str, np.ndarray], threshold: float, icc_type: str) -> bytes:
+    """Box plots of the features' ICC per family (``values``: family -> one ICC per feature), the pass
+    threshold as a line."""
+    from matplotlib.figure import Figure
+
+    names = list(values)
+    fig = Figure(figsize=(max(4.5, 0.6 * len(names) + 2.0), 3.4), layout="constrained")
+    ax = fig.subplots()
+    ax.boxplot([_finite(values[n]) for n in names], showfliers=True, widths=0.6,
+               medianprops={"color": "#1f4e99"}, flierprops={"markersize": 3})
+    ax.axhline(threshold, color="#d62728", linestyle="--", label=f"threshold {threshold:g}")
+    ax.set_xticks(range(1, len(names) + 1), names, fontsize=8, rotation=45 if len(names) > 6 else 0)
+    ax.set_ylabel(icc_type, fontsize=8)
+    ax.set_ylim(min(-0.1, float(np.nanmin([np.nanmin(v) if len(v) else 0.0 for v in values.values()]))), 1.02)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(f"{icc_type} of the features across the perturbed versions, per family", fontsize=9)
+    return _png(fig)
+
+
 def _pool_groups(groups: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The groups to draw (largest first, at most :data:`MAX_GROUPS`, the rest as "other") and the labels."""
     labels = np.array([str(g) for g in groups], dtype=object)

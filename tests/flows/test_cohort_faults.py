@@ -28,14 +28,20 @@ from tests.cohort_cases import write_good_case
 
 N_CASES = 16
 CONFIG = "families: [stat, glcm, glrlm, glszm, ngtdm]\n"
+#: a robustness run: four versions of every case, each (case, label, version) a row exactly once
+ROBUST_CONFIG = CONFIG + "perturbation: {rotation_angles: [0, 20], volume_adaptations: [0.0, 0.2]}\n"
+VERSIONS = ("none", "rot=20", "rot=20,vol=+0.2", "vol=+0.2")
 
 
 def _features(out):
     return f"read_parquet('{out}/features/**/*.parquet', hive_partitioning=true, union_by_name=true)"
 
 
-def _rows(out) -> list[tuple[str, int]]:
-    return sorted(duckdb.sql(f"select case_id, label from {_features(out)}").fetchall())
+def _rows(out) -> list[tuple]:
+    """(case_id, label) of every features row, with its version in a robustness run."""
+    columns = duckdb.sql(f"select * from {_features(out)} limit 0").columns
+    keys = "case_id, label, perturbation" if "perturbation" in columns else "case_id, label"
+    return sorted(duckdb.sql(f"select {keys} from {_features(out)}").fetchall())
 
 
 def _batch_files(out) -> int:
@@ -58,6 +64,17 @@ def cohort(tmp_path_factory):
     write_manifest(entries, folder / "manifest.csv")
     (folder / "settings.yaml").write_text(CONFIG)
     return folder / "manifest.csv", folder / "settings.yaml", sorted((e.case_id, 1) for e in entries)
+
+
+@pytest.fixture(params=["plain", "robustness"])
+def any_cohort(request, cohort):
+    """The cohort, and the same as a robustness run (every expected row once per version)."""
+    manifest, config, expected = cohort
+    if request.param == "plain":
+        return cohort
+    robust = config.with_name("robustness.yaml")
+    robust.write_text(ROBUST_CONFIG)
+    return manifest, robust, sorted((case, label, v) for case, label in expected for v in VERSIONS)
 
 
 @pytest.fixture
@@ -119,8 +136,8 @@ def external_cluster(tmp_path):
     cluster.close()
 
 
-def test_workers_killed_mid_run_and_replaced_lose_no_case(prefect_backend, cohort, external_cluster, tmp_path):
-    manifest, config, expected = cohort
+def test_workers_killed_mid_run_and_replaced_lose_no_case(prefect_backend, any_cohort, external_cluster, tmp_path):
+    manifest, config, expected = any_cohort
     out = tmp_path / "out"
     killed: list[str] = []
 
@@ -160,8 +177,8 @@ def _leftovers(out: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("where", ["local cluster", "external cluster", "kept workers"])
-def test_a_run_killed_halfway_and_run_again_does_every_case_once(cohort, api_env, tmp_path, request, where):
-    manifest, config, expected = cohort
+def test_a_run_killed_halfway_and_run_again_does_every_case_once(any_cohort, api_env, tmp_path, request, where):
+    manifest, config, expected = any_cohort
     out = tmp_path / "out"
     extra = ["--workers", "2"]
     if where == "external cluster":  # its tasks outlive the killed run: the new run's token drops them
@@ -174,7 +191,7 @@ def test_a_run_killed_halfway_and_run_again_does_every_case_once(cohort, api_env
     first.send_signal(signal.SIGKILL)
     first.wait()
     done_before = _batch_files(out)
-    assert 0 < done_before < len(expected)
+    assert 0 < done_before < N_CASES
     again = _radcore_run(manifest, config, out, api_env, *extra)
     log, _ = again.communicate(timeout=600)
     assert again.returncode == 0, log

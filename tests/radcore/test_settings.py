@@ -70,3 +70,40 @@ def test_load_reads_yaml(tmp_path):
     bad.write_text("discretisation: [1, 2\n")
     with pytest.raises(SettingsError, match="not valid YAML"):
         load(bad)
+
+
+def test_perturbations_round_trip_and_enter_the_hash_only_when_present(tmp_path):
+    from radcore.io.config import write_settings_file
+    from radcore.settings import PerturbationSettings
+
+    plain = Settings()
+    assert "perturbation" not in to_mapping(plain)  # settings without perturbations keep their hash
+    robust = load({"perturbation": {"rotation_angles": [-15, 0, 15], "noise_repetitions": 2}})
+    assert robust.perturbation == PerturbationSettings(rotation_angles=(-15.0, 0.0, 15.0), noise_repetitions=2)
+    assert settings_hash(robust) != settings_hash(plain)
+    reseeded = load({"perturbation": {"rotation_angles": [-15, 0, 15], "noise_repetitions": 2, "seed": 1}})
+    assert settings_hash(reseeded) != settings_hash(robust)
+    write_settings_file(robust, tmp_path / "robust.yaml")
+    assert load(tmp_path / "robust.yaml") == robust
+
+
+def test_perturbations_in_the_pyradiomics_profile():
+    settings = load({"profile": "pyradiomics", "pyradiomics": {"setting": {"binWidth": 25}},
+                              "perturbation": {"volume_adaptations": [-0.1, 0.0, 0.1]}})
+    assert settings.profile == "pyradiomics" and settings.perturbation.volume_adaptations == (-0.1, 0.0, 0.1)
+    with pytest.raises(SettingsError, match="perturbation.translations"):
+        load({"profile": "pyradiomics", "perturbation": {"translations": [1.5]}})
+
+
+@pytest.mark.parametrize("mapping, match", [
+    ({"rotation_angles": []}, "at least one value"),
+    ({"volume_adaptations": [0.1, 0.1]}, "holds a value twice"),
+    ({"volume_adaptations": [-1.0]}, "must be > -1"),
+    ({"translations": [1.0]}, r"fractions of a voxel in \(-1, 1\)"),
+    ({"noise_repetitions": -1}, "noise_repetitions must be >= 0"),
+    ({"noise_level": 0}, "noise_level must be > 0"),
+    ({"image_order": 2}, "expected one of"),
+])
+def test_invalid_perturbations_are_named(mapping, match):
+    with pytest.raises(SettingsError, match=match):
+        load({"perturbation": mapping})
