@@ -1,0 +1,191 @@
+"""PyRadiomics' voxel-based extraction: one feature map per feature, as ``execute(..., voxelBased=True)``.
+
+Settings (a params file's ``voxelSetting`` section): ``kernelRadius`` r (default 1), ``maskedKernel``
+(default true), ``initValue`` (default 0), ``voxelBatch`` (default -1: all voxels in one batch).
+
+What PyRadiomics 3.1 does, and this module with it:
+
+- preprocessing as for the segment (:func:`radcore.pyradiomics.preprocess.prepare`); every image type's
+  response is cut to the ROI's bounding box grown by r voxels (clipped to the image): that box is the
+  maps' grid (its origin the box's first voxel, the image's spacing and direction);
+- grey levels: the discretisation of the ROI (``maskedKernel`` true) or of the whole grid (false);
+- the kernel of an ROI voxel c: the voxels v of the grid with |v_a - c_a| <= r_a, r_a = min(r, n_a - 1)
+  with n_a the ROI's bounding-box size (masked) or the grid's size (unmasked) along axis a; masked, only
+  ROI voxels; each class computes its matrices on the kernel's voxels (a pair, run, zone or neighbour
+  lies inside the kernel) over the grey levels of the whole region (N_g its highest);
+- GLCM: per offset; an offset without pairs gives NaN features and is left out of the mean over offsets,
+  except in JointAverage, which PyRadiomics averages with ``mean`` (not ``nanmean``): NaN at a voxel
+  with an empty offset, unless that offset is empty at every voxel of its ``voxelBatch`` batch (PyRadiomics
+  then drops the offset);
+- the maps hold ``initValue`` outside the ROI, NaN where a feature is undefined at a voxel.
+
+MCC: PyRadiomics' per-voxel MCC (eigenvalues of the N_g x N_g matrix Q per offset) raises on the NaN
+matrices of empty offsets, which fails the whole batch and leaves its map at ``initValue``. Here the MCC
+map is left out (not computed); ask for the other GLCM features by name to have none missing.
+
+Not supported (a :class:`~radcore.errors.SettingsError` before any work): the shape classes (PyRadiomics
+computes shape per ROI only; when every class is enabled by default they are skipped, as PyRadiomics skips
+them), ``weightingNorm``, and a kernel wider than the image on every axis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import SimpleITK as sitk
+
+from radcore.crop import grown_box
+from radcore.errors import SettingsError
+from radcore.pyradiomics.extractor import image_type_filter
+from radcore.pyradiomics.features import EPS, angles, feature_class, select
+from radcore.pyradiomics.naming import CLASSES, SHAPE_CLASSES
+from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
+from radcore.pyradiomics.settings import PyRadiomicsParams
+from radcore.pyradiomics.window import geometry_image
+
+#: PyRadiomics' defaults of ``voxelSetting``
+VOXEL_DEFAULTS = {"kernelRadius": 1, "maskedKernel": True, "initValue": 0.0, "voxelBatch": -1}
+#: the classes PyRadiomics maps
+MAPPED = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
+#: PyRadiomics features this module does not map (see module doc)
+UNMAPPED = {("glcm", "MCC")}
+
+
+def voxel_settings(params: PyRadiomicsParams) -> dict:
+    """``voxelSetting`` of ``params`` over PyRadiomics' defaults."""
+    return {**VOXEL_DEFAULTS, **dict(params.voxel_setting)}
+
+
+def mapped_classes(params: PyRadiomicsParams) -> dict[str, tuple[str, ...]]:
+    """Class -> feature names to map; a :class:`SettingsError` for what cannot be mapped (module doc)."""
+    classes = dict(params.feature_classes)
+    every_class = set(classes) == set(CLASSES) and all(v is None for v in classes.values())
+    asked = [c for c in classes if c in SHAPE_CLASSES]
+    if asked and not every_class:
+        raise SettingsError(
+            f"featureClass {asked[0]!r} cannot be mapped: PyRadiomics computes shape for the whole ROI only, "
+            f"not per voxel; remove it from featureClass for maps (mappable: {list(MAPPED)})"
+        )
+    out = {}
+    for name in MAPPED:
+        if name in classes:
+            module = feature_class(name)
+            chosen = select(name, module.FEATURES, module.OPTIONAL, classes[name])
+            unmapped = [f for f in chosen if (name, f) in UNMAPPED]
+            if unmapped and classes[name] is not None:
+                raise SettingsError(f"featureClass.{name}: {unmapped[0]!r} has no map here (see the maps page: "
+                                    f"PyRadiomics' per-voxel MCC fails); leave it out of the list")
+            out[name] = tuple(f for f in chosen if f not in unmapped)
+    return out
+
+
+def check(params: PyRadiomicsParams, image_size) -> dict:
+    """The voxel settings, after the checks made before any work (module doc)."""
+    voxel = voxel_settings(params)
+    radius = int(voxel["kernelRadius"])
+    if radius < 1:
+        raise SettingsError(f"voxelSetting.kernelRadius must be an integer >= 1, got {voxel['kernelRadius']!r}")
+    if 2 * radius + 1 > max(int(n) for n in image_size):
+        raise SettingsError(
+            f"voxelSetting.kernelRadius {radius} needs a kernel of {2 * radius + 1} voxels, wider than the image "
+            f"on every axis (size {list(image_size)} (x, y, z)); use a radius below {max(image_size) // 2}"
+        )
+    if params.setting.weightingNorm is not None:
+        raise SettingsError("setting.weightingNorm is not supported for voxel maps; leave it unset")
+    mapped_classes(params)
+    return voxel
+
+
+def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None,
+                 parallel: bool = False) -> dict[str, sitk.Image]:
+    """PyRadiomics' voxel-based feature maps of one case, keyed by PyRadiomics' names
+    (``original_glcm_Contrast``); ``parallel`` runs the voxels on numba's threads."""
+    from radcore.kernels.voxel_maps import voxel_features
+
+    if label is not None:
+        params = dataclasses.replace(params, setting=dataclasses.replace(params.setting, label=label))
+    voxel = check(params, image.GetSize())
+    classes = mapped_classes(params)
+    radius = int(voxel["kernelRadius"])
+    prepared = prepare(image, mask, params.setting)
+    grid = grown_box(prepared.box, (radius,) * 3, prepared.image.shape)
+    on_grid = dataclasses.replace(prepared, box=grid)
+    roi = np.ascontiguousarray(prepared.mask[grid])
+    centres = np.argwhere(roi)
+    masked = bool(voxel["maskedKernel"])
+    region = roi if masked else np.ones_like(roi)
+    extent = (centres.max(axis=0) - centres.min(axis=0) + 1) if masked else np.array(roi.shape)
+    radii = [min(radius, int(n) - 1) for n in extent]
+    out: dict[str, sitk.Image] = {}
+    for it in params.image_types:
+        setting = params.image_type_setting(it)
+        glcm_offsets = angles(setting.distances, roi.shape, setting.force2D, setting.force2Ddimension)
+        run_offsets = angles((1,), roi.shape, setting.force2D, setting.force2Ddimension)
+        neighbours = angles(setting.distances, roi.shape, setting.force2D, setting.force2Ddimension, True)
+        zone_links = angles((1,), (3, 3, 3), setting.force2D, setting.force2Ddimension)
+        for image_type, filtered in image_type_filter(it, setting).responses(on_grid):
+            levels, n_levels = discretise(filtered, region, setting)
+            results = voxel_features(levels, np.asarray(filtered, dtype=np.float64), region, centres, radii,
+                                     n_levels, tuple(classes), glcm_offsets, run_offsets, neighbours, zone_links,
+                                     setting.symmetricalGLCM, EPS, float(setting.voxelArrayShift),
+                                     float(setting.gldm_a), parallel)
+            values = class_values(classes, results, prepared.spacing, int(voxel["voxelBatch"]))
+            for (name, feature), column in values.items():
+                array = np.full(roi.shape, float(voxel["initValue"]))
+                array[roi] = column
+                out[f"{image_type}_{name}_{feature}"] = _image(array, prepared, grid)
+    return out
+
+
+def class_values(classes: dict, results: dict, spacing, voxel_batch: int) -> dict[tuple[str, str], np.ndarray]:
+    """(class, feature) -> value per ROI voxel (raster order) from :func:`voxel_features`' columns."""
+    from radcore.kernels.voxel_maps import FIRSTORDER_COLUMNS
+    from radcore.pyradiomics.features import firstorder, glcm, gldm, glrlm, glszm, ngtdm
+
+    out: dict[tuple[str, str], np.ndarray] = {}
+    if "firstorder" in classes:
+        table = results["firstorder"]
+        stat = {name: table[:, k] for k, name in enumerate(FIRSTORDER_COLUMNS)}
+        values = firstorder.from_statistics(classes["firstorder"], stat, lambda: stat["entropy"],
+                                            lambda: stat["uniformity"], stat["n_voxels"], float(np.prod(spacing)))
+        out.update({("firstorder", k): np.asarray(v, dtype=np.float64) for k, v in values.items()})
+    if "glcm" in classes:
+        table = results["glcm"]
+        for name in classes["glcm"]:
+            out[("glcm", name)] = table[:, glcm.COLUMN[name]].copy()
+        if "JointAverage" in classes["glcm"]:
+            out[("glcm", "JointAverage")][_empty_kept(results["glcm_empty"], voxel_batch)] = np.nan
+    for name, module in (("glrlm", glrlm), ("glszm", glszm), ("gldm", gldm)):
+        if name in classes:
+            for feature in classes[name]:
+                if (name, feature) == ("gldm", "DependencePercentage"):
+                    out[(name, feature)] = np.ones(results[name].shape[0])
+                else:
+                    out[(name, feature)] = results[name][:, module.COLUMN[feature]].copy()
+    if "ngtdm" in classes:
+        order = list(ngtdm.FORMULAS)
+        for feature in classes["ngtdm"]:
+            out[("ngtdm", feature)] = results["ngtdm"][:, order.index(feature)].copy()
+    return out
+
+
+def _empty_kept(empty: np.ndarray, voxel_batch: int) -> np.ndarray:
+    """Voxels with an empty GLCM offset that PyRadiomics keeps: one not empty at every voxel of the batch."""
+    batch = len(empty) if voxel_batch < 0 else max(int(voxel_batch), 1)
+    out = np.zeros(len(empty), bool)
+    for start in range(0, len(empty), batch):
+        part = empty[start:start + batch]
+        always = np.bitwise_and.reduce(part) if len(part) else 0
+        out[start:start + batch] = (part & ~always) != 0
+    return out
+
+
+def _image(array: np.ndarray, prepared: Prepared, grid) -> sitk.Image:
+    image = sitk.GetImageFromArray(array)
+    geometry = geometry_image(prepared.origin, prepared.spacing[::-1], prepared.direction)
+    first = [int(s.start) for s in grid][::-1]
+    image.SetOrigin(geometry.TransformIndexToPhysicalPoint(first))
+    image.SetSpacing(tuple(float(s) for s in prepared.spacing[::-1]))
+    image.SetDirection(prepared.direction)
+    return image
