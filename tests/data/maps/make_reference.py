@@ -5,7 +5,8 @@ For every ROI of :data:`CASES` and every voxel setting of :data:`VOXEL_SETTINGS`
 ``maskedKernel`` true and false) it runs ``RadiomicsFeatureExtractor.execute(..., voxelBased=True)`` with
 all six classes PyRadiomics maps (firstorder, glcm, glrlm, glszm, gldm, ngtdm: their default features) and
 writes ``<case>_r<radius>_<masked|unmasked>.npz``: one float64 array per map (z, y, x), keyed by
-PyRadiomics' name, and ``__origin``, ``__spacing``, ``__direction`` (ITK order) of the maps' grid.
+PyRadiomics' name, ``__origin``, ``__spacing``, ``__direction`` (ITK order) of the maps' grid and
+``__params`` (the params mapping, as JSON).
 The ROIs are small boxes of the sample images' masks (:data:`CASES`), written beside as
 ``<case>_image.nrrd`` / ``<case>_mask.nrrd`` so the tests read exactly what PyRadiomics read:
 
@@ -16,6 +17,7 @@ The ROIs are small boxes of the sample images' masks (:data:`CASES`), written be
 - ``phantom``: the IBSI-1 digital phantom (synthetic, 5 x 4 x 4, ``binWidth`` 1).
 """
 
+import json
 import logging
 from pathlib import Path
 
@@ -75,13 +77,14 @@ def main() -> None:
         sitk.WriteImage(image, str(HERE / f"{case}_image.nrrd"), useCompression=True)
         sitk.WriteImage(mask, str(HERE / f"{case}_mask.nrrd"), useCompression=True)
         for voxel in VOXEL_SETTINGS:
-            extractor = featureextractor.RadiomicsFeatureExtractor(params(case, voxel))
+            settings = params(case, voxel)
+            extractor = featureextractor.RadiomicsFeatureExtractor(settings)
             result = extractor.execute(image, mask, voxelBased=True)
             maps = {k: v for k, v in result.items() if isinstance(v, sitk.Image)}
             first = next(iter(maps.values()))
             arrays = {k: sitk.GetArrayFromImage(v).astype(np.float64) for k, v in maps.items()}
             arrays.update(__origin=np.array(first.GetOrigin()), __spacing=np.array(first.GetSpacing()),
-                          __direction=np.array(first.GetDirection()))
+                          __direction=np.array(first.GetDirection()), __params=np.array(json.dumps(settings)))
             name = f"{case}_r{voxel['kernelRadius']}_{'masked' if voxel['maskedKernel'] else 'unmasked'}.npz"
             np.savez_compressed(HERE / name, **arrays)
             print(name, len(maps), "maps", first.GetSize())
