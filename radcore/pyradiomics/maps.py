@@ -37,6 +37,7 @@ import SimpleITK as sitk
 
 from radcore.crop import grown_box
 from radcore.errors import SettingsError
+from radcore.naming import FeatureKey
 from radcore.pyradiomics.extractor import image_type_filter
 from radcore.pyradiomics.features import EPS, angles, feature_class, select
 from radcore.pyradiomics.naming import CLASSES, SHAPE_CLASSES
@@ -98,9 +99,10 @@ def check(params: PyRadiomicsParams, image_size) -> dict:
 
 
 def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None,
-                 parallel: bool = False) -> dict[str, sitk.Image]:
-    """PyRadiomics' voxel-based feature maps of one case, keyed by PyRadiomics' names
-    (``original_glcm_Contrast``); ``parallel`` runs the voxels on numba's threads."""
+                 parallel: bool = False) -> dict[FeatureKey, sitk.Image]:
+    """PyRadiomics' voxel-based feature maps of one case, keyed by image type, class and feature (named
+    as PyRadiomics names them by :func:`radcore.naming.column_name` with ``"pyradiomics"``:
+    ``original_glcm_Contrast``); ``parallel`` runs the voxels on numba's threads."""
     from radcore.kernels.voxel_maps import voxel_features
 
     if label is not None:
@@ -117,7 +119,7 @@ def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams,
     region = roi if masked else np.ones_like(roi)
     extent = (centres.max(axis=0) - centres.min(axis=0) + 1) if masked else np.array(roi.shape)
     radii = [min(radius, int(n) - 1) for n in extent]
-    out: dict[str, sitk.Image] = {}
+    out: dict[FeatureKey, sitk.Image] = {}
     for it in params.image_types:
         setting = params.image_type_setting(it)
         glcm_offsets = angles(setting.distances, roi.shape, setting.force2D, setting.force2Ddimension)
@@ -134,7 +136,7 @@ def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams,
             for (name, feature), column in values.items():
                 array = np.full(roi.shape, float(voxel["initValue"]))
                 array[roi] = column
-                out[f"{image_type}_{name}_{feature}"] = _image(array, prepared, grid)
+                out[FeatureKey(image_type, name, feature)] = _image(array, prepared, grid)
     return out
 
 

@@ -10,7 +10,9 @@ import pytest
 import SimpleITK as sitk
 
 from radcore.errors import SettingsError
-from radcore.pyradiomics.maps import UNMAPPED, extract_maps
+from radcore.naming import name_columns
+from radcore.pyradiomics import maps as pyradiomics_maps
+from radcore.pyradiomics.maps import UNMAPPED
 from radcore.pyradiomics.params import parse_params
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "maps"
@@ -21,6 +23,10 @@ def case(name: str):
     image = sitk.ReadImage(str(DATA / f"{name}_image.nrrd"))
     mask = sitk.ReadImage(str(DATA / f"{name}_mask.nrrd"))
     return image, mask
+
+
+def extract_maps(image, mask, params, parallel=False):
+    return name_columns(pyradiomics_maps.extract_maps(image, mask, params, parallel=parallel), "pyradiomics")
 
 
 def reference(stem: str):
