@@ -181,17 +181,24 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
                 _cooccurrence(ranks, roi[:count], glcm_steps, counts)
                 px = np.empty(n_ext)
                 py = np.empty(n_ext)
+                prob = np.empty((n_ext, n_ext))
                 kept = 0
                 bits = np.int64(0)
                 for a in range(k_glcm):
                     m = counts[a]
-                    if symmetric:
-                        m = m + m.T
-                    tot = m.sum()
+                    tot = 0.0
+                    for i in range(n_ext):
+                        for j in range(n_ext):
+                            v = m[i, j] + m[j, i] if symmetric else m[i, j]
+                            prob[i, j] = v
+                            tot += v
                     if tot == 0:
                         bits |= np.int64(1) << a
                         continue
-                    _glcm_one(m / tot, lv[:n_ext], eps, False, px, py, psum, pdiff, glcm_table[kept])
+                    for i in range(n_ext):
+                        for j in range(n_ext):
+                            prob[i, j] /= tot
+                    _glcm_one(prob, lv[:n_ext], eps, False, px, py, psum, pdiff, glcm_table[kept])
                     kept += 1
                 _nanmean_rows(glcm_table, kept, o_glcm[t])
                 o_empty[t] = bits
