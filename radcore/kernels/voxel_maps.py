@@ -85,11 +85,79 @@ def _line_pair(values, roi, offset, box):
     return False
 
 
+@numba.njit(cache=True, nogil=True)
+def _gather(levels, image, region, centre, radii, pad, box, roi, vals, grey, values, lookup):
+    # the kernel's voxels: flat index in the local box (ascending), intensity, grey level; the level
+    # counts in ``lookup``; returns their number
+    nz, ny, nx = levels.shape
+    rz, ry, rx = radii[0], radii[1], radii[2]
+    by, bx = box[1], box[2]
+    count = 0
+    for dz in range(-rz, rz + 1):
+        z = centre[0] + dz
+        if z < 0 or z >= nz:
+            continue
+        for dy in range(-ry, ry + 1):
+            y = centre[1] + dy
+            if y < 0 or y >= ny:
+                continue
+            for dx in range(-rx, rx + 1):
+                x = centre[2] + dx
+                if x < 0 or x >= nx or not region[z, y, x]:
+                    continue
+                f = ((dz + rz + pad) * by + dy + ry + pad) * bx + dx + rx + pad
+                g = levels[z, y, x]
+                roi[count] = f
+                vals[count] = image[z, y, x]
+                grey[count] = g
+                values[f] = g
+                lookup[g] += 1
+                count += 1
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
+def _present(lookup, ng):
+    # (n, levels present ascending (n + 1, the last slot N_g), their counts); lookup[g] becomes g's rank
+    n = 0
+    for g in range(1, ng + 1):
+        if lookup[g] > 0:
+            n += 1
+    lv = np.empty(n + 1)
+    hist = np.empty(n + 1)
+    r = 0
+    for g in range(1, ng + 1):
+        if lookup[g] > 0:
+            lv[r] = g
+            hist[r] = lookup[g]
+            r += 1
+            lookup[g] = r
+    lv[n] = ng
+    return n, lv, hist
+
+
+@numba.njit(cache=True, nogil=True)
+def _probabilities(counts, symmetric, prob):
+    # prob[:n, :n] = the normalised (symmetrised) counts (n, n); False when there is no pair
+    n = counts.shape[0]
+    tot = 0.0
+    for i in range(n):
+        for j in range(n):
+            v = counts[i, j] + counts[j, i] if symmetric else counts[i, j]
+            prob[i, j] = v
+            tot += v
+    if tot == 0:
+        return False
+    for i in range(n):
+        for j in range(n):
+            prob[i, j] /= tot
+    return True
+
+
 def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps, glrlm_steps, glrlm_offsets,
           nb_steps,
           zone_steps, n_groups, rep, symmetric, eps, shift, alpha, quantiles,
-          o_first, o_glcm, o_empty, o_glrlm, o_glszm, o_gldm, o_ngtdm):
-    nz, ny, nx = levels.shape
+          o_levels, o_first, o_glcm, o_empty, o_glrlm, o_glszm, o_gldm, o_ngtdm):
     rz, ry, rx = radii[0], radii[1], radii[2]
     bz, by, bx = box[0], box[1], box[2]
     size = bz * by * bx
@@ -121,46 +189,12 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
         glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
         rl_table = np.empty((max(k_rl, 1), N_COUNT))
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
-            cz, cy, cx = centres[t, 0], centres[t, 1], centres[t, 2]
-            count = 0
-            for dz in range(-rz, rz + 1):
-                z = cz + dz
-                if z < 0 or z >= nz:
-                    continue
-                for dy in range(-ry, ry + 1):
-                    y = cy + dy
-                    if y < 0 or y >= ny:
-                        continue
-                    for dx in range(-rx, rx + 1):
-                        x = cx + dx
-                        if x < 0 or x >= nx or not region[z, y, x]:
-                            continue
-                        f = ((dz + rz + pad) * by + dy + ry + pad) * bx + dx + rx + pad
-                        g = levels[z, y, x]
-                        roi[count] = f
-                        vals[count] = image[z, y, x]
-                        grey[count] = g
-                        values[f] = g
-                        lookup[g] += 1
-                        count += 1
-            # the levels present, ascending, and their ranks
-            n = 0
-            for g in range(1, ng + 1):
-                if lookup[g] > 0:
-                    n += 1
-            lv = np.empty(n + 1)
-            hist = np.empty(n + 1)
-            r = 0
-            for g in range(1, ng + 1):
-                if lookup[g] > 0:
-                    lv[r] = g
-                    hist[r] = lookup[g]
-                    r += 1
-                    lookup[g] = r
+            count = _gather(levels, image, region, centres[t], radii, pad, box, roi, vals, grey, values, lookup)
+            n, lv, hist = _present(lookup, ng)
             n_ext = n if lv[n - 1] == ng else n + 1
-            lv[n] = ng
             for q in range(count):
                 ranks[roi[q]] = lookup[grey[q]]
+            o_levels[t] = n
             lv_n = lv[:n]
             if flags[0]:
                 s = np.sort(vals[:count])
@@ -185,19 +219,9 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
                 kept = 0
                 bits = np.int64(0)
                 for a in range(k_glcm):
-                    m = counts[a]
-                    tot = 0.0
-                    for i in range(n_ext):
-                        for j in range(n_ext):
-                            v = m[i, j] + m[j, i] if symmetric else m[i, j]
-                            prob[i, j] = v
-                            tot += v
-                    if tot == 0:
+                    if not _probabilities(counts[a], symmetric, prob):
                         bits |= np.int64(1) << a
                         continue
-                    for i in range(n_ext):
-                        for j in range(n_ext):
-                            prob[i, j] /= tot
                     _glcm_one(prob, lv[:n_ext], eps, False, px, py, psum, pdiff, glcm_table[kept])
                     kept += 1
                 _nanmean_rows(glcm_table, kept, o_glcm[t])
@@ -241,6 +265,63 @@ _serial = numba.njit(cache=True, nogil=True)(_body)
 _parallel = numba.njit(cache=True, nogil=True, parallel=True)(_body)
 
 
+def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmetric, sizes, starts, flat):
+    k_glcm = glcm_steps.shape[0]
+    cube = (2 * radii[0] + 1) * (2 * radii[1] + 1) * (2 * radii[2] + 1)
+    size = box[0] * box[1] * box[2]
+    for blk in numba.prange((centres.shape[0] + BLOCK - 1) // BLOCK):
+        values = np.zeros(size, np.int32)
+        ranks = np.zeros(size, np.int32)
+        roi = np.empty(cube, np.int64)
+        vals = np.empty(cube)
+        grey = np.empty(cube, np.int32)
+        lookup = np.zeros(ng + 2, np.int32)
+        for t in range(blk * BLOCK, min((blk + 1) * BLOCK, centres.shape[0])):
+            count = _gather(levels, levels, region, centres[t], radii, pad, box, roi, vals, grey, values, lookup)
+            _present(lookup, ng)  # ranks the levels present
+            for q in range(count):
+                ranks[roi[q]] = lookup[grey[q]]
+            m = sizes[t]
+            counts = np.zeros((k_glcm, m, m))
+            _cooccurrence(ranks, roi[:count], glcm_steps, counts)
+            prob = np.zeros((m, m))
+            for a in range(k_glcm):
+                if _probabilities(counts[a], symmetric, prob):
+                    start = starts[t] + a * m * m
+                    for i in range(m):
+                        for j in range(m):
+                            flat[start + i * m + j] = prob[i, j]
+            for q in range(count):
+                f = roi[q]
+                values[f] = 0
+                ranks[f] = 0
+                lookup[grey[q]] = 0
+
+
+_stack_serial = numba.njit(cache=True, nogil=True)(_stack_body)
+_stack_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_stack_body)
+
+
+def glcm_stack(levels: np.ndarray, region: np.ndarray, centres: np.ndarray, radii, n_levels: int,
+               glcm_offsets: np.ndarray, symmetric: bool, sizes: np.ndarray, parallel: bool = False) -> np.ndarray:
+    """The normalised GLCMs of the kernels around ``centres`` (as :func:`voxel_features` counts them), the
+    matrix of centre t over its kernel's levels padded with zero rows and columns to ``sizes[t]`` (>= its
+    level count): float64 (sum_t k sizes[t]^2,), offset a of centre t at ``k * cumsum(sizes^2)[t - 1] +
+    a sizes[t]^2``, all zero for an offset without pairs."""
+    radii = np.asarray([int(r) for r in radii], np.int64)
+    pad = int(max(np.abs(np.asarray(glcm_offsets)).max(initial=1), 1))
+    box = tuple(int(2 * r + 1 + 2 * pad) for r in radii)
+    k = len(glcm_offsets)
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(k * sizes**2)[:-1]]).astype(np.int64)
+    flat = np.zeros(int(k * np.sum(sizes**2)))
+    run = _stack_parallel if parallel else _stack_serial
+    run(np.ascontiguousarray(levels, dtype=np.int32), np.ascontiguousarray(region, dtype=np.bool_),
+        np.ascontiguousarray(centres, dtype=np.int64), radii, pad, np.array(box, np.int64), int(n_levels),
+        _steps(glcm_offsets, box), bool(symmetric), sizes, starts, flat)
+    return flat
+
+
 def _steps(offsets: np.ndarray, box: tuple[int, int, int]) -> np.ndarray:
     offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 3)
     return np.ascontiguousarray(offsets @ np.array([box[1] * box[2], box[2], 1], np.int64))
@@ -282,12 +363,13 @@ def voxel_features(levels: np.ndarray, image: np.ndarray, region: np.ndarray, ce
               "gldm": N_COUNT, "ngtdm": N_NGTDM}
     out = {c: np.full((n if c in classes else 0, shapes[c]), np.nan) for c in CLASSES}
     out["glcm_empty"] = np.zeros(n if "glcm" in classes else 0, np.int64)
+    out["levels"] = np.zeros(n, np.int64)
     run = _parallel if parallel else _serial
     run(np.ascontiguousarray(levels, dtype=np.int32), np.ascontiguousarray(image, dtype=np.float64),
         np.ascontiguousarray(region, dtype=np.bool_), np.ascontiguousarray(centres, dtype=np.int64), radii, pad,
         np.array(box, np.int64), int(n_levels), flags, _steps(glcm_offsets, box), rl_steps,
         np.ascontiguousarray(glrlm_offsets, dtype=np.int64).reshape(-1, 3),
         _steps(neighbour_offsets, box), zone_steps.view(np.uint64), n_groups, rep, bool(symmetric), float(eps),
-        float(shift), float(alpha), np.array(_QUANTILES), out["firstorder"], out["glcm"], out["glcm_empty"],
+        float(shift), float(alpha), np.array(_QUANTILES), out["levels"], out["firstorder"], out["glcm"], out["glcm_empty"],
         out["glrlm"], out["glszm"], out["gldm"], out["ngtdm"])
-    return {c: v for c, v in out.items() if c in classes or (c == "glcm_empty" and "glcm" in classes)}
+    return {c: v for c, v in out.items() if c in classes or c == "levels" or (c == "glcm_empty" and "glcm" in classes)}

@@ -19,9 +19,10 @@ What PyRadiomics 3.1 does, and this module with it:
   then drops the offset);
 - the maps hold ``initValue`` outside the ROI, NaN where a feature is undefined at a voxel.
 
-MCC: PyRadiomics' per-voxel MCC (eigenvalues of the N_g x N_g matrix Q per offset) raises on the NaN
-matrices of empty offsets, which fails the whole batch and leaves its map at ``initValue``. Here the MCC
-map is left out (not computed); ask for the other GLCM features by name to have none missing.
+- MCC: PyRadiomics' per-voxel MCC (eigenvalues of the N_g x N_g matrix Q per offset) raises on the NaN
+  matrix of an empty offset, which fails the whole batch and leaves its map at ``initValue``: the same
+  here (:func:`mcc_values`), so in a masked kernel at the ROI's edge, where some offset is often empty,
+  the MCC map is usually ``initValue`` throughout, as PyRadiomics gives it;
 
 Not supported (a :class:`~radcore.errors.SettingsError` before any work): the shape classes (PyRadiomics
 computes shape per ROI only; when every class is enabled by default they are skipped, as PyRadiomics skips
@@ -49,8 +50,6 @@ from radcore.pyradiomics.window import geometry_image
 VOXEL_DEFAULTS = {"kernelRadius": 1, "maskedKernel": True, "initValue": 0.0, "voxelBatch": -1}
 #: the classes PyRadiomics maps
 MAPPED = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
-#: PyRadiomics features this module does not map (see module doc)
-UNMAPPED = {("glcm", "MCC")}
 
 
 def voxel_settings(params: PyRadiomicsParams) -> dict:
@@ -72,12 +71,7 @@ def mapped_classes(params: PyRadiomicsParams) -> dict[str, tuple[str, ...]]:
     for name in MAPPED:
         if name in classes:
             module = feature_class(name)
-            chosen = select(name, module.FEATURES, module.OPTIONAL, classes[name])
-            unmapped = [f for f in chosen if (name, f) in UNMAPPED]
-            if unmapped and classes[name] is not None:
-                raise SettingsError(f"featureClass.{name}: {unmapped[0]!r} has no map here (see the maps page: "
-                                    f"PyRadiomics' per-voxel MCC fails); leave it out of the list")
-            out[name] = tuple(f for f in chosen if f not in unmapped)
+            out[name] = select(name, module.FEATURES, module.OPTIONAL, classes[name])
     return out
 
 
@@ -133,6 +127,10 @@ def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams,
                                      setting.symmetricalGLCM, EPS, float(setting.voxelArrayShift),
                                      float(setting.gldm_a), parallel)
             values = class_values(classes, results, prepared.spacing, int(voxel["voxelBatch"]))
+            if "MCC" in classes.get("glcm", ()):
+                values[("glcm", "MCC")] = mcc_values(results, levels, region, centres, radii, glcm_offsets,
+                                                     setting.symmetricalGLCM, int(voxel["voxelBatch"]),
+                                                     float(voxel["initValue"]), parallel)
             for (name, feature), column in values.items():
                 array = np.full(roi.shape, float(voxel["initValue"]))
                 array[roi] = column
@@ -155,7 +153,8 @@ def class_values(classes: dict, results: dict, spacing, voxel_batch: int) -> dic
     if "glcm" in classes:
         table = results["glcm"]
         for name in classes["glcm"]:
-            out[("glcm", name)] = table[:, glcm.COLUMN[name]].copy()
+            if name != "MCC":
+                out[("glcm", name)] = table[:, glcm.COLUMN[name]].copy()
         if "JointAverage" in classes["glcm"]:
             out[("glcm", "JointAverage")][_empty_kept(results["glcm_empty"], voxel_batch)] = np.nan
     for name, module in (("glrlm", glrlm), ("glszm", glszm), ("gldm", gldm)):
@@ -169,6 +168,64 @@ def class_values(classes: dict, results: dict, spacing, voxel_batch: int) -> dic
         order = list(ngtdm.FORMULAS)
         for feature in classes["ngtdm"]:
             out[("ngtdm", feature)] = results["ngtdm"][:, order.index(feature)].copy()
+    return out
+
+
+def mcc_values(results: dict, levels: np.ndarray, region: np.ndarray, centres: np.ndarray, radii,
+               glcm_offsets: np.ndarray, symmetric: bool, voxel_batch: int, init_value: float,
+               parallel: bool) -> np.ndarray:
+    """The MCC per ROI voxel (raster order), as PyRadiomics computes it per ``voxelBatch`` batch.
+
+    PyRadiomics takes the eigenvalues of Q (N_g x N_g over the levels of the whole region) of every
+    offset of every voxel of a batch at once; a voxel with an empty offset that the batch keeps gives a
+    NaN matrix, the eigensolver raises and the batch keeps ``init_value``. Otherwise MCC is the mean over
+    the voxel's offsets of sqrt(second largest eigenvalue of Q) (:func:`radcore.pyradiomics.features.glcm.
+    mcc_values` on the kernel's levels, with one zero row and column when the region has levels the kernel
+    lacks: they add zero eigenvalues, which is what the second largest is when the kernel's matrix has
+    one non-zero eigenvalue); 1 when the region has one grey level.
+    """
+    from radcore.kernels.voxel_maps import glcm_stack
+    from radcore.pyradiomics.features.glcm import mcc_values as per_matrix
+
+    empty = results["glcm_empty"]
+    out = np.full(len(empty), float(init_value))
+    ok = ~_failed_batches(empty, voxel_batch)
+    n_region = int(np.unique(levels[region]).size)
+    if n_region == 1 or not ok.any():
+        out[ok] = 1.0
+        return out
+    local = results["levels"]
+    sizes = np.where(local < n_region, local + 1, local)[ok]
+    flat = glcm_stack(levels, region, centres[ok], radii, int(levels.max()), glcm_offsets, symmetric, sizes, parallel)
+    k = len(glcm_offsets)
+    starts = np.concatenate([[0], np.cumsum(k * sizes**2)[:-1]])
+    filled = ((empty[ok][:, None] >> np.arange(k)[None, :]) & 1) == 0
+    values = np.full(sizes.size, np.nan)
+    for m in np.unique(sizes):
+        which = np.flatnonzero(sizes == m)
+        p = flat[starts[which][:, None] + np.arange(k * m * m)[None, :]].reshape(which.size, k, m, m)
+        per_offset = np.full((which.size, k), np.nan)
+        use = filled[which]
+        per_offset[use] = per_matrix(p[use])
+        with np.errstate(invalid="ignore"):
+            values[which] = _nanmean(per_offset)
+    out[ok] = values
+    return out
+
+
+def _nanmean(table: np.ndarray) -> np.ndarray:
+    counted = (~np.isnan(table)).sum(axis=1)
+    total = np.where(np.isnan(table), 0.0, table).sum(axis=1)
+    return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
+
+
+def _failed_batches(empty: np.ndarray, voxel_batch: int) -> np.ndarray:
+    """Voxels of a batch in which some voxel has an empty offset the batch keeps (PyRadiomics' MCC fails)."""
+    kept = _empty_kept(empty, voxel_batch)
+    batch = len(empty) if voxel_batch < 0 else max(int(voxel_batch), 1)
+    out = np.zeros(len(empty), bool)
+    for start in range(0, len(empty), batch):
+        out[start:start + batch] = kept[start:start + batch].any()
     return out
 
 
