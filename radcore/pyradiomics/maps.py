@@ -48,6 +48,8 @@ from radcore.pyradiomics.window import geometry_image
 
 #: PyRadiomics' defaults of ``voxelSetting``
 VOXEL_DEFAULTS = {"kernelRadius": 1, "maskedKernel": True, "initValue": 0.0, "voxelBatch": -1}
+#: voxels whose GLCMs are held at once for the MCC
+MCC_BLOCK = 2048
 #: the classes PyRadiomics maps
 MAPPED = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
 
@@ -184,9 +186,6 @@ def mcc_values(results: dict, levels: np.ndarray, region: np.ndarray, centres: n
     lacks: they add zero eigenvalues, which is what the second largest is when the kernel's matrix has
     one non-zero eigenvalue); 1 when the region has one grey level.
     """
-    from radcore.kernels.voxel_maps import glcm_stack
-    from radcore.pyradiomics.features.glcm import mcc_values as per_matrix
-
     empty = results["glcm_empty"]
     out = np.full(len(empty), float(init_value))
     ok = ~_failed_batches(empty, voxel_batch)
@@ -195,11 +194,25 @@ def mcc_values(results: dict, levels: np.ndarray, region: np.ndarray, centres: n
         out[ok] = 1.0
         return out
     local = results["levels"]
-    sizes = np.where(local < n_region, local + 1, local)[ok]
-    flat = glcm_stack(levels, region, centres[ok], radii, int(levels.max()), glcm_offsets, symmetric, sizes, parallel)
+    sizes = np.where(local < n_region, local + 1, local)
+    values = np.full(len(empty), np.nan)
+    chosen = np.flatnonzero(ok)
+    for start in range(0, chosen.size, MCC_BLOCK):  # memory bounded by a block's matrices
+        part = chosen[start:start + MCC_BLOCK]
+        values[part] = _mcc_block(levels, region, centres[part], radii, glcm_offsets, symmetric, sizes[part],
+                                  empty[part], parallel)
+    out[ok] = values[ok]
+    return out
+
+
+def _mcc_block(levels, region, centres, radii, glcm_offsets, symmetric, sizes, empty, parallel) -> np.ndarray:
+    from radcore.kernels.voxel_maps import glcm_stack
+    from radcore.pyradiomics.features.glcm import mcc_values as per_matrix
+
+    flat = glcm_stack(levels, region, centres, radii, int(levels.max()), glcm_offsets, symmetric, sizes, parallel)
     k = len(glcm_offsets)
     starts = np.concatenate([[0], np.cumsum(k * sizes**2)[:-1]])
-    filled = ((empty[ok][:, None] >> np.arange(k)[None, :]) & 1) == 0
+    filled = ((empty[:, None] >> np.arange(k)[None, :]) & 1) == 0
     values = np.full(sizes.size, np.nan)
     for m in np.unique(sizes):
         which = np.flatnonzero(sizes == m)
@@ -207,10 +220,8 @@ def mcc_values(results: dict, levels: np.ndarray, region: np.ndarray, centres: n
         per_offset = np.full((which.size, k), np.nan)
         use = filled[which]
         per_offset[use] = per_matrix(p[use])
-        with np.errstate(invalid="ignore"):
-            values[which] = _nanmean(per_offset)
-    out[ok] = values
-    return out
+        values[which] = _nanmean(per_offset)
+    return values
 
 
 def _nanmean(table: np.ndarray) -> np.ndarray:
