@@ -33,6 +33,8 @@ class CohortParameters(BaseModel):
                                                         "0.0.0.0:8787 shows it to the network")
     qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
     report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
+    maps: bool = Field(False, description="also write each case's voxel feature maps (PyRadiomics params' "
+                                          "voxelSetting) to OUT/maps/settings_hash=<h>/<case>_label<n>.zarr")
 
     @model_validator(mode="after")
     def _source(self) -> "CohortParameters":

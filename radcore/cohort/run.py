@@ -40,7 +40,7 @@ from radcore.cohort.parameters import CohortParameters
 from radcore.cohort.plan import (
     Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
-from radcore.errors import DatasetError
+from radcore.errors import DatasetError, SettingsError
 from radcore.io.manifest import ALL_LABELS, Manifest, read_manifest
 from radcore.naming import check_naming
 from radcore.settings import Settings, settings_hash
@@ -121,6 +121,8 @@ class CohortRun:
         self.params = params.model_copy(update=absolute)
         self.settings: Settings = self.params.settings()
         check_naming(self.params.naming, self.settings)
+        if self.params.maps:
+            check_maps(self.settings)
         self.settings_hash = settings_hash(self.settings)
         check_output_folder(self.params.out)
         self.store = self.params.store_path()
@@ -223,6 +225,7 @@ class CohortRun:
             store=self.store, dataset=params.out, settings=self.settings, settings_hash=h, naming=params.naming,
             ingest=self.manifest is not None, metadata_columns=metadata_columns(jobs),
             feature_columns=feature_columns(keys, params.naming), run_token=run_token, qc_pictures=params.qc_pictures,
+            maps=params.maps,
         )
         todo = sum(b.n_items for b in batches)
         return Plan(spec, batches, n_items - todo, manifest_errors, removed, batch_size)
@@ -282,6 +285,20 @@ class CohortRun:
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
         dataset.ensure_readable(self.params.out, self.settings_hash,
                                 dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES))
+
+
+def check_maps(settings: Settings) -> None:
+    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (PyRadiomics params whose classes
+    and ``voxelSetting`` maps allow), before any case runs."""
+    if settings.pyradiomics is None:
+        raise SettingsError("--maps needs a PyRadiomics params file (voxel maps of the IBSI profile are not made "
+                            "yet)")
+    from radcore.pyradiomics.maps import mapped_classes, voxel_settings
+
+    voxel = voxel_settings(settings.pyradiomics)
+    if int(voxel["kernelRadius"]) < 1:
+        raise SettingsError(f"voxelSetting.kernelRadius must be an integer >= 1, got {voxel['kernelRadius']!r}")
+    mapped_classes(settings.pyradiomics)
 
 
 def check_output_folder(out: str, option: str = "--out") -> None:

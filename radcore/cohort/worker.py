@@ -55,6 +55,8 @@ class JobSpec:
     run_token: str = ""
     #: write a QC picture per (case, label) under DATASET/qc (:mod:`radcore.io.qc_pictures`)
     qc_pictures: bool = True
+    #: write each (case, label)'s voxel feature maps under DATASET/maps (:func:`radcore.io.maps.case_maps_path`)
+    maps: bool = False
 
 
 @dataclass
@@ -243,7 +245,33 @@ def _extract_label(
         raise CaseFailure(stage_of(exc), exc) from exc
     if spec.qc_pictures:
         _picture(spec, info, label, image, mask)
+    if spec.maps:
+        _write_maps(spec, info, label)
     return computed, named
+
+
+def _write_maps(spec: JobSpec, info: CaseInfo, label: int) -> None:
+    """The voxel feature maps of one label (one thread: the worker's) to its Zarr group
+    (:func:`radcore.io.maps.case_maps_path`), read from the features' box grown by the kernel radius."""
+    from radcore.io.images import to_volume
+    from radcore.io.maps import case_maps_path, write_maps
+    from radcore.pyradiomics.maps import extract_volume_maps, map_source_box
+
+    params = spec.settings.pyradiomics
+    box = profile_of(spec.settings).source_box(spec.settings, info, label)
+    try:
+        if box is None:  # the whole image, as the features read it
+            image, mask = _read_label(spec, info, label, 0.0)
+        else:
+            image, mask = read_region(spec.store, info.case_id, label, map_source_box(params, info, label, box))
+    except Exception as exc:  # noqa: BLE001
+        raise CaseFailure("read", exc) from exc
+    try:
+        maps = name_columns(extract_volume_maps(image, mask, params, label), spec.naming)
+        volumes = {name: to_volume(image, name) for name, image in maps.items()}
+        write_maps(volumes, case_maps_path(spec.dataset, spec.settings_hash, info.case_id, label))
+    except Exception as exc:  # noqa: BLE001
+        raise CaseFailure(stage_of(exc), exc) from exc
 
 
 def _picture(spec: JobSpec, info: CaseInfo, label: int, image: Volume, mask: Volume) -> None:

@@ -24,6 +24,16 @@ from radcore.io.images import Volume
 SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".zarr")
 
 
+def case_maps_path(dataset: str | Path, settings_hash: str, case_id: str, label: int) -> Path:
+    """Where a cohort run's voxel feature maps of (``case_id``, ``label``) go: one Zarr group
+    ``DATASET/maps/settings_hash=<h>/<encoded case id>_label<label>.zarr`` (the case id encoded as the
+    store encodes it)."""
+    from radcore.io.dataset import partition
+    from radcore.io.store import group_name
+
+    return partition(dataset, "maps", settings_hash) / f"{group_name(case_id)}_label{int(label)}.zarr"
+
+
 def check_map_path(path: str | Path) -> Path:
     """``path`` if it ends in a supported suffix, else a :class:`SettingsError` listing them."""
     if not str(path).lower().endswith(SUFFIXES):

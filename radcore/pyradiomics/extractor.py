@@ -41,6 +41,13 @@ def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = 
     Crops of a larger image (``full_shape``, ``offset``, ``whole_origin`` and the whole image's statistics
     set, image and mask on one grid, holding :func:`source_box`) give the whole image's features.
     """
+    img, msk, params, window = images_of_volumes(image, mask, params, label)
+    return extract_images(img, msk, params, window=window)
+
+
+def images_of_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None):
+    """(image, label map, params with ``label``, :class:`Window` or None) of a loaded volume pair, as
+    :func:`extract_volumes` hands them to :func:`extract_images`."""
     setting = params.setting if label is None else dataclasses.replace(params.setting, label=label)
     img = sitk.GetImageFromArray(np.ascontiguousarray(image.array))
     if mask.array.dtype == bool:
@@ -51,7 +58,7 @@ def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = 
         target.SetSpacing(tuple(float(s) for s in vol.spacing[::-1]))
         target.SetOrigin(tuple(float(o) for o in vol.origin))
         target.SetDirection(tuple(float(d) for d in vol.direction))
-    return extract_images(img, msk, dataclasses.replace(params, setting=setting), window=_window(image, mask))
+    return img, msk, dataclasses.replace(params, setting=setting), _window(image, mask)
 
 
 def _window(image, mask) -> Window | None:

@@ -39,12 +39,12 @@ import SimpleITK as sitk
 from radcore.crop import grown_box
 from radcore.errors import SettingsError
 from radcore.naming import FeatureKey
-from radcore.pyradiomics.extractor import image_type_filter
+from radcore.pyradiomics.extractor import image_type_filter, images_of_volumes
 from radcore.pyradiomics.features import EPS, angles, feature_class, select
 from radcore.pyradiomics.naming import CLASSES, SHAPE_CLASSES
 from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
 from radcore.pyradiomics.settings import PyRadiomicsParams
-from radcore.pyradiomics.window import geometry_image
+from radcore.pyradiomics.window import Window, geometry_image
 
 #: PyRadiomics' defaults of ``voxelSetting``
 VOXEL_DEFAULTS = {"kernelRadius": 1, "maskedKernel": True, "initValue": 0.0, "voxelBatch": -1}
@@ -94,19 +94,37 @@ def check(params: PyRadiomicsParams, image_size) -> dict:
     return voxel
 
 
+def extract_volume_maps(image, mask, params: PyRadiomicsParams, label: int | None = None,
+                        parallel: bool = False) -> dict[FeatureKey, sitk.Image]:
+    """:func:`extract_maps` of a loaded :class:`radcore.io.images.Volume` pair (a cohort worker's crop of a
+    stored case, holding :func:`map_source_box`), as
+    :func:`radcore.pyradiomics.extractor.extract_volumes` takes them."""
+    img, msk, params, window = images_of_volumes(image, mask, params, label)
+    return extract_maps(img, msk, params, parallel=parallel, window=window)
+
+
+def map_source_box(params: PyRadiomicsParams, info, label: int, box) -> tuple[slice, ...]:
+    """The box of a stored case (:class:`radcore.io.store.CaseInfo`) the maps of ``label`` read: the
+    features' ``box`` (:func:`radcore.pyradiomics.extractor.source_box`) grown by the kernel radius, so the
+    maps' grid and every kernel on it lie inside."""
+    radius = int(voxel_settings(params)["kernelRadius"])
+    return grown_box(box, (radius,) * 3, info.shape)
+
+
 def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None,
-                 parallel: bool = False) -> dict[FeatureKey, sitk.Image]:
+                 parallel: bool = False, window: Window | None = None) -> dict[FeatureKey, sitk.Image]:
     """PyRadiomics' voxel-based feature maps of one case, keyed by image type, class and feature (named
     as PyRadiomics names them by :func:`radcore.naming.column_name` with ``"pyradiomics"``:
-    ``original_glcm_Contrast``); ``parallel`` runs the voxels on numba's threads."""
+    ``original_glcm_Contrast``); ``parallel`` runs the voxels on numba's threads; with a ``window`` image
+    and mask are crops of one whole image (:func:`radcore.pyradiomics.preprocess.prepare`)."""
     from radcore.kernels.voxel_maps import voxel_features
 
     if label is not None:
         params = dataclasses.replace(params, setting=dataclasses.replace(params.setting, label=label))
-    voxel = check(params, image.GetSize())
+    voxel = check(params, image.GetSize() if window is None else window.size)
     classes = mapped_classes(params)
     radius = int(voxel["kernelRadius"])
-    prepared = prepare(image, mask, params.setting)
+    prepared = prepare(image, mask, params.setting, window)
     grid = grown_box(prepared.box, (radius,) * 3, prepared.image.shape)
     on_grid = dataclasses.replace(prepared, box=grid)
     roi = np.ascontiguousarray(prepared.mask[grid])
