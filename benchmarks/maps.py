@@ -5,15 +5,15 @@
     python benchmarks/maps.py --pyradiomics-voxels 0      # PyRadiomics on every voxel (~12 min, ~17 GB)
 
 The ROI is the IBSI-1 CT phantom's mask (``tests/data/ibsi1/ct_phantom``) inside the box ``--box``; the
-params are the same on both sides: ``binWidth`` 25, the six classes PyRadiomics maps (firstorder, glcm,
+params are the same on both sides: ``binWidth`` 25 (``--bin-width``), the six classes PyRadiomics maps (firstorder, glcm,
 glrlm, glszm, gldm, ngtdm) with their default features, ``voxelSetting`` ``kernelRadius`` r and
 ``maskedKernel`` true. Each figure comes from a fresh process (its peak resident memory is that process's,
 imports included): PyRadiomics with one thread (its C extension and NumPy, ``OMP_NUM_THREADS=1``),
 radcore with one thread (``parallel=False``, ``NUMBA_NUM_THREADS=1``) and with both cores
 (``parallel=True``, ``NUMBA_NUM_THREADS=2``). radcore's seconds are the best of ``--repeats`` runs after a
-first one (which loads numba's cached machine code); PyRadiomics runs once. PyRadiomics' time grows with
-the voxels times N_g^3 (N_g = 48 grey levels here) and its memory with the voxels times N_g^2 (one GLCM stack
-for all voxels of a batch), so by default (``--pyradiomics-voxels 1000``) it maps only the first N voxels in its own order (its list of
+first one (which loads numba's cached machine code); PyRadiomics runs once. PyRadiomics holds the matrices of all
+voxels of a batch at once (N_g x N_g x 13 per voxel for the GLCM; 1.1 GB at its peak for 1,000 voxels with
+the 48 grey levels of this ROI) and its time grows with N_g too, so by default (``--pyradiomics-voxels 1000``) it maps only the first N voxels in its own order (its list of
 ROI voxels cut to N: the ROI, and so every kernel, stays whole) and the time per voxel is extrapolated to
 the ROI, which the output says. The maps of both are compared voxel by voxel (rel 1e-4)
 where both were computed.
@@ -49,7 +49,7 @@ if args["box"]:
     array = kept
 roi = sitk.GetImageFromArray(array.astype(np.uint8))
 roi.CopyInformation(mask)
-params = {"setting": {"binWidth": 25.0, "label": 1}, "imageType": {"Original": {}},
+params = {"setting": {"binWidth": args["bin_width"], "label": 1}, "imageType": {"Original": {}},
           "featureClass": {c: None for c in args["classes"]},
           "voxelSetting": {"kernelRadius": args["radius"], "maskedKernel": True}}
 def peak_mb():
@@ -108,6 +108,19 @@ def run(code: str, args: dict, threads: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def grey_levels(box, bin_width: float) -> int:
+    """N_g of PyRadiomics' discretisation of the ROI (the levels present)."""
+    import numpy as np
+    import SimpleITK as sitk
+
+    image = sitk.GetArrayFromImage(sitk.ReadImage(str(PHANTOM / "image" / "phantom.nii.gz")))
+    roi = sitk.GetArrayFromImage(sitk.ReadImage(str(PHANTOM / "mask" / "mask.nii.gz"))) > 0
+    z0, z1, y0, y1, x0, x1 = box
+    values = image[z0:z1, y0:y1, x0:x1][roi[z0:z1, y0:y1, x0:x1]].astype(np.float64)
+    low = values.min() - values.min() % bin_width
+    return int(np.unique(np.floor((values - low) / bin_width)).size)
+
+
 def compare(ours: Path, theirs: Path, timed_voxels: int, roi_voxels: int) -> tuple[int, int, list[str]]:
     """(maps compared, voxels differing at rel 1e-4, maps PyRadiomics has and radcore not)."""
     import numpy as np
@@ -133,10 +146,12 @@ def main() -> int:
                         help="time PyRadiomics on this many voxels and extrapolate (default 1000; 0: the whole ROI, "
                              "which takes about 12 minutes and 17 GB here)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--bin-width", type=float, default=25.0, help="binWidth (default 25 HU)")
     parser.add_argument("--whole", action="store_true", help="also radcore on the phantom's whole ROI")
     args = parser.parse_args()
     base = {"image": str(PHANTOM / "image" / "phantom.nii.gz"), "mask": str(PHANTOM / "mask" / "mask.nii.gz"),
-            "box": args.box, "classes": list(CLASSES), "root": str(ROOT), "repeats": args.repeats}
+            "box": args.box, "classes": list(CLASSES), "root": str(ROOT), "repeats": args.repeats,
+            "bin_width": args.bin_width}
     with tempfile.TemporaryDirectory() as tmp:
         theirs_file, ours_file = Path(tmp) / "pyradiomics.npz", Path(tmp) / "radcore.npz"
         theirs = run(PYRADIOMICS, {**base, "radius": 1, "voxels": args.pyradiomics_voxels,
@@ -149,7 +164,8 @@ def main() -> int:
     two = run(RADCORE, {**base, "radius": 1, "parallel": True, "out": ""}, 2)
     wider = {r: run(RADCORE, {**base, "radius": r, "parallel": False, "out": ""}, 1) for r in (2, 3)}
     figures = {
-        "ROI": f"{voxels} voxels of the IBSI CT phantom, {ours['maps']} maps (six classes), kernel radius 1",
+        "ROI": f"{voxels} voxels of the IBSI CT phantom, {grey_levels(args.box, args.bin_width)} grey levels "
+               f"(binWidth {args.bin_width:g}), {ours['maps']} maps (six classes), kernel radius 1",
         "PyRadiomics 3.1.4, one thread": (f"{their_seconds:.1f} s" + (
             f" (extrapolated from {theirs['timed_voxels']} voxels timed: {theirs['seconds']:.1f} s)"
             if extrapolated else "") + f", peak {theirs['peak_mb']:.0f} MB"),

@@ -363,7 +363,7 @@ class _Catalogue:
         from radcore.catalogue import catalogue_rows
         from radcore.io import dataset
 
-        new = [r for r in catalogue_rows(keys, self.spec.naming, self.spec.settings.profile)
+        new = [r for r in catalogue_rows(keys, self.spec.naming, self.spec.settings.profile, self.spec.maps)
                if r["column"] not in self.rows]
         if new:
             self.rows.update((r["column"], r) for r in new)

@@ -41,7 +41,7 @@ from radcore.errors import SettingsError
 from radcore.naming import FeatureKey
 from radcore.pyradiomics.extractor import image_type_filter, images_of_volumes
 from radcore.pyradiomics.features import EPS, angles, feature_class, select
-from radcore.pyradiomics.naming import CLASSES, SHAPE_CLASSES
+from radcore.pyradiomics.naming import CLASSES, MAPPED_CLASSES, SHAPE_CLASSES
 from radcore.pyradiomics.preprocess import Prepared, discretise, prepare
 from radcore.pyradiomics.settings import PyRadiomicsParams
 from radcore.pyradiomics.window import Window, geometry_image
@@ -50,8 +50,6 @@ from radcore.pyradiomics.window import Window, geometry_image
 VOXEL_DEFAULTS = {"kernelRadius": 1, "maskedKernel": True, "initValue": 0.0, "voxelBatch": -1}
 #: voxels whose GLCMs are held at once for the MCC
 MCC_BLOCK = 2048
-#: the classes PyRadiomics maps
-MAPPED = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
 
 
 def voxel_settings(params: PyRadiomicsParams) -> dict:
@@ -67,10 +65,10 @@ def mapped_classes(params: PyRadiomicsParams) -> dict[str, tuple[str, ...]]:
     if asked and not every_class:
         raise SettingsError(
             f"featureClass {asked[0]!r} cannot be mapped: PyRadiomics computes shape for the whole ROI only, "
-            f"not per voxel; remove it from featureClass for maps (mappable: {list(MAPPED)})"
+            f"not per voxel; remove it from featureClass for maps (mappable: {list(MAPPED_CLASSES)})"
         )
     out = {}
-    for name in MAPPED:
+    for name in MAPPED_CLASSES:
         if name in classes:
             module = feature_class(name)
             out[name] = select(name, module.FEATURES, module.OPTIONAL, classes[name])

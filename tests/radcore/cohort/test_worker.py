@@ -281,6 +281,15 @@ def test_maps_of_each_case_equal_those_of_its_files(cohort, tmp_path):
                                    err_msg=name)
 
 
+def test_catalogue_says_which_columns_have_maps():
+    settings = load_settings({"featureClass": {"shape": None, "glcm": ["Contrast"]}})
+    keys = profile_of(settings).feature_keys(settings)
+    rows = catalogue_rows(keys, "pyradiomics", "pyradiomics", maps=True)
+    assert {r["column"]: r["map"] for r in rows if r["feature"] in ("Contrast", "Sphericity")} == {
+        "original_glcm_Contrast": True, "original_shape_Sphericity": False}
+    assert not any(r["map"] for r in catalogue_rows(keys, "pyradiomics", "pyradiomics"))
+
+
 def test_maps_need_pyradiomics_params_before_any_case(cohort, tmp_path):
     from radcore.cohort.parameters import CohortParameters
     from radcore.cohort.run import CohortRun
