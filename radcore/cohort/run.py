@@ -288,17 +288,14 @@ class CohortRun:
 
 
 def check_maps(settings: Settings) -> None:
-    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (PyRadiomics params whose classes
-    and ``voxelSetting`` maps allow), before any case runs."""
+    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (PyRadiomics params whose settings
+    maps allow; their shape classes give features, not maps), before any case runs."""
     if settings.pyradiomics is None:
         raise SettingsError("--maps needs a PyRadiomics params file (voxel maps of the IBSI profile are not made "
                             "yet)")
-    from radcore.pyradiomics.maps import mapped_classes, voxel_settings
+    from radcore.pyradiomics.maps import check
 
-    voxel = voxel_settings(settings.pyradiomics)
-    if int(voxel["kernelRadius"]) < 1:
-        raise SettingsError(f"voxelSetting.kernelRadius must be an integer >= 1, got {voxel['kernelRadius']!r}")
-    mapped_classes(settings.pyradiomics)
+    check(settings.pyradiomics, skip_shape=True)
 
 
 def check_output_folder(out: str, option: str = "--out") -> None:

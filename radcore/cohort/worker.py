@@ -267,7 +267,7 @@ def _write_maps(spec: JobSpec, info: CaseInfo, label: int) -> None:
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
     try:
-        maps = name_columns(extract_volume_maps(image, mask, params, label), spec.naming)
+        maps = name_columns(extract_volume_maps(image, mask, params, label, skip_shape=True), spec.naming)
         volumes = {name: to_volume(image, name) for name, image in maps.items()}
         write_maps(volumes, case_maps_path(spec.dataset, spec.settings_hash, info.case_id, label))
     except Exception as exc:  # noqa: BLE001

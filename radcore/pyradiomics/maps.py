@@ -26,7 +26,7 @@ What PyRadiomics 3.1 does, and this module with it:
 
 Not supported (a :class:`~radcore.errors.SettingsError` before any work): the shape classes (PyRadiomics
 computes shape per ROI only; when every class is enabled by default they are skipped, as PyRadiomics skips
-them), ``weightingNorm``, and a kernel wider than the image on every axis.
+them), ``weightingNorm``, ``force2D``, and a kernel wider than the image on every axis.
 """
 
 from __future__ import annotations
@@ -57,12 +57,13 @@ def voxel_settings(params: PyRadiomicsParams) -> dict:
     return {**VOXEL_DEFAULTS, **dict(params.voxel_setting)}
 
 
-def mapped_classes(params: PyRadiomicsParams) -> dict[str, tuple[str, ...]]:
-    """Class -> feature names to map; a :class:`SettingsError` for what cannot be mapped (module doc)."""
+def mapped_classes(params: PyRadiomicsParams, skip_shape: bool = False) -> dict[str, tuple[str, ...]]:
+    """Class -> feature names to map; a :class:`SettingsError` for what cannot be mapped (module doc), unless
+    ``skip_shape`` (a cohort run's params serve its features too: their shape classes are not mapped)."""
     classes = dict(params.feature_classes)
     every_class = set(classes) == set(CLASSES) and all(v is None for v in classes.values())
     asked = [c for c in classes if c in SHAPE_CLASSES]
-    if asked and not every_class:
+    if asked and not every_class and not skip_shape:
         raise SettingsError(
             f"featureClass {asked[0]!r} cannot be mapped: PyRadiomics computes shape for the whole ROI only, "
             f"not per voxel; remove it from featureClass for maps (mappable: {list(MAPPED_CLASSES)})"
@@ -75,30 +76,34 @@ def mapped_classes(params: PyRadiomicsParams) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def check(params: PyRadiomicsParams, image_size) -> dict:
-    """The voxel settings, after the checks made before any work (module doc)."""
+def check(params: PyRadiomicsParams, image_size=None, skip_shape: bool = False) -> dict:
+    """The voxel settings, after the checks made before any work (module doc); without ``image_size`` those
+    that need no image."""
     voxel = voxel_settings(params)
     radius = int(voxel["kernelRadius"])
     if radius < 1:
         raise SettingsError(f"voxelSetting.kernelRadius must be an integer >= 1, got {voxel['kernelRadius']!r}")
-    if 2 * radius + 1 > max(int(n) for n in image_size):
+    if image_size is not None and 2 * radius + 1 > max(int(n) for n in image_size):
         raise SettingsError(
             f"voxelSetting.kernelRadius {radius} needs a kernel of {2 * radius + 1} voxels, wider than the image "
             f"on every axis (size {list(image_size)} (x, y, z)); use a radius below {max(image_size) // 2}"
         )
     if params.setting.weightingNorm is not None:
         raise SettingsError("setting.weightingNorm is not supported for voxel maps; leave it unset")
-    mapped_classes(params)
+    if params.setting.force2D or any(dict(it.overrides).get("force2D") for it in params.image_types):
+        raise SettingsError("setting.force2D is not supported for voxel maps (its 2D kernels are not reproduced "
+                            "yet); leave it unset")
+    mapped_classes(params, skip_shape)
     return voxel
 
 
 def extract_volume_maps(image, mask, params: PyRadiomicsParams, label: int | None = None,
-                        parallel: bool = False) -> dict[FeatureKey, sitk.Image]:
+                        parallel: bool = False, skip_shape: bool = False) -> dict[FeatureKey, sitk.Image]:
     """:func:`extract_maps` of a loaded :class:`radcore.io.images.Volume` pair (a cohort worker's crop of a
     stored case, holding :func:`map_source_box`), as
     :func:`radcore.pyradiomics.extractor.extract_volumes` takes them."""
     img, msk, params, window = images_of_volumes(image, mask, params, label)
-    return extract_maps(img, msk, params, parallel=parallel, window=window)
+    return extract_maps(img, msk, params, parallel=parallel, window=window, skip_shape=skip_shape)
 
 
 def map_source_box(params: PyRadiomicsParams, info, label: int, box) -> tuple[slice, ...]:
@@ -110,7 +115,8 @@ def map_source_box(params: PyRadiomicsParams, info, label: int, box) -> tuple[sl
 
 
 def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams, label: int | None = None,
-                 parallel: bool = False, window: Window | None = None) -> dict[FeatureKey, sitk.Image]:
+                 parallel: bool = False, window: Window | None = None,
+                 skip_shape: bool = False) -> dict[FeatureKey, sitk.Image]:
     """PyRadiomics' voxel-based feature maps of one case, keyed by image type, class and feature (named
     as PyRadiomics names them by :func:`radcore.naming.column_name` with ``"pyradiomics"``:
     ``original_glcm_Contrast``); ``parallel`` runs the voxels on numba's threads; with a ``window`` image
@@ -119,8 +125,8 @@ def extract_maps(image: sitk.Image, mask: sitk.Image, params: PyRadiomicsParams,
 
     if label is not None:
         params = dataclasses.replace(params, setting=dataclasses.replace(params.setting, label=label))
-    voxel = check(params, image.GetSize() if window is None else window.size)
-    classes = mapped_classes(params)
+    voxel = check(params, image.GetSize() if window is None else window.size, skip_shape)
+    classes = mapped_classes(params, skip_shape)
     radius = int(voxel["kernelRadius"])
     prepared = prepare(image, mask, params.setting, window)
     grid = grown_box(prepared.box, (radius,) * 3, prepared.image.shape)

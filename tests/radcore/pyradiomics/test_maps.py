@@ -126,3 +126,12 @@ def test_an_roi_too_small_is_an_error():
     mask.CopyInformation(image)
     with pytest.raises(ValueError, match="single voxel"):
         extract_maps(image, mask, parse_params(params))
+
+
+@pytest.mark.parametrize("setting", [{"weightingNorm": "infinity"}, {"force2D": True}])
+def test_settings_maps_do_not_reproduce_are_errors(setting):
+    _, params = reference("phantom_r1_masked")
+    image, mask = case("phantom")
+    params["setting"].update(setting)
+    with pytest.raises(SettingsError, match=f"{next(iter(setting))} is not supported for voxel maps"):
+        extract_maps(image, mask, parse_params(params))
