@@ -4,7 +4,8 @@ Run with PyRadiomics 3.1.4 installed (the ``pyradiomics`` extra): ``python make_
 For every ROI of :data:`CASES` and every voxel setting of :data:`VOXEL_SETTINGS` (``kernelRadius`` 1 and 2,
 ``maskedKernel`` true and false) it runs ``RadiomicsFeatureExtractor.execute(..., voxelBased=True)`` with
 all six classes PyRadiomics maps (firstorder, glcm, glrlm, glszm, gldm, ngtdm: their default features) and
-writes ``<case>_r<radius>_<masked|unmasked>.npz``: one float64 array per map (z, y, x), keyed by
+writes ``<case>_r<radius>_<masked|unmasked>.npz`` (and ``mr_filters_r1_masked.npz``: the MR ROI with the
+image types of :data:`FILTERS`): one float64 array per map (z, y, x), keyed by
 PyRadiomics' name, ``__origin``, ``__spacing``, ``__direction`` (ITK order) of the maps' grid and
 ``__params`` (the params mapping, as JSON).
 The ROIs are small boxes of the sample images' masks (:data:`CASES`), written beside as
@@ -38,6 +39,9 @@ CASES = {
                 None, 1.0),
 }
 CLASSES = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
+#: one more reference, ``mr_filters_r1_masked.npz``: PyRadiomics' filtered image types on the MR ROI
+FILTERS = {"Original": {}, "LoG": {"sigma": [1.0]}, "Wavelet": {}, "Square": {}}
+FILTER_CLASSES = ("firstorder", "glcm", "ngtdm")
 VOXEL_SETTINGS = [{"kernelRadius": r, "maskedKernel": m} for r in (1, 2) for m in (True, False)]
 
 
@@ -65,9 +69,21 @@ def case_images(case: str) -> tuple[sitk.Image, sitk.Image]:
     return out_image, out_mask
 
 
-def params(case: str, voxel: dict) -> dict:
-    return {"setting": {"binWidth": CASES[case][3], "label": 1}, "imageType": {"Original": {}},
-            "featureClass": {name: None for name in CLASSES}, "voxelSetting": dict(voxel)}
+def params(case: str, voxel: dict, image_types=None, classes=CLASSES) -> dict:
+    return {"setting": {"binWidth": CASES[case][3], "label": 1}, "imageType": image_types or {"Original": {}},
+            "featureClass": {name: None for name in classes}, "voxelSetting": dict(voxel)}
+
+
+def write_reference(name: str, image: sitk.Image, mask: sitk.Image, settings: dict) -> None:
+    """``name``.npz: every map PyRadiomics makes with ``settings``, its grid and the settings."""
+    result = featureextractor.RadiomicsFeatureExtractor(settings).execute(image, mask, voxelBased=True)
+    maps = {k: v for k, v in result.items() if isinstance(v, sitk.Image)}
+    first = next(iter(maps.values()))
+    arrays = {k: sitk.GetArrayFromImage(v).astype(np.float64) for k, v in maps.items()}
+    arrays.update(__origin=np.array(first.GetOrigin()), __spacing=np.array(first.GetSpacing()),
+                  __direction=np.array(first.GetDirection()), __params=np.array(json.dumps(settings)))
+    np.savez_compressed(HERE / name, **arrays)
+    print(name, len(maps), "maps", first.GetSize())
 
 
 def main() -> None:
@@ -77,17 +93,15 @@ def main() -> None:
         sitk.WriteImage(image, str(HERE / f"{case}_image.nrrd"), useCompression=True)
         sitk.WriteImage(mask, str(HERE / f"{case}_mask.nrrd"), useCompression=True)
         for voxel in VOXEL_SETTINGS:
-            settings = params(case, voxel)
-            extractor = featureextractor.RadiomicsFeatureExtractor(settings)
-            result = extractor.execute(image, mask, voxelBased=True)
-            maps = {k: v for k, v in result.items() if isinstance(v, sitk.Image)}
-            first = next(iter(maps.values()))
-            arrays = {k: sitk.GetArrayFromImage(v).astype(np.float64) for k, v in maps.items()}
-            arrays.update(__origin=np.array(first.GetOrigin()), __spacing=np.array(first.GetSpacing()),
-                          __direction=np.array(first.GetDirection()), __params=np.array(json.dumps(settings)))
             name = f"{case}_r{voxel['kernelRadius']}_{'masked' if voxel['maskedKernel'] else 'unmasked'}.npz"
-            np.savez_compressed(HERE / name, **arrays)
-            print(name, len(maps), "maps", first.GetSize())
+            write_reference(name, image, mask, params(case, voxel))
+    write_filters()
+
+
+def write_filters() -> None:
+    image, mask = case_images("mr")
+    voxel = {"kernelRadius": 1, "maskedKernel": True}
+    write_reference("mr_filters_r1_masked.npz", image, mask, params("mr", voxel, FILTERS, FILTER_CLASSES))
 
 
 if __name__ == "__main__":
