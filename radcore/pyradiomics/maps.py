@@ -17,12 +17,11 @@ What PyRadiomics 3.1 does, and this module with it:
   except in JointAverage, which PyRadiomics averages with ``mean`` (not ``nanmean``): NaN at a voxel
   with an empty offset, unless that offset is empty at every voxel of its ``voxelBatch`` batch (PyRadiomics
   then drops the offset);
-- the maps hold ``initValue`` outside the ROI, NaN where a feature is undefined at a voxel.
-
 - MCC: PyRadiomics' per-voxel MCC (eigenvalues of the N_g x N_g matrix Q per offset) raises on the NaN
   matrix of an empty offset, which fails the whole batch and leaves its map at ``initValue``: the same
-  here (:func:`mcc_values`), so in a masked kernel at the ROI's edge, where some offset is often empty,
+  here (:func:`mcc_values`), so with masked kernels at the ROI's edge, where some offset is often empty,
   the MCC map is usually ``initValue`` throughout, as PyRadiomics gives it;
+- the maps hold ``initValue`` outside the ROI, NaN where a feature is undefined at a voxel.
 
 Not supported (a :class:`~radcore.errors.SettingsError` before any work): the shape classes (PyRadiomics
 computes shape per ROI only; when every class is enabled by default they are skipped, as PyRadiomics skips
