@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
 import radcore
 from radcore.cohort.failures import error_row, failure_summaries
 from radcore.cohort.margin import required_margin_mm
@@ -57,6 +59,8 @@ class JobSpec:
     qc_pictures: bool = True
     #: write each (case, label)'s voxel feature maps under DATASET/maps (:func:`radcore.io.maps.case_maps_path`)
     maps: bool = False
+    #: with ``maps``: the map drawn per (case, label) to DATASET/qc/<case>_label<n>_map.png ("" none)
+    map_picture: str = ""
 
 
 @dataclass
@@ -272,6 +276,22 @@ def _write_maps(spec: JobSpec, info: CaseInfo, label: int) -> None:
         write_maps(volumes, case_maps_path(spec.dataset, spec.settings_hash, info.case_id, label))
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc
+    if spec.map_picture in volumes:
+        _map_picture(spec, info, label, volumes[spec.map_picture], image, mask)
+
+
+def _map_picture(spec: JobSpec, info: CaseInfo, label: int, drawn: Volume, image: Volume, mask: Volume) -> None:
+    """The QC picture of one label's chosen map, the ROI outlined; one that cannot be drawn is logged."""
+    try:
+        inside = mask.array if mask.array.dtype == bool else label_mask(mask.array, label, info.bits)
+        # the map's grid is a box of the read region: its first voxel's index there, from the origins
+        start = np.round((np.asarray(drawn.origin) - np.asarray(image.origin))
+                         @ np.asarray(image.direction).reshape(3, 3) / np.asarray(image.spacing[::-1]))
+        box = tuple(slice(int(a), int(a) + n) for a, n in zip(start[::-1], drawn.array.shape))
+        write_picture(picture_path(spec.dataset, info.case_id, label, "map"), drawn.array, inside[box],
+                      drawn.spacing)
+    except Exception as exc:  # noqa: BLE001 - a missing picture loses no map
+        log.warning("no map picture for case %r label %d: %s: %s", info.case_id, label, type(exc).__name__, exc)
 
 
 def _picture(spec: JobSpec, info: CaseInfo, label: int, image: Volume, mask: Volume) -> None:

@@ -261,13 +261,17 @@ def test_maps_of_each_case_equal_those_of_its_files(cohort, tmp_path):
     settings = load_settings(MAP_PARAMS)
     h = settings_hash(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True, maps=True,
-                   qc_pictures=False)
+                   qc_pictures=False, map_picture="original_glcm_contrast")
     jobs = cases_from_manifest(read_manifest(manifest), 1)
     report = run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
     assert (report.done, report.failed) == (3, 4)
+    from radcore.io.qc_pictures import picture_path
+
     for job in jobs:
         path = case_maps_path(spec.dataset, h, job.case_id, 1)
         assert path.exists() == (job.case_id in good), job.case_id
+        assert picture_path(spec.dataset, job.case_id, 1, "map").exists() == (job.case_id in good)
+        assert not picture_path(spec.dataset, job.case_id, 1).exists()
     entry = next(j.entry for j in jobs if j.case_id == good[0])
     direct = radcore.extract_maps(entry.image, entry.mask, config=MAP_PARAMS, parallel=False)
     group = zarr.open_group(str(case_maps_path(spec.dataset, h, good[0], 1)), mode="r")
@@ -298,4 +302,11 @@ def test_maps_need_pyradiomics_params_before_any_case(cohort, tmp_path):
     manifest, _, _ = cohort
     with pytest.raises(SettingsError, match="--maps needs a PyRadiomics params file"):
         CohortRun(CohortParameters(manifest=str(manifest), out=str(tmp_path / "out"), maps=True))
+    config = tmp_path / "params.yaml"
+    config.write_text("featureClass: {glcm: [Contrast], shape: }\nvoxelSetting: {kernelRadius: 1}\n")
+    with pytest.raises(SettingsError, match="--map 'original_shape_sphericity' is not one of the maps"):
+        CohortRun(CohortParameters(manifest=str(manifest), config=str(config), out=str(tmp_path / "out"), maps=True,
+                                   map_picture="original_shape_sphericity"))
+    with pytest.raises(ValueError, match="needs maps"):
+        CohortParameters(manifest=str(manifest), out=str(tmp_path / "out"), map_picture="original_glcm_contrast")
     assert not (tmp_path / "out").exists()
