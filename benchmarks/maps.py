@@ -2,7 +2,7 @@
 
     python benchmarks/maps.py                      # a 16,060-voxel ROI of the IBSI CT phantom
     python benchmarks/maps.py --whole              # also radcore on the whole 125,256-voxel phantom ROI
-    python benchmarks/maps.py --pyradiomics-voxels 0      # PyRadiomics on every voxel (~12 min, ~17 GB)
+    python benchmarks/maps.py --pyradiomics-voxels 0      # PyRadiomics on every voxel (from 1,000: ~11 min, ~17 GB)
 
 The ROI is the IBSI-1 CT phantom's mask (``tests/data/ibsi1/ct_phantom``) inside the box ``--box``; the
 params are the same on both sides: ``binWidth`` 25 (``--bin-width``), the six classes PyRadiomics maps (firstorder, glcm,
@@ -144,7 +144,7 @@ def main() -> int:
                         metavar=("Z0", "Z1", "Y0", "Y1", "X0", "X1"), help="the ROI: the mask inside this box")
     parser.add_argument("--pyradiomics-voxels", type=int, default=1000,
                         help="time PyRadiomics on this many voxels and extrapolate (default 1000; 0: the whole ROI, "
-                             "which takes about 12 minutes and 17 GB here)")
+                             "estimated from 1,000 voxels at about 11 minutes and 17 GB here)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bin-width", type=float, default=25.0, help="binWidth (default 25 HU)")
     parser.add_argument("--whole", action="store_true", help="also radcore on the phantom's whole ROI")
