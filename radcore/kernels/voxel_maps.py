@@ -155,9 +155,10 @@ def _probabilities(counts, symmetric, prob):
 
 
 def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps, glrlm_steps, glrlm_offsets,
-          nb_steps,
-          zone_steps, n_groups, rep, symmetric, eps, shift, alpha, quantiles,
+          nb_steps, zone_steps, n_groups, rep, symmetric, eps, shift, alpha, quantiles,
           o_levels, o_first, o_glcm, o_empty, o_glrlm, o_glszm, o_gldm, o_ngtdm):
+    # one block of BLOCK centres per prange iteration, each with its own work space; per centre: gather the
+    # kernel into the local layout, rank its levels, run the enabled classes, clear what it wrote
     rz, ry, rx = radii[0], radii[1], radii[2]
     bz, by, bx = box[0], box[1], box[2]
     size = bz * by * bx
@@ -277,6 +278,7 @@ def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmet
         grey = np.empty(cube, np.int32)
         lookup = np.zeros(ng + 2, np.int32)
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, centres.shape[0])):
+            # (intensities are not needed: the levels stand in for them)
             count = _gather(levels, levels, region, centres[t], radii, pad, box, roi, vals, grey, values, lookup)
             _present(lookup, ng)  # ranks the levels present
             for q in range(count):
