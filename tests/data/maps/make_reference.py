@@ -5,7 +5,7 @@ For every ROI of :data:`CASES` and every voxel setting of :data:`VOXEL_SETTINGS`
 ``maskedKernel`` true and false) it runs ``RadiomicsFeatureExtractor.execute(..., voxelBased=True)`` with
 all six classes PyRadiomics maps (firstorder, glcm, glrlm, glszm, gldm, ngtdm: their default features) and
 writes ``<case>_r<radius>_<masked|unmasked>.npz`` (and ``mr_filters_r1_masked.npz``: the MR ROI with the
-image types of :data:`FILTERS`): one float64 array per map (z, y, x), keyed by
+image types of :data:`FILTERS`; ``mr_resampled_r2_unmasked.npz``: resampled and normalised, :data:`RESAMPLED`): one float64 array per map (z, y, x), keyed by
 PyRadiomics' name, ``__origin``, ``__spacing``, ``__direction`` (ITK order) of the maps' grid and
 ``__params`` (the params mapping, as JSON).
 The ROIs are small boxes of the sample images' masks (:data:`CASES`), written beside as
@@ -42,6 +42,9 @@ CLASSES = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
 #: one more reference, ``mr_filters_r1_masked.npz``: PyRadiomics' filtered image types on the MR ROI
 FILTERS = {"Original": {}, "LoG": {"sigma": [1.0]}, "Wavelet": {}, "Square": {}}
 FILTER_CLASSES = ("firstorder", "glcm", "ngtdm")
+#: and ``mr_resampled_r2_unmasked.npz``: resampled to 1 x 1 x 2 mm (B-spline), normalised, with LoG
+RESAMPLED = {"resampledPixelSpacing": [1.0, 1.0, 2.0], "interpolator": "sitkBSpline", "normalize": True,
+             "normalizeScale": 100}
 VOXEL_SETTINGS = [{"kernelRadius": r, "maskedKernel": m} for r in (1, 2) for m in (True, False)]
 
 
@@ -102,6 +105,10 @@ def write_filters() -> None:
     image, mask = case_images("mr")
     voxel = {"kernelRadius": 1, "maskedKernel": True}
     write_reference("mr_filters_r1_masked.npz", image, mask, params("mr", voxel, FILTERS, FILTER_CLASSES))
+    settings = params("mr", {"kernelRadius": 2, "maskedKernel": False}, {"Original": {}, "LoG": {"sigma": [1.0]}},
+                      FILTER_CLASSES)
+    settings["setting"].update(RESAMPLED)
+    write_reference("mr_resampled_r2_unmasked.npz", image, mask, settings)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """PyRadiomics' voxel-based extraction: every voxel of PyRadiomics 3.1.4's own maps (``tests/data/maps``,
 made by its ``make_reference.py``) on a CT, an MR and a synthetic ROI, kernel radius 1 and 2, masked and
-unmasked kernels, and the MR ROI's filtered image types (LoG, wavelets, square); the grid, the names,
+unmasked kernels, the MR ROI's filtered image types (LoG, wavelets, square) and the MR ROI resampled and
+normalised; the grid, the names,
 ``initValue`` and ``voxelBatch``; the errors before any work."""
 
 import json
@@ -36,7 +37,7 @@ def reference(stem: str):
 
 def test_three_rois_four_settings_and_the_filters():
     assert {s.split("_")[0] for s in REFERENCES} == {"ct", "mr", "phantom"}
-    assert len(REFERENCES) == 13 and "mr_filters_r1_masked" in REFERENCES
+    assert len(REFERENCES) == 14 and {"mr_filters_r1_masked", "mr_resampled_r2_unmasked"} <= set(REFERENCES)
     ref, _ = reference("mr_filters_r1_masked")
     assert {k.split("_")[0] for k in ref.files if not k.startswith("__")} == {
         "original", "log-sigma-1-0-mm-3D", "square", *(f"wavelet-{d}" for d in
