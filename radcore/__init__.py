@@ -1,6 +1,6 @@
 """radcore: radiomics feature extraction for cohorts, on an IBSI-compliant numba core.
 
-The public API is what this module exports (``__all__``): :func:`extract` and :class:`Extractor`, the
+The public API is what this module exports (``__all__``): :func:`extract` and :class:`Extractor`, :func:`extract_maps`, the
 settings types and :func:`load_settings`, and the errors. The command line (``radcore extract``,
 ``radcore run``, ...) and the Parquet dataset it writes are the other public faces. Every other module is
 internal and may change between releases.
@@ -44,12 +44,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+src"
 
 #: loaded on first use: they pull in the numba kernels, which take seconds to import
-_LAZY = {"extract": "radcore.api", "Extractor": "radcore.api", "load_settings": "radcore.io.config"}
+_LAZY = {"extract": "radcore.api", "extract_maps": "radcore.api", "Extractor": "radcore.api", "load_settings": "radcore.io.config"}
 
 __all__ = [
-    "extract", "Extractor", "load_settings", "Settings", "InterpolationSettings", "ResegmentationSettings",
-    "DiscretisationSettings", "TextureSettings", "MorphologySettings", "PerturbationSettings", "ImageType",
-    "settings_hash",
+    "extract", "extract_maps", "Extractor", "load_settings", "Settings", "InterpolationSettings",
+    "ResegmentationSettings", "DiscretisationSettings", "TextureSettings", "MorphologySettings",
+    "PerturbationSettings", "ImageType", "settings_hash",
     "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
     "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
     "FeatureError", "StoreError", "DatasetError", "StaleRunError", "__version__",

@@ -7,6 +7,7 @@ from typing import Any
 
 import SimpleITK as sitk
 
+from radcore.errors import SettingsError
 from radcore.io.config import load_settings
 from radcore.naming import check_naming, name_columns
 from radcore.pipeline import extract_case, extract_labels
@@ -120,3 +121,62 @@ def extract(image: ImageLike, mask: ImageLike, config: str | Path | dict | Setti
     (191.5, 91.0)
     """
     return Extractor(config, naming).extract(image, mask, label, roi, series)
+
+
+def extract_maps(image: ImageLike, mask: ImageLike, config: str | Path | dict | Settings | None = None,
+                 label: int | None = None, naming: str = "native", parallel: bool = True) -> dict[str, sitk.Image]:
+    """Voxel feature maps of one case: every feature computed in a kernel around each ROI voxel.
+
+    PyRadiomics' voxel-based extraction (``execute(image, mask, voxelBased=True)``) for a PyRadiomics
+    params file, with its ``voxelSetting`` (``kernelRadius``, ``maskedKernel``, ``initValue``,
+    ``voxelBatch``), its values, names and grid: see :mod:`radcore.pyradiomics.maps`.
+
+    Parameters
+    ----------
+    image, mask, label
+        As :meth:`Extractor.extract` (one label).
+    config
+        A PyRadiomics params file (path or mapping) or settings carrying one; the IBSI profile has no maps
+        yet.
+    naming : {"native", "pyradiomics"}
+        Map names: ``original_glcm_contrast`` or PyRadiomics' ``original_glcm_Contrast``.
+    parallel : bool
+        Run the voxels on numba's threads (``NUMBA_NUM_THREADS``); False for one thread (cohort workers).
+
+    Returns
+    -------
+    dict
+        ``{name: SimpleITK.Image}``: float64 maps on the ROI's bounding box grown by the kernel radius
+        (the image's spacing and direction), ``initValue`` outside the ROI.
+
+    Raises
+    ------
+    SettingsError
+        The IBSI profile, a shape class asked for, ``weightingNorm``, a radius wider than the image: before
+        any work.
+    ImageReadError, GeometryMismatchError, EmptyROIError, LabelNotFoundError
+        As :meth:`Extractor.extract`, and PyRadiomics' checks of the ROI (a single voxel, too few
+        dimensions).
+
+    Examples
+    --------
+    >>> import numpy as np, SimpleITK as sitk
+    >>> import radcore
+    >>> image = sitk.GetImageFromArray(np.arange(6 * 8 * 8, dtype=np.float64).reshape(6, 8, 8))
+    >>> mask = sitk.GetImageFromArray(np.pad(np.ones((2, 4, 4), np.uint8), 2))
+    >>> params = {"featureClass": {"firstorder": ["Mean"]}, "voxelSetting": {"kernelRadius": 1}}
+    >>> maps = radcore.extract_maps(image, mask, config=params, naming="pyradiomics")
+    >>> sitk.GetArrayFromImage(maps["original_firstorder_Mean"])[2, 2, 2]  # mean of 2 x 3 x 3 ROI voxels
+    np.float64(187.0)
+    """
+    from radcore.io.images import read_pair
+    from radcore.pyradiomics import maps
+
+    settings = load_settings(config)
+    check_naming(naming, settings)
+    if settings.pyradiomics is None:
+        raise SettingsError("voxel maps need a PyRadiomics params file (config with setting / featureClass / "
+                            "voxelSetting sections); the IBSI profile has no maps yet")
+    img, msk = read_pair(image, mask, None, None)
+    found = maps.extract_maps(img, msk, settings.pyradiomics, label, parallel=parallel)
+    return name_columns(found, naming)

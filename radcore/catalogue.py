@@ -2,7 +2,9 @@
 
 A row per column: its name under the run's naming, image type, family (an IBSI family, or a PyRadiomics
 feature class), feature, aggregation, the convention whose definition computed it (``ibsi`` or
-``pyradiomics``), its IBSI code and tag where the IBSI registry has the feature, and a description.
+``pyradiomics``), its IBSI code and tag where the IBSI registry has the feature, a description, and
+``map``: whether the run writes a voxel map of the feature (``radcore run --maps``, a map of that name in
+each case's maps group).
 Rows are made from the feature keys the cases actually computed, so the catalogue holds exactly the
 columns of the dataset.
 """
@@ -14,12 +16,15 @@ from typing import Any, Iterable
 from radcore.naming import FeatureKey, column_name
 from radcore.features.registry import FAMILY_MODULES, family
 from radcore.pyradiomics.features import CLASS_MODULES, class_features
+from radcore.pyradiomics.naming import MAPPED_CLASSES
 
 CONVENTIONS = ("ibsi", "pyradiomics")
 
 
-def catalogue_rows(keys: Iterable[FeatureKey], naming: str, convention: str) -> list[dict[str, Any]]:
-    """One catalogue row per key (see the module docstring); ``convention`` is ``ibsi`` or ``pyradiomics``."""
+def catalogue_rows(keys: Iterable[FeatureKey], naming: str, convention: str,
+                   maps: bool = False) -> list[dict[str, Any]]:
+    """One catalogue row per key (see the module docstring); ``convention`` is ``ibsi`` or ``pyradiomics``;
+    ``maps``: the run writes voxel maps (of the PyRadiomics classes that have them)."""
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     describe = _ibsi_row if convention == "ibsi" else _pyradiomics_row
@@ -34,6 +39,7 @@ def catalogue_rows(keys: Iterable[FeatureKey], naming: str, convention: str) -> 
             "convention": convention,
         }
         row.update(describe(key))
+        row["map"] = bool(maps and convention == "pyradiomics" and key.family in MAPPED_CLASSES)
         rows.append(row)
     return rows
 

@@ -1,5 +1,5 @@
-"""The radcore command: extract (one case), filter (response maps), robustness (ICC of a dataset); ingest, run,
-demo, compact, serve (cohorts)."""
+"""The radcore command: extract (one case), maps (voxel feature maps), filter (response maps), robustness (ICC
+of a dataset); ingest, run, demo, compact, serve (cohorts)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,40 @@ def _run_robustness(args) -> int:
     return 0
 
 
+def _add_maps(sub) -> None:
+    p = sub.add_parser("maps", help="voxel feature maps of one case (PyRadiomics' voxel-based extraction)")
+    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
+    p.add_argument("mask", help="mask file on the image's grid")
+    p.add_argument("--config", required=True,
+                   help="PyRadiomics params YAML (its voxelSetting: kernelRadius, maskedKernel, initValue, voxelBatch)")
+    p.add_argument("--out", required=True,
+                   help="a folder (one <map name>.<format> file per map) or a .zarr group (one array per map)")
+    p.add_argument("--format", choices=["nrrd", "nii.gz", "nii", "mha"], default="nrrd",
+                   help="file format in a folder (default nrrd)")
+    p.add_argument("--label", type=int, default=None, help="mask label of the ROI (default: settings, 1)")
+    p.add_argument("--naming", choices=["native", "pyradiomics"], default="pyradiomics")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="voxel type written")
+    p.add_argument("--threads", choices=["all", "one"], default="all",
+                   help="numba's threads (NUMBA_NUM_THREADS) or one")
+    p.set_defaults(func=_run_maps)
+
+
+def _run_maps(args) -> int:
+    from radcore import extract_maps
+    from radcore.io.images import to_volume
+    from radcore.io.maps import write_map_folder, write_maps
+
+    maps = extract_maps(args.image, args.mask, config=args.config, label=args.label, naming=args.naming,
+                        parallel=args.threads == "all")
+    volumes = {name: to_volume(image, name) for name, image in maps.items()}
+    if args.out.lower().rstrip("/").endswith(".zarr"):
+        write_maps(volumes, args.out.rstrip("/"), args.dtype)
+    else:
+        write_map_folder(volumes, args.out, args.format, args.dtype)
+    print(f"{len(maps)} maps -> {args.out}")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line that names the problem and where to look (exit 2)."""
 
@@ -110,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"radcore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_extract(sub)
+    _add_maps(sub)
     _add_filter(sub)
     _add_robustness(sub)
     try:

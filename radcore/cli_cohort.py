@@ -52,6 +52,12 @@ def add_cohort_commands(sub) -> None:
                         "this run's own rather than the local workers kept warm (see `radcore server`)")
     p.add_argument("--report", action="store_true",
                    help="write the cohort report (OUT/report.html) at the end and print its path")
+    p.add_argument("--maps", action="store_true",
+                   help="also write each case's voxel feature maps (PyRadiomics params' voxelSetting) to "
+                        "OUT/maps/settings_hash=<h>/<case>_label<n>.zarr")
+    p.add_argument("--map", dest="map_picture", default="", metavar="NAME",
+                   help="with --maps: draw this map of each case (e.g. original_glcm_Contrast) to "
+                        "OUT/qc/<case>_label<n>_map.png")
     p.set_defaults(func=_run_run)
 
     p = sub.add_parser("demo", help="build a small synthetic cohort and run the whole pipeline on it")
@@ -137,6 +143,7 @@ def _run_run(args) -> int:
         manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers or 0,
         scheduler=args.scheduler, batch_size=args.batch_size or 0, naming=args.naming,
         label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures, report=args.report,
+        maps=args.maps, map_picture=args.map_picture,
         temporary_prefect=args.temporary_prefect, **({"dashboard": args.dashboard} if args.dashboard else {}),
     )
     print(f"{args.out}: {summary.done} rows written, {summary.failed} failed, {summary.skipped} already done "

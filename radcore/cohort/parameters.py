@@ -33,6 +33,10 @@ class CohortParameters(BaseModel):
                                                         "0.0.0.0:8787 shows it to the network")
     qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
     report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
+    maps: bool = Field(False, description="also write each case's voxel feature maps (PyRadiomics params' "
+                                          "voxelSetting) to OUT/maps/settings_hash=<h>/<case>_label<n>.zarr")
+    map_picture: str = Field("", description="with maps: draw this map of each case (its name under the run's "
+                                             "naming) to OUT/qc/<case>_label<n>_map.png")
 
     @model_validator(mode="after")
     def _source(self) -> "CohortParameters":
@@ -40,6 +44,8 @@ class CohortParameters(BaseModel):
             raise ValueError("give a manifest, a store, or both")
         if self.label and self.label != ALL_LABELS and not self.label.lstrip("-").isdigit():
             raise ValueError(f"label must be an integer or 'all', got {self.label!r}")
+        if self.map_picture and not self.maps:
+            raise ValueError("map_picture (--map) draws one of the maps: it needs maps (--maps)")
         if self.scheduler and ":" not in self.scheduler:
             raise ValueError(f"scheduler must be an address such as tcp://host:8786, got {self.scheduler!r}")
         return self

@@ -40,7 +40,7 @@ from radcore.cohort.parameters import CohortParameters
 from radcore.cohort.plan import (
     Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
-from radcore.errors import DatasetError
+from radcore.errors import DatasetError, SettingsError
 from radcore.io.manifest import ALL_LABELS, Manifest, read_manifest
 from radcore.naming import check_naming
 from radcore.settings import Settings, settings_hash
@@ -128,6 +128,8 @@ class CohortRun:
         self.params = params.model_copy(update=absolute)
         self.settings: Settings = self.params.settings()
         check_naming(self.params.naming, self.settings)
+        if self.params.maps:
+            check_maps(self.settings, self.params.map_picture, self.params.naming)
         self.settings_hash = settings_hash(self.settings)
         check_output_folder(self.params.out)
         self.store = self.params.store_path()
@@ -249,6 +251,7 @@ class CohortRun:
             store=self.store, dataset=params.out, settings=self.settings, settings_hash=h, naming=params.naming,
             ingest=self.manifest is not None, metadata_columns=metadata_columns(jobs),
             feature_columns=feature_columns(keys, params.naming), run_token=run_token, qc_pictures=params.qc_pictures,
+            maps=params.maps, map_picture=params.map_picture,
         )
         todo = sum(b.n_items for b in batches)
         return Plan(spec, batches, n_items - todo, manifest_errors, removed, batch_size, n_versions)
@@ -309,6 +312,26 @@ class CohortRun:
         dataset.ensure_readable(self.params.out, self.settings_hash,
                                 dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES,
                                                        perturbed=self.settings.perturbation is not None))
+
+
+def check_maps(settings: Settings, picture: str = "", naming: str = "native") -> None:
+    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (PyRadiomics params whose settings
+    maps allow; their shape classes give features, not maps), before any case runs."""
+    if settings.pyradiomics is None:
+        raise SettingsError("--maps needs a PyRadiomics params file (voxel maps of the IBSI profile are not made "
+                            "yet)")
+    from radcore.naming import column_name
+    from radcore.profiles import profile_of
+    from radcore.pyradiomics.maps import check
+    from radcore.pyradiomics.naming import MAPPED_CLASSES
+
+    check(settings.pyradiomics, skip_shape=True)
+    if picture:
+        keys = profile_of(settings).feature_keys(settings)
+        names = [column_name(k, naming) for k in keys if k.family in MAPPED_CLASSES]
+        if picture not in names:
+            raise SettingsError(f"--map {picture!r} is not one of the maps these settings make (naming {naming!r}): "
+                                f"{names[:4]}{' ...' if len(names) > 4 else ''}")
 
 
 def check_output_folder(out: str, option: str = "--out") -> None:
@@ -373,7 +396,7 @@ class _Catalogue:
         from radcore.catalogue import catalogue_rows
         from radcore.io import dataset
 
-        new = [r for r in catalogue_rows(keys, self.spec.naming, self.spec.settings.profile)
+        new = [r for r in catalogue_rows(keys, self.spec.naming, self.spec.settings.profile, self.spec.maps)
                if r["column"] not in self.rows]
         if new:
             self.rows.update((r["column"], r) for r in new)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
 import radcore
 from radcore.cohort.failures import error_row, failure_summaries
 from radcore.cohort.margin import required_margin_mm
@@ -58,6 +60,10 @@ class JobSpec:
     run_token: str = ""
     #: write a QC picture per (case, label) under DATASET/qc (:mod:`radcore.io.qc_pictures`)
     qc_pictures: bool = True
+    #: write each (case, label)'s voxel feature maps under DATASET/maps (:func:`radcore.io.maps.case_maps_path`)
+    maps: bool = False
+    #: with ``maps``: the map drawn per (case, label) to DATASET/qc/<case>_label<n>_map.png ("" none)
+    map_picture: str = ""
 
 
 @dataclass
@@ -186,6 +192,8 @@ def _run_label(
             else:
                 version_image, version_mask = _perturbed(info, label, image, mask, todo[i], perturbation, noise_sd)
             computed, values = _features(spec, version_image, version_mask, label, whole)
+            if spec.maps and i == 0:  # the unperturbed image's maps
+                _write_maps(spec, info, source, label)
         except CaseFailure as failure:
             errors.append(error_row(job.case_id, label, failure.stage, failure.error, name))
             continue
@@ -319,6 +327,48 @@ def _features(
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc
     return computed, named
+
+
+def _write_maps(spec: JobSpec, info: CaseInfo, source: Source, label: int) -> None:
+    """The voxel feature maps of one label (one thread: the worker's) to its Zarr group
+    (:func:`radcore.io.maps.case_maps_path`), read from the features' box grown by the kernel radius."""
+    from radcore.io.images import to_volume
+    from radcore.io.maps import case_maps_path, write_maps
+    from radcore.pyradiomics.maps import extract_volume_maps, map_source_box
+
+    params = spec.settings.pyradiomics
+    box = profile_of(spec.settings).source_box(spec.settings, info, label)
+    try:
+        if box is None:  # the whole image, as the features read it
+            image, mask = _read_label(source, spec, info, label, 0.0)
+        else:
+            image, mask = read_region(source, info.case_id, label, map_source_box(params, info, label, box))
+    except CaseFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise CaseFailure("read", exc) from exc
+    try:
+        maps = name_columns(extract_volume_maps(image, mask, params, label, skip_shape=True), spec.naming)
+        volumes = {name: to_volume(image, name) for name, image in maps.items()}
+        write_maps(volumes, case_maps_path(spec.dataset, spec.settings_hash, info.case_id, label))
+    except Exception as exc:  # noqa: BLE001
+        raise CaseFailure(stage_of(exc), exc) from exc
+    if spec.map_picture in volumes:
+        _map_picture(spec, info, label, volumes[spec.map_picture], image, mask)
+
+
+def _map_picture(spec: JobSpec, info: CaseInfo, label: int, drawn: Volume, image: Volume, mask: Volume) -> None:
+    """The QC picture of one label's chosen map, the ROI outlined; one that cannot be drawn is logged."""
+    try:
+        inside = mask.array if mask.array.dtype == bool else label_mask(mask.array, label, info.bits)
+        # the map's grid is a box of the read region: its first voxel's index there, from the origins
+        start = np.round((np.asarray(drawn.origin) - np.asarray(image.origin))
+                         @ np.asarray(image.direction).reshape(3, 3) / np.asarray(image.spacing[::-1]))
+        box = tuple(slice(int(a), int(a) + n) for a, n in zip(start[::-1], drawn.array.shape))
+        write_picture(picture_path(spec.dataset, info.case_id, label, "map"), drawn.array, inside[box],
+                      drawn.spacing)
+    except Exception as exc:  # noqa: BLE001 - a missing picture loses no map
+        log.warning("no map picture for case %r label %d: %s: %s", info.case_id, label, type(exc).__name__, exc)
 
 
 def _picture(spec: JobSpec, info: CaseInfo, label: int, image: Volume, mask: Volume) -> None:

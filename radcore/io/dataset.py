@@ -77,6 +77,7 @@ CATALOGUE_SCHEMA = pa.schema([
     ("ibsi_code", pa.string()),
     ("ibsi_tag", pa.string()),
     ("description", pa.string()),
+    ("map", pa.bool_()),
 ])
 
 

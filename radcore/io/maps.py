@@ -1,9 +1,13 @@
-"""Writing response maps (``radcore filter``): NIfTI, NRRD, MHA through SimpleITK, or one Zarr group.
+"""Writing maps: response maps (``radcore filter``) and voxel feature maps (``radcore maps``): NIfTI,
+NRRD, MHA through SimpleITK, or one Zarr group.
 
 File names: one map goes to ``path`` as given; several maps to ``<stem>_<map name><suffix>`` next to it
 (``map.nii.gz`` -> ``map_laws_e5l5s5.nii.gz``, ``map_mean_15_3d.nii.gz``). A ``.zarr`` path is one group
 holding an array per map, named by the map, with its geometry in the group's attributes
-(``spacing`` and ``origin`` in x, y, z order, ``direction`` row-major, as ITK has them).
+(``spacing`` and ``origin`` in x, y, z order, ``direction`` row-major, as ITK has them) and, for
+viewers that read OME-NGFF 0.5, one ``multiscales`` entry per map (axes z, y, x in mm, the map's scale and
+translation; NGFF has no direction matrix: an oblique grid's is in the ``radcore`` attribute only).
+Voxel feature maps go to a folder instead, one ``<map name><suffix>`` file each (:func:`write_map_folder`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,16 @@ from radcore.errors import SettingsError
 from radcore.io.images import Volume, to_image
 
 SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".zarr")
+
+
+def case_maps_path(dataset: str | Path, settings_hash: str, case_id: str, label: int) -> Path:
+    """Where a cohort run's voxel feature maps of (``case_id``, ``label``) go: one Zarr group
+    ``DATASET/maps/settings_hash=<h>/<encoded case id>_label<label>.zarr`` (the case id encoded as the
+    store encodes it)."""
+    from radcore.io.dataset import partition
+    from radcore.io.store import group_name
+
+    return partition(dataset, "maps", settings_hash) / f"{group_name(case_id)}_label{int(label)}.zarr"
 
 
 def check_map_path(path: str | Path) -> Path:
@@ -44,9 +58,31 @@ def write_maps(maps: dict[str, Volume], path: str | Path, dtype: str = "float32"
     if str(path).lower().endswith(".zarr"):
         return [_write_zarr(maps, Path(path), dtype)]
     for name, volume in maps.items():
-        image = to_image(dataclasses.replace(volume, array=volume.array.astype(dtype, copy=False)))
-        sitk.WriteImage(image, str(paths[name]), useCompression=str(paths[name]).lower().endswith(".gz"))
+        _write_image(volume, paths[name], dtype)
     return list(dict.fromkeys(paths.values()))
+
+
+#: file formats of a folder of maps (``radcore maps --format``)
+FOLDER_FORMATS = ("nrrd", "nii.gz", "nii", "mha")
+
+
+def write_map_folder(maps: dict[str, Volume], folder: str | Path, fmt: str = "nrrd",
+                     dtype: str = "float32") -> list[Path]:
+    """Write each of ``maps`` to ``folder/<name>.<fmt>`` (the folder is made); returns the paths written."""
+    if fmt not in FOLDER_FORMATS:
+        raise SettingsError(f"--format must be one of {list(FOLDER_FORMATS)}, got {fmt!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, volume in maps.items():
+        paths.append(_write_image(volume, folder / f"{name}.{fmt}", dtype))
+    return paths
+
+
+def _write_image(volume: Volume, path: Path, dtype: str) -> Path:
+    image = to_image(dataclasses.replace(volume, array=volume.array.astype(dtype, copy=False)))
+    sitk.WriteImage(image, str(path), useCompression=str(path).lower().endswith(".gz"))
+    return path
 
 
 def _write_zarr(maps: dict[str, Volume], path: Path, dtype: str) -> Path:
@@ -58,8 +94,21 @@ def _write_zarr(maps: dict[str, Volume], path: Path, dtype: str) -> Path:
         "origin": [float(o) for o in first.origin],
         "direction": [float(d) for d in first.direction],
     }
+    group.attrs["ome"] = {"version": "0.5", "multiscales": [_ngff(name, volume) for name, volume in maps.items()]}
     for name, volume in maps.items():
         data = np.ascontiguousarray(volume.array, dtype=dtype)
         array = group.create_array(name, shape=data.shape, dtype=data.dtype, dimension_names=("z", "y", "x"))
         array[...] = data
     return path
+
+
+def _ngff(name: str, volume: Volume) -> dict:
+    """One OME-NGFF 0.5 multiscale image: the array ``name`` at one scale, axes z, y, x in mm."""
+    return {
+        "name": name,
+        "axes": [{"name": axis, "type": "space", "unit": "millimeter"} for axis in ("z", "y", "x")],
+        "datasets": [{"path": name, "coordinateTransformations": [
+            {"type": "scale", "scale": [float(s) for s in volume.spacing]},
+            {"type": "translation", "translation": [float(o) for o in volume.origin[::-1]]},
+        ]}],
+    }

@@ -24,9 +24,10 @@ CT_WINDOW = (-160.0, 240.0)
 OUTLINE = np.array([1.0, 0.15, 0.1])
 
 
-def picture_path(dataset: str | Path, case_id: str, label: int) -> Path:
-    """Where the QC picture of (``case_id``, ``label``) goes."""
-    return Path(dataset) / "qc" / f"{group_name(case_id)}_label{int(label)}.png"
+def picture_path(dataset: str | Path, case_id: str, label: int, what: str = "") -> Path:
+    """Where the QC picture of (``case_id``, ``label``) goes; ``what="map"``: the picture of its chosen
+    voxel feature map (``radcore run --maps --map NAME``)."""
+    return Path(dataset) / "qc" / f"{group_name(case_id)}_label{int(label)}{'_' + what if what else ''}.png"
 
 
 def write_picture(path: str | Path, image: np.ndarray, mask: np.ndarray, spacing, modality: str = "") -> Path:

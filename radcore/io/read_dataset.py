@@ -178,9 +178,10 @@ def read_errors(dataset: str | Path) -> pd.DataFrame:
     return frame
 
 
-def read_picture(dataset: str | Path, case_id: str, label: int) -> bytes | None:
-    """The QC picture (PNG bytes) of (``case_id``, ``label``), or None when there is none."""
-    path = picture_path(dataset, case_id, label)
+def read_picture(dataset: str | Path, case_id: str, label: int, what: str = "") -> bytes | None:
+    """The QC picture (PNG bytes) of (``case_id``, ``label``) (``what="map"``: of its chosen voxel map,
+    ``run --maps --map NAME``), or None when there is none."""
+    path = picture_path(dataset, case_id, label, what)
     try:
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):

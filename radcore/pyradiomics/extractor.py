@@ -42,12 +42,20 @@ def extract_volumes(image, mask, params: PyRadiomicsParams, label: int | None = 
     Crops of a larger image (``full_shape``, ``offset``, ``whole_origin`` and the whole image's statistics
     set, image and mask on one grid, holding :func:`source_box`) give the whole image's features.
     """
+    img, msk, params, window = images_of_volumes(image, mask, params, label)
+    return extract_images(img, msk, params, window=window)
+
+
+def images_of_volumes(image, mask, params: PyRadiomicsParams, label: int | None = None):
+    """(image, label map, params with ``label``, :class:`Window` or None) of a loaded volume pair, as
+    :func:`extract_volumes` hands them to :func:`extract_images`."""
     setting = params.setting if label is None else dataclasses.replace(params.setting, label=label)
     img = to_image(image)
     if mask.array.dtype == bool:
-        mask = dataclasses.replace(mask, array=np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
-    msk = to_image(mask)
-    return extract_images(img, msk, dataclasses.replace(params, setting=setting), window=_window(image, mask))
+        labelled = dataclasses.replace(mask, array=np.asarray(mask.array, dtype=np.uint32) * np.uint32(setting.label))
+    else:
+        labelled = mask
+    return img, to_image(labelled), dataclasses.replace(params, setting=setting), _window(image, mask)
 
 
 def _window(image, mask) -> Window | None:

@@ -19,6 +19,8 @@ CLASSES = ("firstorder", "shape", "shape2D", "glcm", "glrlm", "glszm", "gldm", "
 
 #: classes computed once on the mask, always named under the ``original`` image type
 SHAPE_CLASSES = ("shape", "shape2D")
+#: the classes PyRadiomics computes per voxel (voxel feature maps)
+MAPPED_CLASSES = ("firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
 
 
 def pyradiomics_column(key: FeatureKey) -> str:

@@ -56,6 +56,8 @@ class Prepared:
     box         the bounding box of ``mask`` (slices (z, y, x)); every class sees the arrays cut to it
     whole_shape the shape (z, y, x) of the image the filters see, of which ``image`` starts at ``offset``
     whole_range (min, max) of that image when ``image`` is a crop of it (None: ``image`` is all of it)
+    origin, direction  the geometry of ``image``'s first voxel and axes (ITK order: x, y, z; direction
+                row-major), which voxel maps are placed on
     """
 
     image: np.ndarray
@@ -66,6 +68,8 @@ class Prepared:
     whole_shape: tuple[int, int, int] | None = None
     offset: tuple[int, int, int] = (0, 0, 0)
     whole_range: tuple[float, float] | None = None
+    origin: tuple[float, float, float] | None = None
+    direction: tuple[float, ...] | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -414,7 +418,7 @@ def prepare(image: sitk.Image, mask: sitk.Image, setting: PyRadiomicsSetting, wi
         whole_shape=tuple(int(n) for n in window.size[::-1]), offset=tuple(int(n) for n in window.offset[::-1]),
         whole_range=whole_range)
     return Prepared(values, spacing, np.ascontiguousarray(roi), np.ascontiguousarray(shape_roi), _box_slices(lo, size),
-                    **whole)
+                    origin=tuple(image.GetOrigin()), direction=tuple(image.GetDirection()), **whole)
 
 
 def _normalized_range(image: sitk.Image, whole_range: tuple[float, float], setting: PyRadiomicsSetting,

@@ -74,7 +74,7 @@ class PyRadiomicsParams:
     setting: PyRadiomicsSetting = PyRadiomicsSetting()
     image_types: tuple[ImageTypeParams, ...] = (ImageTypeParams("Original"),)
     feature_classes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
-    #: the ``voxelSetting`` section, validated and kept for provenance (voxel-based extraction is not done)
+    #: the ``voxelSetting`` section, validated: the settings of voxel maps (:mod:`radcore.pyradiomics.maps`)
     voxel_setting: tuple[tuple[str, Any], ...] = ()
 
     def image_type_setting(self, image_type: ImageTypeParams) -> PyRadiomicsSetting:

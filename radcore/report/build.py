@@ -166,11 +166,14 @@ def _pictures(contents: DatasetContents, a: Assessment, shown: pd.DataFrame, anc
     note = (f"all {len(a.rows)} cases, flagged first" if len(pictured) == len(a.rows) else
             f"{len(pictured)} of {len(a.rows)} cases: the flagged ones first, then a random sample of the others")
     pngs = [read_picture(contents.path, r.case_id, r.label) for r in pictured.itertuples()]
-    tiles = [thumbnail(png, f"{r.case_id} · label {r.label}", r.flags, anchors[r.position], r.flags != "")
-             for png, r in zip(pngs, pictured.itertuples())]
+    maps = [read_picture(contents.path, r.case_id, r.label, "map") for r in pictured.itertuples()]
+    tiles = [thumbnail(png, f"{r.case_id} · label {r.label}", r.flags, anchors[r.position], r.flags != "", drawn)
+             for png, drawn, r in zip(pngs, maps, pictured.itertuples())]
     if len(pngs) and not any(pngs):
         note += (f"; no QC picture in {contents.path / 'qc'} (a run with --no-qc-pictures, or the form's "
                  "qc_pictures off)")
+    if any(maps):
+        note += "; under each, the voxel map chosen by `radcore run --maps --map NAME`"
     return [paragraph(f"The ROI outlined on its image at its largest slice (axial, coronal, sagittal); {note}. "
                       "A click leads to the case's row.", "note"),
             Markup('<div class="thumbs">' + "".join(tiles) + "</div>")]

@@ -78,9 +78,13 @@ def image(png: bytes, alt: str, css_class: str = "plot") -> Markup:
     return Markup(f'<img class="{esc(css_class)}" alt="{esc(alt)}" src="data:image/png;base64,{data}">')
 
 
-def thumbnail(png: bytes | None, caption: str, flags: str, target: str, flagged: bool) -> Markup:
-    """A case's QC picture linked to its row (``#target``), its flags under it."""
+def thumbnail(png: bytes | None, caption: str, flags: str, target: str, flagged: bool,
+              map_png: bytes | None = None) -> Markup:
+    """A case's QC picture linked to its row (``#target``), its flags under it; ``map_png``: the picture of
+    its chosen voxel map, shown under the QC picture."""
     picture = image(png, f"QC picture of {caption}", "") if png else Markup('<span class="note">no picture</span>')
+    if map_png:
+        picture = Markup(picture + image(map_png, f"voxel map of {caption}", ""))
     css = "thumb flagged" if flagged else "thumb"
     return Markup(f'<a class="{css}" href="#{esc(target)}">{picture}<span>{esc(caption)}</span>'
                   f"<span>{flags_html(flags)}</span></a>")

@@ -10,7 +10,7 @@ import pytest
 import radcore
 
 #: public names whose docstrings must carry an example
-WITH_EXAMPLES = ("extract", "Extractor", "load_settings", "settings_hash")
+WITH_EXAMPLES = ("extract", "extract_maps", "Extractor", "load_settings", "settings_hash")
 
 
 def public_callables() -> dict[str, object]:

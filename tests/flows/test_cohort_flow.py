@@ -102,3 +102,31 @@ def test_deployment_has_the_parameter_form():
 def test_parameters_need_a_source():
     with pytest.raises(ValueError, match="give a manifest, a store, or both"):
         CohortParameters(out="x")
+
+
+def test_maps_land_beside_the_features(prefect_backend, tmp_path):
+    """``maps=True`` (``radcore run --maps``): each good case's maps group under DATASET/maps, the catalogue
+    marks the mapped columns, and a rerun computes nothing again."""
+    import yaml
+    import zarr
+
+    from radcore.io.maps import case_maps_path
+
+    manifest, good, stages = write_cohort(tmp_path / "inputs", n_good=2, broken=False)
+    config = tmp_path / "params.yaml"
+    config.write_text(yaml.safe_dump({"setting": {"binWidth": 25.0},
+                                      "featureClass": {"firstorder": ["Mean"], "glcm": ["Contrast"], "shape": None},
+                                      "voxelSetting": {"kernelRadius": 1}}))
+    params = CohortParameters(manifest=str(manifest), config=str(config), out=str(tmp_path / "dataset"), workers=1,
+                              dashboard="127.0.0.1:0", naming="pyradiomics", maps=True)
+    summary = cohort_flow(params)
+    assert (summary.done, summary.failed) == (2, 0), summary.failures
+    for case_id in good:
+        group = zarr.open_group(str(case_maps_path(params.out, summary.settings_hash, case_id, 1)), mode="r")
+        assert sorted(group.array_keys()) == ["original_firstorder_Mean", "original_glcm_Contrast"]
+    catalogue = dict(duckdb.sql(
+        f"select feature, map from '{params.out}/catalogue/settings_hash={summary.settings_hash}/catalogue.parquet'"
+    ).fetchall())
+    assert catalogue["Contrast"] is True and catalogue["Sphericity"] is False
+    again = cohort_flow(params)
+    assert (again.done, again.skipped) == (0, 2)

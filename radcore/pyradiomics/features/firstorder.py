@@ -12,8 +12,6 @@ come from one compiled pass over the sorted ROI values
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from radcore.features import ih
@@ -52,28 +50,39 @@ def compute(inputs, setting, enabled=None) -> dict[str, float]:
     x = inputs.roi_values
     counts = inputs.texture().counts
     histogram = ih.Histogram(np.empty(0), counts.astype(np.float64))  # p only: over the levels present
-    voxel_volume = float(np.prod(inputs.spacing))
     stat = dict(zip(STAT_NAMES, firstorder_stats(np.sort(x), float(setting.voxelArrayShift)).tolist()))
-    m2, m3, m4 = stat["m2"], stat["m3"], stat["m4"]
-    formulas = {
-        "Energy": lambda: stat["sum_sq"],
-        "TotalEnergy": lambda: voxel_volume * stat["sum_sq"],
-        "Entropy": lambda: ih.entropy(histogram, EPS),
-        "Minimum": lambda: stat["minimum"],
-        "10Percentile": lambda: stat["p10"],
-        "90Percentile": lambda: stat["p90"],
-        "Maximum": lambda: stat["maximum"],
-        "Mean": lambda: stat["mean"],
-        "Median": lambda: stat["p50"],
-        "InterquartileRange": lambda: stat["p75"] - stat["p25"],
-        "Range": lambda: stat["maximum"] - stat["minimum"],
-        "MeanAbsoluteDeviation": lambda: stat["mad"],
-        "RobustMeanAbsoluteDeviation": lambda: stat["rmad"],
-        "RootMeanSquared": lambda: math.sqrt(stat["sum_sq"] / x.size),
-        "Skewness": lambda: 0.0 if m2 == 0 else m3 / m2**1.5,
-        "Kurtosis": lambda: 0.0 if m2 == 0 else m4 / m2**2,
-        "Variance": lambda: m2,
-        "Uniformity": lambda: ih.uniformity(histogram),
-        "StandardDeviation": lambda: math.sqrt(m2),
-    }
-    return {name: formulas[name]() for name in names}
+    values = from_statistics(names, stat, lambda: ih.entropy(histogram, EPS), lambda: ih.uniformity(histogram),
+                             x.size, float(np.prod(inputs.spacing)))
+    return {name: float(value) for name, value in values.items()}
+
+
+def from_statistics(names, stat: dict, entropy, uniformity, n_voxels, voxel_volume: float) -> dict:
+    """The features ``names`` from the statistics ``stat`` (name of
+    :data:`radcore.kernels.pyrad_firstorder.STAT_NAMES` -> value, or array of values of many kernels, as
+    voxel maps have them), ``entropy`` and ``uniformity`` (functions giving the histogram's), N_p and the
+    voxel volume."""
+    m2, m3, m4 = (np.asarray(stat[k], dtype=np.float64) for k in ("m2", "m3", "m4"))
+    flat = m2 == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        formulas = {
+            "Energy": lambda: stat["sum_sq"],
+            "TotalEnergy": lambda: voxel_volume * np.asarray(stat["sum_sq"]),
+            "Entropy": entropy,
+            "Minimum": lambda: stat["minimum"],
+            "10Percentile": lambda: stat["p10"],
+            "90Percentile": lambda: stat["p90"],
+            "Maximum": lambda: stat["maximum"],
+            "Mean": lambda: stat["mean"],
+            "Median": lambda: stat["p50"],
+            "InterquartileRange": lambda: np.asarray(stat["p75"]) - stat["p25"],
+            "Range": lambda: np.asarray(stat["maximum"]) - stat["minimum"],
+            "MeanAbsoluteDeviation": lambda: stat["mad"],
+            "RobustMeanAbsoluteDeviation": lambda: stat["rmad"],
+            "RootMeanSquared": lambda: np.sqrt(np.asarray(stat["sum_sq"]) / n_voxels),
+            "Skewness": lambda: np.where(flat, 0.0, m3 / np.where(flat, 1.0, m2) ** 1.5),
+            "Kurtosis": lambda: np.where(flat, 0.0, m4 / np.where(flat, 1.0, m2) ** 2),
+            "Variance": lambda: m2,
+            "Uniformity": uniformity,
+            "StandardDeviation": lambda: np.sqrt(m2),
+        }
+        return {name: formulas[name]() for name in names}

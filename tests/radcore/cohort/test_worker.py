@@ -260,3 +260,70 @@ def test_a_whole_image_that_cannot_be_read_fails_each_label_at_read(cohort, tmp_
     spec = JobSpec(str(store), str(tmp_path / "out"), settings, settings_hash(settings))
     rows, errors, _ = run_case(dataclasses.replace(job, entry=None), spec)
     assert rows == [] and [(e["case_id"], e["label"], e["stage"]) for e in errors] == [(good[0], 1, "read")]
+
+
+MAP_PARAMS = {"setting": {"binWidth": 25.0}, "featureClass": {"firstorder": ["Mean"], "glcm": ["Contrast", "MCC"],
+                                                              "ngtdm": None},
+              "voxelSetting": {"kernelRadius": 1, "maskedKernel": False}}
+
+
+def test_maps_of_each_case_equal_those_of_its_files(cohort, tmp_path):
+    """``--maps``: each good case's maps, computed on the worker's crop of the store, are radcore.extract_maps'
+    of its files (grid included), in a Zarr group per (case, label); a failing case writes none."""
+    import zarr
+
+    from radcore.io.maps import case_maps_path
+
+    manifest, good, stages = cohort
+    settings = load_settings(MAP_PARAMS)
+    h = settings_hash(settings)
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True, maps=True,
+                   qc_pictures=False, map_picture="original_glcm_contrast")
+    jobs = cases_from_manifest(read_manifest(manifest), 1)
+    report = run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
+    assert (report.done, report.failed) == (3, 4)
+    from radcore.io.qc_pictures import picture_path
+
+    for job in jobs:
+        path = case_maps_path(spec.dataset, h, job.case_id, 1)
+        assert path.exists() == (job.case_id in good), job.case_id
+        assert picture_path(spec.dataset, job.case_id, 1, "map").exists() == (job.case_id in good)
+        assert not picture_path(spec.dataset, job.case_id, 1).exists()
+    entry = next(j.entry for j in jobs if j.case_id == good[0])
+    direct = radcore.extract_maps(entry.image, entry.mask, config=MAP_PARAMS, parallel=False)
+    group = zarr.open_group(str(case_maps_path(spec.dataset, h, good[0], 1)), mode="r")
+    assert sorted(group.array_keys()) == sorted(direct)
+    first = next(iter(direct.values()))
+    assert group.attrs["radcore"]["origin"] == pytest.approx(list(first.GetOrigin()))
+    import SimpleITK as sitk
+
+    for name, image in direct.items():
+        np.testing.assert_allclose(group[name][...], sitk.GetArrayFromImage(image).astype(np.float32), rtol=1e-6,
+                                   err_msg=name)
+
+
+def test_catalogue_says_which_columns_have_maps():
+    settings = load_settings({"featureClass": {"shape": None, "glcm": ["Contrast"]}})
+    keys = profile_of(settings).feature_keys(settings)
+    rows = catalogue_rows(keys, "pyradiomics", "pyradiomics", maps=True)
+    assert {r["column"]: r["map"] for r in rows if r["feature"] in ("Contrast", "Sphericity")} == {
+        "original_glcm_Contrast": True, "original_shape_Sphericity": False}
+    assert not any(r["map"] for r in catalogue_rows(keys, "pyradiomics", "pyradiomics"))
+
+
+def test_maps_need_pyradiomics_params_before_any_case(cohort, tmp_path):
+    from radcore.cohort.parameters import CohortParameters
+    from radcore.cohort.run import CohortRun
+    from radcore.errors import SettingsError
+
+    manifest, _, _ = cohort
+    with pytest.raises(SettingsError, match="--maps needs a PyRadiomics params file"):
+        CohortRun(CohortParameters(manifest=str(manifest), out=str(tmp_path / "out"), maps=True))
+    config = tmp_path / "params.yaml"
+    config.write_text("featureClass: {glcm: [Contrast], shape: }\nvoxelSetting: {kernelRadius: 1}\n")
+    with pytest.raises(SettingsError, match="--map 'original_shape_sphericity' is not one of the maps"):
+        CohortRun(CohortParameters(manifest=str(manifest), config=str(config), out=str(tmp_path / "out"), maps=True,
+                                   map_picture="original_shape_sphericity"))
+    with pytest.raises(ValueError, match="needs maps"):
+        CohortParameters(manifest=str(manifest), out=str(tmp_path / "out"), map_picture="original_glcm_contrast")
+    assert not (tmp_path / "out").exists()

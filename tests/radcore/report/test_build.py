@@ -46,6 +46,17 @@ def test_the_page_is_self_contained_and_every_thumbnail_links_to_a_row(synthetic
     assert summary.size_bytes < 1_000_000
 
 
+def test_a_chosen_voxel_map_is_shown_under_its_qc_picture(tmp_path):
+    from radcore.io.qc_pictures import picture_path
+
+    write_synthetic_dataset(tmp_path / "d", rows=4, features=5)
+    qc = picture_path(tmp_path / "d", "case000000", 1)
+    picture_path(tmp_path / "d", "case000000", 1, "map").write_bytes(qc.read_bytes())
+    text = build_report(tmp_path / "d", out=tmp_path / "r.html").path.read_text()
+    assert text.count('alt="voxel map of case000000 · label 1"') == 1 and text.count('alt="voxel map of') == 1
+    assert "the voxel map chosen by" in text
+
+
 def test_group_column_choice(synthetic, tmp_path):
     folder, _ = synthetic
     assert build_report(folder, out=tmp_path / "r.html", group="qc_small_roi").group_column == "qc_small_roi"
