@@ -17,9 +17,6 @@ from pathlib import Path
 from radcore.cli_arguments import label_argument, positive_int
 from radcore.cli_server import add_server_command
 
-DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
-
-
 def add_cohort_commands(sub) -> None:
     """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve`` and ``server`` to the ``radcore``
     subcommand parser."""
@@ -84,7 +81,8 @@ def add_cohort_commands(sub) -> None:
 
     p = sub.add_parser("serve", help="register the cohort flow as a Prefect deployment and serve its runs")
     p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
-    p.add_argument("--api-url", help=f"Prefect API (default: PREFECT_API_URL, else {DEFAULT_SERVER_API})")
+    p.add_argument("--api-url", help="Prefect API (default: the one `radcore run` uses: PREFECT_API_URL, else the "
+                                     "local Prefect server, started if it does not run)")
     p.set_defaults(func=_run_serve)
 
     add_server_command(sub)
@@ -123,7 +121,11 @@ def _run_ingest(args) -> int:
 
 
 def embedded_prefect_env() -> None:
-    """Let Prefect start its temporary local API when no server is configured (this process only)."""
+    """Let Prefect start its temporary local API when no server is configured, and keep its state under
+    ``RADCORE_HOME`` (:func:`radcore.cli_server.keep_prefect_state_home`): this process only."""
+    from radcore.cli_server import keep_prefect_state_home
+
+    keep_prefect_state_home()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -211,7 +213,7 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         line, ready = begin_prefect(temporary_prefect)
         print(f"radcore: Prefect: {line}", file=sys.stderr)
         import dask.config
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
         from radcore_flows.cohort import cohort_flow
 
@@ -228,7 +230,9 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         with dask.config.set(client_config), handed_over(run):
             if api is None:
                 return cohort_flow(run.params)
-            with temporary_settings(updates={PREFECT_API_URL: api}):
+            auth = os.environ.get("PREFECT_API_AUTH_STRING")  # the local server's, when it asks for one
+            updates = {PREFECT_API_URL: api, **({PREFECT_API_AUTH_STRING: auth} if auth else {})}
+            with temporary_settings(updates=updates):
                 return cohort_flow(run.params)
     finally:
         if cluster is not None:
@@ -359,19 +363,24 @@ def _run_compact(args) -> int:
 
 
 def _run_serve(args) -> int:
-    api = args.api_url or os.environ.get("PREFECT_API_URL") or _profile_api_url() or DEFAULT_SERVER_API
-    os.environ["PREFECT_API_URL"] = api
+    from radcore.cli_server import keep_prefect_state_home, prefect_for_serving
+
+    keep_prefect_state_home()
+    if args.api_url:
+        os.environ["PREFECT_API_URL"] = args.api_url
+    try:
+        line, api = prefect_for_serving()
+    except RuntimeError as exc:  # the local server did not start
+        print(f"radcore serve: {exc}", file=sys.stderr)
+        return 1
+    os.environ["PREFECT_API_URL"] = api  # for the processes of the runs served, too
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
     from radcore_flows.deploy import serve
 
-    print(f"radcore serve: deployment {args.name!r} on the Prefect API at {api} "
-          "(start one with `prefect server start`); Ctrl-C stops serving")
-    serve(args.name)
+    print(f"radcore serve: Prefect: {line}\nradcore serve: deployment {args.name!r} registered on the Prefect API at "
+          f"{api}; its runs run here until Ctrl-C", flush=True)
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    with temporary_settings(updates={PREFECT_API_URL: api, **({PREFECT_API_AUTH_STRING: auth} if auth else {})}):
+        serve(args.name)
     return 0
-
-
-def _profile_api_url() -> str | None:
-    try:
-        from prefect.settings import PREFECT_API_URL
-    except ImportError:  # pragma: no cover
-        return None
-    return PREFECT_API_URL.value() or None
