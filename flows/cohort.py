@@ -25,14 +25,22 @@ from typing import Iterator
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
-    create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect_dask import DaskTaskRunner
 
-from radcore.cohort.cluster import ensure_warm, local_cluster_kwargs, warm_up
+from radcore.cohort.cluster import (
+    ensure_warm,
+    local_cluster,
+    local_cluster_kwargs,
+    warm_up,
+)
 from radcore.cohort.parameters import CohortParameters
 from radcore.cohort.progress import ProgressBar
 from radcore.cohort.run import CohortRun, CohortSummary, Plan, run_for
@@ -59,7 +67,8 @@ def plan_cohort(run: CohortRun, run_token: str) -> Plan:
 def _task_runner(params: CohortParameters) -> DaskTaskRunner:
     if params.scheduler:
         return DaskTaskRunner(address=params.scheduler)
-    return DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(params.workers, dashboard=params.dashboard))
+    return DaskTaskRunner(cluster_class=local_cluster,
+                          cluster_kwargs=local_cluster_kwargs(params.workers, dashboard=params.dashboard))
 
 
 @contextmanager

@@ -40,7 +40,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--dashboard", default=None,
                    help="local cluster's dashboard address (default 127.0.0.1:8787: this machine only; "
-                        "0.0.0.0:8787 shows it to the network); kept workers keep the one they started with")
+                        "0.0.0.0:8787 shows it to the network; 'off' starts none, as on a machine other users "
+                        "reach: it shows case ids); kept workers keep the one they started with")
     p.add_argument("--no-qc-pictures", dest="qc_pictures", action="store_false",
                    help="do not draw each ROI on its image (OUT/qc/*.png)")
     p.add_argument("--temporary-prefect", action="store_true",
@@ -58,7 +59,8 @@ def add_cohort_commands(sub) -> None:
                    help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
-    p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
+    p.add_argument("--dashboard", default=None,
+                   help="local cluster's dashboard address (default 127.0.0.1:8787; 'off' starts none)")
     p.add_argument("--temporary-prefect", action="store_true",
                    help="leave nothing running: Prefect's temporary API rather than the local Prefect server, "
                         "and no local workers kept warm")
