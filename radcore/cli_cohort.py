@@ -1,4 +1,4 @@
-"""Cohort subcommands of ``radcore``: ingest, run, demo, report, compact, serve.
+"""Cohort subcommands of ``radcore``: ingest, run, demo, report, compact, serve, deploy.
 
 ``run`` and ``demo`` are a face over :class:`radcore.cohort.run.CohortRun`: the run is made (its inputs
 read and checked) before anything starts, then handed to the cohort flow. Prefect is imported only inside
@@ -18,8 +18,8 @@ from radcore.cli_arguments import label_argument, positive_int
 from radcore.cli_server import add_server_command
 
 def add_cohort_commands(sub) -> None:
-    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve`` and ``server`` to the ``radcore``
-    subcommand parser."""
+    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve``, ``deploy`` and ``server`` to the
+    ``radcore`` subcommand parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
     p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
     p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
@@ -86,6 +86,18 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--api-url", help="Prefect API (default: the one `radcore run` uses: PREFECT_API_URL, else the "
                                      "local Prefect server, started if it does not run)")
     p.set_defaults(func=_run_serve)
+
+    p = sub.add_parser("deploy", help="register the cohort flow as a Prefect deployment on a work pool, for "
+                                      "`prefect worker` processes to run")
+    p.add_argument("--pool", required=True, help="work pool (a 'process' pool; made if missing)")
+    p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
+    p.add_argument("--api-url", help="Prefect API (default: the one `radcore run` uses)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="a default of the form, e.g. manifest=/data/cohort.csv (repeat; a schedule needs manifest "
+                        "and out)")
+    p.add_argument("--cron", help="run on this schedule (cron expression, e.g. '0 2 * * *'): each run does the "
+                                  "cases not yet done")
+    p.set_defaults(func=_run_deploy)
 
     add_server_command(sub)
 
@@ -215,7 +227,6 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         line, ready = begin_prefect(temporary_prefect)
         print(f"radcore: Prefect: {line}", file=sys.stderr)
         import dask.config
-        from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
         from radcore_flows.cohort import cohort_flow
 
@@ -232,13 +243,20 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         with dask.config.set(client_config), handed_over(run):
             if api is None:
                 return cohort_flow(run.params)
-            auth = os.environ.get("PREFECT_API_AUTH_STRING")  # the local server's, when it asks for one
-            updates = {PREFECT_API_URL: api, **({PREFECT_API_AUTH_STRING: auth} if auth else {})}
-            with temporary_settings(updates=updates):
+            with prefect_at(api):
                 return cohort_flow(run.params)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def prefect_at(api: str):
+    """Prefect's settings for this process pointed at ``api``, with the local server's authentication string
+    when it asks for one (:func:`radcore.cli_server.begin_prefect` put it in ``PREFECT_API_AUTH_STRING``)."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    return temporary_settings(updates={PREFECT_API_URL: api, **({PREFECT_API_AUTH_STRING: auth} if auth else {})})
 
 
 def _validation_message(exc: ValueError) -> str:
@@ -364,25 +382,65 @@ def _run_compact(args) -> int:
 # ---------------------------------------------------------------- serve
 
 
-def _run_serve(args) -> int:
+def _prefect_for_deployments(command: str, api_url: str | None) -> str | None:
+    """The Prefect API ``serve`` and ``deploy`` register on (:func:`radcore.cli_server.prefect_for_serving`),
+    said on standard output; None (said on standard error) when the local server does not start."""
     from radcore.cli_server import keep_prefect_state_home, prefect_for_serving
 
     keep_prefect_state_home()
-    if args.api_url:
-        os.environ["PREFECT_API_URL"] = args.api_url
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
     try:
         line, api = prefect_for_serving()
-    except RuntimeError as exc:  # the local server did not start
-        print(f"radcore serve: {exc}", file=sys.stderr)
-        return 1
+    except RuntimeError as exc:
+        print(f"radcore {command}: {exc}", file=sys.stderr)
+        return None
     os.environ["PREFECT_API_URL"] = api  # for the processes of the runs served, too
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+    print(f"radcore {command}: Prefect: {line}", flush=True)
+    return api
 
+
+def _run_serve(args) -> int:
+    api = _prefect_for_deployments("serve", args.api_url)
+    if api is None:
+        return 1
     from radcore_flows.deploy import serve
 
-    print(f"radcore serve: Prefect: {line}\nradcore serve: deployment {args.name!r} registered on the Prefect API at "
-          f"{api}; its runs run here until Ctrl-C", flush=True)
-    auth = os.environ.get("PREFECT_API_AUTH_STRING")
-    with temporary_settings(updates={PREFECT_API_URL: api, **({PREFECT_API_AUTH_STRING: auth} if auth else {})}):
+    print(f"radcore serve: deployment {args.name!r} registered on the Prefect API at {api}; its runs run here "
+          "until Ctrl-C", flush=True)
+    with prefect_at(api):
         serve(args.name)
     return 0
+
+
+def _run_deploy(args) -> int:
+    parameters = _form_defaults(args.param or [])
+    api = _prefect_for_deployments("deploy", args.api_url)
+    if api is None:
+        return 1
+    from radcore_flows.deploy import deploy_to_pool
+
+    with prefect_at(api):
+        deployment_id = deploy_to_pool(args.pool, args.name, parameters, args.cron)
+    ui = api.removesuffix("/api")
+    schedule = f", scheduled {args.cron!r}" if args.cron else ""
+    print(f"radcore deploy: deployment 'radcore-cohort/{args.name}' on work pool {args.pool!r}{schedule}: "
+          f"{ui}/deployments/deployment/{deployment_id}\n"
+          f"  its runs wait for a worker: `prefect worker start --pool {args.pool}` on a machine with radcore "
+          f"and the data (PREFECT_API_URL={api})")
+    return 0
+
+
+def _form_defaults(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` pairs as the form's defaults, each KEY a field of the form."""
+    from radcore.cohort.parameters import CohortParameters
+    from radcore.errors import SettingsError
+
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in CohortParameters.model_fields:
+            raise SettingsError(f"--param {pair!r}: give KEY=VALUE with KEY one of "
+                                f"{sorted(CohortParameters.model_fields)}")
+        values[key] = value
+    return values

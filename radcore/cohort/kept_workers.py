@@ -153,8 +153,9 @@ def stop() -> bool:
 
 def acquire(workers: int, dashboard: str) -> KeptWorkers | None:
     """Kept workers for a run that wants ``workers`` workers: those running when they match (number,
-    :func:`code_fingerprint`, and a dashboard or none), else new ones (replacing those running unless a client uses them: then
-    None, and the run starts a cluster of its own). Raises RuntimeError when new ones fail to start."""
+    :func:`code_fingerprint`, a dashboard or none), else new ones (replacing those running unless a client
+    uses them: then None, and the run starts a cluster of its own). Raises RuntimeError when new ones fail
+    to start."""
     fingerprint = code_fingerprint()
     with _locked():
         kept = running()
@@ -261,7 +262,8 @@ def serve(workers: int, dashboard: str, fingerprint: str, idle_minutes: float) -
     try:
         write_private_state(state_file(), {
             "pid": os.getpid(), "address": cluster.scheduler_address, "workers": workers,
-            "dashboard": DASHBOARD_OFF if dashboard == DASHBOARD_OFF else cluster.dashboard_link, "fingerprint": fingerprint, "ca": security.tls_ca_file,
+            "dashboard": DASHBOARD_OFF if dashboard == DASHBOARD_OFF else cluster.dashboard_link,
+            "fingerprint": fingerprint, "ca": security.tls_ca_file,
             "cert": security.tls_client_cert, "key": security.tls_client_key,
         })
         log.info("kept workers: %d at %s, dashboard %s", workers, cluster.scheduler_address, cluster.dashboard_link)

@@ -25,10 +25,10 @@ import pytest
 
 from tests.browser import LivePage, chromium
 from tests.cohort_cases import CONFIG, write_cohort
+from tests.flows.lab import api_call, final_state
 
 DOCS = Path(__file__).parents[2] / "docs"
 RADCORE = [sys.executable, "-c", "from radcore.cli import console; console()"]
-FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 ENGINE_LINE = "Engine execution exited with unexpected exception"
 
 
@@ -87,13 +87,6 @@ def served(user):
             proc.wait()
 
 
-def api_call(api: str, method: str, path: str, body=None):
-    request = urllib.request.Request(api + path, method=method, headers={"content-type": "application/json"},
-                                     data=None if body is None else json.dumps(body).encode())
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
 def test_the_run_page_radcore_run_prints_shows_the_run_its_logs_and_summary(user, tmp_path):
     out = user.folder / "out"
     result = user.radcore("run", str(user.manifest), "--config", str(user.config), "--out", str(out), "--workers",
@@ -139,7 +132,7 @@ def test_radcore_serve_registers_on_that_server_and_runs_what_the_ui_starts(user
     run = api_call(api, "POST", f"/deployments/{deployment['id']}/create_flow_run", {"parameters": {"params": {
         "manifest": str(user.manifest), "config": str(user.config), "out": str(out), "workers": 1,
         "dashboard": "off", "qc_pictures": False}}})
-    state = _final_state(api, run["id"])
+    state = final_state(api, run["id"])
     assert state["type"] == "COMPLETED", state
     rows = duckdb.sql(f"select count(*), count(distinct case_id) from read_parquet('{out}/features/**/*.parquet', "
                       "hive_partitioning=true)").fetchall()
@@ -159,7 +152,8 @@ def test_bad_input_from_the_form_fails_the_run_at_once_in_one_line_and_creates_n
                              f"ManifestError: manifest '{nowhere}' does not exist or is not a file"),
         "blank out": ({"manifest": str(user.manifest), "out": "   "},
                       "DatasetError: --out '   ' is blank; give the output dataset folder"),
-        "invalid config": ({"manifest": str(user.manifest), "config": str(bad_config), "out": str(user.folder / "bad-3")},
+        "invalid config": ({"manifest": str(user.manifest), "config": str(bad_config),
+                            "out": str(user.folder / "bad-3")},
                            f"SettingsError: settings file '{bad_config}': unknown setting 'bin_width'"),
     }
     before = sorted(p.name for p in user.folder.iterdir())
@@ -167,7 +161,7 @@ def test_bad_input_from_the_form_fails_the_run_at_once_in_one_line_and_creates_n
     runs = {name: api_call(api, "POST", f"/deployments/{deployment['id']}/create_flow_run",
                            {"parameters": {"params": params}})["id"] for name, (params, _) in forms.items()}
     for name, (_, message) in forms.items():
-        state = _final_state(api, runs[name])
+        state = final_state(api, runs[name])
         assert state["type"] == "FAILED" and state["message"].startswith(message), (name, state)
         logs = _logs(api, runs[name])
         errors = [log["message"] for log in logs if log["level"] >= 40]
@@ -185,15 +179,6 @@ def test_bad_input_from_the_form_fails_the_run_at_once_in_one_line_and_creates_n
         api_call(api, "POST", f"/deployments/{deployment['id']}/create_flow_run",
                  {"parameters": {"params": {"manifest": str(user.manifest), "out": ""}}})
     assert refused.value.code == 409 and "params.out" in refused.value.read().decode()
-
-
-def _final_state(api: str, flow_run_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = api_call(api, "GET", f"/flow_runs/{flow_run_id}")["state"]
-        if state["type"] in FINAL or time.monotonic() > deadline:
-            return state
-        time.sleep(1)
 
 
 def _logs(api: str, flow_run_id: str, timeout: float = 60) -> list[dict]:

@@ -1,0 +1,102 @@
+"""A lab's shared set-up (docs/lab-server.md), for real: PostgreSQL, a Prefect server on it, radcore's
+deployment on a ``process`` work pool, a ``prefect worker`` that runs what the UI launches. Runs are
+launched as the UI's Run button launches them (the deployment's ``create_flow_run``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.cohort_cases import CONFIG, write_cohort
+from tests.flows.lab import LabServer, Postgres, Process, api_call, final_state, launch
+
+RADCORE = [sys.executable, "-c", "from radcore.cli import console; console()"]
+POOL = "radcore-lab"
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(postgres, tmp_path_factory):
+    """The lab's server, and the environment of a lab member whose PREFECT_API_URL names it."""
+    folder = tmp_path_factory.mktemp("lab")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RADCORE_"))}
+    base["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])
+    server = LabServer(postgres, folder, base)
+    (folder / "home").mkdir()
+    member = {**base, "HOME": str(folder / "home"), "RADCORE_HOME": str(folder / "radcore-home"),
+              "PREFECT_API_URL": server.api}
+    yield server, member, folder
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def worker(lab):
+    """``radcore deploy --pool`` then a ``prefect worker`` on that pool, as a lab member starts them."""
+    server, member, folder = lab
+    deployed = subprocess.run([*RADCORE, "deploy", "--pool", POOL], env=member, capture_output=True, text=True,
+                              timeout=300, check=False)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    cwd = folder / "worker-cwd"
+    cwd.mkdir()
+    process = Process([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL], member,
+                      folder / "worker.log", cwd=cwd)
+    yield deployed.stdout, process
+    process.stop()
+
+
+def _rows(out: Path) -> list[tuple[int, int]]:
+    return duckdb.sql(f"select count(*), count(distinct case_id) from read_parquet('{out}/features/**/*.parquet', "
+                      "hive_partitioning=true)").fetchall()
+
+
+def test_the_deployment_is_on_the_pool_of_the_lab_server(lab, worker):
+    server, _, _ = lab
+    printed, _ = worker
+    assert f"radcore deploy: Prefect: the Prefect API at {server.api}" in printed
+    assert f"on work pool '{POOL}'" in printed and f"`prefect worker start --pool {POOL}`" in printed
+    deployment = api_call(server.api, "GET", "/deployments/name/radcore-cohort/radcore-cohort")
+    assert deployment["work_pool_name"] == POOL
+    assert api_call(server.api, "GET", f"/work_pools/{POOL}")["type"] == "process"
+    assert "postgresql" in server.env["PREFECT_API_DATABASE_CONNECTION_URL"]
+
+
+def test_runs_launched_at_once_on_two_datasets_and_twice_on_one_all_complete_each_case_once(lab, worker, tmp_path):
+    server, _, _ = lab
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    forms = {}
+    for name in ("a", "b", "c"):
+        manifest, cases, _ = write_cohort(tmp_path / f"cohort-{name}", 3, broken=False)
+        forms[name] = {"manifest": str(manifest), "config": str(config), "out": str(tmp_path / f"out-{name}"),
+                       "workers": 1, "dashboard": "off", "qc_pictures": False}
+    runs = [launch(server.api, "radcore-cohort", forms[name]) for name in ("a", "b", "c", "c")]
+    states = [final_state(server.api, run, timeout=900) for run in runs]
+    assert [s["type"] for s in states] == ["COMPLETED"] * 4, states
+    for run in runs:  # each ran on a worker of the pool, not in a serving process
+        assert api_call(server.api, "GET", f"/flow_runs/{run}")["work_pool_name"] == POOL
+    for name in ("a", "b", "c"):
+        assert _rows(tmp_path / f"out-{name}") == [(3, 3)], name  # every case once, also where two runs met
+    summaries = [_summary(server.api, run) for run in runs[2:]]
+    assert sorted((s["cases done"], s["skipped (done before)"]) for s in summaries) == [(0, 3), (3, 0)]
+
+
+def _summary(api: str, flow_run_id: str) -> dict:
+    """The run's summary table artifact (radcore-cohort-summary), its one row."""
+    import json
+
+    (artifact,) = api_call(api, "POST", "/artifacts/filter", {"artifacts": {
+        "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["radcore-cohort-summary"]}}})
+    data = artifact["data"]
+    rows = json.loads(data) if isinstance(data, str) else data
+    return rows[0]
