@@ -432,15 +432,20 @@ def _run_deploy(args) -> int:
 
 
 def _form_defaults(pairs: list[str]) -> dict:
-    """``KEY=VALUE`` pairs as the form's defaults, each KEY a field of the form."""
+    """``KEY=VALUE`` pairs as the form's defaults, each KEY a field of the form and VALUE of its type."""
+    from pydantic import TypeAdapter, ValidationError
+
     from radcore.cohort.parameters import CohortParameters
     from radcore.errors import SettingsError
 
+    fields = CohortParameters.model_fields
     values = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or key not in CohortParameters.model_fields:
-            raise SettingsError(f"--param {pair!r}: give KEY=VALUE with KEY one of "
-                                f"{sorted(CohortParameters.model_fields)}")
-        values[key] = value
+        if not sep or key not in fields:
+            raise SettingsError(f"--param {pair!r}: give KEY=VALUE with KEY one of {sorted(fields)}")
+        try:
+            values[key] = TypeAdapter(fields[key].annotation).validate_python(value)
+        except ValidationError as exc:
+            raise SettingsError(f"--param {pair!r}: {exc.errors()[0]['msg']}") from None
     return values

@@ -135,20 +135,22 @@ FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def api_call(api: str, method: str, path: str, body=None):
-    """One request to a Prefect API, its JSON answer (HTTPError on a refusal)."""
+    """One request to a Prefect API, its JSON answer (None when it has none; HTTPError on a refusal)."""
     import json
 
     request = urllib.request.Request(api + path, method=method, headers={"content-type": "application/json"},
                                      data=None if body is None else json.dumps(body).encode())
     with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
+        body = response.read()
+    return json.loads(body) if body else None
 
 
 def launch(api: str, deployment: str, params: dict) -> str:
     """A flow run of ``deployment`` (its name) with the form filled in as ``params``, as the UI's Run button
     makes it; returns its id."""
     found = api_call(api, "GET", f"/deployments/name/radcore-cohort/{deployment}")
-    return api_call(api, "POST", f"/deployments/{found['id']}/create_flow_run", {"parameters": {"params": params}})["id"]
+    run = api_call(api, "POST", f"/deployments/{found['id']}/create_flow_run", {"parameters": {"params": params}})
+    return run["id"]
 
 
 def final_state(api: str, flow_run_id: str, timeout: float = 300) -> dict:

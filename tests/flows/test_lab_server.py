@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -100,3 +101,64 @@ def _summary(api: str, flow_run_id: str) -> dict:
     data = artifact["data"]
     rows = json.loads(data) if isinstance(data, str) else data
     return rows[0]
+
+
+def test_a_scheduled_deployment_over_a_growing_manifest_does_only_the_new_rows(lab, worker, tmp_path):
+    server, member, _ = lab
+    manifest, _, _ = write_cohort(tmp_path / "cohort", 2, broken=False)
+    grown, _, _ = write_cohort(tmp_path / "tonight", 3, broken=False)  # case00..case02: one more patient
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    out = tmp_path / "out"
+    deployed = subprocess.run(
+        [*RADCORE, "deploy", "--pool", POOL, "--name", "nightly", "--cron", "* * * * *",
+         "--param", f"manifest={manifest}", "--param", f"config={config}", "--param", f"out={out}",
+         "--param", "workers=1", "--param", "dashboard=off", "--param", "qc_pictures=false"],
+        env=member, capture_output=True, text=True, timeout=300, check=False)
+    assert deployed.returncode == 0 and "scheduled '* * * * *'" in deployed.stdout, deployed.stdout + deployed.stderr
+    deployment = api_call(server.api, "GET", "/deployments/name/radcore-cohort/nightly")
+
+    first = _next_scheduled_run(server.api, deployment["id"], since=0.0)
+    assert final_state(server.api, first, timeout=600)["type"] == "COMPLETED"
+    assert _rows(out) == [(2, 2)]
+    grown_at = time.time()
+    _grow(manifest, grown)  # tonight's new patient
+    second = _next_scheduled_run(server.api, deployment["id"], since=grown_at)
+    assert final_state(server.api, second, timeout=600)["type"] == "COMPLETED"
+    assert _rows(out) == [(3, 3)]
+    summary = _summary(server.api, second)
+    assert (summary["cases done"], summary["skipped (done before)"]) == (1, 2)
+    logs = api_call(server.api, "POST", "/logs/filter", {"logs": {"flow_run_id": {"any_": [second]}}})
+    assert any(": 3 cases/labels, 2 already done, 1 to run" in log["message"] for log in logs), logs
+    api_call(server.api, "PATCH", f"/deployments/{deployment['id']}", {"paused": True})
+
+
+def _grow(manifest: Path, grown: Path) -> None:
+    """``manifest`` with the rows of ``grown`` it lacks appended (image and mask paths made absolute)."""
+    import csv
+
+    with manifest.open() as fh:
+        have = {row["case_id"] for row in csv.DictReader(fh)}
+    with grown.open() as fh:
+        rows = [row for row in csv.DictReader(fh) if row["case_id"] not in have]
+    with manifest.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        for row in rows:
+            writer.writerow({**row, "image": str(grown.parent / row["image"]),
+                             "mask": str(grown.parent / row["mask"])})
+
+
+def _next_scheduled_run(api: str, deployment_id: str, since: float, timeout: float = 300) -> str:
+    """The first run the schedule started at ``since`` (seconds since the epoch) or later."""
+    from datetime import datetime
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api_call(api, "POST", "/flow_runs/filter", {
+            "flow_runs": {"deployment_id": {"any_": [deployment_id]}}, "sort": "START_TIME_DESC"})
+        started = sorted((datetime.fromisoformat(r["start_time"]).timestamp(), r["id"]) for r in runs
+                         if r["start_time"] and datetime.fromisoformat(r["start_time"]).timestamp() >= since)
+        if started:
+            return started[0][1]
+        time.sleep(2)
+    raise AssertionError("the schedule started no run")
