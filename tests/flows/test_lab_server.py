@@ -162,3 +162,67 @@ def _next_scheduled_run(api: str, deployment_id: str, since: float, timeout: flo
             return started[0][1]
         time.sleep(2)
     raise AssertionError("the schedule started no run")
+
+
+#: cases big enough that a run is still extracting when it is cancelled or its server killed
+SLOW_CONFIG = "families: [stat, glcm, glszm]\n"
+
+
+def _slow_cohort(folder: Path, n: int = 24) -> Path:
+    from radcore.io.manifest import write_manifest
+    from tests.cohort_cases import write_good_case
+
+    folder.mkdir(parents=True)
+    entries = [write_good_case(folder, f"case{i:02d}", i, shape=(32, 112, 112)) for i in range(n)]
+    write_manifest(entries, folder / "manifest.csv")
+    return folder / "manifest.csv"
+
+
+def _batch_files(out: Path) -> list[Path]:
+    return sorted(p for p in (out / "features").rglob("*.parquet")) if (out / "features").exists() else []
+
+
+def _wait_for_batches(out: Path, n: int, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while len(_batch_files(out)) < n:
+        assert time.monotonic() < deadline, f"fewer than {n} batches written in {timeout:.0f} s"
+        time.sleep(0.2)
+
+
+def _descendants(pid: int) -> list:
+    import psutil
+
+    return psutil.Process(pid).children(recursive=True)
+
+
+def test_a_cancelled_run_stops_its_dask_tasks_and_a_new_run_finishes_the_rest_once(lab, worker, tmp_path):
+    server, _, _ = lab
+    _, worker_process = worker
+    manifest = _slow_cohort(tmp_path / "cohort")
+    config = tmp_path / "config.yaml"
+    config.write_text(SLOW_CONFIG)
+    out = tmp_path / "out"
+    form = {"manifest": str(manifest), "config": str(config), "out": str(out), "workers": 1, "batch_size": 1,
+            "dashboard": "off", "qc_pictures": False}
+    run = launch(server.api, "radcore-cohort", form)
+    _wait_for_batches(out, 2)
+    api_call(server.api, "POST", f"/flow_runs/{run}/set_state",
+             {"state": {"type": "CANCELLING", "name": "Cancelling"}, "force": True})
+    cancelled_at = time.monotonic()
+    assert final_state(server.api, run, timeout=120)["type"] == "CANCELLED"
+    while _descendants(worker_process.proc.pid) and time.monotonic() - cancelled_at < 30:
+        time.sleep(0.2)
+    stopped = time.monotonic() - cancelled_at
+    assert _descendants(worker_process.proc.pid) == [], "the run's processes outlived its cancellation"
+    print(f"cancelled: flow run and its Dask workers gone {stopped:.1f} s after the cancel")
+    written = _batch_files(out)
+    time.sleep(5)
+    assert _batch_files(out) == written and 2 <= len(written) < 24  # nothing written after; not all done
+    assert duckdb.sql(f"select count(*) from read_parquet('{out}/features/**/*.parquet')").fetchall()[0][0] == len(
+        written)  # one case per batch, each file whole
+
+    again = launch(server.api, "radcore-cohort", form)
+    assert final_state(server.api, again, timeout=900)["type"] == "COMPLETED"
+    assert _rows(out) == [(24, 24)]
+    summary = _summary(server.api, again)
+    assert summary["skipped (done before)"] == len(written) and summary["cases done"] == 24 - len(written)
