@@ -109,8 +109,12 @@ class LabServer:
                     "PREFECT_API_DATABASE_CONNECTION_URL": postgres.url, "PREFECT_SERVER_API_HOST": "127.0.0.1",
                     "PREFECT_SERVER_API_PORT": str(self.port), "PREFECT_SERVER_UI_API_URL": self.api,
                     "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        self.process = Process([sys.executable, "-m", "prefect", "server", "start"], self.env,
-                               folder / "prefect-server.log")
+        self.log = folder / "prefect-server.log"
+        self.start()
+
+    def start(self) -> None:
+        """Start the server (again: on the same port and database)."""
+        self.process = Process([sys.executable, "-m", "prefect", "server", "start"], self.env, self.log)
         self.wait()
 
     def wait(self, timeout: float = 300) -> None:

@@ -5,6 +5,7 @@ launched as the UI's Run button launches them (the deployment's ``create_flow_ru
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -226,3 +227,43 @@ def test_a_cancelled_run_stops_its_dask_tasks_and_a_new_run_finishes_the_rest_on
     assert _rows(out) == [(24, 24)]
     summary = _summary(server.api, again)
     assert summary["skipped (done before)"] == len(written) and summary["cases done"] == 24 - len(written)
+
+
+def test_a_server_killed_mid_run_loses_no_feature_and_a_rerun_completes_once(lab, worker, tmp_path):
+    """Last in this file: it kills the lab's server (and starts it again)."""
+    server, member, folder = lab
+    _, worker_process = worker
+    manifest = _slow_cohort(tmp_path / "cohort")
+    config = tmp_path / "config.yaml"
+    config.write_text(SLOW_CONFIG)
+    out = tmp_path / "out"
+    form = {"manifest": str(manifest), "config": str(config), "out": str(out), "workers": 1, "batch_size": 1,
+            "dashboard": "off", "qc_pictures": False}
+    launch(server.api, "radcore-cohort", form)
+    _wait_for_batches(out, 2)
+    before = set(_batch_files(out))
+    server.stop(signal.SIGKILL)
+    killed_at = time.monotonic()
+    while _descendants(worker_process.proc.pid) and time.monotonic() - killed_at < 600:
+        time.sleep(1)
+    assert _descendants(worker_process.proc.pid) == [], "the run hung without its server"
+    after = set(_batch_files(out))
+    print(f"server killed: the run's process ended {time.monotonic() - killed_at:.0f} s later, "
+          f"{len(before)} batches written before, {len(after)} after")
+    assert before <= after  # nothing computed was lost
+    whole = duckdb.sql(f"select count(*) from read_parquet('{out}/features/**/*.parquet')").fetchall()[0][0]
+    assert whole == len(after)  # one case per batch, each file whole
+
+    server.start()
+    if worker_process.proc.poll() is not None:  # the worker gave up without its server: a lab restarts it
+        worker_process = Process([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL], member,
+                                 folder / "worker-again.log", cwd=folder / "worker-cwd")
+    try:
+        again = launch(server.api, "radcore-cohort", form)
+        assert final_state(server.api, again, timeout=900)["type"] == "COMPLETED"
+    finally:
+        if worker_process is not worker[1]:
+            worker_process.stop()
+    assert _rows(out) == [(24, 24)]
+    summary = _summary(server.api, again)
+    assert (summary["skipped (done before)"], summary["cases done"]) == (len(after), 24 - len(after))
