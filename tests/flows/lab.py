@@ -139,14 +139,22 @@ FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def api_call(api: str, method: str, path: str, body=None):
-    """One request to a Prefect API, its JSON answer (None when it has none; HTTPError on a refusal)."""
+    """One request to a Prefect API, its JSON answer (None when it has none; HTTPError on a refusal). A 503
+    (a busy SQLite database answers so) is tried again, as Prefect's own client does."""
     import json
+    import urllib.error
 
     request = urllib.request.Request(api + path, method=method, headers={"content-type": "application/json"},
                                      data=None if body is None else json.dumps(body).encode())
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = response.read()
-    return json.loads(body) if body else None
+    for attempt in range(6):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answer = response.read()
+            return json.loads(answer) if answer else None
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or attempt == 5:
+                raise
+            time.sleep(2 ** attempt)
 
 
 def launch(api: str, deployment: str, params: dict) -> str:
