@@ -8,6 +8,9 @@ prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the sche
 workers never talk to the Prefect API and a 10,000-case cohort makes a few hundred Dask tasks, not thousands
 of Prefect task runs. Per-case status lives in the dataset.
 
+Parameters that cannot run (a manifest or store that is not there, a blank ``out``, settings that are not
+valid) fail the flow run at once, with one line in its state and log, before anything is created.
+
 A run holds the dataset's lock for its settings: a second run of the same settings on the same dataset
 waits, then finds the cases done. ``radcore run`` hands its own :class:`~radcore.cohort.run.CohortRun` to
 the flow (the manifest is read once); a run launched from the Prefect UI makes its own.
@@ -22,16 +25,26 @@ from typing import Iterator
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
-    create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed
 from prefect_dask import DaskTaskRunner
 
-from radcore.cohort.cluster import ensure_warm, local_cluster_kwargs, warm_up
+from radcore.cohort.cluster import (
+    ensure_warm,
+    local_cluster,
+    local_cluster_kwargs,
+    warm_up,
+)
 from radcore.cohort.parameters import CohortParameters
 from radcore.cohort.progress import ProgressBar
 from radcore.cohort.run import CohortRun, CohortSummary, Plan, run_for
+from radcore.errors import RadcoreError
 
 FAILURES_SHOWN = 500
 
@@ -54,7 +67,8 @@ def plan_cohort(run: CohortRun, run_token: str) -> Plan:
 def _task_runner(params: CohortParameters) -> DaskTaskRunner:
     if params.scheduler:
         return DaskTaskRunner(address=params.scheduler)
-    return DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(params.workers, dashboard=params.dashboard))
+    return DaskTaskRunner(cluster_class=local_cluster,
+                          cluster_kwargs=local_cluster_kwargs(params.workers, dashboard=params.dashboard))
 
 
 @contextmanager
@@ -157,7 +171,12 @@ def cohort_flow(params: CohortParameters) -> CohortSummary:
     """Extract features for a cohort into a Parquet dataset (see the module docstring)."""
     start = time.perf_counter()
     logger = get_run_logger()
-    run = run_for(params)
+    try:
+        run = run_for(params)
+    except RadcoreError as exc:  # bad input (a form's path, folder or settings): one line, nothing made
+        message = f"{type(exc).__name__}: {exc}"
+        logger.error(message)
+        return Failed(message=message)
 
     def waiting() -> None:
         logger.warning("another run is writing settings %s to %s; waiting for it to end", run.settings_hash,

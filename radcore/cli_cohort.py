@@ -1,4 +1,4 @@
-"""Cohort subcommands of ``radcore``: ingest, run, demo, report, compact, serve.
+"""Cohort subcommands of ``radcore``: ingest, run, demo, report, compact, serve, deploy.
 
 ``run`` and ``demo`` are a face over :class:`radcore.cohort.run.CohortRun`: the run is made (its inputs
 read and checked) before anything starts, then handed to the cohort flow. Prefect is imported only inside
@@ -17,12 +17,9 @@ from pathlib import Path
 from radcore.cli_arguments import label_argument, positive_int
 from radcore.cli_server import add_server_command
 
-DEFAULT_SERVER_API = "http://127.0.0.1:4200/api"
-
-
 def add_cohort_commands(sub) -> None:
-    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve`` and ``server`` to the ``radcore``
-    subcommand parser."""
+    """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve``, ``deploy`` and ``server`` to the
+    ``radcore`` subcommand parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
     p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
     p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
@@ -43,7 +40,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--dashboard", default=None,
                    help="local cluster's dashboard address (default 127.0.0.1:8787: this machine only; "
-                        "0.0.0.0:8787 shows it to the network); kept workers keep the one they started with")
+                        "0.0.0.0:8787 shows it to the network; 'off' starts none, as on a machine other users "
+                        "reach: it shows case ids); kept workers keep the one they started with")
     p.add_argument("--no-qc-pictures", dest="qc_pictures", action="store_false",
                    help="do not draw each ROI on its image (OUT/qc/*.png)")
     p.add_argument("--temporary-prefect", action="store_true",
@@ -67,7 +65,8 @@ def add_cohort_commands(sub) -> None:
                    help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: an IBSI CT configuration")
-    p.add_argument("--dashboard", default=None, help="local cluster's dashboard address (default 127.0.0.1:8787)")
+    p.add_argument("--dashboard", default=None,
+                   help="local cluster's dashboard address (default 127.0.0.1:8787; 'off' starts none)")
     p.add_argument("--temporary-prefect", action="store_true",
                    help="leave nothing running: Prefect's temporary API rather than the local Prefect server, "
                         "and no local workers kept warm")
@@ -90,8 +89,21 @@ def add_cohort_commands(sub) -> None:
 
     p = sub.add_parser("serve", help="register the cohort flow as a Prefect deployment and serve its runs")
     p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
-    p.add_argument("--api-url", help=f"Prefect API (default: PREFECT_API_URL, else {DEFAULT_SERVER_API})")
+    p.add_argument("--api-url", help="Prefect API (default: the one `radcore run` uses: PREFECT_API_URL, else the "
+                                     "local Prefect server, started if it does not run)")
     p.set_defaults(func=_run_serve)
+
+    p = sub.add_parser("deploy", help="register the cohort flow as a Prefect deployment on a work pool, for "
+                                      "`prefect worker` processes to run")
+    p.add_argument("--pool", required=True, help="work pool (a 'process' pool; made if missing)")
+    p.add_argument("--name", default="radcore-cohort", help="deployment name (default radcore-cohort)")
+    p.add_argument("--api-url", help="Prefect API (default: the one `radcore run` uses)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="a default of the form, e.g. manifest=/data/cohort.csv (repeat; a schedule needs manifest "
+                        "and out)")
+    p.add_argument("--cron", help="run on this schedule (cron expression, e.g. '0 2 * * *'): each run does the "
+                                  "cases not yet done")
+    p.set_defaults(func=_run_deploy)
 
     add_server_command(sub)
 
@@ -129,7 +141,11 @@ def _run_ingest(args) -> int:
 
 
 def embedded_prefect_env() -> None:
-    """Let Prefect start its temporary local API when no server is configured (this process only)."""
+    """Let Prefect start its temporary local API when no server is configured, and keep its state under
+    ``RADCORE_HOME`` (:func:`radcore.cli_server.keep_prefect_state_home`): this process only."""
+    from radcore.cli_server import keep_prefect_state_home
+
+    keep_prefect_state_home()
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -218,7 +234,6 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         line, ready = begin_prefect(temporary_prefect)
         print(f"radcore: Prefect: {line}", file=sys.stderr)
         import dask.config
-        from prefect.settings import PREFECT_API_URL, temporary_settings
 
         from radcore_flows.cohort import cohort_flow
 
@@ -235,11 +250,20 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
         with dask.config.set(client_config), handed_over(run):
             if api is None:
                 return cohort_flow(run.params)
-            with temporary_settings(updates={PREFECT_API_URL: api}):
+            with prefect_at(api):
                 return cohort_flow(run.params)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def prefect_at(api: str):
+    """Prefect's settings for this process pointed at ``api``, with the local server's authentication string
+    when it asks for one (:func:`radcore.cli_server.begin_prefect` put it in ``PREFECT_API_AUTH_STRING``)."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    return temporary_settings(updates={PREFECT_API_URL: api, **({PREFECT_API_AUTH_STRING: auth} if auth else {})})
 
 
 def _validation_message(exc: ValueError) -> str:
@@ -365,20 +389,70 @@ def _run_compact(args) -> int:
 # ---------------------------------------------------------------- serve
 
 
+def _prefect_for_deployments(command: str, api_url: str | None) -> str | None:
+    """The Prefect API ``serve`` and ``deploy`` register on (:func:`radcore.cli_server.prefect_for_serving`),
+    said on standard output; None (said on standard error) when the local server does not start."""
+    from radcore.cli_server import keep_prefect_state_home, prefect_for_serving
+
+    keep_prefect_state_home()
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+    try:
+        line, api = prefect_for_serving()
+    except RuntimeError as exc:
+        print(f"radcore {command}: {exc}", file=sys.stderr)
+        return None
+    os.environ["PREFECT_API_URL"] = api  # for the processes of the runs served, too
+    print(f"radcore {command}: Prefect: {line}", flush=True)
+    return api
+
+
 def _run_serve(args) -> int:
-    api = args.api_url or os.environ.get("PREFECT_API_URL") or _profile_api_url() or DEFAULT_SERVER_API
-    os.environ["PREFECT_API_URL"] = api
+    api = _prefect_for_deployments("serve", args.api_url)
+    if api is None:
+        return 1
     from radcore_flows.deploy import serve
 
-    print(f"radcore serve: deployment {args.name!r} on the Prefect API at {api} "
-          "(start one with `prefect server start`); Ctrl-C stops serving")
-    serve(args.name)
+    print(f"radcore serve: deployment {args.name!r} registered on the Prefect API at {api}; its runs run here "
+          "until Ctrl-C", flush=True)
+    with prefect_at(api):
+        serve(args.name)
     return 0
 
 
-def _profile_api_url() -> str | None:
-    try:
-        from prefect.settings import PREFECT_API_URL
-    except ImportError:  # pragma: no cover
-        return None
-    return PREFECT_API_URL.value() or None
+def _run_deploy(args) -> int:
+    parameters = _form_defaults(args.param or [])
+    api = _prefect_for_deployments("deploy", args.api_url)
+    if api is None:
+        return 1
+    from radcore_flows.deploy import deploy_to_pool
+
+    with prefect_at(api):
+        deployment_id = deploy_to_pool(args.pool, args.name, parameters, args.cron)
+    ui = api.removesuffix("/api")
+    schedule = f", scheduled {args.cron!r}" if args.cron else ""
+    print(f"radcore deploy: deployment 'radcore-cohort/{args.name}' on work pool {args.pool!r}{schedule}: "
+          f"{ui}/deployments/deployment/{deployment_id}\n"
+          f"  its runs wait for a worker: `prefect worker start --pool {args.pool}` on a machine with radcore "
+          f"and the data (PREFECT_API_URL={api})")
+    return 0
+
+
+def _form_defaults(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` pairs as the form's defaults, each KEY a field of the form and VALUE of its type."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from radcore.cohort.parameters import CohortParameters
+    from radcore.errors import SettingsError
+
+    fields = CohortParameters.model_fields
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in fields:
+            raise SettingsError(f"--param {pair!r}: give KEY=VALUE with KEY one of {sorted(fields)}")
+        try:
+            values[key] = TypeAdapter(fields[key].annotation).validate_python(value)
+        except ValidationError as exc:
+            raise SettingsError(f"--param {pair!r}: {exc.errors()[0]['msg']}") from None
+    return values

@@ -63,9 +63,14 @@ def read_state(path: Path) -> dict[str, Any] | None:
 
 def write_private_state(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` as JSON to ``path`` atomically, readable by this user only (mode 0600)."""
+    write_private_file(path, json.dumps(state))
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable by this user only (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        json.dump(state, fh)
+        fh.write(text)
     os.replace(temp, path)

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from distributed import Client, LocalCluster, wait
 
-from radcore.cohort.cluster import LOCAL_DASHBOARD, ensure_warm, is_warm, local_cluster_kwargs
+from radcore.cohort.cluster import LOCAL_DASHBOARD, ensure_warm, is_warm, local_cluster, local_cluster_kwargs
 from radcore.cohort.kept_workers import KeptWorkers, connect
 from radcore.io.manifest import CaseEntry
 from radcore.settings import Settings
@@ -54,7 +54,7 @@ class BackgroundCluster:
             if self._keep:
                 self._connect_kept()
             if self._client is None:
-                self._cluster = LocalCluster(**self._kwargs)
+                self._cluster = local_cluster(**self._kwargs)
                 self._client = Client(self._cluster)
             self._up.set()
             ensure_warm(self._client, self._settings)

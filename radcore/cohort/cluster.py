@@ -21,7 +21,7 @@ import dask.system
 from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from radcore.cohort.parameters import LOCAL_DASHBOARD
+from radcore.cohort.parameters import DASHBOARD_OFF, LOCAL_DASHBOARD
 from radcore.cohort.synthetic import ct_like_case
 from radcore.io.images import Volume
 from radcore.naming import FeatureKey, column_name
@@ -61,8 +61,13 @@ def local_cluster_kwargs(
 
     The scheduler and workers listen on 127.0.0.1 only, the dashboard on ``dashboard`` (this machine
     only by default; ``0.0.0.0:8787`` shows it to the network; a taken port is replaced by a free one).
-    Workers do not run Dask's statistical profiler (:data:`WORKER_CONFIG`).
+    ``dashboard="off"`` (:data:`~radcore.cohort.parameters.DASHBOARD_OFF`) starts none: the scheduler's
+    HTTP server then answers ``/health`` only (no page shows workers, tasks or case ids); start such a
+    cluster with :func:`local_cluster`. Workers do not run Dask's statistical profiler (:data:`WORKER_CONFIG`).
     """
+    if dashboard == DASHBOARD_OFF:
+        return {**local_cluster_kwargs(workers, memory_limit), "dashboard_address": "127.0.0.1:0",
+                "scheduler_kwargs": {"dashboard": False}, "http_routes": list(HEALTH_ONLY)}
     return {
         "n_workers": local_workers(workers),
         "threads_per_worker": 1,
@@ -73,6 +78,20 @@ def local_cluster_kwargs(
         "config": {"distributed": dask.config.merge(dask.config.get("distributed"), WORKER_CONFIG["distributed"])},
         "memory_limit": memory_limit,
     }
+
+
+#: the scheduler's HTTP routes with the dashboard off: its health check only
+HEALTH_ONLY = ("distributed.http.health",)
+
+
+def local_cluster(**kwargs):
+    """A ``distributed.LocalCluster`` of :func:`local_cluster_kwargs`: their ``http_routes`` (the dashboard
+    off) are the scheduler's only HTTP routes."""
+    from distributed import LocalCluster
+
+    routes = kwargs.pop("http_routes", None)
+    with dask.config.set({"distributed.scheduler.http.routes": routes} if routes is not None else {}):
+        return LocalCluster(**kwargs)
 
 
 #: the pixel types the warm-up compiles for: the IBSI profile computes in float64; the PyRadiomics profile

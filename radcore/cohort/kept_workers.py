@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from radcore.cohort.parameters import DASHBOARD_OFF
 from radcore.daemons import alive, home, kill_group, read_state, write_private_state
 
 log = logging.getLogger(__name__)
@@ -151,13 +152,15 @@ def stop() -> bool:
 
 
 def acquire(workers: int, dashboard: str) -> KeptWorkers | None:
-    """Kept workers for a run that wants ``workers`` workers: those running when they match (number and
-    :func:`code_fingerprint`), else new ones (replacing those running unless a client uses them: then
-    None, and the run starts a cluster of its own). Raises RuntimeError when new ones fail to start."""
+    """Kept workers for a run that wants ``workers`` workers: those running when they match (number,
+    :func:`code_fingerprint`, a dashboard or none), else new ones (replacing those running unless a client
+    uses them: then None, and the run starts a cluster of its own). Raises RuntimeError when new ones fail
+    to start."""
     fingerprint = code_fingerprint()
     with _locked():
         kept = running()
-        if kept is not None and kept.workers == workers and kept.fingerprint == fingerprint:
+        if (kept is not None and kept.workers == workers and kept.fingerprint == fingerprint
+                and (kept.dashboard == DASHBOARD_OFF) == (dashboard == DASHBOARD_OFF)):
             return kept
         if kept is not None:
             if _in_use(kept):
@@ -244,23 +247,23 @@ def serve(workers: int, dashboard: str, fingerprint: str, idle_minutes: float) -
     """Run a local cluster of ``workers`` workers with TLS until SIGTERM, SIGINT or ``idle_minutes``
     without a task or a client; its state file exists while it serves."""
     import dask.config
-    from distributed import LocalCluster
     from distributed.core import Status
     from distributed.security import Security
 
-    from radcore.cohort.cluster import local_cluster_kwargs
+    from radcore.cohort.cluster import local_cluster, local_cluster_kwargs
 
     stop_event = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop_event.set())
     dask.config.set(IDLE_CONFIG)  # before the cluster: its workers get this configuration too
     security = Security.temporary()
-    cluster = LocalCluster(**local_cluster_kwargs(workers, dashboard=dashboard), security=security)
+    cluster = local_cluster(**local_cluster_kwargs(workers, dashboard=dashboard), security=security)
     scheduler = cluster.scheduler
     try:
         write_private_state(state_file(), {
             "pid": os.getpid(), "address": cluster.scheduler_address, "workers": workers,
-            "dashboard": cluster.dashboard_link, "fingerprint": fingerprint, "ca": security.tls_ca_file,
+            "dashboard": DASHBOARD_OFF if dashboard == DASHBOARD_OFF else cluster.dashboard_link,
+            "fingerprint": fingerprint, "ca": security.tls_ca_file,
             "cert": security.tls_client_cert, "key": security.tls_client_key,
         })
         log.info("kept workers: %d at %s, dashboard %s", workers, cluster.scheduler_address, cluster.dashboard_link)

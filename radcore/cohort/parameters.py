@@ -12,6 +12,8 @@ from radcore.settings import Settings
 
 #: where a local cluster's dashboard listens unless told otherwise: this machine only
 LOCAL_DASHBOARD = "127.0.0.1:8787"
+#: the dashboard address that starts no dashboard (on a machine other users reach: it shows case ids)
+DASHBOARD_OFF = "off"
 
 
 class CohortParameters(BaseModel):
@@ -30,7 +32,7 @@ class CohortParameters(BaseModel):
     batch_size: int = Field(0, ge=0, description="cases per batch; 0 chooses from cohort size and workers")
     label: str = Field("", description="mask label of the ROI, or 'all' for every label (empty: the settings' label)")
     dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "
-                                                        "0.0.0.0:8787 shows it to the network")
+                                                        "0.0.0.0:8787 shows it to the network, 'off' starts none")
     qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
     report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
     maps: bool = Field(False, description="also write each case's voxel feature maps (PyRadiomics params' "

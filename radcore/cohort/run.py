@@ -123,6 +123,7 @@ class CohortRun:
     work in another folder."""
 
     def __init__(self, params: CohortParameters):
+        check_output_folder(params.out)  # as given: a blank one is not made a folder named blank below
         absolute = {k: os.path.abspath(getattr(params, k)) for k in ("manifest", "store", "out", "config")
                     if getattr(params, k)}
         self.params = params.model_copy(update=absolute)
@@ -131,7 +132,6 @@ class CohortRun:
         if self.params.maps:
             check_maps(self.settings, self.params.map_picture, self.params.naming)
         self.settings_hash = settings_hash(self.settings)
-        check_output_folder(self.params.out)
         self.store = self.params.store_path()
         self.manifest: Manifest | None = read_manifest(self.params.manifest) if self.params.manifest else None
         if self.manifest is None:
@@ -337,6 +337,8 @@ def check_maps(settings: Settings, picture: str = "", naming: str = "native") ->
 def check_output_folder(out: str, option: str = "--out") -> None:
     """Raise :class:`DatasetError` unless ``out`` (given as ``option``) is a folder or can be made one;
     creates nothing."""
+    if not out.strip():
+        raise DatasetError(f"{option} {out!r} is blank; give the output dataset folder")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise DatasetError(f"{option} {out!r} is a file; give a folder (it is created if missing)")

@@ -18,7 +18,7 @@ def cli_env(monkeypatch, prefect_backend):
     """The session's Prefect server for ``radcore`` commands run in this process, and no leak of the
     environment the command sets for embedded Prefect into other tests."""
     for key in ("PREFECT_SERVER_EPHEMERAL_ENABLED", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
-                "PREFECT_SERVER_ANALYTICS_ENABLED"):
+                "PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_HOME", "PREFECT_PROFILES_PATH", "PREFECT_API_AUTH_STRING"):
         monkeypatch.setenv(key, "recorded")  # monkeypatch now restores the key's original state at the end
         monkeypatch.delenv(key)
     _console_logs_to(sys.stderr)

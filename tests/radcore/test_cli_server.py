@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+import urllib.request
 
 import pytest
 
@@ -52,3 +54,44 @@ def test_a_stale_state_file_is_not_a_server(radcore_home):
     (radcore_home / "prefect-server.json").write_text(json.dumps({"pid": 2**22 + 7, "api": "http://127.0.0.1:9/api"}))
     assert cli_server.running() is None
     assert cli_server.stop() is False and not (radcore_home / "prefect-server.json").exists()
+
+
+def _status(url: str, auth: str | None = None) -> int:
+    import base64
+    import urllib.error
+    import urllib.request
+
+    headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_server_started_with_auth_refuses_requests_without_its_string(radcore_home, monkeypatch):
+    monkeypatch.setattr(cli_server, "_configured_api", lambda: None)
+    monkeypatch.setenv("RADCORE_SERVER_AUTH", "1")  # the setting that makes --auth the default
+    monkeypatch.setenv("PREFECT_API_AUTH_STRING", "")  # monkeypatch restores what the command sets
+    line, api = cli_server.prefect_for_command()
+    secret = radcore_home / "prefect-auth"
+    assert f"asks for the string in {secret}" in line
+    assert secret.stat().st_mode & 0o777 == 0o600
+    string = secret.read_text().strip()
+    user, _, password = string.partition(":")
+    assert user == "radcore" and len(password) >= 32
+    assert os.environ["PREFECT_API_AUTH_STRING"] == string  # what this command's Prefect client sends
+    assert cli_server.local_auth() == string
+
+    assert _status(f"{api}/admin/version") == 401
+    assert _status(f"{api}/admin/version", "radcore:wrong") == 401
+    assert _status(f"{api}/admin/version", string) == 200
+    ui_settings = json.loads(urllib.request.urlopen(api.removesuffix("/api") + "/ui-settings", timeout=30).read())
+    assert ui_settings["api_url"] == api and ui_settings["auth"] == "BASIC"  # the UI asks for the string
+
+    assert cli_server.start(auth=True) == api  # already running with it
+    cli_server.stop()
+    monkeypatch.delenv("RADCORE_SERVER_AUTH")
+    assert cli_server.start() and cli_server.local_auth() is None  # the default again: no auth
+    with pytest.raises(RuntimeError, match="runs without authentication"):
+        cli_server.start(auth=True)

@@ -2,7 +2,7 @@ import dask.system
 import pytest
 from distributed import LocalCluster
 
-from radcore.cohort.cluster import WORKER_ENV, local_cluster_kwargs, local_workers
+from radcore.cohort.cluster import WORKER_ENV, local_cluster, local_cluster_kwargs, local_workers
 from radcore.cohort.parameters import LOCAL_DASHBOARD
 
 
@@ -14,6 +14,28 @@ def test_local_clusters_listen_on_this_machine_only():
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert cluster.dashboard_link.startswith("http://127.0.0.1:")
         assert all(w.startswith("tcp://127.0.0.1:") for w in cluster.scheduler_info["workers"])
+
+
+def _http_status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_cluster_with_the_dashboard_off_shows_no_page_of_workers_or_tasks():
+    for dashboard, shown in (("127.0.0.1:0", 200), ("off", 404)):
+        with local_cluster(**local_cluster_kwargs(1, dashboard=dashboard)) as cluster:
+            (host, port), *_ = [s.getsockname() for s in cluster.scheduler.http_server._sockets.values()]
+            assert host == "127.0.0.1"
+            base = f"http://127.0.0.1:{port}"
+            assert _http_status(f"{base}/health") == 200
+            for page in ("/status", "/info/main/workers.html", "/json/identity.json", "/metrics"):
+                assert _http_status(base + page) == shown, (dashboard, page)
 
 
 def test_workers_default_to_the_cores_given():
