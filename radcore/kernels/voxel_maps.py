@@ -117,6 +117,16 @@ def _gather(levels, image, region, centre, radii, pad, box, roi, vals, grey, val
 
 
 @numba.njit(cache=True, nogil=True)
+def _clear(roi, grey, count, values, ranks, lookup):
+    """Undo what :func:`_gather` and the ranking wrote for one kernel, so the block's buffers start clean."""
+    for q in range(count):
+        f = roi[q]
+        values[f] = 0
+        ranks[f] = 0
+        lookup[grey[q]] = 0
+
+
+@numba.njit(cache=True, nogil=True)
 def _present(lookup, ng):
     # (n, levels present ascending (n + 1, the last slot N_g), their counts); lookup[g] becomes g's rank
     n = 0
@@ -255,11 +265,7 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
                     _count_features(dependence.reshape((1, n, k_nb + 1)), lv_n, jv_dep, eps, o_gldm[t:t + 1])
                 if flags[5]:
                     _ngtdm_one(n_level, s_level, lv_n, o_ngtdm[t])
-            for q in range(count):
-                f = roi[q]
-                values[f] = 0
-                ranks[f] = 0
-                lookup[grey[q]] = 0
+            _clear(roi, grey, count, values, ranks, lookup)
 
 
 _serial = numba.njit(cache=True, nogil=True)(_body)
@@ -293,11 +299,7 @@ def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmet
                     for i in range(m):
                         for j in range(m):
                             flat[start + i * m + j] = prob[i, j]
-            for q in range(count):
-                f = roi[q]
-                values[f] = 0
-                ranks[f] = 0
-                lookup[grey[q]] = 0
+            _clear(roi, grey, count, values, ranks, lookup)
 
 
 _stack_serial = numba.njit(cache=True, nogil=True)(_stack_body)

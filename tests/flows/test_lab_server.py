@@ -196,15 +196,20 @@ def _descendants(pid: int) -> list:
     return psutil.Process(pid).children(recursive=True)
 
 
-def test_a_cancelled_run_stops_its_dask_tasks_and_a_new_run_finishes_the_rest_once(lab, worker, tmp_path):
-    server, _, _ = lab
-    _, worker_process = worker
+def _slow_run(tmp_path):
+    """The output folder and the form of a run of the slow cohort: one worker, one case per batch."""
     manifest = _slow_cohort(tmp_path / "cohort")
     config = tmp_path / "config.yaml"
     config.write_text(SLOW_CONFIG)
     out = tmp_path / "out"
-    form = {"manifest": str(manifest), "config": str(config), "out": str(out), "workers": 1, "batch_size": 1,
-            "dashboard": "off", "qc_pictures": False}
+    return out, {"manifest": str(manifest), "config": str(config), "out": str(out), "workers": 1,
+                 "batch_size": 1, "dashboard": "off", "qc_pictures": False}
+
+
+def test_a_cancelled_run_stops_its_dask_tasks_and_a_new_run_finishes_the_rest_once(lab, worker, tmp_path):
+    server, _, _ = lab
+    _, worker_process = worker
+    out, form = _slow_run(tmp_path)
     run = launch(server.api, "radcore-cohort", form)
     _wait_for_batches(out, 2)
     api_call(server.api, "POST", f"/flow_runs/{run}/set_state",
@@ -233,12 +238,7 @@ def test_a_server_killed_mid_run_loses_no_feature_and_a_rerun_completes_once(lab
     """Last in this file: it kills the lab's server (and starts it again)."""
     server, member, folder = lab
     _, worker_process = worker
-    manifest = _slow_cohort(tmp_path / "cohort")
-    config = tmp_path / "config.yaml"
-    config.write_text(SLOW_CONFIG)
-    out = tmp_path / "out"
-    form = {"manifest": str(manifest), "config": str(config), "out": str(out), "workers": 1, "batch_size": 1,
-            "dashboard": "off", "qc_pictures": False}
+    out, form = _slow_run(tmp_path)
     launch(server.api, "radcore-cohort", form)
     _wait_for_batches(out, 2)
     before = set(_batch_files(out))
