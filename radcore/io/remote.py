@@ -1,0 +1,136 @@
+"""URLs wherever a path goes: object storage (``s3://``, ``gs://``, ``az://``...) through fsspec.
+
+radcore names a location by a plain path (this machine's file system, or a shared one) or by a URL with a
+scheme. A URL is opened with `fsspec <https://filesystem-spec.readthedocs.io>`_, the layer Dask, Zarr,
+pandas and pyarrow already share: ``s3://`` needs ``s3fs`` (``pip install "radcore[s3]"``), ``gs://``
+``gcsfs``, ``az://`` ``adlfs``. Credentials and the endpoint of an S3-compatible service come from where
+those libraries look (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE`` and
+``~/.aws``, an instance or pod role; ``AWS_ENDPOINT_URL``), never from radcore's settings, so they appear
+in no settings hash, dataset, log or artifact. ``file://`` URLs are plain paths.
+
+:func:`storage_error` turns what the storage libraries raise into one line that names the URL and the
+problem (a missing bucket or object, missing or refused credentials, an unknown scheme).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from radcore.errors import RadcoreError
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]+)://")
+
+#: the package that gives fsspec each common scheme, for the error when it is not installed
+_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
+             "abfss": "adlfs"}
+
+
+class StorageError(RadcoreError, OSError):
+    """A location on object storage cannot be used: missing bucket or object, no or wrong credentials,
+    or a URL scheme no installed file system serves. The message names the URL, without secrets."""
+
+
+def scheme(location: str | Path) -> str:
+    """The URL scheme of ``location`` (``s3``...), or "" for a plain path or a ``file://`` URL."""
+    match = _SCHEME.match(str(location))
+    return "" if match is None or match.group(1).lower() == "file" else match.group(1).lower()
+
+
+def is_url(location: str | Path) -> bool:
+    """Whether ``location`` is on a file system other than this machine's (a URL with a scheme)."""
+    return bool(scheme(location))
+
+
+def local(location: str | Path) -> Path:
+    """The path of a plain path or a ``file://`` URL."""
+    text = str(location)
+    return Path(text[len("file://"):]) if text.lower().startswith("file://") else Path(text)
+
+
+def join(location: str | Path, *parts: str) -> str | Path:
+    """``location`` with ``parts`` appended: a path for a path, a URL (with ``/``) for a URL."""
+    if not is_url(location):
+        return local(location).joinpath(*parts)
+    return posixpath.join(str(location).rstrip("/"), *parts)
+
+
+def parent(location: str | Path) -> str | Path:
+    """The folder (or prefix) holding ``location``."""
+    if not is_url(location):
+        return local(location).parent
+    head, _ = posixpath.split(str(location).rstrip("/"))
+    return head
+
+
+def resolve(location: str, base: str | Path) -> str | Path:
+    """``location`` as named in a file kept at ``base`` (a manifest): a URL or absolute path as it is, a
+    relative one against ``base``'s folder."""
+    if is_url(location) or Path(location).is_absolute():
+        return location if is_url(location) else Path(location)
+    return join(parent(base), location) if is_url(base) else (local(base).parent / location)
+
+
+def shown(location: str | Path) -> str:
+    """``location`` as it may be logged: a URL without a user name, password or query string."""
+    text = str(location)
+    if not is_url(text):
+        return text
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def filesystem(location: str | Path) -> tuple[Any, str]:
+    """The fsspec file system of URL ``location`` and the path in it (``bucket/key``); :class:`StorageError`
+    when no installed file system serves its scheme."""
+    protocol = scheme(location)
+    fs = _opened.get(protocol)
+    if fs is None:
+        import fsspec
+
+        try:
+            fs = _opened[protocol] = fsspec.filesystem(protocol)
+        except (ImportError, ValueError) as exc:
+            package = _PACKAGES.get(protocol)
+            hint = f" (pip install {package})" if package else ""
+            raise StorageError(f"{shown(location)}: {protocol}:// URLs need a file system that is not "
+                               f"installed{hint}") from exc
+    return fs, fs._strip_protocol(str(location))
+
+
+_opened: dict[str, Any] = {}
+
+
+def forget_filesystems() -> None:
+    """Drop the file systems opened so far (and fsspec's cached instances of their kinds), so the next use
+    reads the credentials and endpoint again."""
+    for fs in _opened.values():
+        type(fs).clear_instance_cache()
+    _opened.clear()
+
+
+def storage_error(location: str | Path, exc: BaseException) -> StorageError:
+    """One line naming ``location`` (without secrets) and what went wrong with it."""
+    where = shown(location)
+    name = type(exc).__name__
+    text = str(exc)
+    if name in ("NoCredentialsError", "PartialCredentialsError") or "Unable to locate credentials" in text:
+        problem = "no credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role)"
+    elif isinstance(exc, PermissionError) or any(code in text for code in (
+            "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "Forbidden")):
+        problem = "the credentials were refused (wrong key or secret, or no permission)"
+    elif "NoSuchBucket" in text or "bucket does not exist" in text.lower():
+        problem = "the bucket does not exist"
+    elif isinstance(exc, FileNotFoundError):
+        problem = "no such object"
+    elif isinstance(exc, StorageError):
+        return exc
+    else:
+        problem = f"{name}: {text}".strip()
+    return StorageError(f"{where}: {problem}")
