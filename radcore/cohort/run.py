@@ -41,6 +41,7 @@ from radcore.cohort.plan import (
     Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
 from radcore.errors import DatasetError, SettingsError
+from radcore.io import remote
 from radcore.io.manifest import ALL_LABELS, Manifest, read_manifest
 from radcore.naming import check_naming
 from radcore.settings import Settings, settings_hash
@@ -125,7 +126,7 @@ class CohortRun:
     def __init__(self, params: CohortParameters):
         check_output_folder(params.out)  # as given: a blank one is not made a folder named blank below
         absolute = {k: os.path.abspath(getattr(params, k)) for k in ("manifest", "store", "out", "config")
-                    if getattr(params, k)}
+                    if getattr(params, k) and not remote.is_url(getattr(params, k))}
         self.params = params.model_copy(update=absolute)
         self.settings: Settings = self.params.settings()
         check_naming(self.params.naming, self.settings)
@@ -149,7 +150,8 @@ class CohortRun:
         """The (case, label) items the dataset holds for these settings."""
         from radcore.io.dataset import done_cases
 
-        return done_cases(self.params.out, self.settings_hash) if Path(self.params.out).exists() else set()
+        out = self.params.out
+        return done_cases(out, self.settings_hash) if remote.is_url(out) or Path(out).exists() else set()
 
     def may_have_work(self, done: set[tuple[str, int]]) -> bool:
         """Whether any case may be left to do, judged from the manifest or store without reading images: a
@@ -253,6 +255,8 @@ class CohortRun:
             feature_columns=feature_columns(keys, params.naming), run_token=run_token, qc_pictures=params.qc_pictures,
             maps=params.maps, map_picture=params.map_picture,
         )
+        dataset.register_batches(params.out, h, run_token, [f"batch-{b.batch_id}" for b in batches],
+                                 self.schema(spec))
         todo = sum(b.n_items for b in batches)
         return Plan(spec, batches, n_items - todo, manifest_errors, removed, batch_size, n_versions)
 
@@ -304,14 +308,19 @@ class CohortRun:
 
     def finish(self, plan: Plan, summary: CohortSummary) -> None:
         """Count the manifest's unrunnable rows as failures and leave both partitions readable."""
-        from radcore.cohort.qc import QC_TYPES
         from radcore.io import dataset
 
         summary.failed += len(plan.manifest_errors)
         summary.failures = failure_summaries(plan.manifest_errors) + summary.failures
-        dataset.ensure_readable(self.params.out, self.settings_hash,
-                                dataset.feature_schema(plan.spec.metadata_columns, plan.spec.feature_columns, QC_TYPES,
-                                                       perturbed=self.settings.perturbation is not None))
+        dataset.ensure_readable(self.params.out, self.settings_hash, self.schema(plan.spec))
+
+    def schema(self, spec) -> Any:
+        """The canonical schema of this run's features files (:func:`radcore.io.dataset.feature_schema`)."""
+        from radcore.cohort.qc import QC_TYPES
+        from radcore.io import dataset
+
+        return dataset.feature_schema(spec.metadata_columns, spec.feature_columns, QC_TYPES,
+                                      perturbed=self.settings.perturbation is not None)
 
 
 def check_maps(settings: Settings, picture: str = "", naming: str = "native") -> None:
@@ -339,6 +348,13 @@ def check_output_folder(out: str, option: str = "--out") -> None:
     creates nothing."""
     if not out.strip():
         raise DatasetError(f"{option} {out!r} is blank; give the output dataset folder")
+    if remote.is_url(out):
+        from radcore.io.object_dataset import Location
+
+        loc = Location(out)
+        loc.call(loc.root, loc.fs.ls, loc.root.split("/", 1)[0])  # the bucket is there and opens
+
+        return
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise DatasetError(f"{option} {out!r} is a file; give a folder (it is created if missing)")

@@ -11,6 +11,9 @@ key files. A case written twice within one part keeps its latest row.
 It holds the partition's run lock, so it waits for a running cohort run and a run waits for it. The parts
 and the files they replace are listed (``compacting.json``) before the parts are published; a compaction
 killed half-way is settled by the next compaction or run (:func:`radcore.io.dataset.settle_compaction`).
+On object storage the parts are also listed as the run's plan, so a compaction that stalled and lost its
+lease cannot publish a part after another run settled it (:mod:`radcore.io.object_dataset`), and
+tombstones older than :data:`~radcore.io.object_dataset.TOMBSTONE_AGE_S` go with the batch files.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from radcore.io.dataset import compaction_journal, partition, run_lock, settle_compaction, write_batch_table
+from radcore.io import remote
+from radcore.io.dataset import (
+    compaction_journal, partition, register_batches, run_lock, settle_compaction, write_batch_table,
+)
 
 ROWS_PER_FILE = 50_000
 ROW_GROUP_SIZE = 2_048
@@ -39,28 +45,42 @@ def compact(dataset: str | Path, settings_hash: str, rows_per_file: int = ROWS_P
     """
     with run_lock(dataset, settings_hash) as token:
         settle_compaction(dataset, settings_hash)
-        sources = sorted(partition(dataset, "features", settings_hash).glob("batch-*.parquet"))
-        if not sources:
+        folder = partition(dataset, "features", settings_hash)
+        if remote.is_url(dataset):
+            from radcore.io import object_dataset
+
+            stems = object_dataset.compaction_sources(str(dataset), settings_hash)
+        else:
+            stems = [p.stem for p in sorted(Path(folder).glob("batch-*.parquet"))]
+        if not stems:
             return 0, 0
+        sources = [remote.join(folder, f"{stem}.parquet") for stem in stems]
         groups = _groups(sources, rows_per_file)
         parts = [f"part-{uuid.uuid4().hex[:16]}" for _ in groups]
-        journal = compaction_journal(dataset, settings_hash)
-        journal.parent.mkdir(parents=True, exist_ok=True)
-        journal.write_text(json.dumps({"parts": parts, "replaces": [p.stem for p in sources]}))
+        if remote.is_url(dataset):
+            object_dataset.write_journal(str(dataset), settings_hash,
+                                         [object_dataset.batch_name(p, token) for p in parts], stems)
+            schema = pq.read_schema(remote.open_input(sources[0]))
+            register_batches(dataset, settings_hash, token, parts, schema)
+        else:
+            journal = compaction_journal(dataset, settings_hash)
+            journal.parent.mkdir(parents=True, exist_ok=True)
+            journal.write_text(json.dumps({"parts": parts, "replaces": stems}))
         for name, group in zip(parts, groups):
-            table = _latest_rows(pa.concat_tables([pq.read_table(p) for p in group], promote_options="permissive"))
+            tables = [pq.read_table(remote.open_input(p)) for p in group]
+            table = _latest_rows(pa.concat_tables(tables, promote_options="permissive"))
             write_batch_table(dataset, settings_hash, name, table, None, token, row_group_size)
-            del table
+            del table, tables
         settle_compaction(dataset, settings_hash)
         return len(sources), len(parts)
 
 
-def _groups(sources: list[Path], rows_per_file: int) -> list[list[Path]]:
-    """Consecutive files with about ``rows_per_file`` rows per group (from the files' metadata)."""
-    groups: list[list[Path]] = [[]]
+def _groups(sources: list, rows_per_file: int) -> list[list]:
+    """Consecutive files (paths or URLs) with about ``rows_per_file`` rows per group (from their metadata)."""
+    groups: list[list] = [[]]
     rows = 0
     for path in sources:
-        n = pq.ParquetFile(path).metadata.num_rows
+        n = pq.ParquetFile(remote.open_input(path)).metadata.num_rows
         if groups[-1] and rows + n > rows_per_file:
             groups.append([])
             rows = 0

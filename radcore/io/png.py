@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from pathlib import Path
 
 import numpy as np
 
@@ -24,11 +23,6 @@ def encode_png(rgb: np.ndarray, level: int = 1) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, truecolour
     return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows.tobytes(), level)) \
         + _chunk(b"IEND", b"")
-
-
-def write_png(path: str | Path, rgb: np.ndarray, level: int = 1) -> None:
-    """Write :func:`encode_png` of ``rgb`` to ``path``."""
-    Path(path).write_bytes(encode_png(rgb, level))
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from radcore.io.png import write_png
+from radcore.io import remote
+from radcore.io.png import encode_png
 from radcore.io.store import group_name
 
 PANEL_HEIGHT = 128
@@ -24,22 +25,18 @@ CT_WINDOW = (-160.0, 240.0)
 OUTLINE = np.array([1.0, 0.15, 0.1])
 
 
-def picture_path(dataset: str | Path, case_id: str, label: int, what: str = "") -> Path:
+def picture_path(dataset: str | Path, case_id: str, label: int, what: str = "") -> Path | str:
     """Where the QC picture of (``case_id``, ``label``) goes; ``what="map"``: the picture of its chosen
     voxel feature map (``radcore run --maps --map NAME``)."""
-    return Path(dataset) / "qc" / f"{group_name(case_id)}_label{int(label)}{'_' + what if what else ''}.png"
+    return remote.join(dataset, "qc", f"{group_name(case_id)}_label{int(label)}{'_' + what if what else ''}.png")
 
 
-def write_picture(path: str | Path, image: np.ndarray, mask: np.ndarray, spacing, modality: str = "") -> Path:
+def write_picture(path: str | Path, image: np.ndarray, mask: np.ndarray, spacing, modality: str = "") -> Path | str:
     """Write the three-plane picture of the bool ``mask`` on ``image`` (same (z, y, x) grid) to ``path``."""
     panels = [_panel(image, mask, axis, spacing, modality) for axis in range(3)]
     gap = np.ones((PANEL_HEIGHT, 4, 3))
     row = np.concatenate([p for panel in panels for p in (panel, gap)][:-1], axis=1)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    write_png(temp, np.round(np.clip(row, 0.0, 1.0) * 255).astype(np.uint8))
-    temp.replace(path)
+    remote.write_bytes(path, encode_png(np.round(np.clip(row, 0.0, 1.0) * 255).astype(np.uint8)))
     return path
 
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from radcore.errors import DatasetError
+from radcore.io import remote
 from radcore.io.dataset import ERROR_SCHEMA, KEY_COLUMNS, PERTURBATION_COLUMN, PROVENANCE_COLUMNS, partition, row_keys
 from radcore.io.qc_pictures import picture_path
 
@@ -83,11 +84,11 @@ def settings_hashes(dataset: str | Path) -> list[str]:
     DatasetError
         When ``dataset`` is not a folder holding ``features/settings_hash=*`` or ``errors/settings_hash=*``.
     """
-    root = Path(dataset)
-    if not root.is_dir():
-        raise DatasetError(f"dataset {str(root)!r} is not a folder (expected the --out folder of `radcore run`)")
-    found = {p.name.split("=", 1)[1] for part in ("features", "errors")
-             for p in (root / part).glob("settings_hash=*") if p.is_dir()}
+    root = dataset if remote.is_url(dataset) else Path(dataset)
+    if not remote.is_dir(root):
+        raise DatasetError(f"dataset {remote.shown(root)!r} is not a folder (expected the --out folder of `radcore run`)")
+    found = {p.rstrip("/").rsplit("/", 1)[-1].split("=", 1)[1] for part in ("features", "errors")
+             for p in remote.glob(remote.join(root, part), "settings_hash=*") if remote.is_dir(p)}
     if not found:
         raise DatasetError(f"{str(root)!r} is not a radcore dataset: it has no features/settings_hash=* or "
                            "errors/settings_hash=* folder (expected the --out folder of `radcore run`)")
@@ -100,7 +101,7 @@ def perturbed_partitions(dataset: str | Path) -> list[str]:
     found = []
     for h in settings_hashes(dataset):
         files = _parquet_files(partition(dataset, "features", h))
-        if PERTURBATION_COLUMN in _columns([str(f) for f in files]):
+        if PERTURBATION_COLUMN in _columns(files):
             found.append(h)
     return found
 
@@ -113,13 +114,13 @@ def read_dataset(dataset: str | Path, settings_hash: str | None = None) -> Datas
     DatasetError
         When ``dataset`` is not a dataset or has no partition ``settings_hash``.
     """
-    root = Path(dataset)
+    root = dataset if remote.is_url(dataset) else Path(dataset)
     hashes = settings_hashes(root)
     partitions = {h: _partition(root, h) for h in hashes}
     if settings_hash is None:
         settings_hash = max(hashes, key=lambda h: (partitions[h].rows, h))
     elif settings_hash not in partitions:
-        raise DatasetError(f"settings hash {settings_hash!r} is not in {str(root)!r}; it holds {hashes}")
+        raise DatasetError(f"settings hash {settings_hash!r} is not in {remote.shown(root)!r}; it holds {hashes}")
     return DatasetContents(
         path=root, settings_hash=settings_hash, features=read_features(root, settings_hash),
         errors=read_errors(root), catalogue=_catalogue(root, settings_hash), partitions=partitions,
@@ -134,10 +135,10 @@ def read_features(dataset: str | Path, settings_hash: str, columns: list[str] | 
 
     DuckDB reads the files (in parallel; 10^4 rows of 1,100 columns in 100 files in about 3 s here).
     """
-    files = [str(f) for f in _parquet_files(partition(dataset, "features", settings_hash))]
+    files = _parquet_files(partition(dataset, "features", settings_hash))
     if not files:
         return pd.DataFrame({"case_id": pd.Series(dtype=str), "label": pd.Series(dtype="int32")})
-    con = duckdb.connect()
+    con = remote.duckdb_connection(dataset)
     try:
         con.execute("SET enable_progress_bar = false")
         listed = "*"
@@ -158,17 +159,17 @@ def read_features(dataset: str | Path, settings_hash: str, columns: list[str] | 
 
 def read_qc(dataset: str | Path, settings_hash: str) -> pd.DataFrame:
     """``case_id``, ``label`` and the ``qc_*`` columns of one partition (an empty frame without rows)."""
-    files = [str(f) for f in _parquet_files(partition(dataset, "features", settings_hash))]
+    files = _parquet_files(partition(dataset, "features", settings_hash))
     return read_features(dataset, settings_hash, [c for c in _columns(files) if c.startswith(QC_PREFIX)])
 
 
 def read_errors(dataset: str | Path) -> pd.DataFrame:
     """Every error row of the dataset, with its ``settings_hash``."""
-    files = [str(f) for folder in sorted((Path(dataset) / "errors").glob("settings_hash=*"))
+    files = [f for folder in remote.glob(remote.join(dataset, "errors"), "settings_hash=*")
              for f in _parquet_files(folder)]
     frame = None
     if files:
-        with duckdb.connect() as con:
+        with remote.duckdb_connection(dataset) as con:
             con.execute("SET enable_progress_bar = false")
             frame = con.execute("select * from read_parquet(?, union_by_name=true, hive_partitioning=true)",
                                 [files]).df()
@@ -181,9 +182,8 @@ def read_errors(dataset: str | Path) -> pd.DataFrame:
 def read_picture(dataset: str | Path, case_id: str, label: int, what: str = "") -> bytes | None:
     """The QC picture (PNG bytes) of (``case_id``, ``label``) (``what="map"``: of its chosen voxel map,
     ``run --maps --map NAME``), or None when there is none."""
-    path = picture_path(dataset, case_id, label, what)
     try:
-        return path.read_bytes()
+        return remote.read_bytes(picture_path(dataset, case_id, label, what))
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -213,36 +213,43 @@ def _columns(files: list[str]) -> list[str]:
     share the canonical schema; a later one may add feature columns), so cheap for thousands of files."""
     if not files:
         return []
-    return list(dict.fromkeys(pq.read_schema(files[0]).names + pq.read_schema(files[-1]).names))
+    return list(dict.fromkeys(pq.read_schema(remote.open_input(files[0])).names +
+                              pq.read_schema(remote.open_input(files[-1])).names))
 
 
-def _parquet_files(folder: Path) -> list[Path]:
-    """The Parquet files of a partition folder, without the placeholder of an empty partition when others
-    exist (its schema may predate columns added later)."""
-    files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
-    real = [p for p in files if p.name != "empty.parquet"]
+def _name(file: str) -> str:
+    return file.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _parquet_files(folder: str | Path) -> list[str]:
+    """The Parquet files of a partition folder (paths or URLs), without the placeholder of an empty
+    partition when others exist (its schema may predate columns added later)."""
+    files = [f for f in remote.glob(folder, "*.parquet") if not _name(f).startswith(".")]
+    real = [f for f in files if _name(f) != "empty.parquet"]
     return real or files
 
 
-def _partition(root: Path, settings_hash: str) -> Partition:
-    files = [f for f in _parquet_files(partition(root, "features", settings_hash)) if f.name != "empty.parquet"]
-    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+def _partition(root: str | Path, settings_hash: str) -> Partition:
+    files = [f for f in _parquet_files(partition(root, "features", settings_hash)) if _name(f) != "empty.parquet"]
+    rows = sum(pq.ParquetFile(remote.open_input(f)).metadata.num_rows for f in files)
     folder = partition(root, "settings", settings_hash)
-    return Partition(settings_hash, _json(folder / "settings.json"), _json(folder / "versions.json"), rows, len(files))
+    return Partition(settings_hash, _json(remote.join(folder, "settings.json")),
+                     _json(remote.join(folder, "versions.json")), rows, len(files))
 
 
-def _json(path: Path) -> dict[str, Any]:
+def _json(path: str | Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        return json.loads(remote.read_bytes(path))
     except FileNotFoundError:
         return {}
     except ValueError as exc:
-        raise DatasetError(f"{path} is not valid JSON: {exc}") from exc
+        raise DatasetError(f"{remote.shown(path)} is not valid JSON: {exc}") from exc
 
 
-def _catalogue(root: Path, settings_hash: str) -> pd.DataFrame:
-    path = partition(root, "catalogue", settings_hash) / "catalogue.parquet"
-    if not path.is_file():
+def _catalogue(root: str | Path, settings_hash: str) -> pd.DataFrame:
+    try:
+        content = remote.read_bytes(remote.join(partition(root, "catalogue", settings_hash), "catalogue.parquet"))
+    except FileNotFoundError:
         return pd.DataFrame(columns=["column", "image_type", "family", "feature", "aggregation", "convention",
                                      "ibsi_code", "ibsi_tag", "description"])
-    return pq.read_table(path).to_pandas()
+    return pq.read_table(pa.BufferReader(content)).to_pandas()

@@ -134,3 +134,90 @@ def storage_error(location: str | Path, exc: BaseException) -> StorageError:
     else:
         problem = f"{name}: {text}".strip()
     return StorageError(f"{where}: {problem}")
+
+
+# ------------------------------------------------------------------ reading, alike for paths and URLs
+
+
+def _url(location: str | Path, path: str) -> str:
+    return f"{scheme(location)}://{path}"
+
+
+def glob(folder: str | Path, pattern: str) -> list[str]:
+    """The files matching ``pattern`` in ``folder`` (sorted; none when it does not exist)."""
+    if not is_url(folder):
+        return sorted(str(p) for p in local(folder).glob(pattern))
+    fs, path = filesystem(folder)
+    try:
+        found = fs.glob(f"{path.rstrip('/')}/{pattern}", refresh=True)
+    except FileNotFoundError:
+        return []
+    except Exception as exc:  # noqa: BLE001 - one line naming the folder
+        raise storage_error(folder, exc) from exc
+    return sorted(_url(folder, p) for p in found)
+
+
+def is_dir(location: str | Path) -> bool:
+    """Whether ``location`` is a folder (on object storage: a prefix holding objects)."""
+    if not is_url(location):
+        return local(location).is_dir()
+    fs, path = filesystem(location)
+    try:
+        return fs.isdir(path)
+    except Exception as exc:  # noqa: BLE001
+        raise storage_error(location, exc) from exc
+
+
+def read_bytes(location: str | Path) -> bytes:
+    """The content of a file or object; FileNotFoundError when there is none."""
+    if not is_url(location):
+        return local(location).read_bytes()
+    fs, path = filesystem(location)
+    try:
+        return fs.cat_file(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise storage_error(location, exc) from exc
+
+
+def open_input(location: str | Path):
+    """``location`` opened for reading (binary): a path as it is (pyarrow opens it), an object through fsspec."""
+    if not is_url(location):
+        return str(location)
+    fs, path = filesystem(location)
+    return fs.open(path, "rb")
+
+
+def duckdb_connection(*locations: str | Path):
+    """A DuckDB connection that reads ``locations``: their fsspec file systems are registered with it, so
+    ``read_parquet('s3://...')`` works offline, without DuckDB's httpfs extension."""
+    import duckdb
+
+    con = duckdb.connect()
+    for protocol in {scheme(loc) for loc in locations if is_url(loc)}:
+        con.register_filesystem(filesystem(f"{protocol}://")[0])
+    return con
+
+
+def write_bytes(location: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``location`` so that a reader sees the old content or the whole new one: a
+    temporary name and a rename on a file system, one PUT (atomic) on object storage."""
+    if is_url(location):
+        fs, path = filesystem(location)
+        try:
+            fs.pipe_file(path, data)
+        except Exception as exc:  # noqa: BLE001
+            raise storage_error(location, exc) from exc
+        return
+    import os
+    import uuid
+
+    path = local(location)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
