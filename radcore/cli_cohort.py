@@ -328,16 +328,16 @@ class _Args:
         self.__dict__.update(kw)
 
 
-def _print_summary(out: Path, settings_hash: str) -> None:
-    import duckdb
-
+def _print_summary(out: Path | str, settings_hash: str) -> None:
+    from radcore.io import remote
     from radcore.io.dataset import features_glob, partition
 
+    duckdb = remote.duckdb_connection(out)
     features = f"read_parquet('{features_glob(out)}', hive_partitioning=true, union_by_name=true)"
-    catalogue = partition(out, "catalogue", settings_hash) / "catalogue.parquet"
+    catalogue = remote.join(partition(out, "catalogue", settings_hash), "catalogue.parquet")
     columns: list[str] = []
     n_features = 0
-    if catalogue.exists():
+    if remote.glob(partition(out, "catalogue", settings_hash), "catalogue.parquet"):
         rows = duckdb.sql(f"select \"column\", family from read_parquet('{catalogue}', file_row_number = true) "
                           "where image_type = 'original' order by file_row_number").fetchall()  # catalogue order
         n_features = duckdb.sql(f"select count(*) from '{catalogue}'").fetchall()[0][0]
@@ -374,9 +374,11 @@ def _run_report(args) -> int:
 def _run_compact(args) -> int:
     from radcore.io.compact import compact
 
-    folder = Path(args.dataset) / "features"
+    from radcore.io import remote
+
+    folder = remote.join(args.dataset, "features")
     hashes = [args.settings_hash] if args.settings_hash else sorted(
-        p.name.split("=", 1)[1] for p in folder.glob("settings_hash=*") if p.is_dir())
+        p.rstrip("/").rsplit("=", 1)[1] for p in remote.glob(folder, "settings_hash=*") if remote.is_dir(p))
     if not hashes:
         print(f"radcore compact: no settings partition in {folder}", file=sys.stderr)
         return 2

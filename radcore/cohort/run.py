@@ -177,8 +177,8 @@ class CohortRun:
         """The summary of a run with nothing left to do, made without a cluster or a flow run: every case of
         the manifest or store is in the dataset (whose batches carry its catalogue, written as they landed)
         and the report, when asked for, is there. None when a run has something to do."""
-        if not done or self.may_have_work(done) or (self.params.report and not (Path(self.params.out) /
-                                                                                "report.html").exists()):
+        if not done or self.may_have_work(done) or (self.params.report and not _exists(
+                remote.join(self.params.out, "report.html"))):
             return None
         problems = self.manifest.problems if self.manifest is not None else []
         failures = failure_summaries([error_row(p.case_id, p.label, "manifest", p.reason) for p in problems])
@@ -341,6 +341,14 @@ def check_maps(settings: Settings, picture: str = "", naming: str = "native") ->
         if picture not in names:
             raise SettingsError(f"--map {picture!r} is not one of the maps these settings make (naming {naming!r}): "
                                 f"{names[:4]}{' ...' if len(names) > 4 else ''}")
+
+
+def _exists(location) -> bool:
+    try:
+        remote.read_bytes(location)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def check_output_folder(out: str, option: str = "--out") -> None:

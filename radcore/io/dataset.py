@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 
 from radcore.errors import StaleRunError
 from radcore.io import remote
-from radcore.io.parquet import write_parquet
+from radcore.io.parquet import parquet_bytes, write_parquet
 
 KEY_COLUMNS = ("case_id", "label")
 #: the string column naming each row's version in a robustness run (``none`` for the unperturbed one; see
@@ -235,8 +235,6 @@ def _put_table(loc, key: str, table: pa.Table | None) -> None:
     if table is None:
         loc.remove(key)
         return
-    from radcore.io.object_dataset import parquet_bytes
-
     loc.put(key, parquet_bytes(table))
 
 

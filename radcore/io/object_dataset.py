@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 
 from radcore.errors import StaleRunError
 from radcore.io import remote
-from radcore.io.parquet import write_parquet
+from radcore.io.parquet import parquet_bytes
 
 log = logging.getLogger(__name__)
 
@@ -339,13 +339,6 @@ def _tombstone(loc: Location, settings_hash: str, stem: str, schema: pa.Schema, 
 
 
 # ------------------------------------------------------------------ publishing
-
-
-def parquet_bytes(table: pa.Table, row_group_size: int | None = None) -> bytes:
-    """``table`` as a Parquet file in memory, written as :func:`radcore.io.parquet.write_parquet` writes."""
-    sink = pa.BufferOutputStream()
-    write_parquet(table, sink, row_group_size)
-    return sink.getvalue().to_pybytes()
 
 
 def publish(dataset: str, settings_hash: str, name: str, features: pa.Table, errors: pa.Table | None,

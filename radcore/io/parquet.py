@@ -19,3 +19,11 @@ def write_parquet(table: pa.Table, where: Any, row_group_size: int | None = None
     keys = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
     pq.write_table(table, where, compression="lz4", row_group_size=row_group_size, write_statistics=keys,
                    use_dictionary=keys)
+
+
+def parquet_bytes(table: pa.Table, row_group_size: int | None = None) -> bytes:
+    """``table`` as a Parquet file in memory (for one PUT to object storage), written as :func:`write_parquet`
+    writes."""
+    sink = pa.BufferOutputStream()
+    write_parquet(table, sink, row_group_size)
+    return sink.getvalue().to_pybytes()

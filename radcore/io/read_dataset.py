@@ -11,8 +11,6 @@ quality-control columns, cheaply. :func:`read_picture` returns a case's QC pictu
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +42,7 @@ class Partition:
 class DatasetContents:
     """The feature rows of one settings partition and what the report needs around them."""
 
-    path: Path
+    path: Path | str
     settings_hash: str
     #: one row per (case_id, label): keys, metadata, provenance, ``qc_*`` and feature columns
     features: pd.DataFrame
@@ -188,17 +186,10 @@ def read_picture(dataset: str | Path, case_id: str, label: int, what: str = "") 
         return None
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: a reader sees the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+def write_text(path: str | Path, text: str) -> Path | str:
+    """Write ``text`` (UTF-8) to ``path`` (or URL) atomically: a reader sees the old file or the whole new one."""
+    remote.write_bytes(path, text.encode("utf-8"))
+    return path if remote.is_url(path) else Path(path)
 
 
 _SOURCE = "read_parquet(?, union_by_name=true, hive_partitioning=false)"

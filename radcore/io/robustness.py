@@ -18,7 +18,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from radcore.io.dataset import _replace, _write_json, partition
+from radcore.io import remote
+from radcore.io.dataset import partition
+from radcore.io.parquet import parquet_bytes
 
 ICC_SCHEMA = pa.schema([
     ("feature", pa.string()),
@@ -31,25 +33,25 @@ ICC_SCHEMA = pa.schema([
 ])
 
 
-def icc_path(dataset: str | Path, settings_hash: str) -> Path:
+def icc_path(dataset: str | Path, settings_hash: str) -> Path | str:
     """``DATASET/robustness/settings_hash=<h>/icc.parquet``."""
-    return partition(dataset, "robustness", settings_hash) / "icc.parquet"
+    return remote.join(partition(dataset, "robustness", settings_hash), "icc.parquet")
 
 
-def write_icc(dataset: str | Path, settings_hash: str, rows: list[dict[str, Any]], passing: dict[str, Any]) -> Path:
+def write_icc(dataset: str | Path, settings_hash: str, rows: list[dict[str, Any]], passing: dict[str, Any]) -> Path | str:
     """Write the ICC rows (:data:`ICC_SCHEMA`) and the passing features atomically; returns the ICC file."""
     path = icc_path(dataset, settings_hash)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _replace(pa.Table.from_pylist(rows, schema=ICC_SCHEMA), path)
-    _write_json(path.parent / "passing.json", passing)
+    remote.write_bytes(path, parquet_bytes(pa.Table.from_pylist(rows, schema=ICC_SCHEMA)))
+    remote.write_bytes(remote.join(remote.parent(path), "passing.json"),
+                       json.dumps(passing, indent=1, sort_keys=True, default=str).encode())
     return path
 
 
 def read_icc(dataset: str | Path, settings_hash: str) -> pa.Table:
     """The ICC table of ``settings_hash`` (written by :func:`write_icc`)."""
-    return pq.read_table(icc_path(dataset, settings_hash))
+    return pq.read_table(pa.BufferReader(remote.read_bytes(icc_path(dataset, settings_hash))))
 
 
 def read_passing(dataset: str | Path, settings_hash: str) -> dict[str, Any]:
     """The passing features record of ``settings_hash`` (written by :func:`write_icc`)."""
-    return json.loads((icc_path(dataset, settings_hash).parent / "passing.json").read_text())
+    return json.loads(remote.read_bytes(remote.join(remote.parent(icc_path(dataset, settings_hash)), "passing.json")))

@@ -27,6 +27,7 @@ from radcore.report.cohort import (
     CLUSTER_RHO, GROUP_SHIFT_FLAG, OUTLIER_FLAG, REPORT_FLAGS, Assessment, assess, informative_features,
 )
 from radcore.report.robustness import robustness_section, split_versions
+from radcore.io import remote
 from radcore.report.html import (
     Markup, cards, details, flags_html, heading, image, page, paragraph, preformatted, table, thumbnail,
 )
@@ -91,10 +92,10 @@ def build_report(dataset: str | Path, out: str | Path | None = None, group: str 
     if versions is not None:
         sections.insert(-1, ("robustness", "Robustness (ICC over perturbed versions)",
                              robustness_section(contents, versions, max_rows)))
-    title = f"radcore cohort report — {contents.path.name}"
-    subtitle = (f"{contents.path.resolve()} · settings {contents.settings_hash} · "
-                f"written {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    path = write_text(Path(out) if out else contents.path / REPORT_NAME, page(title, subtitle, sections))
+    where = remote.shown(contents.path) if remote.is_url(contents.path) else Path(contents.path).resolve()
+    title = f"radcore cohort report — {str(contents.path).rstrip('/').rsplit('/', 1)[-1]}"
+    subtitle = f"{where} · settings {contents.settings_hash} · written {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    path = write_text(out or remote.join(contents.path, REPORT_NAME), page(title, subtitle, sections))
     flagged = assessment.flagged
     counts: dict[str, int] = {}
     for flags in flagged["flags"]:
@@ -170,7 +171,7 @@ def _pictures(contents: DatasetContents, a: Assessment, shown: pd.DataFrame, anc
     tiles = [thumbnail(png, f"{r.case_id} · label {r.label}", r.flags, anchors[r.position], r.flags != "", drawn)
              for png, drawn, r in zip(pngs, maps, pictured.itertuples())]
     if len(pngs) and not any(pngs):
-        note += (f"; no QC picture in {contents.path / 'qc'} (a run with --no-qc-pictures, or the form's "
+        note += (f"; no QC picture in {remote.join(contents.path, 'qc')} (a run with --no-qc-pictures, or the form's "
                  "qc_pictures off)")
     if any(maps):
         note += "; under each, the voxel map chosen by `radcore run --maps --map NAME`"

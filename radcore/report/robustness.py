@@ -34,6 +34,7 @@ def split_versions(contents: DatasetContents) -> tuple[DatasetContents, pd.DataF
 def robustness_section(contents: DatasetContents, versions: pd.DataFrame, max_rows: int) -> list:
     """The section's parts (see the module docstring)."""
     from radcore.io.dataset import PERTURBATION_COLUMN
+    from radcore.io import remote
     from radcore.io.robustness import icc_path, read_icc, read_passing
 
     names = versions[PERTURBATION_COLUMN].unique()
@@ -51,8 +52,7 @@ def robustness_section(contents: DatasetContents, versions: pd.DataFrame, max_ro
             ["version", "stage", "error", "(case, label) pairs"],
             [[r[0], r[1], r[2], int(r[3])] for r in by_version.head(max_rows).itertuples(index=False)],
             numeric=(3,))))
-    path = icc_path(contents.path, contents.settings_hash)
-    if not path.is_file():
+    if not remote.glob(remote.parent(icc_path(contents.path, contents.settings_hash)), "icc.parquet"):
         return parts + [paragraph(f"No ICC table yet: `radcore robustness {contents.path}` computes it.", "note")]
     passing = read_passing(contents.path, contents.settings_hash)
     icc_type, threshold = passing["icc_type"], passing["threshold"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from radcore.io import remote
+
 import pandas as pd
 
 from radcore.io.read_dataset import read_qc
@@ -49,7 +51,8 @@ def qc_markdown(dataset: str | Path, settings_hash: str, report=None) -> str:
         lines += ["Raised on most rows, so the cohort's routine (left off the counts above): " + ", ".join(
             f"{name} ({n} of {len(rows)})" for name, n in report.routine.items()) + ".", ""]
     if report is not None:
-        lines.append(f"Report: `{Path(report.path).resolve()}` (open it in a browser).")
+        where = report.path if remote.is_url(report.path) else Path(report.path).resolve()
+        lines.append(f"Report: `{where}` (open it in a browser).")
     else:
         lines.append(f"No report written; `radcore report {dataset}` writes one (or run with `--report`).")
     return "\n".join(lines) + "\n"
