@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+#: the S3 server fixtures (``s3_server``, ``s3``) for the object-storage tests
+pytest_plugins = ["tests.s3_server"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def no_kept_processes(tmp_path_factory):

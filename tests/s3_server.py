@@ -6,9 +6,7 @@ moto's server is how s3fs and zarr test themselves against S3; it answers condit
 standard variables (``AWS_ENDPOINT_URL``, keys, region) in this process, which subprocesses and Dask
 workers started afterwards inherit. Nothing here touches the internet.
 
-Use in a test module::
-
-    from tests.s3_server import s3, s3_server  # noqa: F401 (fixtures)
+``tests/conftest.py`` loads this module as a plugin, so every test can ask for ``s3``.
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def build_report(dataset: str | Path, out: str | Path | None = None, group: str 
     where = remote.shown(contents.path) if remote.is_url(contents.path) else Path(contents.path).resolve()
     title = f"radcore cohort report — {str(contents.path).rstrip('/').rsplit('/', 1)[-1]}"
     subtitle = f"{where} · settings {contents.settings_hash} · written {time.strftime('%Y-%m-%d %H:%M:%S')}"
-    path = write_text(out or remote.join(contents.path, REPORT_NAME), page(title, subtitle, sections))
+    html = page(title, subtitle, sections)
+    path = write_text(out or remote.join(contents.path, REPORT_NAME), html)
     flagged = assessment.flagged
     counts: dict[str, int] = {}
     for flags in flagged["flags"]:
@@ -103,7 +104,7 @@ def build_report(dataset: str | Path, out: str | Path | None = None, group: str 
             counts[name] = counts.get(name, 0) + 1
     return ReportSummary(
         path=path, settings_hash=contents.settings_hash, cases=len(assessment.rows), failed=len(assessment.failures),
-        group_column=assessment.group_column, seconds=time.perf_counter() - start, size_bytes=path.stat().st_size,
+        group_column=assessment.group_column, seconds=time.perf_counter() - start, size_bytes=len(html.encode()),
         flagged=list(zip(flagged["case_id"], flagged["label"].astype(int), flagged["flags"])), flag_counts=counts,
         routine=dict(assessment.routine),
     )

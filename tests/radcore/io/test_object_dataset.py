@@ -13,7 +13,7 @@ from radcore.errors import StaleRunError
 from radcore.io import dataset as ds
 from radcore.io import object_dataset, remote
 from radcore.io.compact import compact
-from tests.s3_server import SECRET_KEY, s3, s3_server  # noqa: F401 (fixtures)
+from tests.s3_server import SECRET_KEY
 
 H = "0123456789abcdef"
 SCHEMA = ds.feature_schema(["site"], ["stat_mean"])

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from radcore.io import remote
-from tests.s3_server import s3, s3_server  # noqa: F401 (fixtures)
 
 
 def test_paths_and_urls_are_told_apart_and_joined_alike(tmp_path):
