@@ -20,19 +20,20 @@ import SimpleITK as sitk
 import zarr
 
 from radcore.errors import SettingsError
+from radcore.io import remote
 from radcore.io.images import Volume, to_image
 
 SUFFIXES = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".zarr")
 
 
-def case_maps_path(dataset: str | Path, settings_hash: str, case_id: str, label: int) -> Path:
+def case_maps_path(dataset: str | Path, settings_hash: str, case_id: str, label: int) -> Path | str:
     """Where a cohort run's voxel feature maps of (``case_id``, ``label``) go: one Zarr group
     ``DATASET/maps/settings_hash=<h>/<encoded case id>_label<label>.zarr`` (the case id encoded as the
     store encodes it)."""
     from radcore.io.dataset import partition
     from radcore.io.store import group_name
 
-    return partition(dataset, "maps", settings_hash) / f"{group_name(case_id)}_label{int(label)}.zarr"
+    return remote.join(partition(dataset, "maps", settings_hash), f"{group_name(case_id)}_label{int(label)}.zarr")
 
 
 def check_map_path(path: str | Path) -> Path:
@@ -56,7 +57,7 @@ def write_maps(maps: dict[str, Volume], path: str | Path, dtype: str = "float32"
     """Write ``maps`` (name -> volume with geometry) to ``path`` (module doc); returns the paths written."""
     paths = map_paths(path, list(maps))
     if str(path).lower().endswith(".zarr"):
-        return [_write_zarr(maps, Path(path), dtype)]
+        return [_write_zarr(maps, path if remote.is_url(path) else Path(path), dtype)]  # zarr opens URLs
     for name, volume in maps.items():
         _write_image(volume, paths[name], dtype)
     return list(dict.fromkeys(paths.values()))
@@ -85,7 +86,7 @@ def _write_image(volume: Volume, path: Path, dtype: str) -> Path:
     return path
 
 
-def _write_zarr(maps: dict[str, Volume], path: Path, dtype: str) -> Path:
+def _write_zarr(maps: dict[str, Volume], path: Path | str, dtype: str) -> Path | str:
     group = zarr.open_group(str(path), mode="w")
     first = next(iter(maps.values()))
     group.attrs["radcore"] = {

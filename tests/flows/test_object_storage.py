@@ -2,10 +2,12 @@
 values as on disk, the README's queries, the report and compaction, and the faults of the local dataset
 (a run killed and run again, two runs at once) with every case exactly once."""
 
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,6 +25,7 @@ from tests.flows.test_cohort_faults import (  # noqa: F401 (external_cluster: a 
 from tests.s3_server import SECRET_KEY
 
 VARYING = ["extracted_at", "extraction_seconds"]
+DOCS = Path(__file__).parents[2] / "docs" / "object-storage.md"
 
 
 def _query(out: str, sql: str) -> list[tuple]:
@@ -64,6 +67,11 @@ def test_a_cohort_on_object_storage_has_the_values_it_has_on_disk(prefect_backen
     assert _rows(out) == expected
     h = settings_hash(load_settings(str(config)))
     assert _query(out, f"select count(*) from {{features}} where settings_hash = '{h}'") == [(len(expected),)]
+
+    example = DOCS.read_text().split("```python\n", 1)[1].split("```", 1)[0]  # the page's query, as written
+    capsys.readouterr()
+    exec(example.replace("s3://my-lab/sarcoma/results", out), {})
+    assert re.search(rf"{h}\s*│\s*{len(expected)}\s*│", capsys.readouterr().out)  # the hash and its 16 rows
 
     assert main(["report", out]) == 0
     assert b"radcore cohort report" in s3.fs.cat_file(f"{s3.name}/out/report.html")
