@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 
 #: a tombstone is removed by a compaction this long after it was made
 TOMBSTONE_AGE_S = 6 * 3600.0
+#: objects fetched at once when a rerun reads the key files
+FETCH_BATCH = 256
 #: parquet metadata key marking a tombstone (its value: the generation that fenced the name)
 TOMBSTONE_KEY = b"radcore.fenced_by"
 
@@ -124,9 +126,26 @@ class Location:
 
     def read(self, key: str) -> bytes | None:
         try:
-            return self.call(key, self.fs.cat_file, key)
+            return self.call(key, self.fs.cat_file, key, max_concurrency=1)
         except FileNotFoundError:
             return None
+
+    def fetch(self, keys: list[str]) -> dict[str, bytes | BaseException]:
+        """The content of each of ``keys`` (or the error reading it), fetched concurrently: one GET each
+        (fsspec's ``cat`` of a list would also ask for each object's details first)."""
+        import asyncio
+
+        from fsspec.asyn import sync
+
+        async def gather():
+            results = []
+            for start in range(0, len(keys), FETCH_BATCH):
+                chunk = keys[start:start + FETCH_BATCH]
+                results += await asyncio.gather(*(self.fs._cat_file(k, max_concurrency=1) for k in chunk),
+                                                return_exceptions=True)
+            return results
+
+        return dict(zip(keys, sync(self.fs.loop, gather))) if keys else {}
 
     def put(self, key: str, data: bytes) -> None:
         self.call(key, self.fs.pipe_file, key, data)
@@ -385,7 +404,7 @@ def key_files(loc: Location, settings_hash: str) -> tuple[dict[str, dict[str, An
              if n.endswith(".parquet")}
     folder = loc.partition("keys", settings_hash)
     wanted = [f"{folder}/{stem}.json" for stem in files]
-    fetched = loc.call(folder, loc.fs.cat, wanted, on_error="return") if wanted else {}
+    fetched = loc.fetch(wanted)
     indexes: dict[str, dict | None] = {}
     for stem, entry in files.items():
         content = fetched.get(f"{folder}/{stem}.json")
