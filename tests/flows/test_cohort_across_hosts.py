@@ -29,9 +29,10 @@ from tests.netns_hosts import Network, dask_tls_env, netns_unavailable, write_te
 
 N_CASES = 16
 CONFIG = "families: [stat, glcm, glrlm, glszm, ngtdm]\n"
-#: the Dask settings of the test's scheduler: a worker whose heartbeats stop is given up after 10 s rather
-#: than Dask's 5 minutes, so that a pulled cable costs the test seconds
-SCHEDULER_ENV = {"DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL": "10s"}
+#: Dask settings of the test's scheduler and workers, so that a pulled cable costs the test seconds: the
+#: scheduler gives up a worker whose heartbeats stop after 10 s (Dask's default: 5 minutes), and a connection
+#: that gets no answer for 12 s is broken (default 30 s; Dask refuses less than 11 s)
+TIMEOUTS_ENV = {"DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL": "10s", "DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "12s"}
 
 #: the Prefect API server of the flow host: a socket bound to port 0 (the system's choice), handed to uvicorn
 PREFECT_API = """
@@ -132,14 +133,14 @@ class TLSCluster:
 
     def __init__(self, network: Network, folder: Path, tls_env: dict[str, str]):
         self.scheduler_host, self.workers_host = network.hosts["scheduler"], network.hosts["workers"]
-        self.env = {**os.environ, **tls_env, **WORKER_ENV}
-        self.file = folder / "scheduler.json"
+        self.env = {**os.environ, **tls_env, **WORKER_ENV, **TIMEOUTS_ENV}
+        self.file, self.logs = folder / "scheduler.json", folder / "logs"
         self.file.unlink(missing_ok=True)
         host = self.scheduler_host.address
         self.scheduler = self.scheduler_host.popen(
             [sys.executable, "-m", "distributed.cli.dask_scheduler", "--protocol", "tls", "--host", host, "--port",
              "0", "--dashboard-address", f"{host}:0", "--scheduler-file", str(self.file)],
-            env={**self.env, **SCHEDULER_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env=self.env, stdout=self._log("scheduler"), stderr=subprocess.STDOUT)
         _wait(lambda: self.file.exists() and "address" in self.file.read_text(), 60, "the scheduler")
         self.address = json.loads(self.file.read_text())["address"]
 
@@ -148,7 +149,12 @@ class TLSCluster:
         self.workers_host.popen(
             [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--protocol", "tls", "--host", host,
              "--nworkers", str(workers), "--nthreads", "1", "--dashboard-address", f"{host}:0", "--no-dashboard"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env=self.env, stdout=self._log("workers"), stderr=subprocess.STDOUT)
+
+    def _log(self, name: str):
+        """The log file of a process group (appended to: the test's failure shows where to look)."""
+        self.logs.mkdir(exist_ok=True)
+        return (self.logs / f"{name}.log").open("a")
 
     def n_workers(self) -> int:
         """Workers the scheduler knows, asked from this machine's own namespace through the scheduler host."""
@@ -222,3 +228,61 @@ def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api,
     for host in network.hosts.values():
         routes = [r.split() for r in host.run(["ip", "route"], check=True).stdout.splitlines() if r.strip()]
         assert routes == [f"10.231.0.0/24 dev eth0 proto kernel scope link src {host.address}".split()], routes
+
+
+
+def _back(cluster: TLSCluster) -> None:
+    """Wait for workers on the workers host: the ones there reconnect, or, once they have stopped (a worker
+    ends when its scheduler is unreachable for longer than its TCP timeout), new ones start, as a cluster
+    manager (a SLURM job array, systemd) would start them."""
+    end = time.monotonic() + 120
+    while cluster.n_workers() == 0:
+        if not cluster.workers_host.pids():
+            cluster.add_workers()
+        if time.monotonic() > end:
+            raise TimeoutError("no workers came back on the workers host")
+        time.sleep(1.0)
+
+
+def test_the_workers_host_cut_off_mid_run_and_plugged_back_loses_nothing(network, shared, prefect_api, tls_env,
+                                                                         cluster):
+    out, workers = shared / "out-cut", network.hosts["workers"]
+    run = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
+    _wait(lambda: _batch_files(out) >= 2, what="two batches")
+    workers.link(up=False)  # the cable pulled, mid-run
+    _wait(lambda: cluster.n_workers() == 0, 120, "the scheduler to give the workers up")
+    cut_off = _batch_files(out)
+    assert cut_off < N_CASES and run.poll() is None  # the run waits for workers
+    workers.link(up=True)
+    _back(cluster)
+    log, _ = run.communicate(timeout=600)
+    assert run.returncode == 0, log
+    assert _rows(out) == _expected(shared), log  # every case exactly once
+    again = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
+    log, _ = again.communicate(timeout=600)
+    assert again.returncode == 0 and "nothing left to do" in log, log
+    assert _rows(out) == _expected(shared), log
+
+
+def _leftovers(out: Path) -> list[str]:
+    store = [p.name for p in (out / "cohort.zarr").iterdir() if p.name.startswith((".tmp-", ".trash-"))]
+    return store + [str(p) for p in out.rglob(".*.tmp")]
+
+
+def test_the_workers_host_killed_mid_run_loses_nothing_after_a_rerun(network, shared, prefect_api, tls_env,
+                                                                     cluster):
+    out, workers = shared / "out-killed", network.hosts["workers"]
+    first = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
+    _wait(lambda: _batch_files(out) >= 2, what="two batches")
+    workers.kill_all()  # every process of the workers host, mid-batch
+    killed_at = _batch_files(out)
+    assert killed_at < N_CASES and first.poll() is None
+    first.send_signal(signal.SIGKILL)  # the run, left without workers, is given up
+    first.wait()
+    _back(cluster)
+    again = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
+    log, _ = again.communicate(timeout=600)
+    assert again.returncode == 0, log
+    assert f"{N_CASES - killed_at} rows written, 0 failed, {killed_at} already done" in log, log
+    assert _rows(out) == _expected(shared), log  # every case exactly once
+    assert not _leftovers(out)
