@@ -6,8 +6,8 @@ own. No namespace has a route out, and the machine's own namespace has no addres
 host reaches the other test hosts and nothing else; they share the file system (a folder is shared
 storage). Names carry the test session's process id, so two sessions never meet.
 
-Needs root and ``ip netns`` (iproute2; ``.ci/run`` installs it): :func:`netns_unavailable` says why not,
-and the tests skip with that reason (they fail under CI). Every process a host starts
+Needs root and ``ip netns`` (iproute2; ``.ci/run`` installs it): :func:`require_netns` skips a test with
+the reason it cannot run, except as root in CI (``CI`` set), where a missing ``ip`` is a broken CI and fails. Every process a host starts
 (:meth:`Host.popen`) runs in its own process group; :meth:`Network.close` kills every process left in
 each namespace, then deletes the namespaces (and with them their interfaces), also after a failure.
 """
@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 #: the test hosts' private network; host n (1, 2, ...) is ``10.231.0.n``
 SUBNET = "10.231.0.0/24"
@@ -39,6 +38,17 @@ def netns_unavailable() -> str:
         return f"`ip netns add` does not work here: {made.stderr.strip()}"
     subprocess.run(["ip", "netns", "delete", probe], capture_output=True)
     return ""
+
+
+def require_netns() -> None:
+    """Skip the calling test unless test hosts can be made here (fail instead as root under CI)."""
+    import pytest
+
+    reason = netns_unavailable()
+    if reason:
+        if os.environ.get("CI") and os.geteuid() == 0:
+            pytest.fail(f"{reason}: .ci/run should have installed iproute2")
+        pytest.skip(reason)
 
 
 def _ip(*args: str, netns: str = "") -> None:
@@ -162,54 +172,3 @@ class Network:
             subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
         self.hosts.clear()
 
-
-def write_test_credentials(folder: Path, addresses: list[str]) -> dict[str, str]:
-    """A test certificate authority and one certificate it signs, valid for ``addresses`` (and 127.0.0.1)
-    as server and client (mutual TLS): paths ``ca``, ``cert``, ``key`` of PEM files in ``folder``."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "radcore test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-          .not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    names = [x509.IPAddress(ipaddress.ip_address(a)) for a in dict.fromkeys([*addresses, "127.0.0.1"])]
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "radcore test host")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"ca": folder / "ca.pem", "cert": folder / "host.pem", "key": folder / "host-key.pem"}
-    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-    paths["key"].chmod(0o600)
-    return {name: str(path) for name, path in paths.items()}
-
-
-def dask_tls_env(credentials: dict[str, str]) -> dict[str, str]:
-    """Dask's own configuration, as environment variables, under which a scheduler, its workers and any client
-    speak only TLS with mutual authentication by ``credentials`` (:func:`write_test_credentials`)."""
-    env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
-           "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": credentials["ca"]}
-    for role in ("SCHEDULER", "WORKER", "CLIENT"):
-        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] = credentials["cert"]
-        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] = credentials["key"]
-    return env

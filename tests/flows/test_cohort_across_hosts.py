@@ -1,7 +1,7 @@
 """A cohort across hosts over TLS: ``radcore run`` on one host, the Dask scheduler on a second, its workers
 on a third, each a network namespace of this machine (:mod:`tests.netns_hosts`), talking over real TCP
-with mutual TLS only, configured the way ``infra/README.md`` tells a user: Dask's own configuration
-(``DASK_DISTRIBUTED__COMM__TLS__*``), no radcore option. The cohort, its store and its dataset are in a
+with mutual TLS only, configured the way ``infra/README.md`` tells a user: Dask's own configuration, the
+file ``infra/tls/dask-tls.yaml`` with the test's credentials, on every host; no radcore option. The cohort, its store and its dataset are in a
 folder all three hosts see.
 
 Faults: the workers host's network cable pulled mid-run and plugged back, and every process of the workers
@@ -25,7 +25,8 @@ import pytest
 from radcore.cohort.cluster import WORKER_ENV
 from radcore.io.manifest import write_manifest
 from tests.cohort_cases import write_good_case
-from tests.netns_hosts import Network, dask_tls_env, netns_unavailable, write_test_credentials
+from tests.netns_hosts import Network, require_netns
+from tests.tls import write_dask_config, write_test_credentials
 
 N_CASES = 16
 CONFIG = "families: [stat, glcm, glrlm, glszm, ngtdm]\n"
@@ -71,11 +72,7 @@ def _batch_files(out) -> int:
 @pytest.fixture(scope="module")
 def network():
     """Three test hosts: ``flow`` (``radcore run`` and its Prefect API), ``scheduler`` and ``workers``."""
-    reason = netns_unavailable()
-    if reason:
-        if os.environ.get("CI") and os.geteuid() == 0:
-            pytest.fail(f"{reason}: .ci/run should have installed iproute2")
-        pytest.skip(reason)
+    require_netns()
     net = Network()
     try:
         for name in ("flow", "scheduler", "workers"):
@@ -93,15 +90,15 @@ def shared(tmp_path_factory, network):
     entries = [write_good_case(folder, f"case {i:02d}", i) for i in range(N_CASES)]
     write_manifest(entries, folder / "manifest.csv")
     (folder / "settings.yaml").write_text(CONFIG)
-    write_test_credentials(folder / "tls", [h.address for h in network.hosts.values()])
     return folder
 
 
 @pytest.fixture(scope="module")
-def tls_env(shared):
-    """Dask's TLS configuration, which every host's processes get (as a user sets it in ``infra/README.md``)."""
-    return dask_tls_env({name: str(shared / "tls" / file) for name, file in
-                         (("ca", "ca.pem"), ("cert", "host.pem"), ("key", "host-key.pem"))})
+def tls_env(shared, network):
+    """Dask's TLS configuration for every host's processes: ``infra/tls/dask-tls.yaml`` naming a test CA and
+    a certificate it signs for the hosts' addresses, in the folder ``DASK_CONFIG`` names."""
+    credentials = write_test_credentials(shared / "tls", [h.address for h in network.hosts.values()])
+    return {"DASK_CONFIG": str(write_dask_config(shared / "dask-config", credentials))}
 
 
 def _clean_env(**extra) -> dict[str, str]:
@@ -224,6 +221,16 @@ def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api,
     refused = network.hosts["flow"].run([sys.executable, "-c", f"from distributed import Client; Client({plain!r}, "
                                          "timeout=10)"], env=_clean_env(), timeout=120)
     assert refused.returncode != 0
+    # and `radcore run` without Dask's TLS settings says so in one line, before Prefect or Dask start
+    bare = network.hosts["flow"].run([sys.executable, "-m", "radcore.cli", "run", str(shared / "manifest.csv"),
+                                      "--out", str(shared / "out-bare"), "--scheduler", cluster.address],
+                                     env=_clean_env(), timeout=120)
+    assert bare.returncode == 2
+    assert bare.stderr.strip().splitlines() == [
+        f"radcore run: SettingsError: scheduler {cluster.address} speaks TLS, but Dask's configuration here has no "
+        "distributed.comm.tls.ca-file (DASK_DISTRIBUTED__COMM__TLS__CA_FILE) and no distributed.comm.tls.client.cert "
+        "(DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT): set them (and the client's key) in a Dask config file or the "
+        "environment, as in infra/tls/dask-tls.yaml"], bare.stderr
     # and no host has a route beyond the test network
     for host in network.hosts.values():
         routes = [r.split() for r in host.run(["ip", "route"], check=True).stdout.splitlines() if r.strip()]
