@@ -4,7 +4,8 @@ Each host is a network namespace with ``lo`` up and one interface (``eth0``) wit
 :data:`SUBNET`; the interfaces are veth pairs whose other ends sit on a bridge in a switch namespace of its
 own. No namespace has a route out, and the machine's own namespace has no address on the switch, so a
 host reaches the other test hosts and nothing else; they share the file system (a folder is shared
-storage). Names carry the test session's process id, so two sessions never meet.
+storage). Names carry the test session's process id, so two sessions never meet, and hosts a killed session
+left behind (its process gone) are removed by the next one.
 
 Needs root and ``ip netns`` (iproute2; ``.ci/run`` installs it): :func:`require_netns` skips a test with
 the reason it cannot run, except as root in CI (``CI`` set), where a missing ``ip`` is a broken CI and fails. Every process a host starts
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 #: the test hosts' private network; host n (1, 2, ...) is ``10.231.0.n``
 SUBNET = "10.231.0.0/24"
@@ -113,11 +115,29 @@ class Host:
         return [line.split()[3] for line in listed.stdout.splitlines() if line.strip()]
 
 
+#: the start of every test host's namespace name, followed by the test session's process id
+PREFIX = "radcore-test"
+
+
+def _remove_orphans() -> None:
+    """Delete the test hosts of sessions that ended without removing them (killed), with their processes."""
+    import re
+
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    for netns in (line.split()[0] for line in listed.splitlines() if line.strip()):
+        found = re.fullmatch(PREFIX + r"(\d+)-.+", netns)
+        if found is None or Path(f"/proc/{found.group(1)}").exists():
+            continue
+        Host("orphan", netns, "").kill_all()
+        subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
+
+
 class Network:
     """Test hosts on one switch; :meth:`close` removes them all."""
 
-    def __init__(self, tag: str = ""):
-        self.tag = tag or f"rc{os.getpid()}"
+    def __init__(self):
+        _remove_orphans()
+        self.tag = f"{PREFIX}{os.getpid()}"
         self.switch = f"{self.tag}-sw"
         self.hosts: dict[str, Host] = {}
         _ip("netns", "add", self.switch)
