@@ -30,10 +30,12 @@ from tests.tls import write_dask_config, write_test_credentials
 
 N_CASES = 16
 CONFIG = "families: [stat, glcm, glrlm, glszm, ngtdm]\n"
-#: Dask settings of the test's scheduler and workers, so that a pulled cable costs the test seconds: the
-#: scheduler gives up a worker whose heartbeats stop after 10 s (Dask's default: 5 minutes), and a connection
-#: that gets no answer for 12 s is broken (default 30 s; Dask refuses less than 11 s)
-TIMEOUTS_ENV = {"DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL": "10s", "DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "12s"}
+#: Dask setting of the test's scheduler and workers, so that a pulled cable costs the test seconds: a
+#: connection that gets no answer for 12 s is broken (Dask's default 30 s; it refuses less than 11 s), on both
+#: sides, so the scheduler drops the cut-off workers and they end. (A short ``worker-ttl`` does not do: a
+#: worker loading its kernels for the first time holds its event loop, and misses heartbeats, for more than
+#: 10 s on a busy machine, and the scheduler then restarts it again and again.)
+TIMEOUTS_ENV = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "12s"}
 
 #: the Prefect API server of the flow host: a socket bound to port 0 (the system's choice), handed to uvicorn
 PREFECT_API = """
@@ -178,12 +180,27 @@ def cluster(network, shared, tls_env):
 
 
 def _radcore_run(network, shared, out, scheduler, prefect_api, tls_env) -> subprocess.Popen:
-    """``radcore run`` on the flow host against the TLS scheduler: Dask's TLS settings in its environment."""
+    """``radcore run`` on the flow host against the TLS scheduler: Dask's TLS settings in its environment. Its
+    output goes to a file beside ``out`` (:func:`_output`)."""
     env = _clean_env(PREFECT_API_URL=prefect_api, **tls_env)
-    return network.hosts["flow"].popen(
-        [sys.executable, "-m", "radcore.cli", "run", str(shared / "manifest.csv"), "--config",
-         str(shared / "settings.yaml"), "--out", str(out), "--batch-size", "1", "--scheduler", scheduler],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = _log_of(out)
+    with log.open("a") as fh:
+        fh.write(f"---- radcore run at {time.strftime('%H:%M:%S')}\n")
+        fh.flush()
+        return network.hosts["flow"].popen(
+            [sys.executable, "-m", "radcore.cli", "run", str(shared / "manifest.csv"), "--config",
+             str(shared / "settings.yaml"), "--out", str(out), "--batch-size", "1", "--scheduler", scheduler],
+            env=env, stdout=fh, stderr=subprocess.STDOUT)
+
+
+def _log_of(out: Path) -> Path:
+    return out.with_name(out.name + ".log")
+
+
+def _output(run: subprocess.Popen, out: Path) -> str:
+    """Wait for ``run`` to end; the output of its last run."""
+    run.wait(timeout=600)
+    return _log_of(out).read_text().rsplit("---- radcore run at", 1)[-1]
 
 
 def _expected(shared) -> list[tuple]:
@@ -207,7 +224,7 @@ def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api,
 
     looking = threading.Thread(target=look, daemon=True)
     looking.start()
-    log, _ = run.communicate(timeout=600)
+    log = _output(run, out)
     looking.join()
     assert run.returncode == 0, log
     assert _rows(out) == _expected(shared), log  # every case exactly once
@@ -262,11 +279,11 @@ def test_the_workers_host_cut_off_mid_run_and_plugged_back_loses_nothing(network
     assert cut_off < N_CASES and run.poll() is None  # the run waits for workers
     workers.link(up=True)
     _back(cluster)
-    log, _ = run.communicate(timeout=600)
+    log = _output(run, out)
     assert run.returncode == 0, log
     assert _rows(out) == _expected(shared), log  # every case exactly once
     again = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
-    log, _ = again.communicate(timeout=600)
+    log = _output(again, out)
     assert again.returncode == 0 and "nothing left to do" in log, log
     assert _rows(out) == _expected(shared), log
 
@@ -288,7 +305,7 @@ def test_the_workers_host_killed_mid_run_loses_nothing_after_a_rerun(network, sh
     first.wait()
     _back(cluster)
     again = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
-    log, _ = again.communicate(timeout=600)
+    log = _output(again, out)
     assert again.returncode == 0, log
     assert f"{N_CASES - killed_at} rows written, 0 failed, {killed_at} already done" in log, log
     assert _rows(out) == _expected(shared), log  # every case exactly once
