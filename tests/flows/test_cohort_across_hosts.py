@@ -203,15 +203,16 @@ def _output(run: subprocess.Popen, out: Path) -> str:
     return _log_of(out).read_text().rsplit("---- radcore run at", 1)[-1]
 
 
-def _expected(shared) -> list[tuple]:
+def _expected() -> list[tuple]:
     return sorted((f"case {i:02d}", 1) for i in range(N_CASES))
 
 
-def _allowed(network, host) -> set[str]:
+def _allowed(host) -> set[str]:
+    """The addresses ``host`` may listen on: loopback and its own."""
     return {"127.0.0.1", "[::1]", host.address}
 
 
-def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api, tls_env, cluster, tmp_path):
+def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api, tls_env, cluster):
     out = shared / "out-plain"
     run = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
     seen: dict[str, set[str]] = {name: set() for name in network.hosts}
@@ -227,10 +228,10 @@ def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api,
     log = _output(run, out)
     looking.join()
     assert run.returncode == 0, log
-    assert _rows(out) == _expected(shared), log  # every case exactly once
+    assert _rows(out) == _expected(), log  # every case exactly once
     assert cluster.address.startswith("tls://10.231.0.")
     for name, host in network.hosts.items():
-        outside = {a for a in seen[name] if a.rsplit(":", 1)[0] not in _allowed(network, host)}
+        outside = {a for a in seen[name] if a.rsplit(":", 1)[0] not in _allowed(host)}
         assert not outside, f"host {name} listens beyond loopback and its own address: {outside}"
     assert any(a.startswith(f"{network.hosts['workers'].address}:") for a in seen["workers"])
     # the scheduler answers TLS only: a plain TCP client is turned away
@@ -252,7 +253,6 @@ def test_a_cohort_runs_across_three_hosts_over_tls(network, shared, prefect_api,
     for host in network.hosts.values():
         routes = [r.split() for r in host.run(["ip", "route"], check=True).stdout.splitlines() if r.strip()]
         assert routes == [f"10.231.0.0/24 dev eth0 proto kernel scope link src {host.address}".split()], routes
-
 
 
 def _back(cluster: TLSCluster) -> None:
@@ -281,11 +281,11 @@ def test_the_workers_host_cut_off_mid_run_and_plugged_back_loses_nothing(network
     _back(cluster)
     log = _output(run, out)
     assert run.returncode == 0, log
-    assert _rows(out) == _expected(shared), log  # every case exactly once
+    assert _rows(out) == _expected(), log  # every case exactly once
     again = _radcore_run(network, shared, out, cluster.address, prefect_api, tls_env)
     log = _output(again, out)
     assert again.returncode == 0 and "nothing left to do" in log, log
-    assert _rows(out) == _expected(shared), log
+    assert _rows(out) == _expected(), log
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -308,5 +308,5 @@ def test_the_workers_host_killed_mid_run_loses_nothing_after_a_rerun(network, sh
     log = _output(again, out)
     assert again.returncode == 0, log
     assert f"{N_CASES - killed_at} rows written, 0 failed, {killed_at} already done" in log, log
-    assert _rows(out) == _expected(shared), log  # every case exactly once
+    assert _rows(out) == _expected(), log  # every case exactly once
     assert not _leftovers(out)
