@@ -40,6 +40,7 @@ from radcore.cohort.parameters import CohortParameters
 from radcore.cohort.plan import (
     Batch, auto_batch_size, cases_from_manifest, cases_from_store, metadata_columns, plan_batches,
 )
+from radcore.cohort.security import check_scheduler_tls
 from radcore.errors import DatasetError, SettingsError
 from radcore.io import remote
 from radcore.io.manifest import ALL_LABELS, Manifest, read_manifest
@@ -125,6 +126,7 @@ class CohortRun:
 
     def __init__(self, params: CohortParameters):
         check_output_folder(params.out)  # as given: a blank one is not made a folder named blank below
+        check_scheduler_tls(params.scheduler)
         absolute = {k: os.path.abspath(getattr(params, k)) for k in ("manifest", "store", "out", "config")
                     if getattr(params, k) and not remote.is_url(getattr(params, k))}
         self.params = params.model_copy(update=absolute)
