@@ -25,6 +25,7 @@ from radcore.errors import (
     SettingsError,
     StaleRunError,
     StoreError,
+    StorageError,
 )
 from radcore.settings import (
     DiscretisationSettings,
@@ -52,7 +53,7 @@ __all__ = [
     "PerturbationSettings", "ImageType", "settings_hash",
     "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
     "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
-    "FeatureError", "StoreError", "DatasetError", "StaleRunError", "__version__",
+    "FeatureError", "StoreError", "StorageError", "DatasetError", "StaleRunError", "__version__",
 ]
 
 

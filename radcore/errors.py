@@ -59,6 +59,11 @@ class StoreError(RadcoreError, OSError):
     """A cohort store or one of its cases is missing or malformed."""
 
 
+class StorageError(RadcoreError, OSError):
+    """A location on object storage cannot be used: missing bucket or object, no or wrong credentials,
+    or a URL scheme no installed file system serves. The message names the URL, without secrets."""
+
+
 class DatasetError(RadcoreError, ValueError):
     """A folder is not a radcore dataset (no ``features`` or ``errors`` partition), or lacks the settings
     hash or column asked for."""

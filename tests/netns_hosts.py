@@ -96,7 +96,14 @@ class Host:
         return [int(p) for p in listed.stdout.split()]
 
     def kill_all(self) -> None:
-        """SIGKILL every process inside this host, and reap those it started."""
+        """SIGKILL every process inside this host, and reap those it started. The process groups of those
+        it started are killed too: one that has not yet entered the namespace (``ip netns exec`` before
+        its ``setns``) is not among the namespace's pids."""
+        for process in self.processes:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         for pid in self.pids():
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -20,18 +20,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from radcore.errors import RadcoreError
+from radcore.errors import StorageError
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]+)://")
 
 #: the package that gives fsspec each common scheme, for the error when it is not installed
 _PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
              "abfss": "adlfs"}
-
-
-class StorageError(RadcoreError, OSError):
-    """A location on object storage cannot be used: missing bucket or object, no or wrong credentials,
-    or a URL scheme no installed file system serves. The message names the URL, without secrets."""
 
 
 def scheme(location: str | Path) -> str:

@@ -193,3 +193,14 @@ def test_tombstones_are_empty_files_of_the_plans_schema(s3, short_lease):
     with s3.fs.open(tomb) as fh:
         table = pq.read_table(fh)
     assert table.num_rows == 0 and table.schema.remove_metadata().equals(pa.schema(SCHEMA).remove_metadata())
+
+
+def test_no_credentials_is_one_line(s3, monkeypatch):
+    from radcore.cohort.run import check_output_folder
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to ask for either
+    remote.forget_filesystems()
+    with pytest.raises(remote.StorageError, match=rf"^{s3.url('out')}: no credentials found"):
+        check_output_folder(s3.url("out"))
