@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-#: the S3 server fixtures (``s3_server``, ``s3``) for the object-storage tests
+#: the S3 server fixtures (``s3_server``, ``s3``, ``s3_traffic``) for the object-storage tests
 pytest_plugins = ["tests.s3_server"]
 
 

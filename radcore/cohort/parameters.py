@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from radcore.io import remote
 from radcore.io.manifest import ALL_LABELS
 from radcore.settings import Settings
 
@@ -59,4 +59,4 @@ class CohortParameters(BaseModel):
         return settings_with_label(load_settings(self.config or None), self.label)
 
     def store_path(self) -> str:
-        return self.store or str(Path(self.out) / "cohort.zarr")
+        return self.store or str(remote.join(self.out, "cohort.zarr"))

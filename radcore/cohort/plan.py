@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from radcore.errors import StoreError
+from radcore.io import remote
 from radcore.io.dataset import batch_id
 from radcore.io.manifest import ALL_LABELS, CaseEntry, Manifest
 
@@ -107,7 +108,7 @@ def _as_labels(label: int | str) -> tuple[int, ...] | str:
 def _existing_store(store):
     from radcore.io.store import open_store
 
-    if store is None or not Path(store).exists():
+    if store is None or not (remote.is_url(store) or Path(store).exists()):
         return None
     try:
         return open_store(store)

@@ -253,7 +253,8 @@ def _prepare_case(job: CaseJob, spec: JobSpec) -> tuple[CaseInfo, Source]:
         if decoded is not None:
             return decoded.info, decoded
     try:
-        return case_info(open_store(spec.store), job.case_id), spec.store
+        root = open_store(spec.store)  # opened once for every read of the case (on object storage: one GET)
+        return case_info(root, job.case_id), root
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
 

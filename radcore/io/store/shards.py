@@ -1,20 +1,21 @@
-"""Writing a whole array's shards to a local store in one pass, as the Zarr v3 sharding codec lays them out.
+"""Encoding a whole array's shards in one pass, as the Zarr v3 sharding codec lays them out.
 
 Zarr writes a sharded array chunk by chunk through its asynchronous codec pipeline: for a CT of
 512 x 512 x 228 int16 voxels that took 0.3-0.7 s of CPU, where compressing its chunks takes 0.09 s.
-:func:`write_shards` writes the same files directly: Zarr makes the array (its ``zarr.json`` says what a
-reader needs), then each shard file is the shard's inner chunks, each padded with the fill value to the
+:func:`encode_shards` makes the same objects directly: Zarr makes the array (its ``zarr.json`` says what a
+reader needs), then each shard is the shard's inner chunks, each padded with the fill value to the
 full chunk shape and encoded as the array's codecs say (little-endian bytes, then Blosc), one after
 another, followed by the shard index: per inner chunk (C order) its offset and length in bytes as
 little-endian uint64, then the CRC-32C of the index (the ``sharding_indexed`` codec of the Zarr v3
-specification, index at the end). Any Zarr v3 reader reads them; the tests read every array written here
+specification, index at the end). Each shard is one file on disk or one ``PUT`` to object storage
+(:mod:`radcore.io.store.write`). Any Zarr v3 reader reads them; the tests read every array written here
 back through Zarr.
 """
 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
+from typing import Iterator
 
 import google_crc32c
 import numpy as np
@@ -26,9 +27,9 @@ _ABSENT = 2**64 - 1
 _SHUFFLES = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE, "bitshuffle": Blosc.BITSHUFFLE}
 
 
-def write_shards(folder: Path, array: zarr.Array, data: np.ndarray) -> None:
-    """Write ``data`` (the whole of ``array``, a sharded array of a local store at ``folder`` whose inner
-    codecs are bytes and Blosc) as its shard files."""
+def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, bytes]]:
+    """The shards of ``data`` (the whole of ``array``, a sharded array whose inner codecs are bytes and
+    Blosc), one at a time: each shard's key under the array (``c/<z>/<y>/<x>``) and its bytes."""
     blosc = _blosc(array)
     chunk, shard = array.chunks, array.shards
     per_shard = tuple(s // c for s, c in zip(shard, chunk))
@@ -53,10 +54,7 @@ def write_shards(folder: Path, array: zarr.Array, data: np.ndarray) -> None:
             offset += len(encoded)
         table = index.tobytes()
         parts += [table, google_crc32c.value(table).to_bytes(4, "little")]
-        path = folder / "c" / Path(*map(str, key))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as fh:
-            fh.writelines(parts)
+        yield "/".join(["c", *map(str, key)]), b"".join(parts)
 
 
 def _blosc(array: zarr.Array) -> Blosc:
