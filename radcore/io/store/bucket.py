@@ -60,11 +60,22 @@ def open_root(url: str, create: bool = False) -> zarr.Group:
                                      read_only=True)
         return zarr.open_group(store, mode="r", zarr_format=3)
     except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
-        if "bucket" in str(exc).lower():
-            raise remote.storage_error(url, exc) from exc
+        _check_bucket(url)  # Zarr says only that it found no group: was it the bucket?
         raise StoreError(f"no cohort store at {shown!r}; create one with `radcore ingest`") from exc
     except StoreError:
         raise
+    except Exception as exc:  # noqa: BLE001
+        raise remote.storage_error(url, exc) from exc
+
+
+def _check_bucket(url: str) -> None:
+    """:class:`~radcore.errors.StorageError` when the bucket of ``url`` does not exist (or cannot be read)."""
+    fs, path = remote.filesystem(url)
+    try:
+        fs.cat_file(f"{path.rstrip('/')}/zarr.json", **_one_get(url))
+    except FileNotFoundError as exc:
+        if "bucket" in str(exc).lower():
+            raise remote.storage_error(url, exc) from exc
     except Exception as exc:  # noqa: BLE001
         raise remote.storage_error(url, exc) from exc
 
