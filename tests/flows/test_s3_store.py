@@ -1,0 +1,110 @@
+"""The cohort store on object storage (``--store s3://...``), against moto's S3 server: a cohort ingested
+and run from a bucket gives the values it gives on disk, exactly, and a worker fetches only the chunks
+around its ROI (counted at the server)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from radcore.cli import main
+from radcore.io.images import Volume
+from radcore.io.manifest import write_manifest
+from radcore.io.store import read_roi, write_case
+from radcore_flows.cohort import CohortParameters, cohort_flow
+from tests.cohort_cases import write_good_case
+from tests.flows.test_cohort_faults import CONFIG
+from tests.s3_server import SECRET_KEY
+
+VARYING = ["extracted_at", "extraction_seconds"]
+N_CASES = 6
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("s3-store-cohort")
+    entries = [write_good_case(folder, f"case {i:02d}", i) for i in range(N_CASES)]
+    write_manifest(entries, folder / "manifest.csv")
+    (folder / "settings.yaml").write_text(CONFIG)
+    return folder / "manifest.csv", folder / "settings.yaml"
+
+
+def _features(out: str) -> pd.DataFrame:
+    return pd.read_parquet(f"{out}/features").drop(columns=VARYING).sort_values("case_id").reset_index(drop=True)
+
+
+def _run(**where) -> pd.DataFrame:
+    summary = cohort_flow(CohortParameters(**where, workers=2, batch_size=2))
+    assert summary.failed == 0 and summary.done == N_CASES, summary.failures
+    return _features(where["out"])
+
+
+def test_a_cohort_stored_in_a_bucket_has_the_values_it_has_on_disk(prefect_backend, cohort, s3, tmp_path, capsys):
+    manifest, config = cohort
+    disk, bucket = str(tmp_path / "cohort.zarr"), s3.url("cohort.zarr")
+    for store in (disk, bucket):
+        assert main(["ingest", str(manifest), "--store", store]) == 0
+    assert f"{bucket}: {N_CASES} written, 0 unchanged, 0 failed" in capsys.readouterr().out
+    on_disk = _run(store=disk, config=str(config), out=str(tmp_path / "out"))
+    from_bucket = _run(store=bucket, config=str(config), out=s3.url("out"))  # read from the bucket
+    pd.testing.assert_frame_equal(on_disk, from_bucket)  # exactly: every value, every column
+    # a run from the manifest ingests into the bucket as it goes (the workers write the cases)
+    ingested = _run(manifest=str(manifest), store=s3.url("fresh.zarr"), config=str(config), out=s3.url("out2"))
+    pd.testing.assert_frame_equal(on_disk, ingested)
+    s3.fs.invalidate_cache()
+    for name in ("cohort.zarr", "fresh.zarr"):  # the same objects as the store's files on disk
+        for key in s3.fs.find(f"{s3.name}/{name}"):
+            relative = key.split(f"/{name}/", 1)[1]
+            if relative != "zarr.json":
+                assert s3.fs.cat_file(key) == (tmp_path / "cohort.zarr" / relative).read_bytes(), key
+    assert main(["ingest", str(manifest), "--store", bucket]) == 0
+    assert f"{bucket}: 0 written, {N_CASES} unchanged, 0 failed" in capsys.readouterr().out
+    assert SECRET_KEY not in capsys.readouterr().err
+
+
+def _roi_chunk_bytes(folder, box, chunks=(64, 64, 64)) -> tuple[int, int, int]:
+    """From a store's array on disk: the compressed bytes of the chunks ``box`` touches, the bytes of the
+    indexes of the shards holding them, and the bytes of the whole array."""
+    chunk_bytes = index_bytes = 0
+    touched = [range(s.start // c, (s.stop - 1) // c + 1) for s, c in zip(box, chunks)]
+    for z in touched[0]:  # a shard is one chunk deep and the whole image across
+        shard = (folder / "c" / str(z) / "0" / "0").read_bytes()
+        per_shard = (1, -(-512 // chunks[1]), -(-512 // chunks[2]))
+        n = int(np.prod(per_shard))
+        index = np.frombuffer(shard[-(16 * n + 4):-4], "<u8").reshape(*per_shard[1:], 2)
+        chunk_bytes += sum(int(index[y, x, 1]) for y in touched[1] for x in touched[2])
+        index_bytes += 16 * n + 4
+    whole = sum(p.stat().st_size for p in (folder / "c").rglob("*") if p.is_file())
+    return chunk_bytes, index_bytes, whole
+
+
+def test_a_worker_fetches_only_the_chunks_around_its_roi(s3, s3_traffic, tmp_path):
+    rng = np.random.default_rng(7)
+    shape = (128, 512, 512)  # a CT's slab: 2 shards of 64 slices, 64 chunks each
+    image = (rng.normal(0.0, 60.0, shape) - 800).astype(np.int16)
+    mask = np.zeros(shape, np.uint8)
+    mask[70:90, 200:230, 260:300] = 1  # with its margin (z 65-95, y 195-235, x 255-305): 2 chunks of one slab
+    geometry = dict(spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0), direction=(1, 0, 0, 0, 1, 0, 0, 0, 1))
+    write_case(tmp_path / "s.zarr", "ct", Volume(image, **geometry), Volume(mask, **geometry))
+    write_case(s3.url("s.zarr"), "ct", Volume(image, **geometry), Volume(mask, **geometry))
+    s3_traffic.clear()
+    roi_image, roi_mask = read_roi(s3.url("s.zarr"), "ct", 1, margin_mm=5.0)
+    box = tuple(slice(o, o + n) for o, n in zip(roi_image.offset, roi_image.array.shape))
+    assert np.array_equal(roi_image.array, image[box]) and roi_mask.array.sum() == 20 * 30 * 40
+    expected = {"0": _roi_chunk_bytes(tmp_path / "s.zarr" / "ct" / "0", box),
+                "labels/mask/0": _roi_chunk_bytes(tmp_path / "s.zarr" / "ct" / "labels" / "mask" / "0", box)}
+    fetched = {"0": 0, "labels/mask/0": 0}
+    documents = 0
+    for path, size in s3_traffic.gets:
+        array = path.split("/ct/", 1)[-1].rsplit("/c/", 1)[0]
+        if "/c/" in path:
+            fetched[array] += size
+        else:
+            assert path.endswith("zarr.json"), path
+            documents += size
+    for array, (chunk_bytes, index_bytes, whole) in expected.items():
+        assert fetched[array] == chunk_bytes + index_bytes, array  # the ROI's chunks and their shard's index
+    image_chunks, _, image_whole = expected["0"]
+    assert fetched["0"] < image_whole / 10
+    assert documents < 10_000 and s3_traffic.requests["HEAD"] == 0
+    # the GETs: the store's, the case's and each array's zarr.json; per array its shard's index and 2 chunks
+    assert s3_traffic.requests["GET"] == 4 + 2 * (1 + 2), s3_traffic.gets
