@@ -114,6 +114,7 @@ def add_cohort_commands(sub) -> None:
 def _run_ingest(args) -> int:
     from radcore.cohort.progress import ProgressBar
     from radcore.errors import RadcoreError
+    from radcore.io import remote
     from radcore.io.manifest import read_manifest
     from radcore.io.store import case_info, ingest_case
 
@@ -133,7 +134,7 @@ def _run_ingest(args) -> int:
                 counts["failed"] += 1
                 print(f"case {entry.case_id!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
             bar.advance()
-    print(f"{args.store}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
+    print(f"{remote.shown(args.store)}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 
 
