@@ -5,11 +5,13 @@ around its ROI (counted at the server)."""
 import numpy as np
 import pandas as pd
 import pytest
+import zarr
 
 from radcore.cli import main
 from radcore.io.images import Volume
 from radcore.io.manifest import write_manifest
 from radcore.io.store import read_roi, write_case
+from radcore.io.store.shards import box_chunk_bytes
 from radcore_flows.cohort import CohortParameters, cohort_flow
 from tests.cohort_cases import write_good_case
 from tests.flows.test_cohort_faults import CONFIG
@@ -60,20 +62,12 @@ def test_a_cohort_stored_in_a_bucket_has_the_values_it_has_on_disk(prefect_backe
     assert SECRET_KEY not in capsys.readouterr().err
 
 
-def _roi_chunk_bytes(folder, box, chunks=(64, 64, 64)) -> tuple[int, int, int]:
+def _roi_chunk_bytes(folder, box) -> tuple[int, int, int]:
     """From a store's array on disk: the compressed bytes of the chunks ``box`` touches, the bytes of the
-    indexes of the shards holding them, and the bytes of the whole array."""
-    chunk_bytes = index_bytes = 0
-    touched = [range(s.start // c, (s.stop - 1) // c + 1) for s, c in zip(box, chunks)]
-    for z in touched[0]:  # a shard is one chunk deep and the whole image across
-        shard = (folder / "c" / str(z) / "0" / "0").read_bytes()
-        per_shard = (1, -(-512 // chunks[1]), -(-512 // chunks[2]))
-        n = int(np.prod(per_shard))
-        index = np.frombuffer(shard[-(16 * n + 4):-4], "<u8").reshape(*per_shard[1:], 2)
-        chunk_bytes += sum(int(index[y, x, 1]) for y in touched[1] for x in touched[2])
-        index_bytes += 16 * n + 4
-    whole = sum(p.stat().st_size for p in (folder / "c").rglob("*") if p.is_file())
-    return chunk_bytes, index_bytes, whole
+    indexes of their shards, and the bytes of all its shards."""
+    array = zarr.open_array(str(folder), mode="r")
+    chunk_bytes, index_bytes = box_chunk_bytes(array, box, lambda key: (folder / key).read_bytes())
+    return chunk_bytes, index_bytes, sum(p.stat().st_size for p in (folder / "c").rglob("*") if p.is_file())
 
 
 def test_a_worker_fetches_only_the_chunks_around_its_roi(s3, s3_traffic, tmp_path):

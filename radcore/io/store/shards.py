@@ -67,3 +67,29 @@ def _blosc(array: zarr.Array) -> Blosc:
     config = inner[1]["configuration"]
     return Blosc(cname=config["cname"], clevel=config["clevel"], shuffle=_SHUFFLES[config["shuffle"]],
                  blocksize=config.get("blocksize", 0))
+
+
+def shard_index(shard: bytes, chunks_per_shard: tuple[int, ...]) -> np.ndarray:
+    """The index at the end of ``shard``: per inner chunk (C order, shape ``chunks_per_shard``) its offset
+    and length in bytes (:data:`_ABSENT` for a chunk not written): what a reader fetches first."""
+    n = int(np.prod(chunks_per_shard))
+    return np.frombuffer(shard[-(16 * n + 4):-4], "<u8").reshape(*chunks_per_shard, 2)
+
+
+def box_chunk_bytes(array: zarr.Array, box: tuple[slice, ...], shard_of) -> tuple[int, int]:
+    """The compressed bytes of the inner chunks of ``array`` that ``box`` touches, and the bytes of the
+    indexes of the shards holding them: what reading ``box`` fetches of the array's chunks.
+    ``shard_of(key)`` gives the bytes of the shard ``c/<z>/<y>/<x>``."""
+    chunk, shard = array.chunks, array.shards
+    per_shard = tuple(s // c for s, c in zip(shard, chunk))
+    touched = itertools.product(*(range(s.start // c, (s.stop - 1) // c + 1) for s, c in zip(box, chunk)))
+    by_shard: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for coords in touched:
+        by_shard.setdefault(tuple(k // p for k, p in zip(coords, per_shard)), []).append(
+            tuple(k % p for k, p in zip(coords, per_shard)))
+    chunk_bytes = index_bytes = 0
+    for key, inner in by_shard.items():
+        index = shard_index(shard_of("/".join(["c", *map(str, key)])), per_shard)
+        chunk_bytes += sum(int(index[i][1]) for i in inner)
+        index_bytes += 16 * int(np.prod(per_shard)) + 4
+    return chunk_bytes, index_bytes
