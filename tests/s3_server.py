@@ -43,11 +43,13 @@ class Bucket:
 
 @dataclass
 class Traffic:
-    """A WSGI middleware counting what the server answers: requests by method, response bytes by method,
-    and each GET's path with its bytes (``gets``). :meth:`clear` starts a new count."""
+    """A WSGI middleware counting what the server answers: requests by method, bytes received (request
+    bodies) and sent (response bodies) by method, and each GET's path with its bytes (``gets``).
+    :meth:`clear` starts a new count."""
 
     app: object
     requests: Counter = field(default_factory=Counter)
+    received: Counter = field(default_factory=Counter)
     sent: Counter = field(default_factory=Counter)
     gets: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,6 +65,7 @@ class Traffic:
         size = sum(len(part) for part in body)
         with self._lock:
             self.requests[method] += 1
+            self.received[method] += int(environ.get("CONTENT_LENGTH") or 0)
             self.sent[method] += size
             if method == "GET":
                 self.gets.append((path, size))
@@ -71,6 +74,7 @@ class Traffic:
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.received.clear()
             self.sent.clear()
             self.gets.clear()
 
