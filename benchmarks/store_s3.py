@@ -123,7 +123,7 @@ def main(argv=None) -> None:
         from radcore.io import remote
         from radcore.io.config import load_settings
         from radcore.io.manifest import CaseEntry
-        from radcore.io.store import case_info, ingest_case, open_store, read_roi
+        from radcore.io.store import case_info, group_name, ingest_case, open_store, read_roi
         from radcore.profiles import profile_of
         from radcore.settings import settings_hash
 
@@ -170,17 +170,23 @@ def main(argv=None) -> None:
                     roi = _roi_bytes(stores["local disk"], case_id, box)
                     counts = server.counts()
                     fetched = counts["sent"]["GET"]
-                    row += [f"{info.shape[0]}", f"{image.array.shape}", f"{roi / 1e3:.1f}", f"{fetched / 1e3:.1f}",
-                            f"{fetched / roi:.3f}", counts["requests"]["GET"]]
+                    stored = sum(p.stat().st_size for p in (stores["local disk"] / group_name(case_id)).rglob("*")
+                                 if p.is_file())
+                    row += [f"{info.shape[0]}", f"{image.array.shape}", f"{stored / 1e6:.1f}", f"{roi / 1e3:.1f}",
+                            f"{fetched / 1e3:.1f}", f"{fetched / roi:.3f}", f"{fetched / stored:.3f}",
+                            counts["requests"]["GET"]]
             rows.append(row)
-        ratios = [float(r[5]) for r in rows]
-        gets = [r[6] for r in rows]
+        ratios = [float(r[6]) for r in rows]
+        of_case = [float(r[7]) for r in rows]
+        gets = [r[8] for r in rows]
         figures = {
             "stored per case (compressed)": f"{stored_mb:.1f} MB",
             "ingest per case: PUTs, bytes": f"{puts:.0f} PUT requests, {put_mb / len(cases):.1f} MB",
             "ingest s/case (local disk, S3)": f"{ingest['local disk']:.2f} s, {ingest['S3 (moto)']:.2f} s",
             "bytes fetched / ROI chunks (+ shard indexes), median (max)":
                 f"{statistics.median(ratios):.3f} ({max(ratios):.3f})",
+            "bytes fetched / the whole stored case, median (max)":
+                f"{statistics.median(of_case):.3f} ({max(of_case):.3f})",
             "GETs per case read, median (max)": f"{statistics.median(gets):.0f} ({max(gets)})",
         }
         for where in stores:
@@ -191,8 +197,8 @@ def main(argv=None) -> None:
         for label, value in figures.items():
             print(f"{label:62s} {value}")
         record("store_s3", figures,
-               table={"columns": ["case", "slices", "crop (z, y, x)", "ROI chunks + indexes (kB)", "fetched (kB)",
-                                  "fetched / ROI chunks", "GETs"], "rows": rows},
+               table={"columns": ["case", "slices", "crop (z, y, x)", "stored (MB)", "ROI chunks + indexes (kB)",
+                                  "fetched (kB)", "fetched / ROI chunks", "fetched / stored", "GETs"], "rows": rows},
                notes=[f"{what}; radcore's default settings, one thread, the batch files on local disk.",
                       "Fetched: the bytes of every GET the S3 server answered while one case's attributes and "
                       f"ROI crop ({MARGIN_MM:g} mm margin) were read, its zarr.json documents included; ROI "

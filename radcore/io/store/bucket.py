@@ -42,18 +42,26 @@ PUT_BATCH = 8
 
 
 def open_root(url: str, create: bool = False) -> zarr.Group:
-    """The root group of the store at ``url``; ``create`` makes it (its ``zarr.json``, only if absent)."""
+    """The root group of the store at ``url``; ``create`` makes it when there is none (its ``zarr.json``,
+    only if absent: one ``GET`` when it exists, as it does for every case but the first)."""
+    try:
+        return _open_root(url)
+    except StoreError:
+        if not create:
+            raise
+    fs, path = remote.filesystem(url)
+    try:
+        fs.pipe_file(f"{path.rstrip('/')}/zarr.json", _root_document(), mode="create")
+    except FileExistsError:  # made by another process a moment ago
+        pass
+    except Exception as exc:  # noqa: BLE001 - one line naming the store
+        raise remote.storage_error(url, exc) from exc
+    return _open_root(url)
+
+
+def _open_root(url: str) -> zarr.Group:
     from zarr.storage import FsspecStore
 
-    shown = remote.shown(url)
-    if create:
-        fs, path = remote.filesystem(url)
-        try:
-            fs.pipe_file(f"{path.rstrip('/')}/zarr.json", _root_document(), mode="create")
-        except FileExistsError:  # made before, or by another process a moment ago
-            pass
-        except Exception as exc:  # noqa: BLE001 - one line naming the store
-            raise remote.storage_error(url, exc) from exc
     try:
         # no listings cache: another process may have published a case since this one last listed
         store = FsspecStore.from_url(url, storage_options={"use_listings_cache": False, **_one_get(url)},
@@ -61,9 +69,7 @@ def open_root(url: str, create: bool = False) -> zarr.Group:
         return zarr.open_group(store, mode="r", zarr_format=3)
     except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
         _check_bucket(url)  # Zarr says only that it found no group: was it the bucket?
-        raise StoreError(f"no cohort store at {shown!r}; create one with `radcore ingest`") from exc
-    except StoreError:
-        raise
+        raise StoreError(f"no cohort store at {remote.shown(url)!r}; create one with `radcore ingest`") from exc
     except Exception as exc:  # noqa: BLE001
         raise remote.storage_error(url, exc) from exc
 
