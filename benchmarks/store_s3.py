@@ -162,8 +162,9 @@ def main(argv=None) -> None:
             for where, store in stores.items():
                 server.clear()
                 start = time.perf_counter()
-                info = case_info(open_store(store), case_id)
-                image, _ = read_roi(store, case_id, 1, MARGIN_MM)
+                root = open_store(store)  # as a worker reads a stored case (radcore.cohort.worker)
+                info = case_info(root, case_id)
+                image, _ = read_roi(root, case_id, 1, MARGIN_MM)
                 read_s[where].append(time.perf_counter() - start)
                 if where.startswith("S3"):
                     box = tuple(slice(o, o + n) for o, n in zip(image.offset, image.array.shape))
