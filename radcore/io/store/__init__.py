@@ -7,7 +7,10 @@ Its modules, in the order a case goes through them:
 - :mod:`~radcore.io.store.ingest`: reading a manifest case's files, their digests, skipping a case
   whose stored copy is current
 - :mod:`~radcore.io.store.write`: writing one case: arrays, NGFF metadata, per-label boxes and summaries
-- :mod:`~radcore.io.store.publish`: the temporary name, the atomic rename, clearing a killed writer's leftovers
+- :mod:`~radcore.io.store.publish`: on disk, the temporary name, the atomic rename, clearing a killed writer's
+  leftovers
+- :mod:`~radcore.io.store.bucket`: on object storage (a URL), opening the store and publishing a case by
+  creating its ``zarr.json`` only if absent
 - :mod:`~radcore.io.store.read`: one ROI with its margin, a region, or the whole case
 
 The names below are the store's interface; callers import them from ``radcore.io.store``. Each loads its

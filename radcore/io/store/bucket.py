@@ -13,11 +13,14 @@ so it never sees half a case:
   there while its shards are overwritten, and the objects the new copy does not have go before the new
   ``zarr.json`` is created;
 - **two writers of one case** (two runs, or a run and ``radcore ingest``): from the same files they write
-  the same bytes, object by object (the encoding is deterministic), so whichever ``zarr.json`` lands first
-  describes the shards either left; the second finds it there, with its own input digests, and is done.
-  From different files, the second finds other digests: it deletes the ``zarr.json`` (the shards may be
-  mixed) and fails with a one-line :class:`~radcore.errors.StoreError`; the case is ingested again by the
-  next run;
+  the same objects (the same bytes with the same libraries; in any case each shard is whole, with its
+  own index, and holds the same voxels), so whichever ``zarr.json`` lands first describes the shards
+  either left; the second finds it there, with its own input digests, and is done.
+  From different files (a manifest row changed while two runs ingest it at once), the second finds other
+  digests: it deletes the ``zarr.json`` (the shards may be mixed) and fails with a one-line
+  :class:`~radcore.errors.StoreError`; the case is ingested again by the next run. This is the one race
+  a create-if-absent cannot close: a reader that opened the case between the first writer's publication
+  and the second's deletion may have read shards of both (on disk, renaming a whole folder closes it);
 - **a killed writer** leaves objects under the case's name and no ``zarr.json``: no reader sees them, and
   the next ingest of that case (the rerun's, since the case is not done) writes over them. Only a case
   that is never ingested again keeps them.
