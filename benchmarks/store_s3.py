@@ -33,14 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-for _name in ("NUMBA_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "OMP_NUM_THREADS",
-              "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")  # as cohort workers run (radcore.cohort.cluster.WORKER_ENV)
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import _one_thread  # noqa: E402, F401 - before numba and ITK load, as cohort workers run
 from _realistic import describe, write_realistic_cohort  # noqa: E402
 from _record import record  # noqa: E402
 
