@@ -10,11 +10,12 @@ import zarr
 from radcore.cli import main
 from radcore.io.images import Volume
 from radcore.io.manifest import write_manifest
-from radcore.io.store import read_roi, write_case
+from radcore.io.store import list_cases, read_case, read_roi, write_case
 from radcore.io.store.shards import box_chunk_bytes
 from radcore_flows.cohort import CohortParameters, cohort_flow
 from tests.cohort_cases import write_good_case
-from tests.flows.test_cohort_faults import CONFIG
+from tests.flows.test_cohort_faults import CONFIG, _Output, _radcore_run
+from tests.flows.test_object_storage import _rows, api_env  # noqa: F401 (api_env: a fixture)
 from tests.s3_server import SECRET_KEY
 
 VARYING = ["extracted_at", "extraction_seconds"]
@@ -60,6 +61,25 @@ def test_a_cohort_stored_in_a_bucket_has_the_values_it_has_on_disk(prefect_backe
     assert len(shards_read) == N_CASES
     pd.testing.assert_frame_equal(on_disk, from_bucket)  # exactly: every value, every column
     assert SECRET_KEY not in capsys.readouterr().err
+
+
+def test_two_runs_ingesting_one_store_in_a_bucket_at_once_leave_every_case_whole(cohort, s3, request):
+    """Both runs ingest the same cases into the same store (their workers, and ahead of their batches) and
+    write one dataset: every case once in each."""
+    manifest, config = cohort
+    store, out, env = s3.url("cohort.zarr"), s3.url("out"), request.getfixturevalue("api_env")
+    runs = [_radcore_run(manifest, config, out, env, "--workers", "1", "--store", store) for _ in range(2)]
+    logs = [_Output(run) for run in runs]
+    for run in runs:
+        run.wait(timeout=600)
+    texts = [log.text() for log in logs]
+    assert [run.returncode for run in runs] == [0, 0], texts
+    cases = sorted(f"case {i:02d}" for i in range(N_CASES))
+    assert _rows(out) == [(case, 1) for case in cases]
+    assert list_cases(store) == cases
+    for case in cases:  # whole: every shard there and readable
+        image, mask = read_case(store, case)
+        assert mask.array.any() and image.array.shape == mask.array.shape
 
 
 def _roi_chunk_bytes(folder, box) -> tuple[int, int, int]:

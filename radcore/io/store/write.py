@@ -4,6 +4,7 @@ range; whole-image statistics). The layout is :mod:`radcore.io.store.layout`'s."
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from typing import Any, Iterator
@@ -118,7 +119,7 @@ def write_case(
         return decoded
     root = remote.local(store)
     temp = root / temporary_name()
-    for key, data in [*objects, ("zarr.json", marker)]:
+    for key, data in itertools.chain(objects, [("zarr.json", marker)]):  # one shard in memory at a time
         path = temp / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -133,7 +134,8 @@ def _case_objects(
     but the group's own (made one at a time, as they are written), and the group's own ``zarr.json`` (its
     attributes: what makes it a case for a reader, so it is written last).
 
-    Zarr writes the metadata documents, to memory; the shards are :func:`~radcore.io.store.shards.encode_shards`'.
+    Zarr writes the metadata documents, in memory; :func:`~radcore.io.store.shards.encode_shards` encodes
+    the shards.
     """
     documents: dict[str, Any] = {}
     group = zarr.open_group(MemoryStore(documents), mode="w", zarr_format=3)
