@@ -44,17 +44,18 @@ from radcore.io import remote
 PUT_BATCH = 8
 
 
-def open_root(url: str, create: bool = False) -> zarr.Group:
-    """The root group of the store at ``url``; ``create`` makes it when there is none (its ``zarr.json``,
-    only if absent: one ``GET`` when it exists, as it does for every case but the first)."""
+def open_root(url: str, create: dict[str, Any] | None = None) -> zarr.Group:
+    """The root group of the store at ``url``. ``create``, the root's attributes, makes it when there is
+    none (its ``zarr.json``, only if absent: one ``GET`` when it exists, as it does for every case but the
+    first)."""
     try:
         return _open_root(url)
     except StoreError:
-        if not create:
+        if create is None:
             raise
     fs, path = remote.filesystem(url)
     try:
-        fs.pipe_file(f"{path.rstrip('/')}/zarr.json", _root_document(), mode="create")
+        fs.pipe_file(f"{path.rstrip('/')}/zarr.json", _root_document(create), mode="create")
     except FileExistsError:  # made by another process a moment ago
         pass
     except Exception as exc:  # noqa: BLE001 - one line naming the store
@@ -95,12 +96,9 @@ def _one_get(url: str) -> dict[str, Any]:
     return {"max_concurrency": 1} if remote.scheme(url) in ("s3", "s3a") else {}
 
 
-def _root_document() -> bytes:
-    from radcore.io.store.layout import STORE_FORMAT
-
+def _root_document(attributes: dict[str, Any]) -> bytes:
     documents: dict[str, Any] = {}
-    zarr.open_group(zarr.storage.MemoryStore(documents), mode="w", zarr_format=3,
-                    attributes={"radcore": {"store_format": STORE_FORMAT}})
+    zarr.open_group(zarr.storage.MemoryStore(documents), mode="w", zarr_format=3, attributes=attributes)
     return documents["zarr.json"].to_bytes()
 
 

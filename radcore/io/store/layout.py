@@ -118,7 +118,7 @@ def open_store(store: StoreLike, create: bool = False) -> zarr.Group:
     if isinstance(store, (str, Path)) and remote.is_url(store):
         from radcore.io.store.bucket import open_root
 
-        root = open_root(str(store), create)
+        root = open_root(str(store), {"radcore": {"store_format": STORE_FORMAT}} if create else None)
     elif create:
         path = remote.local(store)
         path.mkdir(parents=True, exist_ok=True)
