@@ -22,12 +22,14 @@ def add_cohort_commands(sub) -> None:
     ``radcore`` subcommand parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
     p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
-    p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
+    p.add_argument("--store", required=True,
+                   help="Zarr cohort store: a folder or a URL such as s3://bucket/cohort.zarr (created if missing)")
     p.set_defaults(func=_run_ingest)
 
     p = sub.add_parser("run", help="extract a cohort into a Parquet dataset (Prefect flow over Dask)")
     p.add_argument("manifest", nargs="?", help="CSV manifest (cases are ingested into the store as they run)")
-    p.add_argument("--store", default="", help="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
+    p.add_argument("--store", default="", help="Zarr cohort store, a folder or a URL such as s3://bucket/cohort.zarr "
+                                                 "(default with a manifest: OUT/cohort.zarr)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
     p.add_argument("--out", required=True, help="output dataset folder")

@@ -21,7 +21,8 @@ class CohortParameters(BaseModel):
     that runs the flow; text fields left empty are not given."""
 
     manifest: str = Field("", description="CSV manifest: case_id,image,mask[,label,metadata...] (or a store below)")
-    store: str = Field("", description="Zarr cohort store (empty with a manifest: OUT/cohort.zarr)")
+    store: str = Field("", description="Zarr cohort store, a folder or a URL (s3://...; empty with a manifest: "
+                                       "OUT/cohort.zarr)")
     config: str = Field("", description="settings YAML: radcore's or a PyRadiomics params file (empty: defaults)")
     out: str = Field(..., min_length=1, description="output dataset folder (required)")
     naming: Literal["native", "ibsi", "pyradiomics"] = Field("native", description="feature column names")
