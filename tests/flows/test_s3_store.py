@@ -1,6 +1,11 @@
 """The cohort store on object storage (``--store s3://...``), against moto's S3 server: a cohort ingested
-and run from a bucket gives the values it gives on disk, exactly, and a worker fetches only the chunks
-around its ROI (counted at the server)."""
+and run from a bucket gives the values it gives on disk, exactly; two runs ingesting one store at once and
+an ingest killed midway leave every case whole; a worker fetches only the chunks around its ROI (counted
+at the server)."""
+
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -14,7 +19,7 @@ from radcore.io.store import list_cases, read_case, read_roi, write_case
 from radcore.io.store.shards import box_chunk_bytes
 from radcore_flows.cohort import CohortParameters, cohort_flow
 from tests.cohort_cases import write_good_case
-from tests.flows.test_cohort_faults import CONFIG, _Output, _radcore_run
+from tests.flows.test_cohort_faults import CONFIG, _Output, _radcore_run, _wait
 from tests.flows.test_object_storage import _rows, api_env  # noqa: F401 (api_env: a fixture)
 from tests.s3_server import SECRET_KEY
 
@@ -80,6 +85,25 @@ def test_two_runs_ingesting_one_store_in_a_bucket_at_once_leave_every_case_whole
     for case in cases:  # whole: every shard there and readable
         image, mask = read_case(store, case)
         assert mask.array.any() and image.array.shape == mask.array.shape
+
+
+def test_an_ingest_killed_midway_leaves_no_half_case_and_its_rerun_finishes(cohort, s3):
+    manifest, _ = cohort
+    store = s3.url("cohort.zarr")
+    ingest = subprocess.Popen([sys.executable, "-m", "radcore.cli", "ingest", str(manifest), "--store", store],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the S3 server's environment
+    _wait(lambda: len(s3.fs.find(f"{s3.name}/cohort.zarr", refresh=True)) >= 12, what="a case and a half")
+    ingest.send_signal(signal.SIGKILL)
+    ingest.wait()
+    cases = sorted(f"case {i:02d}" for i in range(N_CASES))
+    published = list_cases(store)
+    assert len(published) < N_CASES
+    for case in published:
+        assert read_case(store, case)[1].array.any()
+    assert main(["ingest", str(manifest), "--store", store]) == 0
+    assert list_cases(store) == cases
+    for case in cases:
+        assert read_case(store, case)[1].array.any()
 
 
 def _roi_chunk_bytes(folder, box) -> tuple[int, int, int]:
