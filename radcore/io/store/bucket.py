@@ -32,6 +32,7 @@ Reading goes through Zarr's :class:`~zarr.storage.FsspecStore`: the sharding cod
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any, Iterable
 
@@ -136,16 +137,10 @@ def publish_objects(store: str, name: str, objects: Iterable[tuple[str, bytes]],
 
 
 def _put(fs: Any, objects: Iterable[tuple[str, bytes]]) -> set[str]:
-    """PUT ``objects`` (key, bytes), :data:`PUT_BATCH` at a time; the keys written."""
+    """PUT ``objects`` (key, bytes), :data:`PUT_BATCH` at a time (concurrently); the keys written."""
     written: set[str] = set()
-    batch: dict[str, bytes] = {}
-    for key, data in objects:
-        batch[key] = data
-        if len(batch) == PUT_BATCH:
-            fs.pipe(batch)
-            written |= set(batch)
-            batch = {}
-    if batch:
+    objects = iter(objects)
+    while batch := dict(itertools.islice(objects, PUT_BATCH)):
         fs.pipe(batch)
         written |= set(batch)
     return written
