@@ -22,8 +22,8 @@ import importlib
 
 _MODULES = {
     "ingest": ("file_digest", "ingest_case", "ingest_decoded"),
-    "layout": ("CaseInfo", "DecodedCase", "StoreLike", "case_info", "group_name", "label_mask", "list_cases",
-               "open_store"),
+    "layout": ("CaseInfo", "DecodedCase", "StoreLike", "case_info", "case_infos", "group_name", "label_mask",
+               "list_cases", "open_store"),
     "publish": ("remove_leftovers",),
     "read": ("read_case", "read_image", "read_region", "read_roi"),
     "write": ("decode_case", "write_case"),
