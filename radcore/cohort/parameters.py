@@ -64,4 +64,4 @@ class CohortParameters(BaseModel):
     def store_path(self) -> str:
         from radcore.io import remote
 
-        return self.store or remote.join(self.out, "cohort.zarr")
+        return self.store or str(remote.join(self.out, "cohort.zarr"))
