@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from radcore.errors import ImageReadError, RadcoreError
+from radcore.errors import ImageReadError, RadcoreError, SettingsError
 from radcore.io import remote
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Cache:
         try:
             max_bytes = int(float(text)) if text else DEFAULT_BYTES
         except ValueError:
-            raise RadcoreError(f"{BYTES_VARIABLE} must be a number of bytes, got {text!r}") from None
+            raise SettingsError(f"{BYTES_VARIABLE} must be a number of bytes, got {text!r}") from None
         return cls(Path(folder).expanduser(), max_bytes)
 
 

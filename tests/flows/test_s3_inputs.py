@@ -147,3 +147,12 @@ class refused_credentials:
 
     def __exit__(self, *exc):
         requests.post(f"{self.endpoint}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
+
+
+def test_one_case_at_urls_gives_what_it_gives_on_disk(disk_cohort, bucket_cohort, s3):
+    import radcore
+
+    config = {"families": ["stat"]}
+    names = ("images/case1_image.nii.gz", "images/case1_mask.nii.gz")
+    from_disk = radcore.extract(*(str(disk_cohort / n) for n in names), config=config)
+    assert radcore.extract(*(s3.url("cohort", n) for n in names), config=config) == from_disk
