@@ -156,3 +156,18 @@ def test_one_case_at_urls_gives_what_it_gives_on_disk(disk_cohort, bucket_cohort
     names = ("images/case1_image.nii.gz", "images/case1_mask.nii.gz")
     from_disk = radcore.extract(*(str(disk_cohort / n) for n in names), config=config)
     assert radcore.extract(*(s3.url("cohort", n) for n in names), config=config) == from_disk
+
+
+def test_a_dicom_series_and_its_seg_at_urls_give_what_they_give_on_disk(disk_cohort, bucket_cohort, s3, tmp_path):
+    import SimpleITK as sitk
+
+    import radcore
+    from tests.radcore.io.test_seg import write_seg
+    from tests.reference import CT_PHANTOM
+
+    write_seg(tmp_path / "seg.dcm", [sitk.GetArrayFromImage(sitk.ReadImage(str(CT_PHANTOM[1]))) > 0])
+    s3.fs.put_file(str(tmp_path / "seg.dcm"), f"{s3.name}/cohort/dicom/seg.dcm")
+    config = {"families": ["stat"]}
+    from_disk = radcore.extract(disk_cohort / "dicom" / "image", tmp_path / "seg.dcm", config=config)
+    assert radcore.extract(s3.url("cohort", "dicom", "image/"), s3.url("cohort", "dicom", "seg.dcm"),
+                           config=config) == from_disk
