@@ -157,10 +157,8 @@ class _Entry:
                     for name in meta["files"]:
                         (target / name).parent.mkdir(parents=True, exist_ok=True)
                         fs.get_file(f"{path.rstrip('/')}/{name}", str(target / name))
-            except FileNotFoundError as exc:
-                raise ImageReadError(f"{self.what} {remote.shown(self.url)!r} does not exist") from exc
             except Exception as exc:  # noqa: BLE001 - one line naming the URL
-                raise remote.storage_error(self.url, exc) from exc
+                raise _problem(self.url, self.what, exc) from exc
             _remove(self.folder)
             os.rename(temp, self.folder)
         finally:
@@ -214,14 +212,21 @@ def _version(url: str, what: str) -> tuple[str, list[str] | None, int]:
                 raise FileNotFoundError(path)
         else:
             listed = {"": info}
-    except FileNotFoundError as exc:
-        raise ImageReadError(f"{what} {remote.shown(url)!r} does not exist") from exc
     except Exception as exc:  # noqa: BLE001 - one line naming the URL
-        raise remote.storage_error(url, exc) from exc
+        raise _problem(url, what, exc) from exc
     marks = {name: [str(i.get(k)) for k in _VERSION_FIELDS if i.get(k) is not None] for name, i in listed.items()}
     version = hashlib.sha256(json.dumps(marks, sort_keys=True).encode()).hexdigest()
     size = sum(int(i.get("size") or 0) for i in listed.values())
     return version, (None if "" in listed else sorted(listed)), size
+
+
+def _problem(url: str, what: str, exc: Exception) -> RadcoreError:
+    """What went wrong fetching ``url``, in one line naming it: :class:`ImageReadError` when there is no such
+    object (the case's input is missing), else :class:`StorageError` (no bucket, credentials refused...)."""
+    problem = remote.storage_error(url, exc)
+    if isinstance(exc, FileNotFoundError) and "bucket does not exist" not in str(problem):
+        return ImageReadError(f"{what} {remote.shown(url)!r} does not exist")
+    return problem
 
 
 # ------------------------------------------------------------------ the bound

@@ -119,9 +119,12 @@ def test_each_problem_of_the_storage_is_one_line_naming_the_url(bucket_cohort, s
         "radcore ingest: StorageError: nofs://b/cases.csv: nofs:// URLs need a file system that is not installed"]
     # a row of a scheme no file system serves is an error row of its own; the others are ingested
     s3.fs.pipe_file(f"{s3.name}/cohort/odd.csv", b"case_id,image,mask\ncase0,images/case0_image.nii.gz,"
-                    b"images/case0_mask.nii.gz\nfar,nofs://b/ct.nii.gz,images/case0_mask.nii.gz\n")
+                    b"images/case0_mask.nii.gz\nfar,nofs://b/ct.nii.gz,images/case0_mask.nii.gz\n"
+                    b"gone,s3://radcore-no-such-bucket/ct.nii.gz,images/case0_mask.nii.gz\n")
     assert _ingest_line(s3.url("cohort", "odd.csv"), tmp_path, capsys) == [
-        "case 'far': StorageError: nofs://b/ct.nii.gz: nofs:// URLs need a file system that is not installed"]
+        "case 'far': StorageError: nofs://b/ct.nii.gz: nofs:// URLs need a file system that is not installed",
+        "case 'gone': StorageError: s3://radcore-no-such-bucket/ct.nii.gz: the bucket does not exist"]
+    assert case_info(str(tmp_path / "store.zarr"), "case0").voxel_counts  # the good row was ingested
 
     with refused_credentials(s3.endpoint):  # the server now knows no key
         assert _ingest_line(bucket_cohort, tmp_path, capsys) == [

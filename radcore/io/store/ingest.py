@@ -92,7 +92,8 @@ def ingest_decoded(
     return write_case(
         store, entry.case_id, img, msk,
         metadata=entry.metadata, labels=_entry_labels(entry), digests=digests, rois=tuple(entry.roi_names),
-        sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {}),
+        sources={"image": remote.shown(entry.image), "mask": remote.shown(entry.mask),
+                 **({"roi": entry.roi} if entry.roi else {}),
                  **({"series": entry.series} if entry.series else {})},
         modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch, mask_other_series=note,
     )
