@@ -164,7 +164,7 @@ class _Entry:
         finally:
             _remove(temp)
         log.debug("fetched %s (%d bytes)", remote.shown(self.url), meta["bytes"])
-        _evict(self.cache, keep=self.key, adding=meta["bytes"])
+        _evict(self.cache, keep=self.key)
 
 
 @contextmanager
@@ -232,7 +232,7 @@ def _problem(url: str, what: str, exc: Exception) -> RadcoreError:
 # ------------------------------------------------------------------ the bound
 
 
-def _evict(cache: Cache, keep: str, adding: int) -> None:
+def _evict(cache: Cache, keep: str) -> None:
     """Remove the data of the entries used least recently until the cache holds at most its bound; entries in
     use (their lock held) and ``keep`` stay. One process evicts at a time; another skips."""
     with open(cache.folder / "locks" / "evicting.lock", "a+b") as evicting:
