@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from radcore.cli import main
+from radcore.daemons import home
 from radcore.io import remote
 from radcore.io.store import case_info, read_case
 from tests.cohort_cases import CONFIG, write_good_case
@@ -65,18 +66,21 @@ def test_a_manifest_and_images_in_a_bucket_give_what_they_give_on_disk(disk_coho
     missing = s3.url("cohort", "images", "missing_image.nii.gz")
     assert f"case 'missing': ImageReadError: image {missing!r} does not exist" in logs.err, logs.err
     assert logs.out.count(": 4 written, 0 unchanged, 1 failed") == 2
-    for case in GOOD:  # the same voxels, geometry and input digests; the sources as named
+    for case in GOOD:  # the same voxels, geometry and input digests
         on_disk, in_bucket = (case_info(stores[w], case) for w in ("disk", "s3"))
         assert on_disk.digests == in_bucket.digests and on_disk.voxel_counts == in_bucket.voxel_counts, case
         for a, b in zip(read_case(stores["disk"], case), read_case(stores["s3"], case)):
             assert np.array_equal(a.array, b.array) and a.spacing == b.spacing and a.origin == b.origin, case
     assert case_info(stores["s3"], "phantom").modality == "CT"
 
+    # the run from the bucket ingests into a new store with an empty cache: its workers fetch the objects
+    shutil.rmtree(home() / "cache")
+    stores["s3"] = str(tmp_path / "run.zarr")
     frames = {}
     outs = {"disk": str(tmp_path / "out"), "s3": s3.url("out")}
     for where in ("disk", "s3"):
-        main(["run", manifests[where], "--config", config, "--store", stores[where], "--out", outs[where],
-              "--workers", "2", "--batch-size", "2", *NO_FIXED_PORT])
+        assert main(["run", manifests[where], "--config", config, "--store", stores[where], "--out", outs[where],
+                     "--workers", "2", "--batch-size", "2", *NO_FIXED_PORT]) == 1  # the missing case failed
         frames[where] = (pd.read_parquet(f"{outs[where]}/features").drop(columns=VARYING).sort_values("case_id")
                          .reset_index(drop=True))
     assert sorted(frames["s3"].case_id) == GOOD
@@ -90,14 +94,10 @@ def test_a_manifest_and_images_in_a_bucket_give_what_they_give_on_disk(disk_coho
     assert SECRET_KEY not in logs.out + logs.err
     for key in s3.fs.find(f"{s3.name}/out"):  # nor in the dataset, the store or the cache
         assert SECRET_KEY.encode() not in s3.fs.cat_file(key), key
-    for path in [*Path(stores["s3"]).rglob("*"), *(Path(remote_home()) / "cache").rglob("*")]:
+    cached = [p for p in (home() / "cache" / "objects").glob("*") if p.is_dir() and not p.name.startswith(".")]
+    assert len(cached) == 2 * len(GOOD)  # the workers' cache holds each image and mask (of the good cases) once
+    for path in [*Path(stores["s3"]).rglob("*"), *(home() / "cache").rglob("*")]:
         assert not path.is_file() or SECRET_KEY.encode() not in path.read_bytes(), path
-
-
-def remote_home() -> str:
-    from radcore.daemons import home
-
-    return str(home())
 
 
 def _ingest_line(manifest: str, tmp_path, capsys) -> list[str]:
