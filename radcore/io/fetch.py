@@ -9,8 +9,8 @@ hash of the URL as :func:`radcore.io.remote.shown` gives it (no secrets):
 
 - ``objects/<key>/<name>``: the object (or the prefix's objects, under ``<name>/``), under the URL's own
   file name, since SimpleITK chooses its reader by the file name's ending;
-- ``objects/<key>.json``: the URL, its *version* (the ETag and size of each object, from one HEAD or one
-  listing), the bytes held and a digest recorded by the caller (:func:`digest`); the file's modification
+- ``objects/<key>.json``: the URL, its *version* (the ETag and size of each object, from a HEAD, or a
+  prefix's listing), the bytes held and a digest recorded by the caller (:func:`digest`); the file's modification
   time is the entry's last use;
 - ``locks/<key>.lock``: held exclusively while the entry is checked or fetched, shared while it is read.
 
@@ -196,7 +196,7 @@ def _entry(url: str, what: str, cache: Cache, need_data: bool) -> Iterator[tuple
 
 def _version(url: str, what: str) -> tuple[str, list[str] | None, int]:
     """The version of the object (or prefix) at ``url``, the names under a prefix (None for an object) and
-    their bytes; one HEAD, or one listing for a prefix."""
+    their bytes: a HEAD, or the listing of a prefix."""
     fs, path = remote.filesystem(url)
     try:
         try:
