@@ -10,8 +10,8 @@ hash of the URL as :func:`radcore.io.remote.shown` gives it (no secrets):
 - ``objects/<key>/<name>``: the object (or the prefix's objects, under ``<name>/``), under the URL's own
   file name, since SimpleITK chooses its reader by the file name's ending;
 - ``objects/<key>.json``: the URL, its *version* (the ETag and size of each object, from a HEAD, or a
-  prefix's listing), the bytes held and a digest recorded by the caller (:func:`digest`); the file's modification
-  time is the entry's last use;
+  prefix's listing), the bytes held and a digest recorded by the caller (:func:`digest`); the file's
+  modification time is the entry's last use;
 - ``locks/<key>.lock``: held exclusively while the entry is checked or fetched, shared while it is read.
 
 An entry is used when its version is the object's: an object replaced in the bucket is fetched again. A
