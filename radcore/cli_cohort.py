@@ -21,13 +21,15 @@ def add_cohort_commands(sub) -> None:
     """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve``, ``deploy`` and ``server`` to the
     ``radcore`` subcommand parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
-    p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
+    p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask; a path "
+                                    "or URL (s3://bucket/cases.csv), its images too")
     p.add_argument("--store", required=True,
                    help="Zarr cohort store: a folder or a URL such as s3://bucket/cohort.zarr (created if missing)")
     p.set_defaults(func=_run_ingest)
 
     p = sub.add_parser("run", help="extract a cohort into a Parquet dataset (Prefect flow over Dask)")
-    p.add_argument("manifest", nargs="?", help="CSV manifest (cases are ingested into the store as they run)")
+    p.add_argument("manifest", nargs="?", help="CSV manifest, a path or URL (cases are ingested into the store as "
+                                               "they run)")
     p.add_argument("--store", default="", help="Zarr cohort store, a folder or a URL such as s3://bucket/cohort.zarr "
                                                  "(default with a manifest: OUT/cohort.zarr)")
     p.add_argument("--config", default="",
