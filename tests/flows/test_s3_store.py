@@ -1,11 +1,12 @@
-"""The cohort store on object storage (``--store s3://...``), against moto's S3 server: a cohort ingested
-and run from a bucket gives the values it gives on disk, exactly; two runs ingesting one store at once and
+"""The cohort store on object storage (``--store s3://...``), against moto's S3 server: a cohort whose
+manifest, images, store and dataset are in a bucket gives the values it gives on disk, exactly; two runs ingesting one store at once and
 an ingest killed midway leave every case whole; a worker fetches only the chunks around its ROI (counted
 at the server)."""
 
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,21 +47,35 @@ def _run(**where) -> pd.DataFrame:
     return _features(where["out"])
 
 
+def _bucket_manifest(manifest, s3) -> str:
+    """The cohort's images and masks in the bucket, with a manifest beside them naming them relatively."""
+    rows = pd.read_csv(manifest, dtype=str)
+    for column in ("image", "mask"):
+        for path in rows[column]:
+            s3.fs.put_file(path, f"{s3.name}/cases/{Path(path).name}")
+        rows[column] = [Path(path).name for path in rows[column]]
+    s3.fs.pipe_file(f"{s3.name}/cases/manifest.csv", rows.to_csv(index=False).encode())
+    return s3.url("cases", "manifest.csv")
+
+
 def test_a_cohort_stored_in_a_bucket_has_the_values_it_has_on_disk(prefect_backend, cohort, s3, s3_traffic, tmp_path,
                                                                    capsys):
+    """Manifest, images, store and dataset in the bucket against all of them on disk."""
     manifest, config = cohort
     disk, bucket = tmp_path / "cohort.zarr", s3.url("cohort.zarr")
     on_disk = _run(manifest=str(manifest), store=str(disk), config=str(config), out=str(tmp_path / "out"))
-    assert main(["ingest", str(manifest), "--store", bucket]) == 0
+    in_bucket = _bucket_manifest(manifest, s3)
+    assert main(["ingest", in_bucket, "--store", bucket]) == 0
     assert f"{bucket}: {N_CASES} written, 0 unchanged, 0 failed" in capsys.readouterr().out
     s3.fs.invalidate_cache()
-    for key in s3.fs.find(f"{s3.name}/cohort.zarr"):  # the same objects as the files of the store on disk
-        relative = key.split("/cohort.zarr/", 1)[1]
-        if relative != "zarr.json":
-            assert s3.fs.cat_file(key) == (disk / relative).read_bytes(), key
+    objects = [key.split("/cohort.zarr/", 1)[1] for key in s3.fs.find(f"{s3.name}/cohort.zarr")]
+    assert len(objects) == sum(1 for p in disk.rglob("*") if p.is_file())
+    for relative in objects:  # the same shards as the files of the store on disk (the sources differ)
+        if "/c/" in relative:
+            assert s3.fs.cat_file(f"{s3.name}/cohort.zarr/{relative}") == (disk / relative).read_bytes(), relative
     # every case is current in the bucket: the workers read it from there
     s3_traffic.clear()
-    from_bucket = _run(manifest=str(manifest), store=bucket, config=str(config), out=s3.url("out"))
+    from_bucket = _run(manifest=in_bucket, store=bucket, config=str(config), out=s3.url("out"))
     shards_read = {path.split("/cohort.zarr/")[1].split("/")[0] for path, _ in s3_traffic.gets
                    if "/cohort.zarr/" in path and "/c/" in path}
     assert len(shards_read) == N_CASES
