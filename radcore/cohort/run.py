@@ -326,20 +326,15 @@ class CohortRun:
 
 
 def check_maps(settings: Settings, picture: str = "", naming: str = "native") -> None:
-    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (PyRadiomics params whose settings
-    maps allow; their shape classes give features, not maps), before any case runs."""
-    if settings.pyradiomics is None:
-        raise SettingsError("--maps needs a PyRadiomics params file (voxel maps of the IBSI profile are not made "
-                            "yet)")
+    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (their families or classes
+    without maps give features only), before any case runs."""
     from radcore.naming import column_name
     from radcore.profiles import profile_of
-    from radcore.pyradiomics.maps import check
-    from radcore.pyradiomics.naming import MAPPED_CLASSES
 
-    check(settings.pyradiomics, skip_shape=True)
+    profile = profile_of(settings)
+    mapped = profile.check_maps(settings, skip_unmapped=True)
     if picture:
-        keys = profile_of(settings).feature_keys(settings)
-        names = [column_name(k, naming) for k in keys if k.family in MAPPED_CLASSES]
+        names = [column_name(k, naming) for k in profile.feature_keys(settings) if k.family in mapped]
         if picture not in names:
             raise SettingsError(f"--map {picture!r} is not one of the maps these settings make (naming {naming!r}): "
                                 f"{names[:4]}{' ...' if len(names) > 4 else ''}")

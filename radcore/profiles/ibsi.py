@@ -111,14 +111,53 @@ def extract_volumes(image: Volume, mask: Volume, settings: Settings, label: int 
 
 def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[FeatureKey, float]:
     """Every enabled family on one preprocessed ROI."""
-    lower = settings.resegmentation.range[0] if settings.resegmentation.range else None
-    disc = discretise(roi, settings.discretisation, lower)
+    disc = discretised(roi, settings)
     out: dict[FeatureKey, float] = {}
     for name in settings.families:
-        try:
-            values = family(name).compute(roi, disc, settings)
-        except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
-            raise FeatureError(name, exc) from exc
-        for (feature, aggregation), value in values.items():
+        for (feature, aggregation), value in family_values(name, roi, disc, settings).items():
             out[FeatureKey(image_type, name, feature, aggregation)] = value
     return out
+
+
+def discretised(roi: RoiImage, settings: Settings):
+    """The grey levels of the ROI's intensity mask (:func:`radcore.preprocess.discretise.discretise`), a
+    fixed bin size's bins starting at the lower resegmentation bound when the settings give one."""
+    lower = settings.resegmentation.range[0] if settings.resegmentation.range else None
+    return discretise(roi, settings.discretisation, lower)
+
+
+def family_values(name: str, roi: RoiImage, disc, settings: Settings) -> dict[tuple[str, str], float]:
+    """{(feature, aggregation): value} of family ``name`` on one discretised ROI; a failure is a
+    :class:`FeatureError` naming the family."""
+    try:
+        return family(name).compute(roi, disc, settings)
+    except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
+        raise FeatureError(name, exc) from exc
+
+
+def check_maps(settings: Settings, skip_unmapped: bool = False) -> tuple[str, ...]:
+    """The families with voxel maps (:func:`radcore.profiles.ibsi_maps.check`)."""
+    from radcore.profiles import ibsi_maps
+
+    return ibsi_maps.check(settings, skip_unmapped=skip_unmapped)
+
+
+def image_maps(image, mask, settings: Settings, label: int | None = None, parallel: bool = False) -> dict:
+    """Voxel feature maps of SimpleITK images as read (:mod:`radcore.profiles.ibsi_maps`; one thread)."""
+    from radcore.io.images import to_image
+    from radcore.profiles import ibsi_maps
+
+    img, msk = load_case(image, mask, settings.label if label is None else label)
+    return {key: to_image(volume) for key, volume in ibsi_maps.extract_volume_maps(img, msk, settings).items()}
+
+
+def volume_maps(image: Volume, mask: Volume, settings: Settings, label: int | None = None) -> dict:
+    """Voxel feature maps of a loaded case, families without maps skipped (a cohort worker)."""
+    from radcore.profiles import ibsi_maps
+
+    return ibsi_maps.extract_volume_maps(image, mask, settings, label, skip_unmapped=True)
+
+
+def map_box(settings: Settings, info, label: int) -> None:
+    """None: the maps read what the features read (the ROI and the margin interpolation and filters need)."""
+    return None
