@@ -148,6 +148,8 @@ def run_case(
             failure = CaseFailure("preprocess", EmptyROIError(f"the mask of case {job.case_id!r} holds no label"))
             return rows, [error_row(job.case_id, None, failure.stage, failure.error)], time.perf_counter() - start
     margin = required_margin_mm(spec.settings, info.spacing)
+    if job.maps_only:
+        return rows, _maps_only(job, spec, info, source, margin), time.perf_counter() - start
     try:
         whole = _whole_image_values(spec, info, source) if labels else {}
     except CaseFailure as failure:
@@ -158,6 +160,18 @@ def run_case(
         rows += label_rows
         errors += label_errors
     return rows, errors, time.perf_counter() - start
+
+
+def _maps_only(job: CaseJob, spec: JobSpec, info: CaseInfo, source: Source, margin: float) -> list[dict]:
+    """The voxel maps of a job's labels whose features are done (``CaseJob.maps_only``); the error rows of
+    those that fail."""
+    errors = []
+    for label in job.labels:
+        try:
+            _write_maps(spec, info, source, label, margin)
+        except CaseFailure as failure:
+            errors.append(error_row(job.case_id, label, failure.stage, failure.error))
+    return errors
 
 
 def _run_label(
