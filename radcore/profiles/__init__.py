@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from radcore.profiles import ibsi, pyradiomics
+from radcore.profiles import ibsi, ibsi_maps, pyradiomics
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ class Profile:
 
 IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, source_box=None,
                whole_image_keys=ibsi.whole_image_keys, whole_image_values=ibsi.whole_image_values,
-               check_maps=ibsi.check_maps, image_maps=ibsi.image_maps, volume_maps=ibsi.volume_maps,
-               map_box=ibsi.map_box)
+               check_maps=ibsi_maps.check,
+               image_maps=ibsi_maps.image_maps, volume_maps=ibsi_maps.volume_maps, map_box=ibsi_maps.map_box)
 PYRADIOMICS = Profile("pyradiomics", pyradiomics.extract_images, pyradiomics.extract_volumes,
                       pyradiomics.feature_keys, source_box=pyradiomics.source_box,
                       whole_image_keys=pyradiomics.whole_image_keys,

@@ -134,30 +134,3 @@ def family_values(name: str, roi: RoiImage, disc, settings: Settings) -> dict[tu
     except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
         raise FeatureError(name, exc) from exc
 
-
-def check_maps(settings: Settings, skip_unmapped: bool = False) -> tuple[str, ...]:
-    """The families with voxel maps (:func:`radcore.profiles.ibsi_maps.check`)."""
-    from radcore.profiles import ibsi_maps
-
-    return ibsi_maps.check(settings, skip_unmapped=skip_unmapped)
-
-
-def image_maps(image, mask, settings: Settings, label: int | None = None, parallel: bool = False) -> dict:
-    """Voxel feature maps of SimpleITK images as read (:mod:`radcore.profiles.ibsi_maps`; one thread)."""
-    from radcore.io.images import to_image
-    from radcore.profiles import ibsi_maps
-
-    img, msk = load_case(image, mask, settings.label if label is None else label)
-    return {key: to_image(volume) for key, volume in ibsi_maps.extract_volume_maps(img, msk, settings).items()}
-
-
-def volume_maps(image: Volume, mask: Volume, settings: Settings, label: int | None = None) -> dict:
-    """Voxel feature maps of a loaded case, families without maps skipped (a cohort worker)."""
-    from radcore.profiles import ibsi_maps
-
-    return ibsi_maps.extract_volume_maps(image, mask, settings, label, skip_unmapped=True)
-
-
-def map_box(settings: Settings, info, label: int) -> None:
-    """None: the maps read what the features read (the ROI and the margin interpolation and filters need)."""
-    return None

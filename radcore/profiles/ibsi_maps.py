@@ -35,7 +35,7 @@ import numpy as np
 from radcore import image_types
 from radcore.crop import bounding_box, crop_origin
 from radcore.errors import SettingsError
-from radcore.io.images import Volume
+from radcore.io.images import Volume, load_case
 from radcore.naming import FeatureKey
 from radcore.preprocess import prepare
 from radcore.profiles.ibsi import FILTERED_FAMILIES, discretised, family_values, filtered_settings
@@ -84,9 +84,10 @@ def kernel_radii(maps: MapSettings, spacing: tuple[float, float, float]) -> tupl
     return radii
 
 
-def check(settings: Settings, image: Volume | None = None, skip_unmapped: bool = False) -> tuple[str, ...]:
+def check(settings: Settings, skip_unmapped: bool = False, image: Volume | None = None) -> tuple[str, ...]:
     """The mapped families, after the checks made before any work: the families, and with ``image`` a
-    radius that fits its (interpolated) grid on at least one axis."""
+    radius that fits its (interpolated) grid on at least one axis (the profile's ``check_maps`` without
+    ``image``)."""
     if settings.profile != "ibsi":
         raise SettingsError("these settings are of the PyRadiomics profile: see radcore.pyradiomics.maps")
     if settings.label == "all":
@@ -107,13 +108,33 @@ def check(settings: Settings, image: Volume | None = None, skip_unmapped: bool =
     return families
 
 
+def image_maps(image, mask, settings: Settings, label: int | None = None, parallel: bool = False) -> dict:
+    """The maps of SimpleITK images as read (the profile's ``image_maps``; one thread: ``parallel`` does not
+    apply)."""
+    from radcore.io.images import to_image
+
+    img, msk = load_case(image, mask, settings.label if label is None else label)
+    return {key: to_image(volume) for key, volume in extract_volume_maps(img, msk, settings).items()}
+
+
+def volume_maps(image: Volume, mask: Volume, settings: Settings, label: int | None = None) -> dict:
+    """The maps of a loaded case, families without maps skipped (the profile's ``volume_maps``: a cohort
+    worker)."""
+    return extract_volume_maps(image, mask, settings, label, skip_unmapped=True)
+
+
+def map_box(settings: Settings, info, label: int) -> None:
+    """None: the maps read what the features read (the ROI and the margin interpolation and filters need)."""
+    return None
+
+
 def extract_volume_maps(image: Volume, mask: Volume, settings: Settings, label: int | None = None,
                         skip_unmapped: bool = False) -> dict[FeatureKey, Volume]:
     """The voxel feature maps of one loaded case (see module doc), keyed by image type, family, feature and
     aggregation; ``mask`` is the ROI (bool) or a label map whose ``label`` is the ROI."""
     if mask.array.dtype != bool:
         mask = dataclasses.replace(mask, array=mask.array == (settings.label if label is None else label))
-    families = check(settings, image, skip_unmapped)
+    families = check(settings, skip_unmapped, image)
     spacing = tuple(image.spacing) + tuple(settings.interpolation.spacing or ())
     roi = prepare(image, mask, settings, image_types.margin_mm(settings, spacing))
     radii = kernel_radii(map_settings(settings), tuple(roi.spacing))
