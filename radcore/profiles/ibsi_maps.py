@@ -184,7 +184,8 @@ def voxel_values(roi: RoiImage, disc: Discretised, families, settings: Settings,
     levels = np.pad(disc.levels, pad)
     box = np.zeros(tuple(2 * radii + 3), bool)
     box[1:-1, 1:-1, 1:-1] = True
-    columns: dict[tuple[str, str, str], np.ndarray] = {}
+    keys: dict[str, list[tuple[str, str]]] = {}  # family -> its (feature, aggregation) keys, in its order
+    tables: dict[str, np.ndarray] = {}  # family -> float64 (N, its keys)
     for t, c in enumerate(np.asarray(centres, dtype=np.int64)):
         start = c + pad - radii - 1
         crop = tuple(slice(int(a), int(a) + n) for a, n in zip(start, box.shape))
@@ -192,9 +193,12 @@ def voxel_values(roi: RoiImage, disc: Discretised, families, settings: Settings,
         around = RoiImage(image[crop], morph[crop] & box, inside, roi.spacing)
         near = Discretised(np.where(inside, levels[crop], 0).astype(np.int32), disc.n_levels)
         for name in families:
-            for (feature, aggregation), value in family_values(name, around, near, settings).items():
-                key = (name, feature, aggregation)
-                if key not in columns:
-                    columns[key] = np.full(len(centres), np.nan)
-                columns[key][t] = value
-    return columns
+            values = family_values(name, around, near, settings)
+            if name not in keys:
+                keys[name] = list(values)
+                tables[name] = np.full((len(centres), len(values)), np.nan)
+            elif len(values) != len(keys[name]):
+                raise ValueError(f"family {name!r} gave {len(values)} values at voxel {tuple(c)}, "
+                                 f"{len(keys[name])} at the first")
+            tables[name][t] = list(values.values())
+    return {(name, *key): tables[name][:, k] for name in keys for k, key in enumerate(keys[name])}
