@@ -329,10 +329,13 @@ def test_ibsi_maps_of_each_case_equal_those_of_its_files(cohort, tmp_path):
     settings = load_settings(IBSI_MAPS)
     h = settings_hash(settings)
     spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True, maps=True,
-                   qc_pictures=False, naming="ibsi")
+                   qc_pictures=False, naming="ibsi", map_picture="cm_contrast_3D_comb")
     jobs = [j for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id in good[:2]]
     report = run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
     assert (report.done, report.failed) == (2, 0)
+    from radcore.io.qc_pictures import picture_path
+
+    assert all(picture_path(spec.dataset, job.case_id, 1, "map").exists() for job in jobs)
     direct = radcore.extract_maps(jobs[0].entry.image, jobs[0].entry.mask,
                                   config={**IBSI_MAPS, "families": ["stat", "glcm"]}, naming="ibsi")
     group = zarr.open_group(str(case_maps_path(spec.dataset, h, jobs[0].case_id, 1)), mode="r")
