@@ -90,8 +90,6 @@ def check(settings: Settings, skip_unmapped: bool = False, image: Volume | None 
     ``image``)."""
     if settings.profile != "ibsi":
         raise SettingsError("these settings are of the PyRadiomics profile: see radcore.pyradiomics.maps")
-    if settings.label == "all":
-        raise SettingsError("label: maps are made for one label; give its number")
     families = mapped_families(settings, skip_unmapped)
     if image is not None:
         extent = np.asarray(image.whole_shape) * np.asarray(image.spacing)
@@ -113,7 +111,10 @@ def image_maps(image, mask, settings: Settings, label: int | None = None, parall
     apply)."""
     from radcore.io.images import to_image
 
-    img, msk = load_case(image, mask, settings.label if label is None else label)
+    label = settings.label if label is None else label
+    if label == "all":
+        raise SettingsError("label: the maps of one case are made for one label; give its number")
+    img, msk = load_case(image, mask, label)
     return {key: to_image(volume) for key, volume in extract_volume_maps(img, msk, settings).items()}
 
 

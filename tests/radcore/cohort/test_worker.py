@@ -361,6 +361,9 @@ def test_maps_settings_are_checked_before_any_case(cohort, tmp_path):
     ibsi.write_text("families: [morph, ivh]\n")
     with pytest.raises(SettingsError, match=r"families: none of \['morph', 'ivh'\] has maps"):
         CohortRun(CohortParameters(manifest=str(manifest), config=str(ibsi), out=str(tmp_path / "out"), maps=True))
+    ibsi.write_text("families: [morph, glcm]\nmaps: {radius: 2, unit: mm}\n")  # morphology: features only
+    CohortRun(CohortParameters(manifest=str(manifest), config=str(ibsi), out=str(tmp_path / "out"), maps=True,
+                               label="all", map_picture="original_glcm_contrast_3d_avg"))
     config = tmp_path / "params.yaml"
     config.write_text("featureClass: {glcm: [Contrast], shape: }\nvoxelSetting: {kernelRadius: 1}\n")
     with pytest.raises(SettingsError, match="--map 'original_shape_sphericity' is not one of the maps"):

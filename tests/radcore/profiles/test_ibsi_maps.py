@@ -117,7 +117,7 @@ def test_ibsi_names_and_a_filter_response():
     ({"maps": {"radius": 0}}, "maps.radius must be > 0"),
     ({"maps": {"radius": 0.5, "unit": "mm"}}, r"maps.radius 0.5 mm is smaller than a voxel on every axis"),
     ({"maps": {"radius": 6}}, r"gives a box of \[13, 13, 13\] voxels \(x, y, z\), wider than the image"),
-    ({"label": "all"}, "maps are made for one label"),
+    ({"label": "all"}, "the maps of one case are made for one label"),
 ])
 def test_settings_that_cannot_make_maps_fail_before_any_work(config, message):
     image, mask, _, _ = synthetic_case()
