@@ -31,6 +31,7 @@ from radcore.settings import (
     DiscretisationSettings,
     ImageType,
     InterpolationSettings,
+    MapSettings,
     MorphologySettings,
     PerturbationSettings,
     ResegmentationSettings,
@@ -50,7 +51,7 @@ _LAZY = {"extract": "radcore.api", "extract_maps": "radcore.api", "Extractor": "
 __all__ = [
     "extract", "extract_maps", "Extractor", "load_settings", "Settings", "InterpolationSettings",
     "ResegmentationSettings", "DiscretisationSettings", "TextureSettings", "MorphologySettings",
-    "PerturbationSettings", "ImageType", "settings_hash",
+    "PerturbationSettings", "MapSettings", "ImageType", "settings_hash",
     "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
     "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
     "FeatureError", "StoreError", "StorageError", "DatasetError", "StaleRunError", "__version__",

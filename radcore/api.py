@@ -7,7 +7,6 @@ from typing import Any
 
 import SimpleITK as sitk
 
-from radcore.errors import SettingsError
 from radcore.io.config import load_settings
 from radcore.naming import check_naming, name_columns
 from radcore.pipeline import extract_case, extract_labels
@@ -130,35 +129,43 @@ def extract(image: ImageLike, mask: ImageLike, config: str | Path | dict | Setti
 
 def extract_maps(image: ImageLike, mask: ImageLike, config: str | Path | dict | Settings | None = None,
                  label: int | None = None, naming: str = "native", parallel: bool = True) -> dict[str, sitk.Image]:
-    """Voxel feature maps of one case: every feature computed in a kernel around each ROI voxel.
+    """Voxel feature maps of one case: every feature computed in a neighbourhood of each ROI voxel.
 
-    PyRadiomics' voxel-based extraction (``execute(image, mask, voxelBased=True)``) for a PyRadiomics
-    params file, with its ``voxelSetting`` (``kernelRadius``, ``maskedKernel``, ``initValue``,
-    ``voxelBatch``), its values, names and grid: see :mod:`radcore.pyradiomics.maps`.
+    For a PyRadiomics params file, PyRadiomics' voxel-based extraction (``execute(image, mask,
+    voxelBased=True)``) with its ``voxelSetting`` (``kernelRadius``, ``maskedKernel``, ``initValue``,
+    ``voxelBatch``), its values, names and grid: see :mod:`radcore.pyradiomics.maps`. For radcore's
+    settings (the IBSI profile), the families of the IBSI profile in a box around each voxel (the settings'
+    ``maps`` section: radius in voxels or mm), preprocessed and discretised once over the whole ROI: see
+    :mod:`radcore.profiles.ibsi_maps`.
 
     Parameters
     ----------
     image, mask, label
         As :meth:`Extractor.extract` (one label).
     config
-        A PyRadiomics params file (path or mapping) or settings carrying one; the IBSI profile has no maps
-        yet.
-    naming : {"native", "pyradiomics"}
-        Map names: ``original_glcm_contrast`` or PyRadiomics' ``original_glcm_Contrast``.
+        A PyRadiomics params file (path or mapping), radcore's settings (path, mapping or
+        :class:`radcore.Settings`; their ``maps`` section sets the neighbourhood), or None (the IBSI
+        profile's defaults, radius 1 voxel).
+    naming : {"native", "ibsi", "pyradiomics"}
+        Map names: ``original_glcm_contrast_3D_avg`` (native), ``cm_contrast_3D_avg`` (``ibsi``, IBSI
+        profile), or PyRadiomics' ``original_glcm_Contrast`` (PyRadiomics profile).
     parallel : bool
-        Run the voxels on numba's threads (``NUMBA_NUM_THREADS``); False for one thread (cohort workers).
+        PyRadiomics profile: run the voxels on numba's threads (``NUMBA_NUM_THREADS``); False for one thread
+        (cohort workers). The IBSI profile's maps run on one thread either way.
 
     Returns
     -------
     dict
-        ``{name: SimpleITK.Image}``: float64 maps on the ROI's bounding box grown by the kernel radius
-        (the image's spacing and direction), ``initValue`` outside the ROI.
+        ``{name: SimpleITK.Image}``: float64 maps. PyRadiomics: on the ROI's bounding box grown by the kernel
+        radius (the image's spacing and direction), ``initValue`` outside the ROI. IBSI: on the bounding box
+        of the ROI's intensity mask on the preprocessed (interpolated) grid, NaN outside it.
 
     Raises
     ------
     SettingsError
-        The IBSI profile, a shape class asked for, ``weightingNorm``, a radius wider than the image: before
-        any work.
+        Before any work: a family or class without maps asked for by name (shape, morphology), a radius
+        that does not fit (below 1, smaller than a voxel in mm, a box wider than the image), PyRadiomics'
+        ``weightingNorm`` or ``force2D``.
     ImageReadError, GeometryMismatchError, EmptyROIError, LabelNotFoundError
         As :meth:`Extractor.extract`, and PyRadiomics' checks of the ROI (a single voxel, too few
         dimensions).
@@ -173,17 +180,19 @@ def extract_maps(image: ImageLike, mask: ImageLike, config: str | Path | dict | 
     >>> maps = radcore.extract_maps(image, mask, config=params, naming="pyradiomics")
     >>> sitk.GetArrayFromImage(maps["original_firstorder_Mean"])[2, 2, 2]  # mean of 2 x 3 x 3 ROI voxels
     np.float64(187.0)
+    >>> ibsi = radcore.extract_maps(image, mask, config={"families": ["stat"], "maps": {"radius": 1}},
+    ...                             naming="ibsi")
+    >>> sitk.GetArrayFromImage(ibsi["stat_mean"])[0, 0, 0]  # the ROI's first voxel: 2 x 2 x 2 voxels
+    np.float64(182.5)
     """
     from radcore.io.fetch import fetched
     from radcore.io.images import read_pair
-    from radcore.pyradiomics import maps
+    from radcore.profiles import profile_of
 
     settings = load_settings(config)
     check_naming(naming, settings)
-    if settings.pyradiomics is None:
-        raise SettingsError("voxel maps need a PyRadiomics params file (config with setting / featureClass / "
-                            "voxelSetting sections); the IBSI profile has no maps yet")
+    profile = profile_of(settings)
+    profile.check_maps(settings)
     with fetched(image, "image") as image, fetched(mask, "mask") as mask:
         img, msk = read_pair(image, mask, None, None)
-    found = maps.extract_maps(img, msk, settings.pyradiomics, label, parallel=parallel)
-    return name_columns(found, naming)
+    return name_columns(profile.image_maps(img, msk, settings, label, parallel), naming)

@@ -24,10 +24,13 @@ CONVENTIONS = ("ibsi", "pyradiomics")
 def catalogue_rows(keys: Iterable[FeatureKey], naming: str, convention: str,
                    maps: bool = False) -> list[dict[str, Any]]:
     """One catalogue row per key (see the module docstring); ``convention`` is ``ibsi`` or ``pyradiomics``;
-    ``maps``: the run writes voxel maps (of the PyRadiomics classes that have them)."""
+    ``maps``: the run writes voxel maps (of the families or classes that have them)."""
+    from radcore.profiles.ibsi_maps import MAPPED_FAMILIES
+
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     describe = _ibsi_row if convention == "ibsi" else _pyradiomics_row
+    mapped = MAPPED_FAMILIES if convention == "ibsi" else MAPPED_CLASSES
     rows = []
     for key in keys:
         row = {
@@ -39,7 +42,7 @@ def catalogue_rows(keys: Iterable[FeatureKey], naming: str, convention: str,
             "convention": convention,
         }
         row.update(describe(key))
-        row["map"] = bool(maps and convention == "pyradiomics" and key.family in MAPPED_CLASSES)
+        row["map"] = bool(maps and key.family in mapped)
         rows.append(row)
     return rows
 

@@ -100,17 +100,20 @@ def _run_robustness(args) -> int:
 
 
 def _add_maps(sub) -> None:
-    p = sub.add_parser("maps", help="voxel feature maps of one case (PyRadiomics' voxel-based extraction)")
+    p = sub.add_parser("maps", help="voxel feature maps of one case (PyRadiomics' voxel-based extraction, or the "
+                                    "IBSI profile's families in each voxel's neighbourhood)")
     p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder; a path or URL")
     p.add_argument("mask", help="mask file on the image's grid; a path or URL")
     p.add_argument("--config", required=True,
-                   help="PyRadiomics params YAML (its voxelSetting: kernelRadius, maskedKernel, initValue, voxelBatch)")
+                   help="PyRadiomics params YAML (its voxelSetting: kernelRadius, maskedKernel, initValue, voxelBatch) "
+                        "or radcore settings YAML (IBSI profile; its maps section: radius, unit)")
     p.add_argument("--out", required=True,
                    help="a folder (one <map name>.<format> file per map) or a .zarr group (one array per map)")
     p.add_argument("--format", choices=["nrrd", "nii.gz", "nii", "mha"], default="nrrd",
                    help="file format in a folder (default nrrd)")
     p.add_argument("--label", type=int, default=None, help="mask label of the ROI (default: settings, 1)")
-    p.add_argument("--naming", choices=["native", "pyradiomics"], default="pyradiomics")
+    p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default=None,
+                   help="map names (default: pyradiomics for a PyRadiomics params file, else native)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="voxel type written")
     p.add_argument("--threads", choices=["all", "one"], default="all",
                    help="numba's threads (NUMBA_NUM_THREADS) or one")
@@ -118,11 +121,13 @@ def _add_maps(sub) -> None:
 
 
 def _run_maps(args) -> int:
-    from radcore import extract_maps
+    from radcore import extract_maps, load_settings
     from radcore.io.images import to_volume
     from radcore.io.maps import write_map_folder, write_maps
 
-    maps = extract_maps(args.image, args.mask, config=args.config, label=args.label, naming=args.naming,
+    settings = load_settings(args.config)
+    naming = args.naming or ("pyradiomics" if settings.profile == "pyradiomics" else "native")
+    maps = extract_maps(args.image, args.mask, config=settings, label=args.label, naming=naming,
                         parallel=args.threads == "all")
     volumes = {name: to_volume(image, name) for name, image in maps.items()}
     if args.out.lower().rstrip("/").endswith(".zarr"):

@@ -55,7 +55,8 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--report", action="store_true",
                    help="write the cohort report (OUT/report.html) at the end and print its path")
     p.add_argument("--maps", action="store_true",
-                   help="also write each case's voxel feature maps (PyRadiomics params' voxelSetting) to "
+                   help="also write each case's voxel feature maps (PyRadiomics params' voxelSetting, or the settings' maps "
+                        "section) to "
                         "OUT/maps/settings_hash=<h>/<case>_label<n>.zarr")
     p.add_argument("--map", dest="map_picture", default="", metavar="NAME",
                    help="with --maps: draw this map of each case (e.g. original_glcm_Contrast) to "

@@ -25,6 +25,8 @@ class RoiImage:
     int_mask    bool, the intensity mask: morph_mask after resegmentation
     spacing     voxel size (z, y, x) in mm
     diagnostics IBSI diagnostic values recorded while preprocessing (tag -> value)
+    origin      the physical position (x, y, z) of ``image[0, 0, 0]``, direction the grid's (row-major),
+                as ITK has them (a voxel map's geometry)
     """
 
     image: np.ndarray
@@ -32,6 +34,8 @@ class RoiImage:
     int_mask: np.ndarray
     spacing: tuple[float, float, float]
     diagnostics: Mapping[str, float] = field(default_factory=dict)
+    origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    direction: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
     @property
     def values(self) -> np.ndarray:

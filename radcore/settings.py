@@ -142,6 +142,17 @@ class PerturbationSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """Voxel feature maps of the IBSI profile (:mod:`radcore.profiles.ibsi_maps`): each ROI voxel's features
+    computed in the box around it of half width ``radius`` along each axis, in voxels of the
+    (interpolated) grid (``unit: voxel``, an integer >= 1) or in mm (``unit: mm``: floor(radius / spacing)
+    voxels per axis, at least one axis >= 1)."""
+
+    radius: float = 1.0
+    unit: Literal["voxel", "mm"] = "voxel"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything that determines the features of one case. Immutable; hashed for provenance."""
 
@@ -162,6 +173,8 @@ class Settings:
     pyradiomics: PyRadiomicsParams | None = None
     #: the perturbed versions of a robustness study, in either profile; None: only the ROI as it is
     perturbation: PerturbationSettings | None = None
+    #: the neighbourhood of the IBSI profile's voxel maps; None: the default :class:`MapSettings`
+    maps: MapSettings | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -208,6 +221,19 @@ def _validate(s: Settings) -> None:
         raise SettingsError("texture distances must be >= 1")
     if s.perturbation is not None:
         _validate_perturbation(s.perturbation)
+    if s.maps is not None:
+        _validate_maps(s)
+
+
+def _validate_maps(s: Settings) -> None:
+    radius = s.maps.radius
+    if not radius > 0:
+        raise SettingsError(f"maps.radius must be > 0, got {radius}")
+    if s.maps.unit == "voxel" and radius != int(radius):
+        raise SettingsError(f"maps.radius is in voxels (maps.unit: voxel): give an integer >= 1, got {radius}")
+    if s.pyradiomics is not None:
+        raise SettingsError("maps: the PyRadiomics profile takes its kernel from the params' voxelSetting "
+                            "(kernelRadius); remove the maps section")
 
 
 def _validate_perturbation(p: PerturbationSettings) -> None:
@@ -245,8 +271,9 @@ def from_mapping(data: dict[str, Any] | None) -> Settings:
 def to_mapping(settings: Settings) -> dict[str, Any]:
     """The plain nested mapping of ``settings`` (lists for tuples); ``from_mapping`` inverts it."""
     data = _plain(dataclasses.asdict(settings))
-    if data["perturbation"] is None:  # settings without perturbations keep the hash they always had
-        del data["perturbation"]
+    for optional in ("perturbation", "maps"):  # settings without them keep the hash they always had
+        if data[optional] is None:
+            del data[optional]
     for image_type in data["image_types"]:
         image_type["options"] = {k: v for k, v in image_type["options"]}
     return data

@@ -39,7 +39,7 @@ class CohortParameters(BaseModel):
     qc_pictures: bool = Field(True, description="draw each ROI on its image (PNG files under OUT/qc)")
     report: bool = Field(False, description="write the cohort report (OUT/report.html) at the end of the run")
     maps: bool = Field(False, description="also write each case's voxel feature maps (PyRadiomics params' "
-                                          "voxelSetting) to OUT/maps/settings_hash=<h>/<case>_label<n>.zarr")
+                                          "voxelSetting, or the settings' maps section) to OUT/maps/settings_hash=<h>/<case>_label<n>.zarr")
     map_picture: str = Field("", description="with maps: draw this map of each case (its name under the run's "
                                              "naming) to OUT/qc/<case>_label<n>_map.png")
 

@@ -2,8 +2,9 @@
 
 A cohort comes from a manifest, read once by the run (:class:`radcore.cohort.run.CohortRun`; its cases are
 ingested by the workers as they go, or ahead of their batches) or from a store (cases already ingested).
-Work is counted in (case_id, label) items; items with a features row for the settings hash are dropped,
-and the remaining cases are cut into batches of whole cases, one Dask task and one Parquet file each.
+Work is counted in (case_id, label) items; items with a features row for the settings hash are dropped
+(unless a run with voxel maps finds their maps missing: they come back as maps-only jobs), and the
+remaining cases are cut into batches of whole cases, one Dask task and one Parquet file each.
 Batches are few enough that orchestration stays cheap (no Prefect task per case) and many enough that
 workers stay busy to the end.
 """
@@ -32,7 +33,8 @@ class CaseJob:
 
     ``labels`` is ``"all"`` when the case's labels are known only once its mask is read (a manifest case
     not yet in the store with label ``all``); the worker then runs every label of the mask except
-    ``done_labels``.
+    ``done_labels``. ``maps_only``: the labels' features are done, their voxel maps are not (a run with
+    ``--maps`` over items done without): the worker makes the maps alone.
     """
 
     case_id: str
@@ -40,6 +42,7 @@ class CaseJob:
     entry: CaseEntry | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     done_labels: tuple[int, ...] = ()
+    maps_only: bool = False
 
     @property
     def items(self) -> list[tuple[str, int | str]]:
@@ -131,9 +134,11 @@ def auto_batch_size(n_items: int, workers: int) -> int:
 
 
 def plan_batches(
-    jobs: list[CaseJob], settings_hash: str, done: set[tuple[str, int]], batch_size: int
+    jobs: list[CaseJob], settings_hash: str, done: set[tuple[str, int]], batch_size: int,
+    unmapped: set[tuple[str, int]] = frozenset(),
 ) -> list[Batch]:
-    """Batches of the items not in ``done``, in cohort order, about ``batch_size`` items each.
+    """Batches of the items not in ``done``, in cohort order, about ``batch_size`` items each; then batches
+    of the items of ``unmapped`` (done, but without their voxel maps: ``maps_only`` jobs).
 
     A case's labels stay in one batch (its image is read once for all of them) unless they are more than
     ``batch_size``: then they are cut into batches of ``batch_size`` labels, so that a case with many
@@ -153,6 +158,18 @@ def plan_batches(
         labels = tuple(label for label in job.labels if (job.case_id, label) not in done)
         for start in range(0, len(labels), batch_size):
             todo.append(CaseJob(job.case_id, labels[start : start + batch_size], job.entry, job.metadata))
+    maps: list[CaseJob] = []
+    for job in jobs:
+        labels = tuple(sorted(label for case_id, label in unmapped if case_id == job.case_id)) \
+            if job.labels == ALL_LABELS else tuple(label for label in job.labels if (job.case_id, label) in unmapped)
+        for start in range(0, len(labels), batch_size):
+            maps.append(CaseJob(job.case_id, labels[start : start + batch_size], job.entry, job.metadata,
+                                maps_only=True))
+    return _cut(todo, settings_hash, batch_size) + _cut(maps, settings_hash + ":maps", batch_size)
+
+
+def _cut(todo: list[CaseJob], key: str, batch_size: int) -> list[Batch]:
+    """``todo`` in batches of about ``batch_size`` items, each named by ``key`` and its items."""
     batches: list[Batch] = []
     current: list[CaseJob] = []
     n_current = 0
@@ -160,15 +177,15 @@ def plan_batches(
         current.append(job)
         n_current += 1 if job.labels == ALL_LABELS else len(job.labels)
         if n_current >= batch_size:
-            batches.append(_batch(current, settings_hash))
+            batches.append(_batch(current, key))
             current, n_current = [], 0
     if current:
-        batches.append(_batch(current, settings_hash))
+        batches.append(_batch(current, key))
     return batches
 
 
-def _batch(jobs: list[CaseJob], settings_hash: str) -> Batch:
-    return Batch(batch_id(settings_hash, [i for j in jobs for i in j.items]), tuple(jobs))
+def _batch(jobs: list[CaseJob], key: str) -> Batch:
+    return Batch(batch_id(key, [i for j in jobs for i in j.items]), tuple(jobs))
 
 
 def metadata_columns(jobs: list[CaseJob]) -> tuple[str, ...]:

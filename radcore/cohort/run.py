@@ -161,6 +161,11 @@ class CohortRun:
         a cluster of its own when it finds work)."""
         if not done:
             return True
+        if self.params.maps:
+            from radcore.io.maps import mapped_items
+
+            if done - mapped_items(self.params.out, self.settings_hash, done):
+                return True
         if self.manifest is None:
             from radcore.io.store import list_cases
 
@@ -237,6 +242,11 @@ class CohortRun:
         else:
             jobs = cases_from_store(self.store, self.settings.label)
         done = dataset.done_cases(params.out, h)
+        unmapped: set[tuple[str, int]] = set()
+        if params.maps:  # items done by a run without --maps (or whose maps were cut short) get their maps
+            from radcore.io.maps import mapped_items
+
+            unmapped = done - mapped_items(params.out, h, done)
         n_items = sum(len(j.items) for j in jobs)
         workers = workers or local_workers(params.workers)
         n_versions = 1
@@ -247,7 +257,7 @@ class CohortRun:
         # batches sized in (case, label, version) units, so a robustness run's batches take as long as others
         batch_size = params.batch_size or max(1, auto_batch_size(max(n_items - len(done), 1) * n_versions, workers)
                                               // n_versions)
-        batches = plan_batches(jobs, h, done, batch_size)
+        batches = plan_batches(jobs, h, done, batch_size, unmapped)
         dataset.write_settings(params.out, h, to_mapping(self.settings))
         dataset.write_versions(params.out, h, versions(self.settings))
         keys = profile_of(self.settings).feature_keys(self.settings)
@@ -326,20 +336,15 @@ class CohortRun:
 
 
 def check_maps(settings: Settings, picture: str = "", naming: str = "native") -> None:
-    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (PyRadiomics params whose settings
-    maps allow; their shape classes give features, not maps), before any case runs."""
-    if settings.pyradiomics is None:
-        raise SettingsError("--maps needs a PyRadiomics params file (voxel maps of the IBSI profile are not made "
-                            "yet)")
+    """Raise :class:`SettingsError` unless ``settings`` can make voxel maps (their families or classes
+    without maps give features only), before any case runs."""
     from radcore.naming import column_name
     from radcore.profiles import profile_of
-    from radcore.pyradiomics.maps import check
-    from radcore.pyradiomics.naming import MAPPED_CLASSES
 
-    check(settings.pyradiomics, skip_shape=True)
+    profile = profile_of(settings)
+    mapped = profile.check_maps(settings, skip_unmapped=True)
     if picture:
-        keys = profile_of(settings).feature_keys(settings)
-        names = [column_name(k, naming) for k in keys if k.family in MAPPED_CLASSES]
+        names = [column_name(k, naming) for k in profile.feature_keys(settings) if k.family in mapped]
         if picture not in names:
             raise SettingsError(f"--map {picture!r} is not one of the maps these settings make (naming {naming!r}): "
                                 f"{names[:4]}{' ...' if len(names) > 4 else ''}")

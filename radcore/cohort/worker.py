@@ -150,6 +150,8 @@ def run_case(
             failure = CaseFailure("preprocess", EmptyROIError(f"the mask of case {job.case_id!r} holds no label"))
             return rows, [error_row(job.case_id, None, failure.stage, failure.error)], time.perf_counter() - start
     margin = required_margin_mm(spec.settings, info.spacing)
+    if job.maps_only:
+        return rows, _maps_only(job, spec, info, source, margin), time.perf_counter() - start
     try:
         whole = _whole_image_values(spec, info, source) if labels else {}
     except CaseFailure as failure:
@@ -160,6 +162,18 @@ def run_case(
         rows += label_rows
         errors += label_errors
     return rows, errors, time.perf_counter() - start
+
+
+def _maps_only(job: CaseJob, spec: JobSpec, info: CaseInfo, source: Source, margin: float) -> list[dict]:
+    """The voxel maps of a job's labels whose features are done (``CaseJob.maps_only``); the error rows of
+    those that fail."""
+    errors = []
+    for label in job.labels:
+        try:
+            _write_maps(spec, info, source, label, margin)
+        except CaseFailure as failure:
+            errors.append(error_row(job.case_id, label, failure.stage, failure.error))
+    return errors
 
 
 def _run_label(
@@ -195,7 +209,7 @@ def _run_label(
                 version_image, version_mask = _perturbed(info, label, image, mask, todo[i], perturbation, noise_sd)
             computed, values = _features(spec, version_image, version_mask, label, whole)
             if spec.maps and i == 0:  # the unperturbed image's maps
-                _write_maps(spec, info, source, label)
+                _write_maps(spec, info, source, label, margin)
         except CaseFailure as failure:
             errors.append(error_row(job.case_id, label, failure.stage, failure.error, name))
             continue
@@ -332,27 +346,25 @@ def _features(
     return computed, named
 
 
-def _write_maps(spec: JobSpec, info: CaseInfo, source: Source, label: int) -> None:
+def _write_maps(spec: JobSpec, info: CaseInfo, source: Source, label: int, margin: float) -> None:
     """The voxel feature maps of one label (one thread: the worker's) to its Zarr group
-    (:func:`radcore.io.maps.case_maps_path`), read from the features' box grown by the kernel radius."""
-    from radcore.io.images import to_volume
+    (:func:`radcore.io.maps.case_maps_path`), read from the profile's ``map_box`` (PyRadiomics: the
+    features' box grown by the kernel radius), else as the features read (``margin`` around the ROI)."""
     from radcore.io.maps import case_maps_path, write_maps
-    from radcore.pyradiomics.maps import extract_volume_maps, map_source_box
 
-    params = spec.settings.pyradiomics
-    box = profile_of(spec.settings).source_box(spec.settings, info, label)
+    profile = profile_of(spec.settings)
+    box = profile.map_box(spec.settings, info, label)
     try:
-        if box is None:  # the whole image, as the features read it
-            image, mask = _read_label(source, spec, info, label, 0.0)
+        if box is None:
+            image, mask = _read_label(source, spec, info, label, margin)
         else:
-            image, mask = read_region(source, info.case_id, label, map_source_box(params, info, label, box))
+            image, mask = read_region(source, info.case_id, label, box)
     except CaseFailure:
         raise
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
     try:
-        maps = name_columns(extract_volume_maps(image, mask, params, label, skip_shape=True), spec.naming)
-        volumes = {name: to_volume(image, name) for name, image in maps.items()}
+        volumes = name_columns(profile.volume_maps(image, mask, spec.settings, label), spec.naming)
         write_maps(volumes, case_maps_path(spec.dataset, spec.settings_hash, info.case_id, label))
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure(stage_of(exc), exc) from exc

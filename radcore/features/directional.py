@@ -72,12 +72,16 @@ def aggregate(
     sizes = [s.shape[0] for s in stacks.values()]
     if sum(sizes):
         values = evaluate(np.concatenate(list(stacks.values())))
-        parts = {n: np.split(np.asarray(values[n]), np.cumsum(sizes)[:-1]) for n in names}
+        table = np.stack([np.asarray(values[n], dtype=np.float64) for n in names])  # (feature, matrix)
     else:
-        parts = {n: [np.zeros(0)] * len(sizes) for n in names}
+        table = np.zeros((len(names), 0))
     out: dict[tuple[str, str], float] = {}
-    for n in names:
-        for agg, chunk in zip(stacks, parts[n]):
-            defined = chunk[~np.isnan(chunk)]
-            out[(n, agg)] = float(np.mean(defined)) if defined.size else float("nan")
-    return out
+    ends = np.cumsum(sizes)
+    for agg, end, size in zip(stacks, ends, sizes):
+        chunk = table[:, end - size:end]
+        defined = ~np.isnan(chunk)
+        counts = defined.sum(axis=1)
+        sums = np.where(defined, chunk, 0.0).sum(axis=1)
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        out.update(((n, agg), float(m)) for n, m in zip(names, means))
+    return {(n, agg): out[(n, agg)] for n in names for agg in stacks}

@@ -33,8 +33,8 @@ def aggregated(features: tuple[Feature, ...], aggregation: str, counts: np.ndarr
     """Features of the count matrices ``counts`` (k, Ng, m) (grey levels 1..Ng, column values ``j``, ROI
     voxels ``n_voxels`` (k,)), averaged over the k matrices (slices for 2D, a single one otherwise)."""
     grey = np.arange(1, counts.shape[1] + 1, dtype=np.float64)
-    values = cm.evaluate(counts, grey, j, 0.0, n_voxels)
-    return {(f.name, aggregation): float(values[:, cm.COLUMN[f.function]].mean()) for f in features}
+    means = cm.evaluate(counts, grey, j, 0.0, n_voxels).mean(axis=0)
+    return {(f.name, aggregation): float(means[cm.COLUMN[f.function]]) for f in features}
 
 
 def slice_groups(zone_slice: np.ndarray) -> list[tuple[int, slice]]:

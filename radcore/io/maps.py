@@ -6,13 +6,15 @@ File names: one map goes to ``path`` as given; several maps to ``<stem>_<map nam
 holding an array per map, named by the map, with its geometry in the group's attributes
 (``spacing`` and ``origin`` in x, y, z order, ``direction`` row-major, as ITK has them) and, for
 viewers that read OME-NGFF 0.5, one ``multiscales`` entry per map (axes z, y, x in mm, the map's scale and
-translation; NGFF has no direction matrix: an oblique grid's is in the ``radcore`` attribute only).
+translation; NGFF has no direction matrix: an oblique grid's is in the ``radcore`` attribute only). The
+attributes are written after the arrays: a group without them was not finished.
 Voxel feature maps go to a folder instead, one ``<map name><suffix>`` file each (:func:`write_map_folder`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -87,20 +89,46 @@ def _write_image(volume: Volume, path: Path, dtype: str) -> Path:
 
 
 def _write_zarr(maps: dict[str, Volume], path: Path | str, dtype: str) -> Path | str:
+    """The group of ``maps``; its attributes are written last, so a group that has them is whole
+    (:func:`mapped_items`)."""
     group = zarr.open_group(str(path), mode="w")
-    first = next(iter(maps.values()))
-    group.attrs["radcore"] = {
-        "maps": list(maps),
-        "spacing": [float(s) for s in first.spacing[::-1]],
-        "origin": [float(o) for o in first.origin],
-        "direction": [float(d) for d in first.direction],
-    }
-    group.attrs["ome"] = {"version": "0.5", "multiscales": [_ngff(name, volume) for name, volume in maps.items()]}
     for name, volume in maps.items():
         data = np.ascontiguousarray(volume.array, dtype=dtype)
         array = group.create_array(name, shape=data.shape, dtype=data.dtype, dimension_names=("z", "y", "x"))
         array[...] = data
+    first = next(iter(maps.values()))
+    group.attrs.update({
+        "radcore": {
+            "maps": list(maps),
+            "spacing": [float(s) for s in first.spacing[::-1]],
+            "origin": [float(o) for o in first.origin],
+            "direction": [float(d) for d in first.direction],
+        },
+        "ome": {"version": "0.5", "multiscales": [_ngff(name, volume) for name, volume in maps.items()]},
+    })
     return path
+
+
+def mapped_items(dataset: str | Path, settings_hash: str, items) -> set[tuple[str, int]]:
+    """Of the (case_id, label) ``items``, those whose maps group (:func:`case_maps_path`) a cohort run wrote
+    to the end: it holds the ``radcore`` attributes, which :func:`write_maps` writes last. One listing of the
+    maps folder, then one small read per group found."""
+    from radcore.io.dataset import partition
+
+    present = {str(p).rstrip("/").rsplit("/", 1)[-1] for p in remote.glob(partition(dataset, "maps", settings_hash),
+                                                                          "*.zarr")}
+    out = set()
+    for case_id, label in items:
+        path = case_maps_path(dataset, settings_hash, case_id, label)
+        if str(path).rsplit("/", 1)[-1] not in present:
+            continue
+        try:
+            attributes = json.loads(remote.read_bytes(remote.join(path, "zarr.json"))).get("attributes", {})
+        except (FileNotFoundError, ValueError):
+            continue
+        if "radcore" in attributes:
+            out.add((case_id, label))
+    return out
 
 
 def _ngff(name: str, volume: Volume) -> dict:

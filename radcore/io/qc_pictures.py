@@ -5,7 +5,8 @@ groups, :func:`radcore.io.store.group_name`), written by the worker that already
 ROI. Panels, left to right: axial (z), coronal (y) and sagittal (x) slices through the ROI's largest
 cross-section, each cut to the ROI's box plus a margin, scaled to :data:`PANEL_HEIGHT` pixels with the
 voxel spacing's aspect, the outline in red. CT is shown in a soft-tissue window (level 40, width 400 HU),
-other modalities between the 1st and 99th percentile of the panel. Drawn as an RGB array and saved as PNG
+other modalities between the 1st and 99th percentile of the panel (NaN voxels, where a voxel map is
+undefined, black). Drawn as an RGB array and saved as PNG
 by :mod:`radcore.io.png`, so a picture costs milliseconds and a worker loads no plotting library.
 """
 
@@ -56,8 +57,9 @@ def _panel(image: np.ndarray, mask: np.ndarray, axis: int, spacing, modality: st
     ci = np.minimum((np.arange(width) + 0.5) * picture.shape[1] / width, picture.shape[1] - 1)
     picture = picture[ri.astype(int)][:, ci.astype(int)]
     outline = outline[ri.astype(int)][:, ci.astype(int)]
-    low, high = CT_WINDOW if modality == "CT" else np.percentile(picture, (1, 99))
-    grey = (picture - low) / max(high - low, 1e-12)
+    finite = np.isfinite(picture)  # a voxel map is NaN where it is undefined (outside the ROI): black
+    low, high = CT_WINDOW if modality == "CT" else np.percentile(picture[finite], (1, 99)) if finite.any() else (0, 1)
+    grey = np.where(finite, (np.where(finite, picture, low) - low) / max(high - low, 1e-12), 0.0)
     rgb = np.repeat(np.clip(grey, 0, 1)[..., None], 3, axis=2)
     edge = outline & ~_eroded(outline)
     rgb[edge] = OUTLINE

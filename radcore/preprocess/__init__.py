@@ -76,4 +76,4 @@ def prepare(image: Volume, mask: Volume, settings: Settings, margin_mm: float = 
             f"the ROI holds no voxel after resegmentation with {settings.resegmentation}"
         )
     diag.update(roi_diagnostics(array, morph, intensity, grid_shape, "reseg"))
-    return RoiImage(array, morph, intensity, img.spacing, diag)
+    return RoiImage(array, morph, intensity, img.spacing, diag, tuple(img.origin), tuple(img.direction))

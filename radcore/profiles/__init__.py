@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from radcore.profiles import ibsi, pyradiomics
+from radcore.profiles import ibsi, ibsi_maps, pyradiomics
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,14 @@ class Profile:
                      give (they need the whole image); [] when a crop gives every value
     whole_image_values (image: Volume, settings) -> {FeatureKey: value}: those values from the whole image,
                      once per case; a worker puts them in each label's row
+    check_maps       (settings, skip_unmapped) -> the families (classes) that have voxel maps, after the
+                     checks made before any case; ``skip_unmapped``: the others give features only
+    image_maps       (image: sitk.Image, mask: sitk.Image, settings, label, parallel) -> {FeatureKey:
+                     sitk.Image}: the voxel feature maps of images as read (:func:`radcore.extract_maps`)
+    volume_maps      (image: Volume, mask: Volume, settings, label) -> {FeatureKey: Volume}: the maps of
+                     what :func:`map_box` read, on one thread (a cohort worker), unmappable families skipped
+    map_box          (settings, info, label) -> the box of a stored case the maps of ``label`` read, or None
+                     to read what the features read
     """
 
     name: str
@@ -44,14 +52,22 @@ class Profile:
     source_box: Callable | None
     whole_image_keys: Callable
     whole_image_values: Callable
+    check_maps: Callable
+    image_maps: Callable
+    volume_maps: Callable
+    map_box: Callable
 
 
 IBSI = Profile("ibsi", ibsi.extract_images, ibsi.extract_volumes, ibsi.feature_keys, source_box=None,
-               whole_image_keys=ibsi.whole_image_keys, whole_image_values=ibsi.whole_image_values)
+               whole_image_keys=ibsi.whole_image_keys, whole_image_values=ibsi.whole_image_values,
+               check_maps=ibsi_maps.check,
+               image_maps=ibsi_maps.image_maps, volume_maps=ibsi_maps.volume_maps, map_box=ibsi_maps.map_box)
 PYRADIOMICS = Profile("pyradiomics", pyradiomics.extract_images, pyradiomics.extract_volumes,
                       pyradiomics.feature_keys, source_box=pyradiomics.source_box,
                       whole_image_keys=pyradiomics.whole_image_keys,
-                      whole_image_values=pyradiomics.whole_image_values)
+                      whole_image_values=pyradiomics.whole_image_values, check_maps=pyradiomics.check_maps,
+                      image_maps=pyradiomics.image_maps, volume_maps=pyradiomics.volume_maps,
+                      map_box=pyradiomics.map_box)
 PROFILES = {p.name: p for p in (IBSI, PYRADIOMICS)}
 
 

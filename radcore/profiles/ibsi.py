@@ -111,14 +111,26 @@ def extract_volumes(image: Volume, mask: Volume, settings: Settings, label: int 
 
 def features_of_roi(roi: RoiImage, settings: Settings, image_type: str) -> dict[FeatureKey, float]:
     """Every enabled family on one preprocessed ROI."""
-    lower = settings.resegmentation.range[0] if settings.resegmentation.range else None
-    disc = discretise(roi, settings.discretisation, lower)
+    disc = discretised(roi, settings)
     out: dict[FeatureKey, float] = {}
     for name in settings.families:
-        try:
-            values = family(name).compute(roi, disc, settings)
-        except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
-            raise FeatureError(name, exc) from exc
-        for (feature, aggregation), value in values.items():
+        for (feature, aggregation), value in family_values(name, roi, disc, settings).items():
             out[FeatureKey(image_type, name, feature, aggregation)] = value
     return out
+
+
+def discretised(roi: RoiImage, settings: Settings):
+    """The grey levels of the ROI's intensity mask (:func:`radcore.preprocess.discretise.discretise`), a
+    fixed bin size's bins starting at the lower resegmentation bound when the settings give one."""
+    lower = settings.resegmentation.range[0] if settings.resegmentation.range else None
+    return discretise(roi, settings.discretisation, lower)
+
+
+def family_values(name: str, roi: RoiImage, disc, settings: Settings) -> dict[tuple[str, str], float]:
+    """{(feature, aggregation): value} of family ``name`` on one discretised ROI; a failure is a
+    :class:`FeatureError` naming the family."""
+    try:
+        return family(name).compute(roi, disc, settings)
+    except Exception as exc:  # noqa: BLE001 - named and chained, so the failure stage is "features"
+        raise FeatureError(name, exc) from exc
+

@@ -47,3 +47,37 @@ def whole_image_values(image, settings):
 def feature_keys(settings):
     """Every feature key the params can give (see :func:`radcore.pyradiomics.extractor.feature_keys`)."""
     return extractor.feature_keys(settings.pyradiomics)
+
+
+def check_maps(settings, skip_unmapped=False):
+    """The classes with voxel maps, after :func:`radcore.pyradiomics.maps.check`."""
+    from radcore.pyradiomics import maps
+
+    maps.check(settings.pyradiomics, skip_shape=skip_unmapped)
+    return tuple(maps.mapped_classes(settings.pyradiomics, skip_unmapped))
+
+
+def image_maps(image, mask, settings, label=None, parallel=False):
+    """PyRadiomics' voxel-based maps of SimpleITK images as read (:func:`radcore.pyradiomics.maps.extract_maps`)."""
+    from radcore.pyradiomics import maps
+
+    return maps.extract_maps(image, mask, settings.pyradiomics, label, parallel=parallel)
+
+
+def volume_maps(image, mask, settings, label=None):
+    """The maps of a loaded case read from :func:`map_box` (one thread; shape classes skipped)."""
+    from radcore.io.images import to_volume
+    from radcore.pyradiomics import maps
+
+    found = maps.extract_volume_maps(image, mask, settings.pyradiomics, label, skip_shape=True)
+    return {key: to_volume(image, str(key)) for key, image in found.items()}
+
+
+def map_box(settings, info, label):
+    """The features' box (:func:`source_box`) grown by the kernel radius, so the maps' grid and every kernel
+    on it lie inside (:func:`radcore.pyradiomics.maps.map_source_box`); None: the whole image, as the
+    features read it."""
+    from radcore.pyradiomics.maps import map_source_box
+
+    box = source_box(settings, info, label)
+    return None if box is None else map_source_box(settings.pyradiomics, info, label, box)

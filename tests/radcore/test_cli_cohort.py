@@ -38,6 +38,8 @@ def _mistakes(tmp_path: Path, manifest: Path) -> dict[str, tuple[list[str], str]
     wrong_columns.write_text(manifest.read_text().replace("case_id,", "patient,", 1))
     no_rows = tmp_path / "empty.csv"
     no_rows.write_text("case_id,image,mask\n")
+    unmapped = tmp_path / "unmapped.yaml"
+    unmapped.write_text("families: [morph]\n")
     out = str(tmp_path / "out")
     return {
         "--out is a file": (["run", str(manifest), "--out", str(a_file)], "is a file"),
@@ -60,8 +62,8 @@ def _mistakes(tmp_path: Path, manifest: Path) -> dict[str, tuple[list[str], str]
         "ibsi names for PyRadiomics params": (["run", str(manifest), "--out", out, "--config", str(PARAMS),
                                                "--naming", "ibsi"], "naming 'ibsi' needs IBSI definitions"),
         "a bad label": (["run", str(manifest), "--out", out, "--label", "one"], "expected an integer label"),
-        "--maps with IBSI settings": (["run", str(manifest), "--out", out, "--maps"],
-                                      "--maps needs a PyRadiomics params file"),
+        "--maps with IBSI families without maps": (["run", str(manifest), "--out", out, "--config", str(unmapped),
+                                                     "--maps"], "none of ['morph'] has maps"),
         "--map without --maps": (["run", str(manifest), "--out", out, "--config", str(PARAMS), "--map",
                                   "original_glcm_contrast"], "needs maps (--maps)"),
         "--map of a feature without a map": (["run", str(manifest), "--out", out, "--config", str(PARAMS), "--maps",

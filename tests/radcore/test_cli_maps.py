@@ -64,6 +64,21 @@ def test_shape_class_is_one_error_line(tmp_path, params_file, capsys):
     assert not (tmp_path / "m").exists()
 
 
-def test_ibsi_settings_have_no_maps_yet(tmp_path):
-    with pytest.raises(radcore.SettingsError, match="PyRadiomics params file"):
-        radcore.extract_maps(IMAGE, MASK, config={"families": ["stat"]})
+def test_ibsi_settings_make_maps_named_as_the_ibsi_names_them(tmp_path, capsys):
+    config = tmp_path / "ibsi.yaml"
+    config.write_text("families: [stat, glcm]\ntexture: {matrix_aggregations: [3D_comb]}\n"
+                      "discretisation: {method: fixed_bin_size, bin_size: 25}\nmaps: {radius: 1}\n")
+    out = tmp_path / "maps"
+    assert main(["maps", IMAGE, MASK, "--config", str(config), "--out", str(out), "--naming", "ibsi"]) == 0
+    direct = radcore.extract_maps(IMAGE, MASK, config=str(config), naming="ibsi")
+    assert capsys.readouterr().out.strip() == f"{len(direct)} maps -> {out}"
+    assert "cm_contrast_3D_comb" in direct and "stat_mean" in direct
+    written = sitk.ReadImage(str(out / "cm_contrast_3D_comb.nrrd"))
+    assert written.GetOrigin() == pytest.approx(direct["cm_contrast_3D_comb"].GetOrigin())
+    np.testing.assert_allclose(sitk.GetArrayFromImage(written),
+                               sitk.GetArrayFromImage(direct["cm_contrast_3D_comb"]).astype(np.float32))
+    config.write_text("families: [morph, stat]\n")
+    assert main(["maps", IMAGE, MASK, "--config", str(config), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "SettingsError: families: 'morph' cannot be mapped" in err[0]
+    assert not (tmp_path / "m").exists()

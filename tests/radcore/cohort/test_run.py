@@ -122,3 +122,53 @@ def test_the_default_store_sits_beside_the_dataset_as_a_path_or_a_url(tmp_path):
     assert on_disk == str(tmp_path / "out" / "cohort.zarr")
     assert CohortParameters(manifest="m.csv", out="s3://bucket/out/").store_path() == "s3://bucket/out/cohort.zarr"
     assert CohortParameters(manifest="m.csv", store="s3://b/c.zarr", out="/o").store_path() == "s3://b/c.zarr"
+
+
+def test_a_run_with_maps_makes_the_maps_of_cases_done_without_them(tmp_path, cohort):
+    """Features done by a run without ``--maps``: a run with it makes only the missing maps (maps-only
+    batches; the features files stay as they were), a group cut short is made again, and a third run has
+    nothing to do."""
+    import zarr
+
+    from radcore.io.maps import case_maps_path, mapped_items
+
+    manifest, good, broken, _ = cohort
+    config = tmp_path / "ibsi_maps.yaml"
+    config.write_text("families: [stat, glcm]\ntexture: {matrix_aggregations: [3D_comb]}\nmaps: {radius: 1}\n")
+
+    def run_once(**more):
+        run = CohortRun(_params(tmp_path, manifest, config, qc_pictures=False, **more))
+        with LocalCluster(**local_cluster_kwargs(1, dashboard="127.0.0.1:0")) as cluster, Client(cluster) as client:
+            with run.locked() as token:
+                plan = run.plan(token, workers=1)
+                summary = run.extract(plan, client)
+                run.finish(plan, summary)
+        return run, plan, summary
+
+    run, _, first = run_once()
+    assert first.done == len(good)
+    features = sorted((tmp_path / "out" / "features").rglob("*.parquet"))
+    stamps = [p.stat().st_mtime_ns for p in features]
+    groups = {case: case_maps_path(str(tmp_path / "out"), run.settings_hash, case, 1) for case in good}
+    assert not any(g.exists() for g in groups.values())
+    everything = run.done() | {(case, 1) for case in broken}  # as if the broken cases were done too
+    assert not CohortRun(_params(tmp_path, manifest, config)).may_have_work(everything)
+    assert CohortRun(_params(tmp_path, manifest, config, maps=True)).may_have_work(everything)  # maps missing
+    _, plan, second = run_once(maps=True)
+    assert all(job.maps_only for batch in plan.batches for job in batch.cases if job.case_id in good)
+    assert second.done == 0 and second.failed == len(broken) + 1  # the broken cases are tried again
+    assert sorted((tmp_path / "out" / "features").rglob("*.parquet")) == features
+    assert [p.stat().st_mtime_ns for p in features] == stamps
+    for case, group in groups.items():
+        assert "original_glcm_contrast_3d_comb" in zarr.open_group(str(group), mode="r").array_keys(), case
+    # a group without its attributes (a worker killed while writing it) is made again; the others are not
+    cut = zarr.open_group(str(groups[good[0]]), mode="r+")
+    cut.attrs.clear()
+    kept = groups[good[1]] / "zarr.json"
+    kept_stamp = kept.stat().st_mtime_ns
+    _, plan, _ = run_once(maps=True)
+    assert [(job.case_id, job.labels) for batch in plan.batches for job in batch.cases if job.case_id in good] == [
+        (good[0], (1,))]
+    assert "radcore" in zarr.open_group(str(groups[good[0]]), mode="r").attrs
+    assert kept.stat().st_mtime_ns == kept_stamp
+    assert mapped_items(str(tmp_path / "out"), run.settings_hash, everything) == {(case, 1) for case in good}

@@ -311,14 +311,59 @@ def test_catalogue_says_which_columns_have_maps():
     assert not any(r["map"] for r in catalogue_rows(keys, "pyradiomics", "pyradiomics"))
 
 
-def test_maps_need_pyradiomics_params_before_any_case(cohort, tmp_path):
+IBSI_MAPS = {"families": ["morph", "stat", "glcm"], "texture": {"matrix_aggregations": ["3D_comb"]},
+             "interpolation": {"spacing": [1.5, 1.5, 1.5], "round_intensities": True},
+             "discretisation": {"method": "fixed_bin_number", "bin_number": 16}, "maps": {"radius": 1}}
+
+
+def test_ibsi_maps_of_each_case_equal_those_of_its_files(cohort, tmp_path):
+    """``--maps`` with IBSI settings: each good case's maps, from the worker's crop of the store (interpolated
+    there), are radcore.extract_maps' of its files; morphology gives features and no maps; the catalogue
+    says which columns have maps."""
+    import SimpleITK as sitk
+    import zarr
+
+    from radcore.io.maps import case_maps_path
+
+    manifest, good, _ = cohort
+    settings = load_settings(IBSI_MAPS)
+    h = settings_hash(settings)
+    spec = JobSpec(str(tmp_path / "store"), str(tmp_path / "out"), settings, h, ingest=True, maps=True,
+                   qc_pictures=False, naming="ibsi", map_picture="cm_contrast_3D_comb")
+    jobs = [j for j in cases_from_manifest(read_manifest(manifest), 1) if j.case_id in good[:2]]
+    report = run_batch(plan_batches(jobs, h, set(), 100)[0], spec)
+    assert (report.done, report.failed) == (2, 0)
+    from radcore.io.qc_pictures import picture_path
+
+    assert all(picture_path(spec.dataset, job.case_id, 1, "map").exists() for job in jobs)
+    direct = radcore.extract_maps(jobs[0].entry.image, jobs[0].entry.mask,
+                                  config={**IBSI_MAPS, "families": ["stat", "glcm"]}, naming="ibsi")
+    group = zarr.open_group(str(case_maps_path(spec.dataset, h, jobs[0].case_id, 1)), mode="r")
+    assert sorted(group.array_keys()) == sorted(direct) and "cm_contrast_3D_comb" in direct
+    first = next(iter(direct.values()))
+    assert group.attrs["radcore"]["origin"] == pytest.approx(list(first.GetOrigin()))
+    assert group.attrs["radcore"]["spacing"] == pytest.approx([1.5, 1.5, 1.5])
+    for name, image in direct.items():
+        np.testing.assert_allclose(group[name][...], sitk.GetArrayFromImage(image).astype(np.float32), rtol=1e-6,
+                                   err_msg=name)
+    rows = catalogue_rows(profile_of(settings).feature_keys(settings), "ibsi", "ibsi", maps=True)
+    assert {r["column"]: r["map"] for r in rows if r["column"] in ("cm_contrast_3D_comb", "morph_volume")} == {
+        "cm_contrast_3D_comb": True, "morph_volume": False}
+
+
+def test_maps_settings_are_checked_before_any_case(cohort, tmp_path):
     from radcore.cohort.parameters import CohortParameters
     from radcore.cohort.run import CohortRun
     from radcore.errors import SettingsError
 
     manifest, _, _ = cohort
-    with pytest.raises(SettingsError, match="--maps needs a PyRadiomics params file"):
-        CohortRun(CohortParameters(manifest=str(manifest), out=str(tmp_path / "out"), maps=True))
+    ibsi = tmp_path / "ibsi.yaml"
+    ibsi.write_text("families: [morph, ivh]\n")
+    with pytest.raises(SettingsError, match=r"families: none of \['morph', 'ivh'\] has maps"):
+        CohortRun(CohortParameters(manifest=str(manifest), config=str(ibsi), out=str(tmp_path / "out"), maps=True))
+    ibsi.write_text("families: [morph, glcm]\nmaps: {radius: 2, unit: mm}\n")  # morphology: features only
+    CohortRun(CohortParameters(manifest=str(manifest), config=str(ibsi), out=str(tmp_path / "out"), maps=True,
+                               label="all", map_picture="original_glcm_contrast_3d_avg"))
     config = tmp_path / "params.yaml"
     config.write_text("featureClass: {glcm: [Contrast], shape: }\nvoxelSetting: {kernelRadius: 1}\n")
     with pytest.raises(SettingsError, match="--map 'original_shape_sphericity' is not one of the maps"):
