@@ -15,7 +15,9 @@ import zarr
 
 from radcore.crop import crop_origin, grown_box, margin_voxels
 from radcore.errors import LabelNotFoundError
+from radcore.io import remote
 from radcore.io.images import Volume
+from radcore.io.store import bucket
 from radcore.io.store.layout import (
     IMAGE_PATH, MASK_PATH, NATIVE_MASK_PATH, CaseInfo, DecodedCase, StoreLike, label_mask, open_case,
 )
@@ -34,6 +36,7 @@ class _Arrays:
         else:
             self._group, self.info = open_case(store, case_id)
             self._decoded = None
+            self._bucket = store if isinstance(store, str) and remote.is_url(store) else None
 
     def image(self, box=...) -> np.ndarray:
         return self._cut(IMAGE_PATH, box)
@@ -49,7 +52,10 @@ class _Arrays:
 
     def _cut(self, path: str, box) -> np.ndarray:
         if self._decoded is None:
-            return np.asarray(self._group[path][box])
+            array = self._group[path]
+            if self._bucket is not None and bucket.reads_box(array, box):
+                return bucket.read_box(self._bucket, array, box)
+            return np.asarray(array[box])
         whole = {IMAGE_PATH: self._decoded.image, MASK_PATH: self._decoded.labels,
                  NATIVE_MASK_PATH: self._decoded.native}[path]
         if box is not ...:

@@ -23,22 +23,21 @@ import zarr
 from numcodecs import Blosc
 
 #: the index entry of an inner chunk absent from its shard (every one here is written)
-_ABSENT = 2**64 - 1
+ABSENT = 2**64 - 1
 _SHUFFLES = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE, "bitshuffle": Blosc.BITSHUFFLE}
 
 
 def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, bytes]]:
     """The shards of ``data`` (the whole of ``array``, a sharded array whose inner codecs are bytes and
     Blosc), one at a time: each shard's key under the array (``c/<z>/<y>/<x>``) and its bytes."""
-    blosc = _blosc(array)
-    chunk, shard = array.chunks, array.shards
-    per_shard = tuple(s // c for s, c in zip(shard, chunk))
+    blosc = blosc_of(array)
+    chunk, shard, per_shard = array.chunks, array.shards, chunks_per_shard(array)
     data = np.ascontiguousarray(data, dtype=data.dtype.newbyteorder("<"))
     fill = np.asarray(array.fill_value, dtype=data.dtype)
     grid = [range(-(-n // s)) for n, s in zip(data.shape, shard)]
     for key in itertools.product(*grid):
         parts, offset = [], 0
-        index = np.full((*per_shard, 2), _ABSENT, dtype="<u8")
+        index = np.full((*per_shard, 2), ABSENT, dtype="<u8")
         for inner in itertools.product(*(range(k) for k in per_shard)):
             start = [k * s + i * c for k, s, i, c in zip(key, shard, inner, chunk)]
             if any(a >= n for a, n in zip(start, data.shape)):
@@ -54,42 +53,75 @@ def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, by
             offset += len(encoded)
         table = index.tobytes()
         parts += [table, google_crc32c.value(table).to_bytes(4, "little")]
-        yield "/".join(["c", *map(str, key)]), b"".join(parts)
+        yield shard_key(key), b"".join(parts)
 
 
-def _blosc(array: zarr.Array) -> Blosc:
-    """The Blosc compressor ``array``'s inner codecs name; ValueError for any other codec chain."""
+def blosc_of(array: zarr.Array) -> Blosc:
+    """The Blosc compressor ``array``'s inner codecs name; ValueError for any other codec chain (the shards
+    are written and read here only with bytes + Blosc)."""
     (sharding,) = array.metadata.codecs
     inner = [c.to_dict() for c in sharding.codecs]
     names = [c["name"] for c in inner]
     if names != ["bytes", "blosc"] or inner[0].get("configuration", {}).get("endian", "little") != "little":
-        raise ValueError(f"write_shards writes bytes + blosc inner codecs, not {names}")
+        raise ValueError(f"the shards are encoded here with bytes + blosc inner codecs, not {names}")
     config = inner[1]["configuration"]
     return Blosc(cname=config["cname"], clevel=config["clevel"], shuffle=_SHUFFLES[config["shuffle"]],
                  blocksize=config.get("blocksize", 0))
 
 
-def shard_index(shard: bytes, chunks_per_shard: tuple[int, ...]) -> np.ndarray:
-    """The index at the end of ``shard``: per inner chunk (C order, shape ``chunks_per_shard``) its offset
-    and length in bytes (:data:`_ABSENT` for a chunk not written): what a reader fetches first."""
-    n = int(np.prod(chunks_per_shard))
-    return np.frombuffer(shard[-(16 * n + 4):-4], "<u8").reshape(*chunks_per_shard, 2)
+def shard_index(shard: bytes, per_shard: tuple[int, ...]) -> np.ndarray:
+    """The index at the end of ``shard``: per inner chunk (C order, shape ``per_shard``) its offset and
+    length in bytes (:data:`ABSENT` for a chunk not written): what a reader fetches first."""
+    return np.frombuffer(shard[-index_length(per_shard):-4], "<u8").reshape(*per_shard, 2)
 
 
 def box_chunk_bytes(array: zarr.Array, box: tuple[slice, ...], shard_of) -> tuple[int, int]:
     """The compressed bytes of the inner chunks of ``array`` that ``box`` touches, and the bytes of the
     indexes of the shards holding them: what reading ``box`` fetches of the array's chunks.
     ``shard_of(key)`` gives the bytes of the shard ``c/<z>/<y>/<x>``."""
-    chunk, shard = array.chunks, array.shards
-    per_shard = tuple(s // c for s, c in zip(shard, chunk))
-    touched = itertools.product(*(range(s.start // c, (s.stop - 1) // c + 1) for s, c in zip(box, chunk)))
+    per_shard = chunks_per_shard(array)
+    chunk_bytes = index_bytes = 0
+    for key, inner in touched_chunks(array, box).items():
+        index = shard_index(shard_of(shard_key(key)), per_shard)
+        chunk_bytes += sum(int(index[i][1]) for i in inner)
+        index_bytes += index_length(per_shard)
+    return chunk_bytes, index_bytes
+
+
+def chunks_per_shard(array: zarr.Array) -> tuple[int, ...]:
+    return tuple(s // c for s, c in zip(array.shards, array.chunks))
+
+
+def index_length(per_shard: tuple[int, ...]) -> int:
+    """Bytes of a shard's index: 16 per inner chunk, and its CRC-32C."""
+    return 16 * int(np.prod(per_shard)) + 4
+
+
+def shard_key(key: tuple[int, ...]) -> str:
+    """The key of shard ``key`` under its array (the default chunk key encoding: ``c/<z>/<y>/<x>``)."""
+    return "/".join(["c", *map(str, key)])
+
+
+def touched_chunks(array: zarr.Array, box: tuple[slice, ...]) -> dict[tuple[int, ...], list[tuple[int, ...]]]:
+    """The inner chunks ``box`` (slices with integer bounds) touches, by shard: ``{shard: [inner...]}``,
+    each inner chunk by its place in its shard."""
+    chunk, per_shard = array.chunks, chunks_per_shard(array)
     by_shard: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
-    for coords in touched:
+    for coords in itertools.product(*(range(s.start // c, (s.stop - 1) // c + 1) for s, c in zip(box, chunk))):
         by_shard.setdefault(tuple(k // p for k, p in zip(coords, per_shard)), []).append(
             tuple(k % p for k, p in zip(coords, per_shard)))
-    chunk_bytes = index_bytes = 0
-    for key, inner in by_shard.items():
-        index = shard_index(shard_of("/".join(["c", *map(str, key)])), per_shard)
-        chunk_bytes += sum(int(index[i][1]) for i in inner)
-        index_bytes += 16 * int(np.prod(per_shard)) + 4
-    return chunk_bytes, index_bytes
+    return by_shard
+
+
+def checked_index(tail: bytes, per_shard: tuple[int, ...], where: str) -> np.ndarray:
+    """The index of a shard from its last :func:`index_length` bytes, its CRC-32C checked (ValueError
+    naming ``where`` when it does not match: a damaged shard never becomes voxels)."""
+    if len(tail) != index_length(per_shard) or \
+            google_crc32c.value(tail[:-4]).to_bytes(4, "little") != tail[-4:]:
+        raise ValueError(f"{where}: the shard's index is damaged (its CRC-32C does not match)")
+    return np.frombuffer(tail[:-4], "<u8").reshape(*per_shard, 2)
+
+
+def decode_chunk(array: zarr.Array, blosc: Blosc, data: bytes) -> np.ndarray:
+    """One inner chunk of ``array`` from its encoded bytes (Blosc, then little-endian values)."""
+    return np.frombuffer(blosc.decode(data), dtype=array.dtype.newbyteorder("<")).reshape(array.chunks)

@@ -111,3 +111,47 @@ def test_a_store_url_that_cannot_be_used_is_one_line(s3, case):
                     lambda: write_case("s3://radcore-no-such-bucket/s.zarr", "c1", image, mask)):
         with pytest.raises(StorageError, match="^s3://radcore-no-such-bucket/s.zarr: the bucket does not exist$"):
             attempt()
+
+
+def test_a_box_read_from_a_bucket_is_the_box_zarr_reads_in_two_rounds_of_gets(s3, s3_traffic, case):
+    """Boxes within one chunk, across chunks and shards, at the array's far edges: the voxels Zarr reads,
+    fetched as each shard's index and then each touched chunk (no HEAD, no whole shard)."""
+    from radcore.io.images import Volume
+    from radcore.io.store import shards
+    from radcore.io.store.layout import IMAGE_PATH, open_case
+
+    image, mask = case
+    rng = np.random.default_rng(2)
+    big = rng.integers(-1024, 3000, (150, 70, 130)).astype(np.int16)
+    labels = np.zeros(big.shape, np.uint8)
+    labels[60:70, 10:66, 60:70] = 1
+    store = s3.url("big.zarr")
+    write_case(store, "big", dataclasses.replace(image, array=big),
+               Volume(labels, spacing=mask.spacing, origin=mask.origin, direction=mask.direction))
+    group, _ = open_case(store, "big")
+    array = group[IMAGE_PATH]
+    for box in [(slice(0, 1), slice(0, 1), slice(0, 1)), (slice(60, 70), slice(10, 66), slice(60, 70)),
+                (slice(3, 150), slice(1, 70), slice(5, 130)), (slice(140, 150), slice(60, 70), slice(120, 130))]:
+        assert bucket.reads_box(array, box)
+        s3_traffic.clear()
+        voxels = bucket.read_box(store, array, box)
+        assert np.array_equal(voxels, big[box]), box
+        touched = shards.touched_chunks(array, box)
+        assert s3_traffic.requests.get("GET", 0) == len(touched) + sum(map(len, touched.values()))
+        assert "HEAD" not in s3_traffic.requests
+    assert not bucket.reads_box(array, ...) and not bucket.reads_box(array, (slice(0, 200),) * 3)
+
+
+def test_a_damaged_shard_index_is_an_error_not_voxels(s3, case):
+    from radcore.io.store.layout import IMAGE_PATH, open_case
+
+    image, mask = case
+    store = s3.url("d.zarr")
+    write_case(store, "c", image, mask)
+    key = f"{store.removeprefix('s3://')}/c/{IMAGE_PATH}/c/0/0/0"
+    shard = bytearray(s3.fs.cat_file(key))
+    shard[-10] ^= 0xFF
+    s3.fs.pipe_file(key, bytes(shard))
+    group, _ = open_case(store, "c")
+    with pytest.raises(StoreError, match=r"c/0/0/0: the shard's index is damaged"):
+        bucket.read_box(store, group[IMAGE_PATH], (slice(0, 2), slice(0, 2), slice(0, 2)))
