@@ -9,7 +9,8 @@ session's. Partition ``debug`` (the default) runs jobs; partition ``down`` accep
 The ``slurm`` fixture (session scope) starts it once and waits until ``sinfo`` shows the node idle; each
 test then gets a clean queue and ``SLURM_CONF`` in its environment, so ``sbatch``, ``squeue`` and
 ``scancel`` (and dask-jobqueue, which calls them) talk to it. At the end every job is cancelled, the daemons
-are stopped and any process left from a job (found by the ``SLURM_CONF`` in its environment) is killed.
+are stopped and any process left from a job (found by the ``SLURM_CONF`` in its environment) is killed. The
+SLURMs a killed session left (its process gone) are stopped by the next one.
 
 The daemons run as root: without root or the packages the tests skip with the reason, except under CI
 (``CI`` set), where a missing SLURM is a broken CI and fails.
@@ -31,6 +32,8 @@ from tests.flows.lab import free_port
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
 CLIENTS = ("sbatch", "squeue", "scancel", "sinfo", "scontrol")
+#: the name of a test SLURM's folder (in the system's temporary folder) begins so
+FOLDER_PREFIX = "radcore-slurm-"
 #: the partition whose jobs stay pending (``PartitionDown``)
 DOWN_PARTITION = "down"
 
@@ -114,8 +117,10 @@ class Slurm:
     """A one-node SLURM of its own (see the module docstring); :meth:`close` stops it and its jobs."""
 
     def __init__(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="radcore-slurm-"))
+        remove_leftovers()
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         self.folder.chmod(0o755)
+        (self.folder / "owner.pid").write_text(str(os.getpid()))
         for sub in ("munge", "state", "spool", "log"):
             (self.folder / sub).mkdir()
         (self.folder / "munge").chmod(0o700)
@@ -214,15 +219,33 @@ class Slurm:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _processes_with(variable: str) -> list[int]:
-    """The processes whose environment holds ``variable`` (``NAME=value``): a job's, this cluster's."""
-    needle = variable.encode() + b"\0"
+def remove_leftovers() -> None:
+    """Stop the SLURMs a killed test session left (its process gone) and remove their folders."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+            os.kill(owner, 0)
+            continue  # its session is alive
+        except (OSError, ValueError):
+            pass
+        for pid in _processes_with(f"SLURM_CONF={folder / 'slurm.conf'}") + _processes_with(str(folder), "cmdline"):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _processes_with(text: str, where: str = "environ") -> list[int]:
+    """The processes whose environment (``where="environ"``) holds ``text`` (``NAME=value``) as one variable,
+    or whose command line (``"cmdline"``) holds it in an argument."""
+    needle = text.encode() + (b"\0" if where == "environ" else b"")
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if needle in (entry / "environ").read_bytes():
+            if needle in (entry / where).read_bytes():
                 found.append(int(entry.name))
         except OSError:
             continue

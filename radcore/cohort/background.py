@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from distributed import Client, LocalCluster, wait
 
 from radcore.cohort.cluster import LOCAL_DASHBOARD, ensure_warm, is_warm, local_cluster, local_cluster_kwargs
+from radcore.cohort.jobqueue import JobCluster
 from radcore.cohort.kept_workers import KeptWorkers, connect
 from radcore.io.manifest import CaseEntry
 from radcore.settings import Settings
@@ -23,8 +24,9 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundCluster:
-    """A local Dask cluster that starts, and warms its workers for ``settings``, in a thread while the
-    caller goes on; :meth:`address` waits for it to be up.
+    """A local Dask cluster (or, with ``jobs``, worker jobs of a batch system) that starts, and warms its
+    workers for ``settings``, in a thread while the caller goes on; :meth:`address` waits for it to be up
+    (for jobs: for a first worker). ``workers`` is how many workers it will have.
 
     With ``keep``, the workers are kept warm for later runs (:mod:`radcore.cohort.kept_workers`): those of
     an earlier run are used when they match, else new ones are started in a process of their own; if that
@@ -33,10 +35,13 @@ class BackgroundCluster:
     :meth:`address`.
     """
 
-    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD, keep: bool = False):
+    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD, keep: bool = False,
+                 jobs: JobCluster | None = None):
         self._kwargs = local_cluster_kwargs(workers, dashboard=dashboard)
         self._settings = settings
-        self._keep = keep
+        self._keep = keep and jobs is None
+        #: the worker jobs of a batch system that are this cluster, rather than local workers
+        self.jobs = jobs
         self.kept: KeptWorkers | None = None
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
@@ -54,7 +59,7 @@ class BackgroundCluster:
             if self._keep:
                 self._connect_kept()
             if self._client is None:
-                self._cluster = local_cluster(**self._kwargs)
+                self._cluster = self.jobs.start() if self.jobs is not None else local_cluster(**self._kwargs)
                 self._client = Client(self._cluster)
             self._up.set()
             ensure_warm(self._client, self._settings)
@@ -150,7 +155,7 @@ class BackgroundCluster:
         """Stop ingesting ahead and end this run's own workers (kept workers stay for later runs)."""
         self.stop_ingesting()
         self._thread.join()
-        for part in (self._client, self._cluster):
+        for part in (self._client, self.jobs or self._cluster):
             if part is not None:
                 part.close()
 
