@@ -124,7 +124,8 @@ class JobCluster:
             self.close()
             raise
         self.first_worker_seconds = time.perf_counter() - started
-        self._keeper = threading.Thread(target=self._keep_jobs, name="radcore-job-keeper", daemon=True)
+        self._keeper = threading.Thread(target=self._keep_jobs, args=(self._connected_jobs(),),
+                                        name="radcore-job-keeper", daemon=True)
         self._keeper.start()
         return self.cluster
 
@@ -164,9 +165,9 @@ class JobCluster:
 
     # ------------------------------------------------------------ while the run goes on
 
-    def _keep_jobs(self) -> None:
-        """Replace a job whose workers have all been gone :data:`LOST_AFTER_SECONDS` (see the module)."""
-        seen: set[str] = set()
+    def _keep_jobs(self, seen: set[str]) -> None:
+        """Replace a job whose workers have all been gone :data:`LOST_AFTER_SECONDS` (see the module): a job
+        counts once one of its workers has connected (``seen``: the jobs whose workers had when it started)."""
         gone_since: dict[str, float] = {}
         while not self._stop.wait(CHECK_SECONDS):
             try:
@@ -174,15 +175,22 @@ class JobCluster:
             except Exception as exc:  # noqa: BLE001 - the keeper must outlive a failed check; the next one retries
                 log.warning("checking the worker jobs failed: %s: %s", type(exc).__name__, exc)
 
+    def _connected_jobs(self) -> set[str]:
+        """The names of the jobs with a worker connected now."""
+        return {name for name in list(self.cluster.worker_spec) if self._job_connected(name)}
+
+    def _job_connected(self, name: str) -> bool:
+        connected = {str(w.get("name")) for w in self.cluster.scheduler_info.get("workers", {}).values()}
+        spec = self.cluster.worker_spec.get(name, {})
+        return bool({f"{name}{suffix}" for suffix in spec.get("group", [""])} & connected)
+
     def _check_jobs(self, seen: set[str], gone_since: dict[str, float]) -> None:
         cluster = self.cluster
-        connected = {str(w.get("name")) for w in cluster.scheduler_info.get("workers", {}).values()}
         now = time.monotonic()
         lost = []
-        for name, spec in list(cluster.worker_spec.items()):
-            workers = {f"{name}{suffix}" for suffix in spec.get("group", [""])}
+        for name in list(cluster.worker_spec):
             job = cluster.workers.get(name)
-            if workers & connected:
+            if self._job_connected(name):
                 seen.add(name)
                 gone_since.pop(name, None)
             elif getattr(job, "submit_error", None) is not None:
