@@ -1,7 +1,8 @@
 """Cohorts on a real SLURM (the one-node SLURM of :mod:`tests.slurm_cluster`), as an HPC user runs them.
 
 ``radcore run --cluster slurm --jobs 2`` submits its workers as SLURM jobs and cancels them at the end; the
-same from the Prefect form's fields with a worker job ``scancel``-led mid-run; the batch job a user copies
+same from the Prefect form's fields with a worker job ``scancel``-led mid-run, and with the node failing
+mid-run and coming back (its jobs replaced); the batch job a user copies
 (``infra/slurm/radcore.sbatch``) submitted as it is; and a job that cannot start (an unknown partition, a
 partition that never starts it) said in one line. Every case exactly once, no job left in the queue.
 
@@ -103,6 +104,45 @@ def test_a_worker_job_cancelled_mid_run_loses_no_case(slurm, cli_env, cohort, tm
     canceller.join(timeout=60)
     assert cancelled, "no job was cancelled mid-run"
     assert "CANCELLED" in (tmp_path / f"slurm-{cancelled[0]}.out").read_text()
+    assert _rows(out) == expected  # every case exactly once
+    assert summary.failed == 0, summary.failures
+    _wait(lambda: not slurm.jobs(), 30, "the jobs to leave the queue")
+
+
+def test_a_node_that_fails_mid_run_and_comes_back_loses_no_case(slurm, cli_env, cohort, tmp_path):
+    """The node set DOWN once batches land (SLURM kills its jobs), then back (RESUMEd, or brought back by its
+    slurmd, ReturnToService=2): the lost jobs
+    are replaced, the replacements start when the node is back, and every case is written once."""
+    from radcore_flows.cohort import CohortParameters, cohort_flow
+
+    folder, expected = cohort
+    out = tmp_path / "out"
+    node = slurm.node.split()[0].removeprefix("NodeName=")
+    failed: list[str] = []
+
+    def fail_and_resume():
+        _wait(lambda: len(slurm.running()) == 2 and _batch_files(out) >= 2, what="two running jobs and two batches")
+        assert slurm.run(["scontrol", "update", f"nodename={node}", "state=down", "reason=test"]).returncode == 0
+        failed.extend(job for job, _, _ in slurm.jobs())
+        _wait(lambda: not slurm.running(), 60, "the node's jobs to end")
+        time.sleep(6.0)  # the jobs' workers are lost (radcore.cohort.jobqueue.LOST_AFTER_SECONDS) meanwhile
+        if "down" in slurm.run(["sinfo", "-h", "-N", "-o", "%t"]).stdout:  # (slurmd may have brought it back)
+            slurm.run(["scontrol", "update", f"nodename={node}", "state=resume"])
+
+    failing = threading.Thread(target=fail_and_resume, daemon=True)
+    failing.start()
+    try:
+        summary = cohort_flow(CohortParameters(
+            manifest=str(folder / "manifest.csv"), config=str(folder / "settings.yaml"), out=str(out), batch_size=1,
+            cluster="slurm", jobs=2, job_memory="1GB", job_interface="lo",
+            cluster_config=str(folder / "jobqueue.yaml"), dashboard="127.0.0.1:0"))
+    finally:
+        failing.join(timeout=120)
+        if "down" in slurm.run(["sinfo", "-h", "-N", "-o", "%t"]).stdout:
+            slurm.run(["scontrol", "update", f"nodename={node}", "state=resume"])
+    assert failed, "the node did not fail mid-run"
+    replacements = {p.name for p in tmp_path.glob("slurm-*.out")} - {f"slurm-{job}.out" for job in failed}
+    assert replacements  # the jobs that ran the rest
     assert _rows(out) == expected  # every case exactly once
     assert summary.failed == 0, summary.failures
     _wait(lambda: not slurm.jobs(), 30, "the jobs to leave the queue")
