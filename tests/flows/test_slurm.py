@@ -111,8 +111,8 @@ def test_a_worker_job_cancelled_mid_run_loses_no_case(slurm, cli_env, cohort, tm
 
 def test_a_node_that_fails_mid_run_and_comes_back_loses_no_case(slurm, cli_env, cohort, tmp_path):
     """The node set DOWN once batches land (SLURM kills its jobs), then back (RESUMEd, or brought back by its
-    slurmd, ReturnToService=2): the lost jobs
-    are replaced, the replacements start when the node is back, and every case is written once."""
+    slurmd: ReturnToService=2): the lost jobs are replaced, the replacements start when the node is back,
+    and every case is written once."""
     from radcore_flows.cohort import CohortParameters, cohort_flow
 
     folder, expected = cohort
