@@ -187,26 +187,27 @@ class JobCluster:
     def _check_jobs(self, seen: set[str], gone_since: dict[str, float]) -> None:
         cluster = self.cluster
         now = time.monotonic()
-        lost = []
+        lost, refused = [], []
         for name in list(cluster.worker_spec):
             job = cluster.workers.get(name)
             if self._job_connected(name):
                 seen.add(name)
                 gone_since.pop(name, None)
             elif getattr(job, "submit_error", None) is not None:
-                log.error("%s: a replacement worker job was refused: %s", self.kind,
-                          _submit_error_line(job.submit_error))
-                lost.append(name)
+                log.error("%s: a replacement worker job was refused (the run goes on with one job fewer): %s",
+                          self.kind, _submit_error_line(job.submit_error))
+                refused.append(name)
             elif name in seen and now - gone_since.setdefault(name, now) >= LOST_AFTER_SECONDS:
                 log.warning("%s: worker job %s (%s) lost its workers; submitting a replacement", self.kind,
                             getattr(job, "job_id", "?"), name)
                 lost.append(name)
-        if lost and not self._stop.is_set():
-            cluster.sync(cluster.scale_down, lost)
+        if (lost or refused) and not self._stop.is_set():
+            cluster.sync(cluster.scale_down, lost + refused)
             for name in lost:
                 seen.discard(name)
                 gone_since.pop(name, None)
             self.replaced += len(lost)
+            self.jobs -= len(refused)  # not submitted again and again
             cluster.scale(jobs=self.jobs)
 
     def close(self) -> None:
