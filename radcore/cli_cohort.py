@@ -133,6 +133,16 @@ def _add_job_arguments(p) -> None:
 def _job_parameters(args) -> dict:
     """``run``'s worker-job options as cohort parameters (none without ``--cluster``)."""
     if not args.cluster:
+        given = [option for option, value in (("--jobs", args.jobs != 1), ("--queue", args.queue),
+                                              ("--account", args.account), ("--walltime", args.walltime),
+                                              ("--job-memory", args.job_memory), ("--job-cores", args.job_cores),
+                                              ("--job-interface", args.job_interface),
+                                              ("--cluster-config", args.cluster_config)) if value]
+        if given:
+            from radcore.errors import SettingsError
+
+            raise SettingsError(f"{', '.join(given)}: {'options' if len(given) > 1 else 'an option'} of worker jobs; "
+                                "give --cluster slurm (or pbs) too")
         return {}
     return {"cluster": args.cluster, "jobs": args.jobs, "queue": args.queue, "account": args.account,
             "walltime": args.walltime, "job_memory": args.job_memory, "job_cores": args.job_cores or 0,
