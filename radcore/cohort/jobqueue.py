@@ -24,6 +24,7 @@ it: on a one-node test, ``lo``); the dashboard as the run's ``dashboard`` says (
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import threading
 import time
@@ -91,7 +92,10 @@ class JobCluster:
         self.jobs = params.jobs
         self.timeout = params.job_start_timeout
         self.kwargs = job_cluster_kwargs(params)
-        _dask_jobqueue()  # here: a missing one is said before anything starts
+        submit = getattr(_dask_jobqueue(), CLUSTER_CLASSES[self.kind]).job_cls.submit_command
+        if shutil.which(submit) is None:  # said before anything starts
+            raise ClusterError(f"--cluster {self.kind}: no {submit} here; run radcore where {submit} submits jobs "
+                               "(a login node)")
         self.cluster = None
         #: seconds from :meth:`start` to the first worker's connection
         self.first_worker_seconds: float | None = None

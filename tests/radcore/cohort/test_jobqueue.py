@@ -5,9 +5,11 @@ import time
 
 import pytest
 
-from radcore.cohort.jobqueue import CLUSTER_CLASSES, DEFAULT_MEMORY, JobCluster, _dask_jobqueue, job_workers
+from radcore.cohort.jobqueue import (
+    CLUSTER_CLASSES, DEFAULT_MEMORY, JobCluster, _dask_jobqueue, job_cluster_kwargs, job_workers,
+)
 from radcore.cohort.parameters import CohortParameters
-from radcore.errors import SettingsError
+from radcore.errors import ClusterError, SettingsError
 
 pytest.importorskip("dask_jobqueue")
 
@@ -21,7 +23,7 @@ def test_options_win_over_the_config_file_which_wins_over_the_defaults(tmp_path)
     config = tmp_path / "jobqueue.yaml"
     config.write_text("queue: from-file\ncores: 4\njob_extra_directives: ['--qos=long']\n"
                       "job_script_prologue: ['module load python']\n")
-    kwargs = JobCluster(_params(cluster_config=str(config), queue="compute", walltime="01:00:00")).kwargs
+    kwargs = job_cluster_kwargs(_params(cluster_config=str(config), queue="compute", walltime="01:00:00"))
     assert kwargs["queue"] == "compute" and kwargs["walltime"] == "01:00:00"  # given
     assert kwargs["cores"] == 4 and kwargs["processes"] == 4  # the file's, one thread per worker process
     assert kwargs["job_extra_directives"] == ["--qos=long"]
@@ -34,7 +36,7 @@ def test_options_win_over_the_config_file_which_wins_over_the_defaults(tmp_path)
 
 @pytest.mark.parametrize("kind, directive", [("slurm", "#SBATCH"), ("pbs", "#PBS")])
 def test_the_job_script_runs_single_threaded_pinned_workers(kind, directive):
-    kwargs = JobCluster(_params(cluster=kind, queue="normal", job_cores=4, job_memory="16GB")).kwargs
+    kwargs = job_cluster_kwargs(_params(cluster=kind, queue="normal", job_cores=4, job_memory="16GB"))
     cluster = getattr(_dask_jobqueue(), CLUSTER_CLASSES[kind])(**kwargs)  # no job submitted
     try:
         script = cluster.job_script()
@@ -54,6 +56,12 @@ def test_an_argument_dask_jobqueue_does_not_take_is_one_line(tmp_path):
     config.write_text("- a list\n")
     with pytest.raises(SettingsError, match="--cluster-config file .* must hold a mapping"):
         JobCluster(_params(cluster_config=str(config)))
+
+
+def test_a_batch_system_without_its_submit_command_here_is_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch, no qsub
+    with pytest.raises(ClusterError, match="--cluster pbs: no qsub here"):
+        JobCluster(_params(cluster="pbs"))
 
 
 def test_a_lost_job_is_replaced_and_every_job_cancelled_at_the_end(slurm):
