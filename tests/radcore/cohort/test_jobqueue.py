@@ -48,7 +48,10 @@ def test_the_job_script_runs_single_threaded_pinned_workers(kind, directive):
     assert "--nthreads 1" in script and "--nworkers 4" in script
 
 
-def test_an_argument_dask_jobqueue_does_not_take_is_one_line(tmp_path):
+def test_an_argument_dask_jobqueue_does_not_take_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "sbatch").write_text("#!/bin/sh\nexit 1\n")  # never run: the arguments fail first
+    (tmp_path / "sbatch").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
     config = tmp_path / "jobqueue.yaml"
     config.write_text("no_such_option: 1\n")
     with pytest.raises(SettingsError, match="--cluster slurm: .*no_such_option"):
