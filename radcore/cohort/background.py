@@ -1,8 +1,10 @@
-"""A command's local Dask cluster, started in the background while the command goes on.
+"""A command's Dask cluster (local workers, or worker jobs on SLURM or PBS), started in the background while
+the command goes on.
 
 ``radcore run`` and ``radcore demo`` start (or connect to) their workers in a thread while Prefect is
 imported and reached, and meanwhile have those workers ingest the run's cases, so the time a Prefect
-server takes to start (its first start creates its database) is not lost.
+server takes to start (its first start creates its database) is not lost; ``radcore run --cluster``
+submits its worker jobs (:class:`~radcore.cohort.jobqueue.JobCluster`) in the same way.
 """
 
 from __future__ import annotations
