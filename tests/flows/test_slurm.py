@@ -189,7 +189,7 @@ def test_the_sbatch_recipe_runs_the_cohort(slurm, prefect_backend, cohort, tmp_p
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "RADCORE_MANIFEST": str(folder / "manifest.csv"),
            "RADCORE_CONFIG": str(folder / "settings.yaml"), "RADCORE_OUT": str(out), "RADCORE_JOBS": str(jobs),
            "RADCORE_JOB_CORES": "1", "RADCORE_JOB_MEMORY": "1GB", "RADCORE_WALLTIME": "00:10:00",
-           "RADCORE_SITE_OPTIONS": f"--job-interface lo --cluster-config {folder / 'jobqueue.yaml'}"}
+           "RADCORE_JOB_OPTIONS": f"--job-interface lo --cluster-config {folder / 'jobqueue.yaml'}"}
     submitted = subprocess.run(["sbatch", "--parsable", str(RECIPE)], env=env, capture_output=True,
                                text=True)
     assert submitted.returncode == 0, submitted.stderr
