@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import shutil
 import statistics
 import sys
@@ -32,9 +31,7 @@ from pathlib import Path
 
 from _record import record
 
-for _name in ("NUMBA_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "OMP_NUM_THREADS",
-              "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")  # as cohort workers run (radcore.cohort.cluster.WORKER_ENV)
+import _one_thread  # noqa: E402, F401 - before numba and ITK load, as cohort workers run
 
 import yaml  # noqa: E402
 

@@ -58,9 +58,11 @@ class Extractor:
         Parameters
         ----------
         image : str, Path or SimpleITK.Image
-            NIfTI, NRRD, MHA or a DICOM series folder.
+            NIfTI, NRRD, MHA or a DICOM series folder; a path or a URL (``s3://...``, fetched into the local
+            cache, :mod:`radcore.io.fetch`).
         mask : str, Path or SimpleITK.Image
-            A label image on the image grid, a DICOM RTSTRUCT file (rasterised onto the image) or a DICOM SEG.
+            A label image on the image grid, a DICOM RTSTRUCT file (rasterised onto the image) or a DICOM SEG;
+            a path or a URL.
         label : int, "all" or None
             The ROI's label (default: the settings' label, 1); ``"all"`` extracts every label present and
             returns ``{label: {column: value}}``.
@@ -85,12 +87,15 @@ class Extractor:
         FeatureError
             A feature family failed; it names the family.
         """
+        from radcore.io.fetch import fetched
+
         s, naming = self.settings, self.naming
-        if isinstance(roi, (list, tuple)):
-            return {name: name_columns(extract_case(image, mask, s, label, name, series), naming) for name in roi}
-        if (s.label if label is None else label) == "all":
-            return {lab: name_columns(v, naming) for lab, v in extract_labels(image, mask, s, series).items()}
-        return name_columns(extract_case(image, mask, s, label, roi, series), naming)
+        with fetched(image, "image") as image, fetched(mask, "mask") as mask:
+            if isinstance(roi, (list, tuple)):
+                return {name: name_columns(extract_case(image, mask, s, label, name, series), naming) for name in roi}
+            if (s.label if label is None else label) == "all":
+                return {lab: name_columns(v, naming) for lab, v in extract_labels(image, mask, s, series).items()}
+            return name_columns(extract_case(image, mask, s, label, roi, series), naming)
 
 
 def extract(image: ImageLike, mask: ImageLike, config: str | Path | dict | Settings | None = None,
@@ -169,6 +174,7 @@ def extract_maps(image: ImageLike, mask: ImageLike, config: str | Path | dict | 
     >>> sitk.GetArrayFromImage(maps["original_firstorder_Mean"])[2, 2, 2]  # mean of 2 x 3 x 3 ROI voxels
     np.float64(187.0)
     """
+    from radcore.io.fetch import fetched
     from radcore.io.images import read_pair
     from radcore.pyradiomics import maps
 
@@ -177,6 +183,7 @@ def extract_maps(image: ImageLike, mask: ImageLike, config: str | Path | dict | 
     if settings.pyradiomics is None:
         raise SettingsError("voxel maps need a PyRadiomics params file (config with setting / featureClass / "
                             "voxelSetting sections); the IBSI profile has no maps yet")
-    img, msk = read_pair(image, mask, None, None)
+    with fetched(image, "image") as image, fetched(mask, "mask") as mask:
+        img, msk = read_pair(image, mask, None, None)
     found = maps.extract_maps(img, msk, settings.pyradiomics, label, parallel=parallel)
     return name_columns(found, naming)

@@ -15,8 +15,8 @@ from radcore.errors import RadcoreError
 
 def _add_extract(sub) -> None:
     p = sub.add_parser("extract", help="features of one case (image + mask)")
-    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
-    p.add_argument("mask", help="mask file on the image's grid, or a DICOM RTSTRUCT or SEG file")
+    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder; a path or URL")
+    p.add_argument("mask", help="mask file on the image's grid, or a DICOM RTSTRUCT or SEG file; a path or URL")
     p.add_argument("--config", help="radcore settings YAML or a PyRadiomics params YAML")
     p.add_argument("--label", type=label_argument, default=None,
                    help="mask label of the ROI, or 'all' for every label (default: settings, 1)")
@@ -52,7 +52,7 @@ def _run_extract(args) -> int:
 
 def _add_filter(sub) -> None:
     p = sub.add_parser("filter", help="response maps of the settings' image types on a whole image")
-    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
+    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder; a path or URL")
     p.add_argument("--config", required=True, help="radcore settings YAML naming the filters (image_types)")
     p.add_argument("--out", required=True,
                    help="map file (.nii.gz, .nii, .nrrd, .mha) or .zarr group; several maps go to "
@@ -63,12 +63,15 @@ def _add_filter(sub) -> None:
 
 def _run_filter(args) -> int:
     from radcore.io.config import load_settings
+    from radcore.io.fetch import fetched
     from radcore.io.images import read_image, to_volume
     from radcore.io.maps import check_map_path, write_maps
     from radcore.response_maps import response_maps
 
     check_map_path(args.out)
-    maps = response_maps(to_volume(read_image(args.image)), load_settings(args.config))
+    with fetched(args.image, "image") as image:
+        volume = to_volume(read_image(image))
+    maps = response_maps(volume, load_settings(args.config))
     for path in write_maps(maps, args.out, args.dtype):
         print(path)
     return 0
@@ -98,8 +101,8 @@ def _run_robustness(args) -> int:
 
 def _add_maps(sub) -> None:
     p = sub.add_parser("maps", help="voxel feature maps of one case (PyRadiomics' voxel-based extraction)")
-    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder")
-    p.add_argument("mask", help="mask file on the image's grid")
+    p.add_argument("image", help="image file (NIfTI, NRRD, MHA) or DICOM series folder; a path or URL")
+    p.add_argument("mask", help="mask file on the image's grid; a path or URL")
     p.add_argument("--config", required=True,
                    help="PyRadiomics params YAML (its voxelSetting: kernelRadius, maskedKernel, initValue, voxelBatch)")
     p.add_argument("--out", required=True,

@@ -21,13 +21,17 @@ def add_cohort_commands(sub) -> None:
     """Add ``ingest``, ``run``, ``demo``, ``report``, ``compact``, ``serve``, ``deploy`` and ``server`` to the
     ``radcore`` subcommand parser."""
     p = sub.add_parser("ingest", help="read a manifest's images and masks into a Zarr cohort store")
-    p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask")
-    p.add_argument("--store", required=True, help="Zarr cohort store folder (created if missing)")
+    p.add_argument("manifest", help="CSV: case_id,image,mask[,label,metadata...] or PyRadiomics Image,Mask; a path "
+                                    "or URL (s3://bucket/cases.csv), its images too")
+    p.add_argument("--store", required=True,
+                   help="Zarr cohort store: a folder or a URL such as s3://bucket/cohort.zarr (created if missing)")
     p.set_defaults(func=_run_ingest)
 
     p = sub.add_parser("run", help="extract a cohort into a Parquet dataset (Prefect flow over Dask)")
-    p.add_argument("manifest", nargs="?", help="CSV manifest (cases are ingested into the store as they run)")
-    p.add_argument("--store", default="", help="Zarr cohort store (default with a manifest: OUT/cohort.zarr)")
+    p.add_argument("manifest", nargs="?", help="CSV manifest, a path or URL (cases are ingested into the store as "
+                                               "they run)")
+    p.add_argument("--store", default="", help="Zarr cohort store, a folder or a URL such as s3://bucket/cohort.zarr "
+                                                 "(default with a manifest: OUT/cohort.zarr)")
     p.add_argument("--config", default="",
                    help="settings YAML (radcore or PyRadiomics params); default: radcore defaults")
     p.add_argument("--out", required=True, help="output dataset folder")
@@ -156,6 +160,7 @@ def _job_parameters(args) -> dict:
 def _run_ingest(args) -> int:
     from radcore.cohort.progress import ProgressBar
     from radcore.errors import RadcoreError
+    from radcore.io import remote
     from radcore.io.manifest import read_manifest
     from radcore.io.store import case_info, ingest_case
 
@@ -175,7 +180,7 @@ def _run_ingest(args) -> int:
                 counts["failed"] += 1
                 print(f"case {entry.case_id!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
             bar.advance()
-    print(f"{args.store}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
+    print(f"{remote.shown(args.store)}: {counts['written']} written, {counts['unchanged']} unchanged, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 
 

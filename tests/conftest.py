@@ -2,7 +2,8 @@ import os
 
 import pytest
 
-#: the S3 server fixtures (``s3_server``, ``s3``) for the object-storage tests; a one-node SLURM (``slurm``)
+#: the S3 server fixtures (``s3_server``, ``s3``, ``s3_traffic``) for the object-storage tests; a one-node
+#: SLURM (``slurm``) for the SLURM tests
 pytest_plugins = ["tests.s3_server", "tests.slurm_cluster"]
 
 

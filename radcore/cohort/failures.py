@@ -3,8 +3,9 @@
 A case fails at one of :data:`STAGES`:
 
 - ``manifest``: its manifest row cannot run (no case id, no image or mask, a label that is not an integer);
-- ``read``: an input file (manifest runs) or the stored case is missing, unreadable or damaged (a
-  compressed file cut short, NaN or Inf voxels);
+- ``read``: an input file or object (manifest runs) or the stored case is missing, unreadable or damaged (a
+  compressed file cut short, NaN or Inf voxels), or the storage holding it refuses it (no bucket, no or
+  wrong credentials: :class:`~radcore.errors.StorageError`);
 - ``ingest``: the case is invalid (not 3D scalar, mask off the image grid where the settings cannot use
   it) or cannot be written;
 - ``perturb``: a perturbed version of a robustness run cannot be made (the ROI becomes empty, a rotation

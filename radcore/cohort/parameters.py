@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -18,12 +17,16 @@ DASHBOARD_OFF = "off"
 
 class CohortParameters(BaseModel):
     """A cohort run: where the cases are, the settings, where the results go. Paths are on the machine
-    that runs the flow; text fields left empty are not given."""
+    that runs the flow, or URLs (``s3://bucket/prefix``: see :mod:`radcore.io.remote`); text fields left
+    empty are not given."""
 
-    manifest: str = Field("", description="CSV manifest: case_id,image,mask[,label,metadata...] (or a store below)")
-    store: str = Field("", description="Zarr cohort store (empty with a manifest: OUT/cohort.zarr)")
+    manifest: str = Field("", description="CSV manifest, a path or URL: case_id,image,mask[,label,metadata...] "
+                                          "(or a store below)")
+    store: str = Field("", description="Zarr cohort store, a path or URL (empty with a manifest: "
+                                       "OUT/cohort.zarr)")
     config: str = Field("", description="settings YAML: radcore's or a PyRadiomics params file (empty: defaults)")
-    out: str = Field(..., min_length=1, description="output dataset folder (required)")
+    out: str = Field(..., min_length=1, description="output dataset: a folder or a URL such as s3://bucket/results "
+                                                 "(required)")
     naming: Literal["native", "ibsi", "pyradiomics"] = Field("native", description="feature column names")
     workers: int = Field(0, ge=0, description="local Dask worker processes; 0: one per core (ignored with a "
                                               "scheduler)")
@@ -76,4 +79,6 @@ class CohortParameters(BaseModel):
         return settings_with_label(load_settings(self.config or None), self.label)
 
     def store_path(self) -> str:
-        return self.store or str(Path(self.out) / "cohort.zarr")
+        from radcore.io import remote
+
+        return self.store or str(remote.join(self.out, "cohort.zarr"))

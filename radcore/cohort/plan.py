@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from radcore.errors import StoreError
+from radcore.io import remote
 from radcore.io.dataset import batch_id
 from radcore.io.manifest import ALL_LABELS, CaseEntry, Manifest
 
@@ -81,12 +82,10 @@ def cases_from_manifest(
 def cases_from_store(store: str | Path, default_label: int | str) -> list[CaseJob]:
     """One job per stored case; labels recorded at ingest, else ``default_label`` (``all``: every label
     of the stored mask)."""
-    from radcore.io.store import case_info, list_cases, open_store
+    from radcore.io.store import case_infos
 
-    root = open_store(store)
     jobs = []
-    for case_id in list_cases(store):
-        info = case_info(root, case_id)
+    for case_id, info in case_infos(store).items():  # one pass (on object storage, concurrent GETs)
         labels = info.labels or _as_labels(default_label)
         if labels == ALL_LABELS:
             labels = tuple(sorted(info.boxes))
@@ -107,7 +106,7 @@ def _as_labels(label: int | str) -> tuple[int, ...] | str:
 def _existing_store(store):
     from radcore.io.store import open_store
 
-    if store is None or not Path(store).exists():
+    if store is None or not (remote.is_url(store) or Path(store).exists()):
         return None
     try:
         return open_store(store)

@@ -26,7 +26,9 @@ from radcore.cohort.margin import required_margin_mm
 from radcore.crop import grown_box, margin_voxels
 from radcore.cohort.plan import ROI_COLUMN, Batch, CaseJob
 from radcore.cohort.qc import QC_TYPES, qc_values
-from radcore.errors import EmptyROIError, FeatureError, GeometryMismatchError, ImageReadError, LabelNotFoundError
+from radcore.errors import (
+    EmptyROIError, FeatureError, GeometryMismatchError, ImageReadError, LabelNotFoundError, StorageError,
+)
 from radcore.io.dataset import PERTURBATION_COLUMN, feature_schema, write_batch
 from radcore.io.images import Volume
 from radcore.io.manifest import ALL_LABELS
@@ -246,14 +248,15 @@ def _prepare_case(job: CaseJob, spec: JobSpec) -> tuple[CaseInfo, Source]:
     if spec.ingest and job.entry is not None:
         try:
             decoded = ingest_decoded(spec.store, job.entry)
-        except ImageReadError as exc:
+        except (ImageReadError, StorageError) as exc:  # an input missing, unreadable, or its storage refused
             raise CaseFailure("read", exc) from exc
         except Exception as exc:  # noqa: BLE001 - every failure of one case is recorded, none stops the cohort
             raise CaseFailure("ingest", exc) from exc
         if decoded is not None:
             return decoded.info, decoded
     try:
-        return case_info(open_store(spec.store), job.case_id), spec.store
+        root = open_store(spec.store)  # opened once for every read of the case (on object storage: one GET)
+        return case_info(root, job.case_id), root
     except Exception as exc:  # noqa: BLE001
         raise CaseFailure("read", exc) from exc
 

@@ -11,9 +11,10 @@ Two CSV dialects are read:
 
 A case id is the user's data: any non-empty string, kept verbatim (it is never used as a path; see
 :func:`radcore.io.store.group_name`). A case may appear on several rows with different labels (one
-result row per label) as long as its image and mask stay the same. Relative paths are resolved against
-the manifest's folder. Files are not opened here: a missing or unreadable image is a per-case failure of
-the cohort run.
+result row per label) as long as its image and mask stay the same. Images and masks may be paths or URLs
+(``s3://bucket/ct/1.nii.gz``, any scheme fsspec knows; see :mod:`radcore.io.remote`), and the manifest
+may itself be at a URL; relative paths are resolved against the manifest's folder, or its URL's prefix.
+Files are not opened here: a missing or unreadable image is a per-case failure of the cohort run.
 
 A row that cannot be run (no case id, no image or mask, a label that is not an integer) becomes a
 :class:`ManifestProblem`, reported as an error row of stage ``manifest`` while the other rows run. Only a
@@ -25,12 +26,15 @@ the row and the id.
 from __future__ import annotations
 
 import csv
+import io
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from radcore.errors import ManifestError
+from radcore.io import remote
 
 ALL_LABELS = "all"
 #: separates the ROI names of one manifest row (``GTV|CTV``)
@@ -98,16 +102,30 @@ def check_manifest_path(path: str | Path) -> Path:
     return path
 
 
-def read_manifest(path: str | Path) -> Manifest:
-    """The cases of a manifest CSV and its unrunnable rows (see the module docstring)."""
-    path = check_manifest_path(path)
+def _manifest_bytes(location: str | Path) -> bytes:
+    """The content of the manifest at a path or URL; :class:`ManifestError` when there is none there,
+    :class:`~radcore.errors.StorageError` naming the URL for another problem of its storage."""
+    if not remote.is_url(location):
+        return check_manifest_path(remote.local(location)).read_bytes()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            columns = [c.strip() for c in (reader.fieldnames or [])]
-            rows = list(reader)
+        return remote.read_bytes(location)
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        problem = remote.storage_error(location, exc)
+        if "bucket does not exist" in str(problem):
+            raise problem from exc
+        raise ManifestError(f"manifest {remote.shown(location)!r} does not exist or is not a file") from None
+
+
+def read_manifest(path: str | Path) -> Manifest:
+    """The cases of a manifest CSV at a path or URL and its unrunnable rows (see the module docstring)."""
+    location = path if remote.is_url(path) else remote.local(path)
+    shown = remote.shown(location)
+    try:
+        reader = csv.DictReader(io.StringIO(_manifest_bytes(location).decode("utf-8-sig"), newline=""))
+        columns = [c.strip() for c in (reader.fieldnames or [])]
+        rows = list(reader)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ManifestError(f"manifest {str(path)!r} is not a readable CSV file: {exc}") from exc
+        raise ManifestError(f"manifest {shown!r} is not a readable CSV file: {exc}") from exc
     if all(c in columns for c in _NATIVE):
         key_columns = {"case_id": "case_id", "image": "image", "mask": "mask", "label": "label", "roi": "roi",
                        "series": "series"}
@@ -116,19 +134,19 @@ def read_manifest(path: str | Path) -> Manifest:
                        "series": "Series"}
     else:
         raise ManifestError(
-            f"manifest {str(path)!r}: expected columns case_id,image,mask (or a PyRadiomics batch CSV with "
+            f"manifest {shown!r}: expected columns case_id,image,mask (or a PyRadiomics batch CSV with "
             f"Image,Mask), got {columns}"
         )
     if not rows:
-        raise ManifestError(f"manifest {str(path)!r} holds no case")
+        raise ManifestError(f"manifest {shown!r} holds no case")
     metadata_columns = [c for c in columns if c not in key_columns.values()]
     cases: dict[str, CaseEntry] = {}
     problems: list[ManifestProblem] = []
     seen: set[tuple[str, object]] = set()
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
         row = {(k or "").strip(): v or "" for k, v in raw.items() if k is not None}
-        where = f"{path.name} row {number}"
-        entry = _entry(row, key_columns, metadata_columns, path.parent, where, number, problems)
+        where = f"{posixpath.basename(shown)} row {number}"
+        entry = _entry(row, key_columns, metadata_columns, location, where, number, problems)
         if entry is None:
             continue
         label = entry.labels if entry.labels in (None, ALL_LABELS) else entry.labels[0]
@@ -147,7 +165,7 @@ def read_manifest(path: str | Path) -> Manifest:
 
 
 def _entry(
-    row: dict[str, str], keys: dict[str, str], metadata: list[str], base: Path, where: str, number: int,
+    row: dict[str, str], keys: dict[str, str], metadata: list[str], base: str | Path, where: str, number: int,
     problems: list[ManifestProblem],
 ) -> CaseEntry | None:
     """The entry of one row, or None with a problem recorded when the row cannot be run."""
@@ -204,9 +222,19 @@ def _stem(image: str) -> str:
     return name
 
 
-def _resolve(value: str, base: Path) -> str:
-    path = os.path.expanduser(value)
-    return path if os.path.isabs(path) else str((base / path).resolve())
+def _resolve(value: str, manifest: str | Path) -> str:
+    """A path or URL of a manifest row: a URL as it is (``file://`` as its path), a relative path against the
+    manifest's folder, or its URL's prefix when the manifest is at a URL."""
+    if remote.is_url(value):
+        return value
+    path = os.path.expanduser(str(remote.local(value)))
+    if os.path.isabs(path):
+        return path
+    if remote.is_url(manifest):
+        url = str(remote.join(remote.parent(manifest), value))
+        prefix, rest = url.split("://", 1)
+        return f"{prefix}://{posixpath.normpath(rest)}" + ("/" if value.endswith("/") else "")
+    return str((Path(manifest).parent / path).resolve())
 
 
 def write_manifest(entries: list[CaseEntry], path: str | Path) -> None:

@@ -18,7 +18,7 @@ import posixpath
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from radcore.errors import StorageError
 
@@ -78,7 +78,7 @@ def shown(location: str | Path) -> str:
     host = parts.hostname or ""
     if parts.port:
         host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return f"{parts.scheme}://{host}{parts.path}"  # also with no host (urlunsplit would drop the //)
 
 
 def filesystem(location: str | Path) -> tuple[Any, str]:

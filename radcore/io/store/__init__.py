@@ -7,7 +7,10 @@ Its modules, in the order a case goes through them:
 - :mod:`~radcore.io.store.ingest`: reading a manifest case's files, their digests, skipping a case
   whose stored copy is current
 - :mod:`~radcore.io.store.write`: writing one case: arrays, NGFF metadata, per-label boxes and summaries
-- :mod:`~radcore.io.store.publish`: the temporary name, the atomic rename, clearing a killed writer's leftovers
+- :mod:`~radcore.io.store.publish`: on disk, the temporary name, the atomic rename, clearing a killed writer's
+  leftovers
+- :mod:`~radcore.io.store.bucket`: on object storage (a URL), opening the store and publishing a case by
+  creating its ``zarr.json`` only if absent
 - :mod:`~radcore.io.store.read`: one ROI with its margin, a region, or the whole case
 
 The names below are the store's interface; callers import them from ``radcore.io.store``. Each loads its
@@ -19,8 +22,8 @@ import importlib
 
 _MODULES = {
     "ingest": ("file_digest", "ingest_case", "ingest_decoded"),
-    "layout": ("CaseInfo", "DecodedCase", "StoreLike", "case_info", "group_name", "label_mask", "list_cases",
-               "open_store"),
+    "layout": ("CaseInfo", "DecodedCase", "StoreLike", "case_info", "case_infos", "group_name", "label_mask",
+               "list_cases", "open_store"),
     "publish": ("remove_leftovers",),
     "read": ("read_case", "read_image", "read_region", "read_roi"),
     "write": ("decode_case", "write_case"),

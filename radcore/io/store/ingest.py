@@ -1,18 +1,22 @@
 """Ingesting one manifest case: read its image and mask files once, and write them to the store
 (:func:`radcore.io.store.write.write_case`) unless the stored copy is current (same input digests and
-manifest row)."""
+manifest row). Images and masks at URLs are fetched once into the local cache to be read
+(:mod:`radcore.io.fetch`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import SimpleITK as sitk
 import zarr
 
 from radcore.errors import GeometryMismatchError, ImageReadError, InvalidImageError
+from radcore.io import fetch, remote
 from radcore.io.images import (
     OTHER_SERIES_KEY, Volume, check_geometry, other_series, read_mask, read_pair, read_volume, to_image, to_volume,
 )
@@ -67,12 +71,14 @@ def ingest_decoded(
     case when they run it, PyRadiomics params apply their own ``geometryTolerance`` and ``correctMask``
     to the mask as read, as PyRadiomics does.
     """
-    digests = {"image": file_digest(entry.image, "image"), "mask": file_digest(entry.mask, "mask")}
+    digests = {"image": input_digest(entry.image, "image"), "mask": input_digest(entry.mask, "mask")}
     root = open_store(store, create=True)
     name = group_name(entry.case_id)
     if name in root and _is_current(root[name], entry, digests):
         return None
-    img, msk, note, modality = _read_volumes(entry)
+    with local_inputs(entry) as local:
+        img, msk, note, modality = _read_volumes(local)
+        note = note.replace(local.mask, remote.shown(entry.mask)) if local.mask != entry.mask else note
     native, mismatch = None, ""
     try:
         check_geometry(img, msk)
@@ -86,10 +92,28 @@ def ingest_decoded(
     return write_case(
         store, entry.case_id, img, msk,
         metadata=entry.metadata, labels=_entry_labels(entry), digests=digests, rois=tuple(entry.roi_names),
-        sources={"image": entry.image, "mask": entry.mask, **({"roi": entry.roi} if entry.roi else {}),
+        sources={"image": remote.shown(entry.image), "mask": remote.shown(entry.mask),
+                 **({"roi": entry.roi} if entry.roi else {}),
                  **({"series": entry.series} if entry.series else {})},
         modality=modality, chunks=chunks, native_mask=native, geometry_mismatch=mismatch, mask_other_series=note,
     )
+
+
+def input_digest(location: str | Path, what: str) -> str:
+    """:func:`file_digest` of a path, or of the object (or prefix) at a URL as fetched; the digest of a URL is
+    kept with the object's version, so a case whose stored copy is current is found so without a download
+    (:func:`radcore.io.fetch.digest`)."""
+    if not remote.is_url(location):
+        return file_digest(location, what)
+    return fetch.digest(str(location), what, lambda local: file_digest(local, what))
+
+
+@contextmanager
+def local_inputs(entry: CaseEntry) -> Iterator[CaseEntry]:
+    """``entry`` with its image and mask as local paths while the block runs: those at URLs fetched into the
+    local cache (:func:`radcore.io.fetch.fetched`); errors raised in the block name the URLs."""
+    with fetch.fetched(entry.image, "image") as image, fetch.fetched(entry.mask, "mask") as mask:
+        yield dataclasses.replace(entry, image=str(image), mask=str(mask))
 
 
 def _read_volumes(entry: CaseEntry) -> tuple[Volume, Volume, str, str]:

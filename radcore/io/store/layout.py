@@ -25,6 +25,7 @@ only the chunks around one ROI.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import numpy as np
 import zarr
 
 from radcore.errors import StoreError
+from radcore.io import remote
 
 STORE_FORMAT = 1
 IMAGE_PATH = "0"
@@ -111,9 +113,14 @@ def labels_attr(labels) -> list[int] | str | None:
 
 
 def open_store(store: StoreLike, create: bool = False) -> zarr.Group:
-    """The root group of a cohort store; ``create`` makes a new local store when none exists."""
-    if create:
-        path = Path(store)
+    """The root group of a cohort store (a folder, a URL or a Zarr store); ``create`` makes a new store in a
+    folder or at a URL when none exists."""
+    if isinstance(store, (str, Path)) and remote.is_url(store):
+        from radcore.io.store.bucket import open_root
+
+        root = open_root(str(store), {"radcore": {"store_format": STORE_FORMAT}} if create else None)
+    elif create:
+        path = remote.local(store)
         path.mkdir(parents=True, exist_ok=True)
         try:
             root = zarr.open_group(str(path), mode="a", zarr_format=3)
@@ -122,10 +129,12 @@ def open_store(store: StoreLike, create: bool = False) -> zarr.Group:
         if "radcore" not in root.attrs:
             root.attrs["radcore"] = {"store_format": STORE_FORMAT}
         return root
-    try:
-        root = zarr.open_group(str(store) if isinstance(store, Path) else store, mode="r", zarr_format=3)
-    except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
-        raise StoreError(f"no cohort store at {str(store)!r}; create one with `radcore ingest`") from exc
+    else:
+        try:
+            root = zarr.open_group(str(remote.local(store)) if isinstance(store, (str, Path)) else store, mode="r",
+                                   zarr_format=3)
+        except (FileNotFoundError, zarr.errors.GroupNotFoundError) as exc:
+            raise StoreError(f"no cohort store at {str(store)!r}; create one with `radcore ingest`") from exc
     if "radcore" not in root.attrs:
         raise StoreError(f"{str(store)!r} is a Zarr group but not a radcore cohort store")
     return root
@@ -158,15 +167,30 @@ def group_name(case_id: str) -> str:
 
 def list_cases(store: StoreLike) -> list[str]:
     """Case ids held by the store (verbatim, from each case's attributes), sorted."""
+    return sorted(a["case_id"] for a in _case_attributes(store))
+
+
+def case_infos(store: StoreLike) -> dict[str, CaseInfo]:
+    """The attributes of every case the store holds, by case id (sorted), read in one pass: on object
+    storage one ``LIST`` per 1,000 cases and one ``GET`` per case, made concurrently by Zarr."""
+    return {info.case_id: info for info in sorted((info_of(a, a["case_id"]) for a in _case_attributes(store)),
+                                                  key=lambda info: info.case_id)}
+
+
+def _case_attributes(store: StoreLike) -> list[dict]:
+    """The ``radcore`` attributes of each case group of the store."""
     root = open_store(store)
-    ids = []
-    for name, group in root.groups():
+    found = []
+    with warnings.catch_warnings():  # a killed writer's objects on object storage: not a group, not a case
+        warnings.filterwarnings("ignore", message="Object at .* is not recognized")
+        groups = list(root.groups())
+    for name, group in groups:
         if name.startswith("."):
             continue
         a = group.attrs.get("radcore")
         if isinstance(a, dict) and "case_id" in a:
-            ids.append(a["case_id"])
-    return sorted(ids)
+            found.append(a)
+    return found
 
 
 def case_info(store: StoreLike | zarr.Group, case_id: str) -> CaseInfo:

@@ -1,8 +1,8 @@
-"""Publishing a written case atomically, and clearing what a killed writer left.
+"""Publishing a written case atomically in a store on disk, and clearing what a killed writer left.
 
-Writing needs a local folder: a case is written under a temporary name (:func:`temporary_name`), then
-renamed (:func:`publish`), so readers never see half a case; :func:`remove_leftovers` clears what a
-killed writer left.
+A case is written under a temporary name (:func:`temporary_name`), then renamed (:func:`publish`), so
+readers never see half a case; :func:`remove_leftovers` clears what a killed writer left. A store on
+object storage has no rename: :mod:`radcore.io.store.bucket` publishes there.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import zarr
 
 from radcore.errors import StoreError
+from radcore.io import remote
 
 #: a leftover of a writer on another host (whose process cannot be checked) is removed after this long
 LEFTOVER_AGE_S = 6 * 3600.0
@@ -75,9 +76,12 @@ def remove_leftovers(store: str | Path, max_age_s: float = LEFTOVER_AGE_S) -> li
 
     A ``.tmp-<host>-<pid>-*`` folder goes when its process is gone (same host) or it is older than
     ``max_age_s``; ``.trash-*`` folders and temporaries of the old ``.tmp-<case>-*`` form go after
-    ``max_age_s``.
+    ``max_age_s``. A store on object storage has no temporaries (a killed writer's objects are invisible
+    and written over by the case's next ingest: :mod:`radcore.io.store.bucket`): none.
     """
-    root = Path(store)
+    if remote.is_url(store):
+        return []
+    root = remote.local(store)
     if not root.is_dir():
         return []
     host = _host()

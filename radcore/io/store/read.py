@@ -1,6 +1,6 @@
 """Reading a stored case back: one ROI with its margin, a region, or the whole case.
 
-Reading takes a path or any ``zarr`` store (e.g. object storage). :func:`read_roi` and :func:`read_region`
+Reading takes a path, a URL (:mod:`radcore.io.store.bucket`) or any ``zarr`` store. :func:`read_roi` and :func:`read_region`
 read only the chunks the ROI's box touches (the boxes are recorded at ingest, see
 :mod:`radcore.io.store.layout`). Each reader also takes a :class:`~radcore.io.store.layout.DecodedCase`,
 the case just written and still in memory, and cuts the same volumes out of its arrays.

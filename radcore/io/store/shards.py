@@ -1,20 +1,21 @@
-"""Writing a whole array's shards to a local store in one pass, as the Zarr v3 sharding codec lays them out.
+"""Encoding a whole array's shards in one pass, as the Zarr v3 sharding codec lays them out.
 
 Zarr writes a sharded array chunk by chunk through its asynchronous codec pipeline: for a CT of
 512 x 512 x 228 int16 voxels that took 0.3-0.7 s of CPU, where compressing its chunks takes 0.09 s.
-:func:`write_shards` writes the same files directly: Zarr makes the array (its ``zarr.json`` says what a
-reader needs), then each shard file is the shard's inner chunks, each padded with the fill value to the
+:func:`encode_shards` makes the same objects directly: Zarr makes the array (its ``zarr.json`` says what a
+reader needs), then each shard is the shard's inner chunks, each padded with the fill value to the
 full chunk shape and encoded as the array's codecs say (little-endian bytes, then Blosc), one after
 another, followed by the shard index: per inner chunk (C order) its offset and length in bytes as
 little-endian uint64, then the CRC-32C of the index (the ``sharding_indexed`` codec of the Zarr v3
-specification, index at the end). Any Zarr v3 reader reads them; the tests read every array written here
+specification, index at the end). Each shard is one file on disk or one ``PUT`` to object storage
+(:mod:`radcore.io.store.write`). Any Zarr v3 reader reads them; the tests read every array written here
 back through Zarr.
 """
 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
+from typing import Iterator
 
 import google_crc32c
 import numpy as np
@@ -26,9 +27,9 @@ _ABSENT = 2**64 - 1
 _SHUFFLES = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE, "bitshuffle": Blosc.BITSHUFFLE}
 
 
-def write_shards(folder: Path, array: zarr.Array, data: np.ndarray) -> None:
-    """Write ``data`` (the whole of ``array``, a sharded array of a local store at ``folder`` whose inner
-    codecs are bytes and Blosc) as its shard files."""
+def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, bytes]]:
+    """The shards of ``data`` (the whole of ``array``, a sharded array whose inner codecs are bytes and
+    Blosc), one at a time: each shard's key under the array (``c/<z>/<y>/<x>``) and its bytes."""
     blosc = _blosc(array)
     chunk, shard = array.chunks, array.shards
     per_shard = tuple(s // c for s, c in zip(shard, chunk))
@@ -53,10 +54,7 @@ def write_shards(folder: Path, array: zarr.Array, data: np.ndarray) -> None:
             offset += len(encoded)
         table = index.tobytes()
         parts += [table, google_crc32c.value(table).to_bytes(4, "little")]
-        path = folder / "c" / Path(*map(str, key))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as fh:
-            fh.writelines(parts)
+        yield "/".join(["c", *map(str, key)]), b"".join(parts)
 
 
 def _blosc(array: zarr.Array) -> Blosc:
@@ -69,3 +67,29 @@ def _blosc(array: zarr.Array) -> Blosc:
     config = inner[1]["configuration"]
     return Blosc(cname=config["cname"], clevel=config["clevel"], shuffle=_SHUFFLES[config["shuffle"]],
                  blocksize=config.get("blocksize", 0))
+
+
+def shard_index(shard: bytes, chunks_per_shard: tuple[int, ...]) -> np.ndarray:
+    """The index at the end of ``shard``: per inner chunk (C order, shape ``chunks_per_shard``) its offset
+    and length in bytes (:data:`_ABSENT` for a chunk not written): what a reader fetches first."""
+    n = int(np.prod(chunks_per_shard))
+    return np.frombuffer(shard[-(16 * n + 4):-4], "<u8").reshape(*chunks_per_shard, 2)
+
+
+def box_chunk_bytes(array: zarr.Array, box: tuple[slice, ...], shard_of) -> tuple[int, int]:
+    """The compressed bytes of the inner chunks of ``array`` that ``box`` touches, and the bytes of the
+    indexes of the shards holding them: what reading ``box`` fetches of the array's chunks.
+    ``shard_of(key)`` gives the bytes of the shard ``c/<z>/<y>/<x>``."""
+    chunk, shard = array.chunks, array.shards
+    per_shard = tuple(s // c for s, c in zip(shard, chunk))
+    touched = itertools.product(*(range(s.start // c, (s.stop - 1) // c + 1) for s, c in zip(box, chunk)))
+    by_shard: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for coords in touched:
+        by_shard.setdefault(tuple(k // p for k, p in zip(coords, per_shard)), []).append(
+            tuple(k % p for k, p in zip(coords, per_shard)))
+    chunk_bytes = index_bytes = 0
+    for key, inner in by_shard.items():
+        index = shard_index(shard_of("/".join(["c", *map(str, key)])), per_shard)
+        chunk_bytes += sum(int(index[i][1]) for i in inner)
+        index_bytes += 16 * int(np.prod(per_shard)) + 4
+    return chunk_bytes, index_bytes

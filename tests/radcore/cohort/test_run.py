@@ -113,3 +113,12 @@ def test_the_batches_run_on_a_real_cluster_and_every_case_lands_once(tmp_path, c
     rows = duckdb.sql(f"select case_id from read_parquet('{out}/features/**/*.parquet', hive_partitioning=true)")
     assert sorted(r[0] for r in rows.fetchall()) == sorted(good)
     assert CohortRun(_params(tmp_path, manifest, config)).done() == {(case, 1) for case in good}
+
+
+def test_the_default_store_sits_beside_the_dataset_as_a_path_or_a_url(tmp_path):
+    from radcore.cohort.parameters import CohortParameters
+
+    on_disk = CohortParameters(manifest="m.csv", out=str(tmp_path / "out")).store_path()
+    assert on_disk == str(tmp_path / "out" / "cohort.zarr")
+    assert CohortParameters(manifest="m.csv", out="s3://bucket/out/").store_path() == "s3://bucket/out/cohort.zarr"
+    assert CohortParameters(manifest="m.csv", store="s3://b/c.zarr", out="/o").store_path() == "s3://b/c.zarr"

@@ -78,3 +78,25 @@ def test_case_ids_are_kept_verbatim(tmp_path, case_id):
     write_manifest([CaseEntry(case_id, "/x/a.nii", "/x/m.nii")], tmp_path / "m.csv")
     (entry,) = read_manifest(tmp_path / "m.csv").entries
     assert entry.case_id == case_id
+
+
+def test_a_manifest_at_a_url_resolves_its_relative_rows_against_its_url(s3, tmp_path):
+    s3.fs.pipe_file(f"{s3.name}/study/cases.csv", (
+        "case_id,image,mask\n"
+        "a,ct/a.nii.gz,../masks/a.nii.gz\n"
+        f"b,s3://other-bucket/b.nrrd,{tmp_path}/b_mask.nrrd\n"
+        "c,gs://lab/c/,file:///data/c_mask.mha\n").encode())
+    entries = read_manifest(s3.url("study", "cases.csv")).entries
+    assert [(e.image, e.mask) for e in entries] == [
+        (s3.url("study", "ct", "a.nii.gz"), s3.url("masks", "a.nii.gz")),
+        ("s3://other-bucket/b.nrrd", f"{tmp_path}/b_mask.nrrd"),  # URLs and absolute paths as they are
+        ("gs://lab/c/", "/data/c_mask.mha"),
+    ]
+    with pytest.raises(ManifestError, match=rf"^manifest {s3.url('study', 'none.csv')!r} does not exist"):
+        read_manifest(s3.url("study", "none.csv"))
+
+
+def test_a_local_manifest_may_name_images_by_url(tmp_path):
+    (tmp_path / "m.csv").write_text("case_id,image,mask\na,s3://lab/a.nii.gz,a_mask.nii.gz\n")
+    [entry] = read_manifest(f"file://{tmp_path}/m.csv").entries
+    assert (entry.image, entry.mask) == ("s3://lab/a.nii.gz", str(tmp_path / "a_mask.nii.gz"))

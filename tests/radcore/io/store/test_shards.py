@@ -1,4 +1,4 @@
-"""Shards written in one pass are the files Zarr's own sharding codec reads (and would write)."""
+"""Shards encoded in one pass are the files Zarr's own sharding codec reads (and would write)."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import pytest
 import zarr
 from zarr.codecs import BloscCodec, ZstdCodec
 
-from radcore.io.store.shards import write_shards
+from radcore.io.store.shards import encode_shards
 
 CASES = [
     ((70, 100, 90), np.int16, (64, 64, 64), (64, 128, 128)),  # edge chunks padded, a shard beyond the array
@@ -16,6 +16,12 @@ CASES = [
     ((10, 20, 30), np.uint32, (4, 8, 8), (4, 24, 32)),
     ((9, 12, 12), np.float64, (4, 4, 4), (8, 8, 8)),  # inner chunks wholly outside the array
 ]
+
+
+def _write_shards(folder: Path, array, data) -> None:
+    for key, shard in encode_shards(array, data):
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_bytes(shard)
 
 
 def _array(folder, name, data, chunks, shards, compressor):
@@ -30,7 +36,7 @@ def test_shards_read_back_through_zarr_as_zarr_writes_them(tmp_path, shape, dtyp
     data = np.random.default_rng(sum(shape)).normal(0.0, 300.0, shape).astype(dtype)
     compressor = BloscCodec(cname="lz4", clevel=5, shuffle=shuffle)
     mine = _array(tmp_path, "mine", data, chunks, shards, compressor)
-    write_shards(tmp_path / "mine", mine, data)
+    _write_shards(tmp_path / "mine", mine, data)
     theirs = _array(tmp_path, "theirs", data, chunks, shards, compressor)
     theirs[...] = data
     read = zarr.open_array(str(tmp_path / "mine"), mode="r")
@@ -45,4 +51,4 @@ def test_only_bytes_and_blosc_are_written_here(tmp_path):
     data = np.zeros((4, 4, 4), np.int16)
     array = _array(tmp_path, "zstd", data, (4, 4, 4), (4, 4, 4), ZstdCodec())
     with pytest.raises(ValueError, match="bytes \\+ blosc"):
-        write_shards(Path(tmp_path / "zstd"), array, data)
+        _write_shards(Path(tmp_path / "zstd"), array, data)
