@@ -4,9 +4,9 @@ Orchestration only: the run reads its inputs, plans, fans the batches out and co
 each step a Prefect task run and shows progress, summary, failures and QC flags as artifacts. Prefect sees
 four task runs (plan, extract, report, QC summary with the optional cohort report of :mod:`radcore.report`)
 whatever the cohort size: the extract task fans out one plain Dask future per batch through the client of a
-prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, or the scheduler at ``scheduler``), so
-workers never talk to the Prefect API and a 10,000-case cohort makes a few hundred Dask tasks, not thousands
-of Prefect task runs. Per-case status lives in the dataset.
+prefect-dask :class:`~prefect_dask.DaskTaskRunner` (a local cluster, worker jobs on SLURM or PBS, or the
+scheduler at ``scheduler``), so workers never talk to the Prefect API and a 10,000-case cohort makes a few
+hundred Dask tasks, not thousands of Prefect task runs. Per-case status lives in the dataset.
 
 Parameters that cannot run (a manifest or store that is not there, a blank ``out``, settings that are not
 valid) fail the flow run at once, with one line in its state and log, before anything is created.
@@ -41,6 +41,7 @@ from radcore.cohort.cluster import (
     local_cluster_kwargs,
     warm_up,
 )
+from radcore.cohort.jobqueue import JobCluster
 from radcore.cohort.parameters import CohortParameters
 from radcore.cohort.progress import ProgressBar
 from radcore.cohort.run import CohortRun, CohortSummary, Plan, run_for
@@ -75,13 +76,19 @@ def _task_runner(params: CohortParameters) -> DaskTaskRunner:
 def _warm_task_runner(run: CohortRun) -> Iterator[DaskTaskRunner]:
     """The task runner, its workers warm for the run's settings (:func:`radcore.cohort.cluster.ensure_warm`).
 
-    A local cluster of the flow's own is new: numba compiles (or loads its cache) here once while it starts,
+    Worker jobs of a batch system (``cluster``) are submitted here, and cancelled when the run ends. A local
+    cluster of the flow's own is new: numba compiles (or loads its cache) here once while it starts,
     and the workers then load the compiled kernels rather than all compiling at once into one on-disk
     cache. A cluster at ``scheduler`` may be warm already (``radcore run`` starts and warms its cluster
     while Prefect starts), and is then used as it is.
     """
     if run.params.scheduler:
         with _task_runner(run.params) as runner:
+            ensure_warm(runner.client, run.settings, compile_here=True)
+            yield runner
+        return
+    if run.params.cluster:  # a run launched from the form: worker jobs of its own, cancelled at the end
+        with JobCluster(run.params) as jobs, DaskTaskRunner(address=jobs.scheduler_address) as runner:
             ensure_warm(runner.client, run.settings, compile_here=True)
             yield runner
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from radcore.errors import (
+    ClusterError,
     DamagedFileError,
     DatasetError,
     EmptyROIError,
@@ -54,7 +55,7 @@ __all__ = [
     "PerturbationSettings", "MapSettings", "ImageType", "settings_hash",
     "RadcoreError", "SettingsError", "ImageReadError", "DamagedFileError", "NonFiniteImageError",
     "InvalidImageError", "GeometryMismatchError", "EmptyROIError", "LabelNotFoundError", "ManifestError",
-    "FeatureError", "StoreError", "StorageError", "DatasetError", "StaleRunError", "__version__",
+    "FeatureError", "StoreError", "StorageError", "DatasetError", "StaleRunError", "ClusterError", "__version__",
 ]
 
 

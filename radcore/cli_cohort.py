@@ -40,6 +40,7 @@ def add_cohort_commands(sub) -> None:
     p.add_argument("--workers", type=positive_int, default=None,
                    help="local Dask worker processes (default: one per core this machine or job gives)")
     p.add_argument("--scheduler", default="", help="address of a running Dask scheduler (tcp://host:8786)")
+    _add_job_arguments(p)
     p.add_argument("--batch-size", type=positive_int, default=None, help="cases per batch (default: automatic)")
     p.add_argument("--naming", choices=["native", "ibsi", "pyradiomics"], default="native")
     p.add_argument("--dashboard", default=None,
@@ -113,6 +114,47 @@ def add_cohort_commands(sub) -> None:
     add_server_command(sub)
 
 
+def _add_job_arguments(p) -> None:
+    """``run``'s options of worker jobs on a batch system (dask-jobqueue: :mod:`radcore.cohort.jobqueue`)."""
+    jobs = p.add_argument_group("worker jobs on SLURM or PBS (pip install \"radcore[slurm]\"; see infra/slurm)")
+    jobs.add_argument("--cluster", choices=["slurm", "pbs"], default="",
+                      help="submit the workers as jobs of this batch system; they are cancelled at the end")
+    jobs.add_argument("--jobs", type=positive_int, default=1, help="worker jobs kept running (a lost one is replaced)")
+    jobs.add_argument("--queue", default="", help="SLURM partition or PBS queue (default: the site's)")
+    jobs.add_argument("--account", default="", help="account (project) the jobs are charged to")
+    jobs.add_argument("--walltime", default="", help="each job's time limit, e.g. 04:00:00 (default: dask-jobqueue's, 00:30:00)")
+    jobs.add_argument("--job-memory", default="", help="memory of each job, e.g. 16GB (default 4GB)")
+    jobs.add_argument("--job-cores", type=positive_int, default=None,
+                      help="cores of each job: one single-threaded worker process each (default 1)")
+    jobs.add_argument("--job-interface", default="",
+                      help="network interface the scheduler and workers listen on, one the jobs reach (e.g. ib0)")
+    jobs.add_argument("--cluster-config", default="", metavar="FILE",
+                      help="YAML of dask-jobqueue keyword arguments (job_extra_directives, local_directory, ...); "
+                           "the options above win over it")
+    jobs.add_argument("--job-start-timeout", type=float, default=3600.0, metavar="SECONDS",
+                      help="give up when no worker job has started after this long (default 3600)")
+
+
+def _job_parameters(args) -> dict:
+    """``run``'s worker-job options as cohort parameters (none without ``--cluster``)."""
+    if not args.cluster:
+        given = [option for option, value in (("--jobs", args.jobs != 1), ("--queue", args.queue),
+                                              ("--account", args.account), ("--walltime", args.walltime),
+                                              ("--job-memory", args.job_memory), ("--job-cores", args.job_cores),
+                                              ("--job-interface", args.job_interface),
+                                              ("--cluster-config", args.cluster_config)) if value]
+        if given:
+            from radcore.errors import SettingsError
+
+            raise SettingsError(f"{', '.join(given)}: {'options' if len(given) > 1 else 'an option'} of worker jobs; "
+                                "give --cluster slurm (or pbs) too")
+        return {}
+    return {"cluster": args.cluster, "jobs": args.jobs, "queue": args.queue, "account": args.account,
+            "walltime": args.walltime, "job_memory": args.job_memory, "job_cores": args.job_cores or 0,
+            "job_interface": args.job_interface, "cluster_config": args.cluster_config,
+            "job_start_timeout": args.job_start_timeout}
+
+
 # ---------------------------------------------------------------- ingest
 
 
@@ -161,9 +203,13 @@ def _run_run(args) -> int:
     if not args.manifest and not args.store:
         print("radcore run: give a MANIFEST or --store STORE", file=sys.stderr)
         return 2
+    if args.scheduler and args.cluster:
+        print("radcore run: give --scheduler (a running cluster) or --cluster (worker jobs of its own), not both",
+              file=sys.stderr)
+        return 2
     summary = run_cohort(
         manifest=args.manifest or "", store=args.store, config=args.config, out=args.out, workers=args.workers or 0,
-        scheduler=args.scheduler, batch_size=args.batch_size or 0, naming=args.naming,
+        scheduler=args.scheduler, **_job_parameters(args), batch_size=args.batch_size or 0, naming=args.naming,
         label="" if args.label is None else str(args.label), qc_pictures=args.qc_pictures, report=args.report,
         maps=args.maps, map_picture=args.map_picture,
         temporary_prefect=args.temporary_prefect, **({"dashboard": args.dashboard} if args.dashboard else {}),
@@ -204,8 +250,10 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     Prefect is imported and reached, not after; unless ``temporary_prefect``, its workers are kept warm for
     later runs, and workers an earlier run kept are used (:mod:`radcore.cohort.kept_workers`). Until the
     flow starts (Prefect's import, a local Prefect server's start: its first takes longest), the workers
-    ingest the manifest's cases ahead, and their batches do not ingest them again. A cohort with nothing left
-    to do (:meth:`~radcore.cohort.run.CohortRun.already_done`) returns at once, without Prefect.
+    ingest the manifest's cases ahead, and their batches do not ingest them again. With ``cluster`` (slurm,
+    pbs) the workers are jobs of that batch system (:class:`~radcore.cohort.jobqueue.JobCluster`), submitted
+    in the same way while Prefect starts, and cancelled at the end. A cohort with nothing left to do
+    (:meth:`~radcore.cohort.run.CohortRun.already_done`) returns at once, without Prefect.
     """
     from radcore.cli_server import begin_prefect
     from radcore.cohort.parameters import CohortParameters
@@ -229,11 +277,17 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
     cluster = None
     if not params.scheduler and run.may_have_work(done):
         from radcore.cohort.background import BackgroundCluster
-        from radcore.cohort.cluster import local_workers
-        from radcore.cohort.kept_workers import keep_workers
 
-        cluster = BackgroundCluster(run.settings, local_workers(params.workers), keep=keep_workers(temporary_prefect),
-                                    dashboard=params.dashboard)
+        if params.cluster:
+            from radcore.cohort.jobqueue import JobCluster, job_workers
+
+            cluster = BackgroundCluster(run.settings, job_workers(params), jobs=JobCluster(params))
+        else:
+            from radcore.cohort.cluster import local_workers
+            from radcore.cohort.kept_workers import keep_workers
+
+            cluster = BackgroundCluster(run.settings, local_workers(params.workers),
+                                        keep=keep_workers(temporary_prefect), dashboard=params.dashboard)
         run.ingest_ahead(cluster, done)
     try:
         embedded_prefect_env()
@@ -253,6 +307,8 @@ def run_cohort(temporary_prefect: bool = False, **parameters):
             client_config = cluster.client_config()
             if cluster.kept is not None:
                 print(f"radcore: workers: {_kept_line(cluster.kept)}", file=sys.stderr)
+            if cluster.jobs is not None:
+                print(f"radcore: workers: {_jobs_line(cluster.jobs)}", file=sys.stderr)
         with dask.config.set(client_config), handed_over(run):
             if api is None:
                 return cohort_flow(run.params)
@@ -278,6 +334,12 @@ def _validation_message(exc: ValueError) -> str:
         return str(exc)
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: {e['msg'].removeprefix('Value error, ')}"
                      for e in errors())
+
+
+def _jobs_line(jobs) -> str:
+    ids = ", ".join(jobs.job_ids())
+    return (f"{jobs.jobs} {jobs.kind.upper()} jobs ({ids}); the first worker connected "
+            f"{jobs.first_worker_seconds:.1f} s after submission; the jobs are cancelled at the end")
 
 
 def _kept_line(kept) -> str:

@@ -71,3 +71,8 @@ class DatasetError(RadcoreError, ValueError):
 
 class StaleRunError(RadcoreError):
     """A batch of a run that is no longer its partition's writer (it was killed and a new run started)."""
+
+
+class ClusterError(RadcoreError):
+    """Worker jobs of a batch system (SLURM, PBS) cannot give a cluster: the batch system refused a job, or
+    no job's worker connected in time. The message says what the batch system said."""

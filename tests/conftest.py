@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-#: the S3 server fixtures (``s3_server``, ``s3``, ``s3_traffic``) for the object-storage tests
-pytest_plugins = ["tests.s3_server"]
+#: the S3 server fixtures (``s3_server``, ``s3``, ``s3_traffic``) for the object-storage tests; a one-node
+#: SLURM (``slurm``) for the SLURM tests
+pytest_plugins = ["tests.s3_server", "tests.slurm_cluster"]
 
 
 @pytest.fixture(scope="session", autouse=True)

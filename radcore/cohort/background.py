@@ -1,8 +1,10 @@
-"""A command's local Dask cluster, started in the background while the command goes on.
+"""A command's Dask cluster (local workers, or worker jobs on SLURM or PBS), started in the background while
+the command goes on.
 
 ``radcore run`` and ``radcore demo`` start (or connect to) their workers in a thread while Prefect is
 imported and reached, and meanwhile have those workers ingest the run's cases, so the time a Prefect
-server takes to start (its first start creates its database) is not lost.
+server takes to start (its first start creates its database) is not lost; ``radcore run --cluster``
+submits its worker jobs (:class:`~radcore.cohort.jobqueue.JobCluster`) in the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Iterable
 from distributed import Client, LocalCluster, wait
 
 from radcore.cohort.cluster import LOCAL_DASHBOARD, ensure_warm, is_warm, local_cluster, local_cluster_kwargs
+from radcore.cohort.jobqueue import JobCluster
 from radcore.cohort.kept_workers import KeptWorkers, connect
 from radcore.io.manifest import CaseEntry
 from radcore.settings import Settings
@@ -23,8 +26,9 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundCluster:
-    """A local Dask cluster that starts, and warms its workers for ``settings``, in a thread while the
-    caller goes on; :meth:`address` waits for it to be up.
+    """A local Dask cluster (or, with ``jobs``, worker jobs of a batch system) that starts, and warms its
+    workers for ``settings``, in a thread while the caller goes on; :meth:`address` waits for it to be up
+    (for jobs: for a first worker). ``workers`` is how many workers it will have.
 
     With ``keep``, the workers are kept warm for later runs (:mod:`radcore.cohort.kept_workers`): those of
     an earlier run are used when they match, else new ones are started in a process of their own; if that
@@ -33,10 +37,13 @@ class BackgroundCluster:
     :meth:`address`.
     """
 
-    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD, keep: bool = False):
+    def __init__(self, settings: Settings, workers: int = 0, dashboard: str = LOCAL_DASHBOARD, keep: bool = False,
+                 jobs: JobCluster | None = None):
         self._kwargs = local_cluster_kwargs(workers, dashboard=dashboard)
         self._settings = settings
-        self._keep = keep
+        self._keep = keep and jobs is None
+        #: the worker jobs of a batch system that are this cluster, rather than local workers
+        self.jobs = jobs
         self.kept: KeptWorkers | None = None
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
@@ -54,7 +61,7 @@ class BackgroundCluster:
             if self._keep:
                 self._connect_kept()
             if self._client is None:
-                self._cluster = local_cluster(**self._kwargs)
+                self._cluster = self.jobs.start() if self.jobs is not None else local_cluster(**self._kwargs)
                 self._client = Client(self._cluster)
             self._up.set()
             ensure_warm(self._client, self._settings)
@@ -150,7 +157,7 @@ class BackgroundCluster:
         """Stop ingesting ahead and end this run's own workers (kept workers stay for later runs)."""
         self.stop_ingesting()
         self._thread.join()
-        for part in (self._client, self._cluster):
+        for part in (self._client, self.jobs or self._cluster):
             if part is not None:
                 part.close()
 

@@ -1,13 +1,13 @@
 """Dask worker set-up: one thread per worker for the numba core, and the numba warm-up.
 
 Dask's nanny limits BLAS threads but not numba's or ITK's, so :data:`WORKER_ENV` pins them to one thread
-in every worker process (set before the process starts: LocalCluster ``env=`` here,
-``distributed.nanny.pre-spawn-environ`` or the job script on clusters, see ``infra/``). numba's on-disk
-cache can race when many processes compile at once, so the flow compiles once in its own process while
-the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
-(:class:`WarmUp`). A command's local cluster starts in the background
-(:class:`radcore.cohort.background.BackgroundCluster`) or is the workers an earlier run kept warm
-(:mod:`radcore.cohort.kept_workers`).
+in every worker process (set before the process starts: LocalCluster ``env=`` here, the job script of
+worker jobs on SLURM or PBS in :mod:`radcore.cohort.jobqueue`, ``distributed.nanny.pre-spawn-environ``
+elsewhere, see ``infra/``). numba's on-disk cache can race when many processes compile at once, so the
+flow compiles once in its own process while the cluster starts (:func:`warm_up`) and each worker then
+loads the compiled kernels once, at start (:class:`WarmUp`). A command's local cluster starts in the
+background (:class:`radcore.cohort.background.BackgroundCluster`) or is the workers an earlier run kept
+warm (:mod:`radcore.cohort.kept_workers`).
 """
 
 from __future__ import annotations

@@ -31,7 +31,24 @@ class CohortParameters(BaseModel):
     workers: int = Field(0, ge=0, description="local Dask worker processes; 0: one per core (ignored with a "
                                               "scheduler)")
     scheduler: str = Field("", description="address of a running Dask scheduler, e.g. tcp://host:8786 (empty: "
-                                           "a local cluster)")
+                                           "a local cluster, or the worker jobs of cluster)")
+    cluster: Literal["", "slurm", "pbs"] = Field("", description="submit the workers as jobs of this batch system "
+                                                                  "(dask-jobqueue; empty: a local cluster, or scheduler)")
+    jobs: int = Field(1, ge=1, description="with cluster: worker jobs kept running (a lost one is replaced)")
+    queue: str = Field("", description="with cluster: SLURM partition or PBS queue (empty: the site's default)")
+    account: str = Field("", description="with cluster: account (project) the jobs are charged to")
+    walltime: str = Field("", description="with cluster: each job's time limit, e.g. 04:00:00 (empty: the config "
+                                          "file's, else dask-jobqueue's)")
+    job_memory: str = Field("", description="with cluster: memory of each job, e.g. 16GB (empty: the config file's, "
+                                            "else dask-jobqueue's, else 4GB)")
+    job_cores: int = Field(0, ge=0, description="with cluster: cores of each job, one single-threaded worker process "
+                                                "each (0: the config file's, else dask-jobqueue's, else 1)")
+    job_interface: str = Field("", description="with cluster: network interface the scheduler and workers listen "
+                                               "on, one the jobs reach (e.g. ib0; empty: dask-jobqueue's choice)")
+    cluster_config: str = Field("", description="with cluster: YAML file of dask-jobqueue keyword arguments (the "
+                                                "options above win over it)")
+    job_start_timeout: float = Field(3600.0, gt=0, description="with cluster: seconds to wait for the first worker "
+                                                               "job to start before giving up")
     batch_size: int = Field(0, ge=0, description="cases per batch; 0 chooses from cohort size and workers")
     label: str = Field("", description="mask label of the ROI, or 'all' for every label (empty: the settings' label)")
     dashboard: str = Field(LOCAL_DASHBOARD, description="address of the local cluster's Dask dashboard; "

@@ -222,9 +222,10 @@ class CohortRun:
     def plan(self, run_token: str = "", workers: int = 0) -> Plan:
         """Clear what a killed run left, write the manifest's unrunnable rows as errors of stage
         ``manifest`` and the settings and versions of the partition, and cut the cases not yet done into
-        batches for ``workers`` workers (0: ``workers`` of the parameters, else one per local core: the
-        batch size is a guess that keeps every worker busy to the end)."""
+        batches for ``workers`` workers (0: those of the parameters' worker jobs, else their ``workers``, else
+        one per local core: the batch size is a guess that keeps every worker busy to the end)."""
         from radcore.cohort.cluster import feature_columns, local_workers
+        from radcore.cohort.jobqueue import job_workers
         from radcore.cohort.worker import JobSpec
         from radcore.io import dataset, store as cohort_store
         from radcore.profiles import profile_of
@@ -248,7 +249,7 @@ class CohortRun:
 
             unmapped = done - mapped_items(params.out, h, done)
         n_items = sum(len(j.items) for j in jobs)
-        workers = workers or local_workers(params.workers)
+        workers = workers or (job_workers(params) if params.cluster else local_workers(params.workers))
         n_versions = 1
         if self.settings.perturbation is not None:
             from radcore.robustness.perturb import versions as perturbed_versions

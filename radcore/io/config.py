@@ -53,17 +53,24 @@ def load_settings(source: str | Path | dict | Settings | None) -> Settings:
 
 def read_settings_file(path: Path) -> Settings:
     """Settings from a YAML file; a PyRadiomics params file is recognised by its top-level sections."""
+    return settings_from_data(read_yaml_mapping(path, "settings file"), f"settings file {str(path)!r}")
+
+
+def read_yaml_mapping(path: str | Path, what: str) -> dict:
+    """The mapping a YAML file holds (empty for an empty file); a :class:`SettingsError` naming the file as
+    ``what`` when it is missing, not YAML or not a mapping."""
+    path = Path(path)
     if not path.exists():
-        raise SettingsError(f"settings file {str(path)!r} does not exist")
+        raise SettingsError(f"{what} {str(path)!r} does not exist")
     if not path.is_file():
-        raise SettingsError(f"settings file {str(path)!r} is not a file")
+        raise SettingsError(f"{what} {str(path)!r} is not a file")
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise SettingsError(f"settings file {str(path)!r} is not valid YAML: {exc}") from exc
+        raise SettingsError(f"{what} {str(path)!r} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise SettingsError(f"settings file {str(path)!r} must hold a mapping, got {type(data).__name__}")
-    return settings_from_data(data, f"settings file {str(path)!r}")
+        raise SettingsError(f"{what} {str(path)!r} must hold a mapping, got {type(data).__name__}")
+    return data
 
 
 PROFILES = ("ibsi", "pyradiomics")

@@ -32,3 +32,12 @@ def test_run_refuses_a_missing_manifest_or_store_before_starting_prefect_or_dask
     assert main(["run", "--store", str(tmp_path / "none.zarr"), "--out", str(tmp_path / "out")]) == 2
     assert "StoreError: no cohort store" in capsys.readouterr().err
     assert not (tmp_path / "home").exists()  # no local Prefect server was started
+
+
+def test_run_refuses_job_options_without_a_cluster_and_a_cluster_with_a_scheduler(tmp_path, capsys):
+    assert main(["run", "cases.csv", "--out", str(tmp_path / "out"), "--queue", "compute", "--jobs", "4"]) == 2
+    assert capsys.readouterr().err.strip() == ("radcore run: SettingsError: --jobs, --queue: options of worker jobs; "
+                                               "give --cluster slurm (or pbs) too")
+    assert main(["run", "cases.csv", "--out", str(tmp_path / "out"), "--cluster", "slurm", "--scheduler",
+                 "tcp://127.0.0.1:8786"]) == 2
+    assert "not both" in capsys.readouterr().err
