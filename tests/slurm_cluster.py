@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -73,6 +74,16 @@ def short_hostname() -> str:
     return subprocess.run(["hostname", "-s"], capture_output=True, text=True, check=True).stdout.strip()
 
 
+def _bind_loopback(name: str) -> list[str]:
+    """Daemons that bind the address their host name resolves to rather than every interface, when that
+    address is 127.0.0.1 (the node's address here); SLURM has no other bind setting."""
+    try:
+        loopback = socket.gethostbyname(name).startswith("127.")
+    except OSError:
+        loopback = False
+    return ["CommunicationParameters=NoInAddrAny,NoCtldInAddrAny"] if loopback else []
+
+
 def slurm_conf(folder: Path, node: str, ctld_port: int, slurmd_port: int) -> str:
     """A minimal one-node ``slurm.conf`` with everything under ``folder``."""
     name = node.split()[0].removeprefix("NodeName=")
@@ -106,6 +117,7 @@ def slurm_conf(folder: Path, node: str, ctld_port: int, slurmd_port: int) -> str
         "MinJobAge=2",
         "KillWait=2",
         "InactiveLimit=0",
+        *_bind_loopback(name),
         node,
         f"PartitionName=debug Nodes={name} Default=YES MaxTime=INFINITE State=UP",
         f"PartitionName={DOWN_PARTITION} Nodes={name} MaxTime=INFINITE State=DOWN",

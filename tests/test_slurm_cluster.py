@@ -39,8 +39,9 @@ def test_an_unknown_partition_is_refused(slurm):
 
 
 def test_the_daemons_listen_on_the_ports_of_the_conf(slurm):
-    """Ports chosen at run time, not SLURM's defaults (6817, 6818). SLURM has no bind address: its daemons
-    listen on every interface, and munge (a key of the test's own) authenticates every message."""
+    """Ports chosen at run time, not SLURM's defaults (6817, 6818), on 127.0.0.1 where the host name resolves
+    there (``CommunicationParameters=NoInAddrAny,NoCtldInAddrAny``; SLURM has no other bind setting), and
+    munge (a key of the test's own) authenticates every message."""
     conf = dict(line.split("=", 1) for line in slurm.conf.read_text().splitlines()
                 if line.startswith(("SlurmctldPort", "SlurmdPort")))
     ports = {"slurmctld": conf["SlurmctldPort"], "slurmd": conf["SlurmdPort"]}
@@ -48,3 +49,6 @@ def test_the_daemons_listen_on_the_ports_of_the_conf(slurm):
     listening = slurm.run(["ss", "-Hltnp"]).stdout.splitlines()
     for daemon, port in ports.items():
         assert any(line.split()[3].endswith(f":{port}") and f'"{daemon}"' in line for line in listening), listening
+    if "NoCtldInAddrAny" in slurm.conf.read_text():
+        ours = [line.split()[3] for line in listening if '"slurmctld"' in line or '"slurmd"' in line]
+        assert ours and all(address.startswith("127.") for address in ours), ours
