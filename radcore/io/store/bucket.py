@@ -101,6 +101,18 @@ def _one_get(url: str) -> dict[str, Any]:
     return {"max_concurrency": 1} if remote.scheme(url) in ("s3", "s3a") else {}
 
 
+def url_of(store: Any) -> str | None:
+    """The URL of a store in a bucket given as its URL or as a Zarr group opened there (Zarr's
+    :class:`~zarr.storage.FsspecStore`); None for any other store."""
+    if isinstance(store, str):
+        return store if remote.is_url(store) else None
+    fsspec_store = getattr(store, "store", None)
+    if isinstance(store, zarr.Group) and type(fsspec_store).__name__ == "FsspecStore":
+        protocol = fsspec_store.fs.protocol
+        return f"{protocol[0] if isinstance(protocol, (tuple, list)) else protocol}://{fsspec_store.path}"
+    return None
+
+
 def reads_box(array: zarr.Array, box) -> bool:
     """Whether :func:`read_box` reads ``box`` of ``array``: a box of slices with integer bounds, of an
     array sharded as :mod:`radcore.io.store.shards` writes (others are read through Zarr)."""

@@ -15,7 +15,6 @@ import zarr
 
 from radcore.crop import crop_origin, grown_box, margin_voxels
 from radcore.errors import LabelNotFoundError
-from radcore.io import remote
 from radcore.io.images import Volume
 from radcore.io.store import bucket
 from radcore.io.store.layout import (
@@ -36,7 +35,7 @@ class _Arrays:
         else:
             self._group, self.info = open_case(store, case_id)
             self._decoded = None
-            self._bucket = store if isinstance(store, str) and remote.is_url(store) else None
+            self._bucket = bucket.url_of(store)
 
     def image(self, box=...) -> np.ndarray:
         return self._cut(IMAGE_PATH, box)

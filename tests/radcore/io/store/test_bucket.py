@@ -155,3 +155,14 @@ def test_a_damaged_shard_index_is_an_error_not_voxels(s3, case):
     group, _ = open_case(store, "c")
     with pytest.raises(StoreError, match=r"c/0/0/0: the shard's index is damaged"):
         bucket.read_box(store, group[IMAGE_PATH], (slice(0, 2), slice(0, 2), slice(0, 2)))
+
+
+def test_a_group_opened_in_a_bucket_is_read_by_its_url(s3, tmp_path, case):
+    from radcore.io.store import open_store
+
+    image, mask = case
+    store = s3.url("u.zarr")
+    write_case(store, "c", image, mask)
+    assert bucket.url_of(store) == store and bucket.url_of(open_store(store)) == store
+    write_case(tmp_path / "u.zarr", "c", image, mask)
+    assert bucket.url_of(str(tmp_path / "u.zarr")) is None and bucket.url_of(open_store(tmp_path / "u.zarr")) is None
