@@ -234,8 +234,10 @@ def _print_failures(summary) -> None:
         label = "" if f["label"] is None else f" label {f['label']}"
         print(f"  failed: case {f['case_id']!r}{label} at {f['stage']}: {f['error_type']}: {f['reason']}",
               file=sys.stderr)
+    from radcore.io import remote
+
     more = f"the other {summary.failed - FAILURES_PRINTED} and " if summary.failed > FAILURES_PRINTED else ""
-    print(f"  {more}every failure with its reason: {Path(summary.dataset) / 'errors'} "
+    print(f"  {more}every failure with its reason: {remote.shown(remote.join(summary.dataset, 'errors'))} "
           f"(settings_hash={summary.settings_hash})", file=sys.stderr)
 
 

@@ -92,6 +92,7 @@ def test_a_manifest_and_images_in_a_bucket_give_what_they_give_on_disk(disk_coho
 
     logs = capsys.readouterr()
     assert SECRET_KEY not in logs.out + logs.err
+    assert f"every failure with its reason: {outs['s3']}/errors (settings_hash=" in logs.err, logs.err
     for key in s3.fs.find(f"{s3.name}/out"):  # nor in the dataset, the store or the cache
         assert SECRET_KEY.encode() not in s3.fs.cat_file(key), key
     cached = [p for p in (home() / "cache" / "objects").glob("*") if p.is_dir() and not p.name.startswith(".")]
