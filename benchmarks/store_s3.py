@@ -102,7 +102,8 @@ def _roi_bytes(local_store: Path, case_id: str, box: tuple[slice, ...]) -> int:
     for path in (IMAGE_PATH, MASK_PATH):
         folder = local_store / group_name(case_id) / path
         array = zarr.open_array(str(folder), mode="r")
-        total += sum(box_chunk_bytes(array, box, lambda key, f=folder: (f / key).read_bytes()))
+        total += sum(box_chunk_bytes(array, box, lambda key, f=folder: (f / key).read_bytes()
+                                     if (f / key).exists() else None))
     return total
 
 

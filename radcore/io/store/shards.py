@@ -29,9 +29,13 @@ _SHUFFLES = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE, "bitshuffle
 
 def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, bytes]]:
     """The shards of ``data`` (the whole of ``array``, a sharded array whose inner codecs are bytes and
-    Blosc), one at a time: each shard's key under the array (``c/<z>/<y>/<x>``) and its bytes."""
+    Blosc), one at a time: each shard's key under the array (``c/<z>/<y>/<x>``) and its bytes. Unless the
+    array's ``write_empty_chunks`` says otherwise, an inner chunk all of whose values are the fill value is
+    left out (absent from the index) and a shard with no chunk is not made, as Zarr writes them: most of a
+    mask's chunks are empty."""
     blosc = blosc_of(array)
     chunk, shard, per_shard = array.chunks, array.shards, chunks_per_shard(array)
+    skip_empty = not array.config.write_empty_chunks
     data = np.ascontiguousarray(data, dtype=data.dtype.newbyteorder("<"))
     fill = np.asarray(array.fill_value, dtype=data.dtype)
     grid = [range(-(-n // s)) for n, s in zip(data.shape, shard)]
@@ -43,6 +47,8 @@ def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, by
             if any(a >= n for a, n in zip(start, data.shape)):
                 continue  # wholly outside the array: left absent, read as the fill value
             block = data[tuple(slice(a, a + c) for a, c in zip(start, chunk))]
+            if skip_empty and _all_fill(block, fill):
+                continue  # as Zarr writes (write_empty_chunks False): left absent, read as the fill value
             if block.shape != chunk:
                 padded = np.full(chunk, fill, dtype=data.dtype)
                 padded[tuple(slice(0, n) for n in block.shape)] = block
@@ -51,9 +57,19 @@ def encode_shards(array: zarr.Array, data: np.ndarray) -> Iterator[tuple[str, by
             index[inner] = (offset, len(encoded))
             parts.append(encoded)
             offset += len(encoded)
+        if not parts:
+            continue  # no chunk written: no shard, as Zarr does
         table = index.tobytes()
         parts += [table, google_crc32c.value(table).to_bytes(4, "little")]
         yield shard_key(key), b"".join(parts)
+
+
+def _all_fill(block: np.ndarray, fill: np.ndarray) -> bool:
+    """Whether every value of ``block`` is ``fill`` (its first value is looked at first: a CT's chunks
+    are not checked further)."""
+    if block.flat[0] != fill:
+        return False
+    return not block.any() if fill == 0 else bool((block == fill).all())
 
 
 def blosc_of(array: zarr.Array) -> Blosc:
@@ -78,12 +94,15 @@ def shard_index(shard: bytes, per_shard: tuple[int, ...]) -> np.ndarray:
 def box_chunk_bytes(array: zarr.Array, box: tuple[slice, ...], shard_of) -> tuple[int, int]:
     """The compressed bytes of the inner chunks of ``array`` that ``box`` touches, and the bytes of the
     indexes of the shards holding them: what reading ``box`` fetches of the array's chunks.
-    ``shard_of(key)`` gives the bytes of the shard ``c/<z>/<y>/<x>``."""
+    ``shard_of(key)`` gives the bytes of the shard ``c/<z>/<y>/<x>``, or None where there is none."""
     per_shard = chunks_per_shard(array)
     chunk_bytes = index_bytes = 0
     for key, inner in touched_chunks(array, box).items():
-        index = shard_index(shard_of(shard_key(key)), per_shard)
-        chunk_bytes += sum(int(index[i][1]) for i in inner)
+        shard = shard_of(shard_key(key))
+        if shard is None:
+            continue  # no shard: nothing to fetch but the (missing) index's request
+        index = shard_index(shard, per_shard)
+        chunk_bytes += sum(int(index[i][1]) for i in inner if int(index[i][0]) != ABSENT)
         index_bytes += index_length(per_shard)
     return chunk_bytes, index_bytes
 

@@ -52,3 +52,23 @@ def test_only_bytes_and_blosc_are_written_here(tmp_path):
     array = _array(tmp_path, "zstd", data, (4, 4, 4), (4, 4, 4), ZstdCodec())
     with pytest.raises(ValueError, match="bytes \\+ blosc"):
         _write_shards(Path(tmp_path / "zstd"), array, data)
+
+
+def test_chunks_of_fill_values_are_left_out_as_zarr_leaves_them_out(tmp_path):
+    """A mask: most chunks hold only the fill value. Without ``write_empty_chunks`` they are absent from
+    their shard's index and a shard with none is not written, file for file as Zarr writes them."""
+    data = np.zeros((150, 100, 90), np.uint8)
+    data[70:80, 10:70, 40:50] = 1  # 2 of 8 chunks of the second shard; the first and third shards empty
+    data[149, 99, 89] = 7  # the far corner's edge chunk
+    arrays = {}
+    for name in ("mine", "theirs"):
+        group = zarr.open_group(str(tmp_path), mode="a", zarr_format=3)
+        arrays[name] = group.create_array(name, shape=data.shape, dtype=data.dtype, chunks=(64, 64, 64),
+                                          shards=(64, 128, 128), compressors=BloscCodec(cname="lz4", clevel=5))
+    _write_shards(tmp_path / "mine", arrays["mine"], data)
+    arrays["theirs"][...] = data
+    mine, theirs = ({p.relative_to(tmp_path / n): p.read_bytes() for p in (tmp_path / n / "c").rglob("*") if p.is_file()}
+                    for n in ("mine", "theirs"))
+    assert sorted(map(str, mine)) == ["c/1/0/0", "c/2/0/0"]
+    assert mine == theirs
+    assert np.array_equal(zarr.open_array(str(tmp_path / "mine"), mode="r")[...], data)
