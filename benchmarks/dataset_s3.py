@@ -23,16 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _moto import moto_server  # noqa: E402
 from _record import record  # noqa: E402
-
-
-def _server() -> tuple[object, str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
 
 
 def _counting(fs) -> Counter:
@@ -50,7 +42,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    server, endpoint = _server()
+    server, endpoint = moto_server()
     os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark",
                       AWS_DEFAULT_REGION="us-east-1")
     from radcore.io import dataset as ds

@@ -25,16 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _moto import moto_server  # noqa: E402
 from _record import record  # noqa: E402
-
-
-def _server() -> tuple[object, str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
 
 
 def _counting(fs) -> tuple[Counter, Counter]:
@@ -54,7 +46,7 @@ def main() -> int:
     parser.add_argument("--shape", type=int, nargs=3, default=(64, 256, 256), help="z y x voxels")
     args = parser.parse_args()
 
-    server, endpoint = _server()
+    server, endpoint = moto_server()
     tmp = tempfile.TemporaryDirectory()
     folder = Path(tmp.name)
     os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark",

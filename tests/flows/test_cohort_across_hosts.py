@@ -25,6 +25,7 @@ import pytest
 from radcore.cohort.cluster import WORKER_ENV
 from radcore.io.manifest import write_manifest
 from tests.cohort_cases import write_good_case
+from tests.flows.test_cohort_faults import _wait
 from tests.netns_hosts import Network, require_netns
 from tests.tls import write_dask_config, write_test_credentials
 
@@ -48,15 +49,6 @@ os.set_inheritable(listening.fileno(), True)
 os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "--fd", str(listening.fileno()), "--factory",
                           "prefect.server.api.server:create_app", "--log-level", "error", "--lifespan", "on"])
 """
-
-
-def _wait(condition, timeout=240.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"waited {timeout} s for {what}")
 
 
 def _features(out):

@@ -23,6 +23,7 @@ import pytest
 from radcore.cli import main
 from radcore.io.manifest import write_manifest
 from tests.cohort_cases import write_good_case
+from tests.flows.test_cohort_faults import _wait
 from tests.slurm_cluster import DOWN_PARTITION
 
 N_CASES = 14
@@ -50,15 +51,6 @@ def _job_options(folder: Path, jobs: int = 2) -> list[str]:
 def _rows(out) -> list[tuple]:
     return sorted(duckdb.sql(f"select case_id, label from read_parquet('{out}/features/**/*.parquet', "
                              "hive_partitioning=true, union_by_name=true)").fetchall())
-
-
-def _wait(condition, timeout=120.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"waited {timeout} s for {what}")
 
 
 def _batch_files(out) -> int:
