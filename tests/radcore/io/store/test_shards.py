@@ -7,7 +7,7 @@ import pytest
 import zarr
 from zarr.codecs import BloscCodec, ZstdCodec
 
-from radcore.io.store.shards import encode_shards
+from radcore.io.store.shards import encode_shards, shard_bytes
 
 CASES = [
     ((70, 100, 90), np.int16, (64, 64, 64), (64, 128, 128)),  # edge chunks padded, a shard beyond the array
@@ -19,9 +19,9 @@ CASES = [
 
 
 def _write_shards(folder: Path, array, data) -> None:
-    for key, shard in encode_shards(array, data):
+    for key, parts in encode_shards(array, data):
         (folder / key).parent.mkdir(parents=True, exist_ok=True)
-        (folder / key).write_bytes(shard)
+        (folder / key).write_bytes(shard_bytes(parts))
 
 
 def _array(folder, name, data, chunks, shards, compressor):
