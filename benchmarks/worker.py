@@ -15,7 +15,8 @@ For each case, after one warm-up case:
   file.
 
 Prints the median seconds of each (wall clock, and CPU time of the process), their ratios, and the
-worker's median seconds per step.
+worker's median seconds per step per case, ingest also split into its parts: the input files' digests,
+decoding them (which ``radcore.extract`` does too) and writing the store (which it does not).
 """
 
 from __future__ import annotations
@@ -45,29 +46,39 @@ from cohort_vs_pyradiomics import PARAMS, write_cohort  # noqa: E402
 from radcore.cohort import worker  # noqa: E402
 from radcore.cohort.cluster import feature_columns  # noqa: E402
 from radcore.cohort.plan import cases_from_manifest, plan_batches  # noqa: E402
+from radcore.io.store import ingest  # noqa: E402
 from radcore.io.manifest import read_manifest  # noqa: E402
 from radcore.io.config import load_settings  # noqa: E402
 from radcore.io.manifest import CaseEntry, write_manifest  # noqa: E402
 from radcore.profiles import profile_of  # noqa: E402
 from radcore.settings import settings_hash  # noqa: E402
 
-STEPS = {"ingest": "ingest_decoded", "read": "_read_label", "extract": "extract_volumes", "picture": "_picture",
-         "write": "write_batch"}
+#: the worker's steps (module, function); ingest's parts (digests, decode, store write) are timed within it
+STEPS = {"ingest": (worker, "ingest_decoded"), "  digests": (ingest, "input_digest"),
+         "  decode": (ingest, "_read_volumes"), "  store write": (ingest, "write_case"),  # parts of ingest
+         "read": (worker, "_read_label"), "extract": (worker, "extract_volumes"), "picture": (worker, "_picture"),
+         "write": (worker, "write_batch")}
 
 
 def timed_steps(times: dict[str, list[float]]) -> None:
-    """Wrap the worker's steps so each call's seconds land in ``times``."""
-    for step, name in STEPS.items():
-        original = getattr(worker, name)
+    """Wrap the worker's steps so each case's seconds in them land in ``times`` (calls summed per case)."""
+    for step, (module, name) in STEPS.items():
+        original = getattr(module, name)
 
         def wrapped(*args, _original=original, _step=step, **kwargs):
             start = time.perf_counter()
             try:
                 return _original(*args, **kwargs)
             finally:
-                times.setdefault(_step, []).append(time.perf_counter() - start)
+                times.setdefault(_step, [0.0])[-1] += time.perf_counter() - start
 
-        setattr(worker, name, wrapped)
+        setattr(module, name, wrapped)
+
+
+def next_case(times: dict[str, list[float]]) -> None:
+    """Start a new case's sums in ``times``."""
+    for values in times.values():
+        values.append(0.0)
 
 
 def main(argv=None) -> None:
@@ -112,6 +123,7 @@ def main(argv=None) -> None:
                 start, cpu = time.perf_counter(), time.process_time()
                 report = worker.run_batch(batch_of[case_id], fresh)
                 in_worker.append((time.perf_counter() - start, time.process_time() - cpu))
+                next_case(steps)
                 assert report.done == 1, report.failures
                 cpu_ratios.append(in_worker[-1][1] / in_process[-1][1])
         (a, a_cpu), (b, b_cpu) = (tuple(statistics.median(v) for v in zip(*t)) for t in (in_process, in_worker))
@@ -119,15 +131,18 @@ def main(argv=None) -> None:
         print(f"{what}, {params.name}, one thread; median seconds per case (wall, and CPU of this process)")
         print(f"radcore.extract (in process)   {a:6.3f}  cpu {a_cpu:6.3f}")
         print(f"cohort worker (run_batch)      {b:6.3f}  cpu {b_cpu:6.3f}   {b / a:4.2f}x wall, {cpu_ratio:4.2f}x CPU")
+        steps = {step: steps[step] for step in STEPS if step in steps}  # in the order of STEPS
         for step, values in steps.items():
-            print(f"  {step:8s} {statistics.median(values):6.3f}")
+            print(f"  {step:14s} {statistics.median(values[:-1]):6.3f}")
         record("worker", {"radcore.extract (in process)": f"{a:.3f} s per case ({a_cpu:.3f} s CPU)",
                           "cohort worker (run_batch)": f"{b:.3f} s per case ({b_cpu:.3f} s CPU)",
                           "worker / in process": f"{b / a:.2f}x wall, {cpu_ratio:.2f}x CPU"}
-               | {f"worker step: {step}": f"{statistics.median(values):.3f} s" for step, values in steps.items()},
+               | {f"worker step: {step.strip()}": f"{statistics.median(values[:-1]):.3f} s"
+                  for step, values in steps.items()},
                notes=[f"{what}, {params.name}, one thread; medians of {args.repeats} alternating repeats per case. "
-                      "The CPU ratio is the median of the per-repeat ratios of process CPU time (Zarr's and "
-                      "Blosc's threads included), which other load on the machine disturbs least."])
+                      "The CPU ratio is the median of the per-repeat ratios of process CPU time (every thread "
+                      "of the process; Blosc compresses on the calling thread, as in a worker), which other "
+                      "load on the machine disturbs least."])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
