@@ -29,7 +29,8 @@ Timed, wall clock, each from a fresh output folder unless said:
 6. ``radcore run ... --out C --temporary-prefect``: Prefect's temporary API, started and stopped with the
    run, and a cluster of the run's own. The server and the workers are stopped at the end.
 
-Prints each time and the ratio PyRadiomics / radcore. The machine's other load slows both; run it on a
+Each radcore output folder (its dataset and store) is removed once its runs are timed, so that a cohort of
+200 realistic cases fits on a disk. Prints each time and the ratio PyRadiomics / radcore. The machine's other load slows both; run it on a
 quiet machine and compare ratios.
 """
 
