@@ -164,6 +164,13 @@ def _probabilities(counts, symmetric, prob):
     return True
 
 
+@numba.njit(cache=True, nogil=True)
+def _column_values(width, cube, k_neighbours):
+    # the column values j = 1, 2, ... of the run-length (and distance), zone-size and dependence matrices
+    return (np.arange(1, width + 1).astype(np.float64), np.arange(1, cube + 1).astype(np.float64),
+            np.arange(1, k_neighbours + 2).astype(np.float64))
+
+
 def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps, glrlm_steps, glrlm_offsets,
           nb_steps, zone_steps, n_groups, rep, symmetric, eps, shift, alpha, quantiles,
           o_levels, o_first, o_glcm, o_empty, o_glrlm, o_glszm, o_gldm, o_ngtdm):
@@ -194,9 +201,7 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
         psum = np.empty(max(2 * ng - 1, 1))
         pdiff = np.empty(max(ng, 1))
         stats = np.empty(len(STAT_NAMES))
-        jv_run = np.arange(1, width + 1).astype(np.float64)
-        jv_size = np.arange(1, cube + 1).astype(np.float64)
-        jv_dep = np.arange(1, k_nb + 2).astype(np.float64)
+        jv_run, jv_size, jv_dep = _column_values(width, cube, k_nb)
         glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
         rl_table = np.empty((max(k_rl, 1), N_COUNT))
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
