@@ -11,13 +11,22 @@ gives the box):
 3. for each voxel c of the intensity mask, its neighbourhood N(c) is the ROI restricted to the box of
    voxels v with |v_a - c_a| <= r_a on every axis a (r from the ``maps`` section, on the (interpolated)
    grid): morphological mask and intensity mask both cut to the box. Every mapped family
-   (:data:`MAPPED_FAMILIES`) is computed on N(c) by the family's own ``compute`` from the registry, with the
-   settings' aggregations (a 3D neighbourhood gives 3D matrices: ``3D_avg`` averages the 13 directions'
-   features, ``3D_comb`` merges their matrices; the 2D and 2.5D aggregations work per slice of the box).
+   (:data:`MAPPED_FAMILIES`) is computed on N(c) with the settings' aggregations (a 3D neighbourhood gives
+   3D matrices: ``3D_avg`` averages the 13 directions' features, ``3D_comb`` merges their matrices; the 2D
+   and 2.5D aggregations work per slice of the box):
+
+   - ``stat``, ``ih`` and the texture families asked for aggregations of :data:`COMPILED` only (the
+     defaults: ``3D_avg``, ``3D_comb``, ``3D``) in one compiled loop over the voxels
+     (:mod:`radcore.kernels.ibsi_voxel_maps`: the shared matrix kernels and compiled formulas on a small
+     layout of each N(c)), in blocks of voxels on numba's threads with ``parallel`` or on one thread;
+   - a family asked for a 2D or 2.5D aggregation by the family's own ``compute`` from the registry on each
+     N(c), one voxel after another (:func:`reference_values`, a few milliseconds per voxel for every
+     family; also the compiled loop's reference in the tests).
 
 So the value of a map at c is what :func:`radcore.extract` gives for the mask N(c) with the same settings,
-whenever the ROI's discretisation and N(c)'s agree (the check of ``tests/radcore/profiles/test_ibsi_maps.py``);
-outlier resegmentation (mean +- k sd) is done once over the whole ROI, not per neighbourhood.
+whenever the ROI's discretisation and N(c)'s agree (the check of ``tests/radcore/profiles/test_ibsi_maps.py``,
+which also checks the compiled loop against :func:`reference_values` at every voxel); outlier
+resegmentation (mean +- k sd) is done once over the whole ROI, not per neighbourhood.
 
 Maps cover the bounding box of the intensity mask on the preprocessed grid (its spacing, origin and
 direction), NaN outside the intensity mask and where a feature is undefined in a neighbourhood.
