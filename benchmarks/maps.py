@@ -181,17 +181,9 @@ from radcore.preprocess import prepare
 from radcore.profiles.ibsi import discretised
 
 @numba.njit
-def counted(levels, image, region, centres, radii, box, ng, steps):
+def counted(levels, image, region, centres, radii, box, ng, steps, values, ranks, roi, vals, grey, lookup):
     # what a sliding window could share: gathering each neighbourhood and counting its 13 co-occurrence
-    # matrices (no formula evaluated)
-    size = box[0] * box[1] * box[2]
-    cube = (2 * radii[0] + 1) * (2 * radii[1] + 1) * (2 * radii[2] + 1)
-    values = np.zeros(size, np.int32)
-    ranks = np.zeros(size, np.int32)
-    roi = np.empty(cube, np.int64)
-    vals = np.empty(cube)
-    grey = np.empty(cube, np.int32)
-    lookup = np.zeros(ng + 2, np.int32)
+    # matrices (no formula evaluated); the work arrays as _body allocates them
     total = 0.0
     for t in range(centres.shape[0]):
         count = _gather(levels, image, region, centres[t], radii, 1, box, roi, vals, grey, values, lookup)
@@ -216,8 +208,12 @@ for r in (1, 2, 3):
                                              centres, (r, r, r), disc.n_levels, parts, 1, 1, 1, 0.0, 6)
     row = [r, timed(lambda: call(PARTS), args["repeats"])[0], timed(lambda: call(()), args["repeats"])[0]]
     box = np.array([2 * r + 3] * 3, np.int64)
+    size, cube = int(np.prod(box)), (2 * r + 1) ** 3
+    work = (np.zeros(size, np.int32), np.zeros(size, np.int32), np.empty(cube, np.int64), np.empty(cube),
+            np.empty(cube, np.int32), np.zeros(disc.n_levels + 2, np.int32))
     row.append(timed(lambda: counted(disc.levels, prepared.image, prepared.int_mask, centres, np.array([r] * 3),
-                                     box, disc.n_levels, _steps(directions.VOLUME, tuple(box))), args["repeats"])[0])
+                                     box, disc.n_levels, _steps(directions.VOLUME, tuple(box)), *work),
+                     args["repeats"])[0])
     row += [timed(lambda: call((part,)), args["repeats"])[0] for part in PARTS]
     rows.append(row)
 print(json.dumps({"columns": ["radius", "all", "gather only", "gather + 13 GLCM counts", *PARTS], "rows": rows}))
