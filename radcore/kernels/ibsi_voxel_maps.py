@@ -15,7 +15,8 @@ levels present, and the shared matrix kernels run on it unchanged:
   level, appended as a zero row) and averages (NaN ignored), ``3D_comb`` evaluates the directions' sum;
 - GLRLM: :func:`radcore.kernels.matrices._run_lengths` along the 13 directions, evaluated by
   :func:`radcore.kernels.count_matrix._features` per direction (``3D_avg``) or summed (``3D_comb``);
-- GLSZM and GLDZM: 26-connected zones of :func:`radcore.kernels.zones._zones`; the zone distance is the
+- GLSZM and GLDZM: 26-connected zones of :func:`radcore.kernels.zones._zones`, counted over the sizes or
+  distances that occur (:func:`radcore.kernels.glszm._compressed_counts`); the zone distance is the
   minimum over the zone of the 6-connected distance to the edge of the morphological mask in the box
   (:func:`radcore.kernels.zones._distance_to_edge`; the mask, joined with the intensity mask as the GLDZM
   joins them, is gathered into the box as N(c) is); the percentage's N_v is N(c)'s voxel count;
@@ -37,6 +38,7 @@ from radcore.kernels.count_matrix import N_FORMULAS as N_COUNT
 from radcore.kernels.count_matrix import _features as _count_features
 from radcore.kernels.glcm_formulas import N_FORMULAS as N_GLCM
 from radcore.kernels.glcm_formulas import _glcm_one
+from radcore.kernels.glszm import _compressed_counts
 from radcore.kernels.matrices import _SPAN, _cooccurrence, _neighbourhood, _run_lengths
 from radcore.kernels.ngtdm_formulas import N_FORMULAS as N_NGTDM
 from radcore.kernels.ngtdm_formulas import _ngtdm_one
@@ -124,7 +126,8 @@ def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, 
         pdiff = np.empty(max(ng, 1))
         stats = np.empty(len(STAT_NAMES))
         shared = np.empty(N_STAT)
-        jv_run, jv_size, jv_dep = _column_values(width, cube, k_ld)
+        jv_run, jv_dep = _column_values(width, k_ld)
+        column = np.zeros(cube + 1, np.int64)
         glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
         rl_table = np.empty((max(k_rl, 1), N_COUNT))
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
@@ -156,10 +159,8 @@ def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, 
                                               labels)
                 n_zones = zone_rank.shape[0]
                 if flags[6]:  # sum_j j s_j = N_v: the formula's percentage is the IBSI's
-                    sizes = np.zeros((1, n, count))
-                    for z in range(n_zones):
-                        sizes[0, zone_rank[z] - 1, zone_size[z] - 1] += 1.0
-                    _count_features(sizes, lv_n, jv_size[:count], 0.0, o_glszm[t:t + 1])
+                    sizes, jv_size = _compressed_counts(zone_rank, zone_size, n, column)
+                    _count_features(sizes, lv_n, jv_size, 0.0, o_glszm[t:t + 1])
                 if flags[7]:
                     m = _gather(edge_levels, edge_image, edge_region, centres[t], radii, pad, box, edge_roi, edge_vals,
                                 edge_grey, edge, edge_lookup)
@@ -168,10 +169,8 @@ def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, 
                     for q in range(count):
                         z = labels[roi[q]] - 1
                         nearest[z] = min(nearest[z], dist[roi[q]])
-                    distances = np.zeros((1, n, width))
-                    for z in range(n_zones):
-                        distances[0, zone_rank[z] - 1, nearest[z] - 1] += 1.0
-                    _count_features(distances, lv_n, jv_run, 0.0, o_gldzm[t:t + 1])
+                    distances, jv_distance = _compressed_counts(zone_rank, nearest, n, column)
+                    _count_features(distances, lv_n, jv_distance, 0.0, o_gldzm[t:t + 1])
                     o_gldzm[t, perc] = n_zones / count
                     _clear(edge_roi, edge_grey, m, edge, dist, edge_lookup)
             if flags[8] or flags[9]:

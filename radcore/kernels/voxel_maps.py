@@ -16,7 +16,8 @@ which the shared matrix kernels run unchanged:
 - GLRLM: :func:`radcore.kernels.matrices._run_lengths`, features per offset by
   :func:`radcore.kernels.count_matrix._features`, averaged (NaN ignored) over the offsets along which two
   kernel voxels share a line (as PyRadiomics drops the others, like the segment's GLRLM);
-- GLSZM: zones of :func:`radcore.kernels.zones._zones`, one matrix;
+- GLSZM: zones of :func:`radcore.kernels.zones._zones`, one matrix over the zone sizes that occur
+  (:func:`radcore.kernels.glszm._compressed_counts`);
 - GLDM and NGTDM: :func:`radcore.kernels.matrices._neighbourhood` (one pass for both), the GLDM by
   :func:`radcore.kernels.count_matrix._features`, the NGTDM by
   :func:`radcore.kernels.ngtdm_formulas._ngtdm_one`.
@@ -40,6 +41,7 @@ from radcore.kernels.matrices import _SPAN, _cooccurrence, _neighbourhood, _run_
 from radcore.kernels.ngtdm_formulas import N_FORMULAS as N_NGTDM
 from radcore.kernels.ngtdm_formulas import _ngtdm_one
 from radcore.kernels.pyrad_firstorder import _QUANTILES, STAT_NAMES, _firstorder
+from radcore.kernels.glszm import _compressed_counts
 from radcore.kernels.zones import _back_offsets, _groups, _zones
 
 #: first-order columns: the statistics of :data:`STAT_NAMES`, then entropy, uniformity, N_p
@@ -165,10 +167,9 @@ def _probabilities(counts, symmetric, prob):
 
 
 @numba.njit(cache=True, nogil=True)
-def _column_values(width, cube, k_neighbours):
-    # the column values j = 1, 2, ... of the run-length (and distance), zone-size and dependence matrices
-    return (np.arange(1, width + 1).astype(np.float64), np.arange(1, cube + 1).astype(np.float64),
-            np.arange(1, k_neighbours + 2).astype(np.float64))
+def _column_values(width, k_neighbours):
+    # the column values j = 1, 2, ... of the run-length (and distance) and dependence matrices
+    return np.arange(1, width + 1).astype(np.float64), np.arange(1, k_neighbours + 2).astype(np.float64)
 
 
 def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps, glrlm_steps, glrlm_offsets,
@@ -201,7 +202,8 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
         psum = np.empty(max(2 * ng - 1, 1))
         pdiff = np.empty(max(ng, 1))
         stats = np.empty(len(STAT_NAMES))
-        jv_run, jv_size, jv_dep = _column_values(width, cube, k_nb)
+        jv_run, jv_dep = _column_values(width, k_nb)
+        column = np.zeros(cube + 1, np.int64)
         glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
         rl_table = np.empty((max(k_rl, 1), N_COUNT))
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
@@ -255,10 +257,8 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
             if flags[3]:
                 zone_rank, zone_size = _zones(ranks, roi[:count], bx, zone_steps, n_groups, rep, parent, row_mask,
                                               no_labels)
-                sizes = np.zeros((1, n, count))
-                for q in range(zone_rank.shape[0]):
-                    sizes[0, zone_rank[q] - 1, zone_size[q] - 1] += 1.0
-                _count_features(sizes, lv_n, jv_size[:count], eps, o_glszm[t:t + 1])
+                sizes, jv_size = _compressed_counts(zone_rank, zone_size, n, column)
+                _count_features(sizes, lv_n, jv_size, eps, o_glszm[t:t + 1])
             if flags[4] or flags[5]:
                 dependence = np.zeros((n, k_nb + 1))
                 n_level = np.zeros(n)
