@@ -44,7 +44,8 @@ from radcore.kernels.ngtdm_formulas import N_FORMULAS as N_NGTDM
 from radcore.kernels.ngtdm_formulas import _ngtdm_one
 from radcore.kernels.pyrad_firstorder import _QUANTILES, STAT_NAMES
 from radcore.kernels.stat_formulas import N_IH, N_STAT, _ih_one, _stat_one
-from radcore.kernels.voxel_maps import BLOCK, _clear, _column_values, _gather, _nanmean_rows, _present, _probabilities, _steps
+from radcore.kernels.voxel_maps import (BLOCK, _clear, _column_values, _gather, _nanmean_rows, _present,
+                                        _probabilities, _steps)
 from radcore.kernels.zones import _back_offsets, _distance_to_edge, _groups, _zones, box_offsets, neighbour_offsets
 
 #: what :func:`ibsi_voxel_features` computes, in the order of its ``flags``
@@ -85,11 +86,13 @@ def _glrlm_3d(runs, lv, jv, flags, rl_table, o_glrlm):
         _count_features(comb, lv, jv, 0.0, o_glrlm[1:2])
 
 
-def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, radii, pad, box, ng, flags, glcm_steps, rl_steps, zone_steps,
-          n_groups, rep, edge_steps, ngtdm_steps, ngldm_steps, alpha, perc, quantiles,
-          o_stat, o_ih, o_glcm, o_glrlm, o_glszm, o_gldzm, o_ngtdm, o_ngldm):
+def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, radii, pad, box, ng, flags,
+          glcm_steps, rl_steps, zone_steps, n_groups, rep, edge_steps, ngtdm_steps, ngldm_steps, alpha, perc,
+          quantiles, o_stat, o_ih, o_glcm, o_glrlm, o_glszm, o_gldzm, o_ngtdm, o_ngldm):
     # one block of BLOCK centres per prange iteration, each with its own work space; per centre: gather
-    # N(c) into the local layout, rank its levels, run the enabled families, clear what it wrote
+    # N(c) into the local layout, rank its levels, run the enabled families, clear what it wrote. The
+    # edge_* arrays are the GLDZM's edge mask as int32 levels, float64 intensities (unread) and region, so
+    # that _gather lays it out as it lays out N(c)
     rz, ry, rx = radii[0], radii[1], radii[2]
     bx = box[2]
     size = box[0] * box[1] * bx
