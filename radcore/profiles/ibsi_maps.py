@@ -197,7 +197,7 @@ def voxel_values(roi: RoiImage, disc: Discretised, families, settings: Settings,
     (:func:`compiled_values`, on numba's threads when ``parallel``), the others through their own code per
     voxel (:func:`reference_values`).
     """
-    fast = tuple(f for f in families if set(family(f).aggregations_of(settings)) <= set(COMPILED[f]))
+    fast = tuple(f for f in families if _compiled(family(f).aggregations_of(settings), f))
     slow = tuple(f for f in families if f not in fast)
     found = {}
     if fast:
@@ -205,6 +205,10 @@ def voxel_values(roi: RoiImage, disc: Discretised, families, settings: Settings,
     if slow:
         found.update(reference_values(roi, disc, slow, settings, radii, centres))
     return {key: found[key] for name in families for key in found if key[0] == name}
+
+
+def _compiled(aggregations, name: str) -> bool:
+    return bool(aggregations) and set(aggregations) <= set(COMPILED[name])
 
 
 def compiled_values(roi: RoiImage, disc: Discretised, families, settings: Settings, radii, centres: np.ndarray,
