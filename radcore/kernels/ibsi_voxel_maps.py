@@ -42,9 +42,9 @@ from radcore.kernels.glszm import _compressed_counts
 from radcore.kernels.matrices import _SPAN, _cooccurrence, _neighbourhood, _run_lengths
 from radcore.kernels.ngtdm_formulas import N_FORMULAS as N_NGTDM
 from radcore.kernels.ngtdm_formulas import _ngtdm_one
-from radcore.kernels.pyrad_firstorder import _QUANTILES, STAT_NAMES
+from radcore.kernels.pyrad_firstorder import _QUANTILES
 from radcore.kernels.stat_formulas import N_IH, N_STAT, _ih_one, _stat_one
-from radcore.kernels.voxel_maps import (BLOCK, _clear, _column_values, _gather, _nanmean_rows, _present,
+from radcore.kernels.voxel_maps import (BLOCK, _clear, _formula_space, _gather, _nanmean_rows, _present,
                                         _probabilities, _steps)
 from radcore.kernels.zones import _back_offsets, _distance_to_edge, _groups, _zones, box_offsets, neighbour_offsets
 
@@ -125,14 +125,9 @@ def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, 
         lookup = np.zeros(ng + 2, np.int32)
         histogram = np.zeros(ng)
         total_buf = np.empty(_SPAN, np.int32)
-        psum = np.empty(max(2 * ng - 1, 1))
-        pdiff = np.empty(max(ng, 1))
-        stats = np.empty(len(STAT_NAMES))
         shared = np.empty(N_STAT)
-        jv_run, jv_dep = _column_values(width, k_ld)
-        column = np.zeros(cube + 1, np.int64)
-        glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
-        rl_table = np.empty((max(k_rl, 1), N_COUNT))
+        psum, pdiff, stats, jv_run, jv_dep, column, glcm_table, rl_table = _formula_space(ng, width, cube, k_glcm,
+                                                                                         k_rl, k_ld)
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
             count = _gather(levels, image, region, centres[t], radii, pad, box, roi, vals, grey, values, lookup)
             if flags[1]:

@@ -167,9 +167,13 @@ def _probabilities(counts, symmetric, prob):
 
 
 @numba.njit(cache=True, nogil=True)
-def _column_values(width, k_neighbours):
-    # the column values j = 1, 2, ... of the run-length (and distance) and dependence matrices
-    return np.arange(1, width + 1).astype(np.float64), np.arange(1, k_neighbours + 2).astype(np.float64)
+def _formula_space(ng, width, cube, k_glcm, k_runs, k_neighbours):
+    # one block's work space of the formulas: the GLCM's p_{x+y}, p_{x-y} and the first-order statistics,
+    # the column values j = 1, 2, ... of the run-length (and distance) and dependence matrices, the zone
+    # columns of _compressed_counts (zeros), and the per-direction tables of the GLCM and GLRLM
+    return (np.empty(max(2 * ng - 1, 1)), np.empty(max(ng, 1)), np.empty(len(STAT_NAMES)),
+            np.arange(1, width + 1).astype(np.float64), np.arange(1, k_neighbours + 2).astype(np.float64),
+            np.zeros(cube + 1, np.int64), np.empty((max(k_glcm, 1), N_GLCM)), np.empty((max(k_runs, 1), N_COUNT)))
 
 
 def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps, glrlm_steps, glrlm_offsets,
@@ -199,13 +203,8 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
         grey = np.empty(cube, np.int32)
         lookup = np.zeros(ng + 2, np.int32)
         total_buf = np.empty(_SPAN, np.int32)
-        psum = np.empty(max(2 * ng - 1, 1))
-        pdiff = np.empty(max(ng, 1))
-        stats = np.empty(len(STAT_NAMES))
-        jv_run, jv_dep = _column_values(width, k_nb)
-        column = np.zeros(cube + 1, np.int64)
-        glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
-        rl_table = np.empty((max(k_rl, 1), N_COUNT))
+        psum, pdiff, stats, jv_run, jv_dep, column, glcm_table, rl_table = _formula_space(ng, width, cube, k_glcm,
+                                                                                         k_rl, k_nb)
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
             count = _gather(levels, image, region, centres[t], radii, pad, box, roi, vals, grey, values, lookup)
             n, lv, hist = _present(lookup, ng)
