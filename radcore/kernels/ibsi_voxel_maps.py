@@ -45,7 +45,7 @@ from radcore.kernels.ngtdm_formulas import _ngtdm_one
 from radcore.kernels.pyrad_firstorder import _QUANTILES
 from radcore.kernels.stat_formulas import N_IH, N_STAT, _ih_one, _stat_one
 from radcore.kernels.voxel_maps import (BLOCK, _clear, _formula_space, _gather, _nanmean_rows, _present,
-                                        _probabilities, _steps)
+                                        _probabilities, _steps, serial_and_parallel)
 from radcore.kernels.zones import _back_offsets, _distance_to_edge, _groups, _zones, box_offsets, neighbour_offsets
 
 #: what :func:`ibsi_voxel_features` computes, in the order of its ``flags``
@@ -192,8 +192,7 @@ def _body(levels, image, region, edge_levels, edge_image, edge_region, centres, 
             _clear(roi, grey, count, values, ranks, lookup)
 
 
-_serial = numba.njit(cache=True, nogil=True)(_body)
-_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_body)
+_serial, _parallel = serial_and_parallel(_body)
 
 
 def ibsi_voxel_features(levels: np.ndarray, image: np.ndarray, int_mask: np.ndarray, morph_mask: np.ndarray,

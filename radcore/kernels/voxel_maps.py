@@ -29,6 +29,7 @@ serially in the same compiled code for cohort workers (one thread each).
 from __future__ import annotations
 
 import math
+import types
 
 import numba
 import numpy as np
@@ -272,8 +273,19 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
             _clear(roi, grey, count, values, ranks, lookup)
 
 
-_serial = numba.njit(cache=True, nogil=True)(_body)
-_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_body)
+def serial_and_parallel(body):
+    """Two dispatchers of the loop ``body``: compiled serially, and with ``parallel=True`` (its ``prange``
+    on numba's threads). They must not share numba's cache, whose index is keyed by the function's name,
+    line and signature but not by ``parallel``: the one compiled first would serve both (a parallel loop
+    running serially, or a cohort worker's serial loop on every thread). The parallel one compiles a copy of
+    ``body`` named ``<name>_parallel``, cached apart."""
+    copy = types.FunctionType(body.__code__, body.__globals__, body.__name__ + "_parallel", body.__defaults__,
+                              body.__closure__)
+    copy.__qualname__ = body.__qualname__ + "_parallel"
+    return numba.njit(cache=True, nogil=True)(body), numba.njit(cache=True, nogil=True, parallel=True)(copy)
+
+
+_serial, _parallel = serial_and_parallel(_body)
 
 
 def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmetric, sizes, starts, flat):
@@ -306,8 +318,7 @@ def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmet
             _clear(roi, grey, count, values, ranks, lookup)
 
 
-_stack_serial = numba.njit(cache=True, nogil=True)(_stack_body)
-_stack_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_stack_body)
+_stack_serial, _stack_parallel = serial_and_parallel(_stack_body)
 
 
 def glcm_stack(levels: np.ndarray, region: np.ndarray, centres: np.ndarray, radii, n_levels: int,
