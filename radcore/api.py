@@ -150,8 +150,8 @@ def extract_maps(image: ImageLike, mask: ImageLike, config: str | Path | dict | 
         Map names: ``original_glcm_contrast_3D_avg`` (native), ``cm_contrast_3D_avg`` (``ibsi``, IBSI
         profile), or PyRadiomics' ``original_glcm_Contrast`` (PyRadiomics profile).
     parallel : bool
-        PyRadiomics profile: run the voxels on numba's threads (``NUMBA_NUM_THREADS``); False for one thread
-        (cohort workers). The IBSI profile's maps run on one thread either way.
+        Run the voxels on numba's threads (``NUMBA_NUM_THREADS``); False for one thread (cohort workers).
+        IBSI profile: families asked for a 2D or 2.5D aggregation run on one thread either way.
 
     Returns
     -------

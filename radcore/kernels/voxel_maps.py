@@ -16,7 +16,8 @@ which the shared matrix kernels run unchanged:
 - GLRLM: :func:`radcore.kernels.matrices._run_lengths`, features per offset by
   :func:`radcore.kernels.count_matrix._features`, averaged (NaN ignored) over the offsets along which two
   kernel voxels share a line (as PyRadiomics drops the others, like the segment's GLRLM);
-- GLSZM: zones of :func:`radcore.kernels.zones._zones`, one matrix;
+- GLSZM: zones of :func:`radcore.kernels.zones._zones`, one matrix over the zone sizes that occur
+  (:func:`radcore.kernels.glszm._compressed_counts`);
 - GLDM and NGTDM: :func:`radcore.kernels.matrices._neighbourhood` (one pass for both), the GLDM by
   :func:`radcore.kernels.count_matrix._features`, the NGTDM by
   :func:`radcore.kernels.ngtdm_formulas._ngtdm_one`.
@@ -28,6 +29,7 @@ serially in the same compiled code for cohort workers (one thread each).
 from __future__ import annotations
 
 import math
+import types
 
 import numba
 import numpy as np
@@ -40,6 +42,7 @@ from radcore.kernels.matrices import _SPAN, _cooccurrence, _neighbourhood, _run_
 from radcore.kernels.ngtdm_formulas import N_FORMULAS as N_NGTDM
 from radcore.kernels.ngtdm_formulas import _ngtdm_one
 from radcore.kernels.pyrad_firstorder import _QUANTILES, STAT_NAMES, _firstorder
+from radcore.kernels.glszm import _compressed_counts
 from radcore.kernels.zones import _back_offsets, _groups, _zones
 
 #: first-order columns: the statistics of :data:`STAT_NAMES`, then entropy, uniformity, N_p
@@ -164,6 +167,16 @@ def _probabilities(counts, symmetric, prob):
     return True
 
 
+@numba.njit(cache=True, nogil=True)
+def _formula_space(ng, width, cube, k_glcm, k_runs, k_neighbours):
+    # one block's work space of the formulas: the GLCM's p_{x+y}, p_{x-y} and the first-order statistics,
+    # the column values j = 1, 2, ... of the run-length (and distance) and dependence matrices, the zone
+    # columns of _compressed_counts (zeros), and the per-direction tables of the GLCM and GLRLM
+    return (np.empty(max(2 * ng - 1, 1)), np.empty(max(ng, 1)), np.empty(len(STAT_NAMES)),
+            np.arange(1, width + 1).astype(np.float64), np.arange(1, k_neighbours + 2).astype(np.float64),
+            np.zeros(cube + 1, np.int64), np.empty((max(k_glcm, 1), N_GLCM)), np.empty((max(k_runs, 1), N_COUNT)))
+
+
 def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps, glrlm_steps, glrlm_offsets,
           nb_steps, zone_steps, n_groups, rep, symmetric, eps, shift, alpha, quantiles,
           o_levels, o_first, o_glcm, o_empty, o_glrlm, o_glszm, o_gldm, o_ngtdm):
@@ -191,14 +204,8 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
         grey = np.empty(cube, np.int32)
         lookup = np.zeros(ng + 2, np.int32)
         total_buf = np.empty(_SPAN, np.int32)
-        psum = np.empty(max(2 * ng - 1, 1))
-        pdiff = np.empty(max(ng, 1))
-        stats = np.empty(len(STAT_NAMES))
-        jv_run = np.arange(1, width + 1).astype(np.float64)
-        jv_size = np.arange(1, cube + 1).astype(np.float64)
-        jv_dep = np.arange(1, k_nb + 2).astype(np.float64)
-        glcm_table = np.empty((max(k_glcm, 1), N_GLCM))
-        rl_table = np.empty((max(k_rl, 1), N_COUNT))
+        psum, pdiff, stats, jv_run, jv_dep, column, glcm_table, rl_table = _formula_space(ng, width, cube, k_glcm,
+                                                                                         k_rl, k_nb)
         for t in range(blk * BLOCK, min((blk + 1) * BLOCK, n_centres)):
             count = _gather(levels, image, region, centres[t], radii, pad, box, roi, vals, grey, values, lookup)
             n, lv, hist = _present(lookup, ng)
@@ -250,10 +257,8 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
             if flags[3]:
                 zone_rank, zone_size = _zones(ranks, roi[:count], bx, zone_steps, n_groups, rep, parent, row_mask,
                                               no_labels)
-                sizes = np.zeros((1, n, count))
-                for q in range(zone_rank.shape[0]):
-                    sizes[0, zone_rank[q] - 1, zone_size[q] - 1] += 1.0
-                _count_features(sizes, lv_n, jv_size[:count], eps, o_glszm[t:t + 1])
+                sizes, jv_size = _compressed_counts(zone_rank, zone_size, n, column)
+                _count_features(sizes, lv_n, jv_size, eps, o_glszm[t:t + 1])
             if flags[4] or flags[5]:
                 dependence = np.zeros((n, k_nb + 1))
                 n_level = np.zeros(n)
@@ -268,8 +273,19 @@ def _body(levels, image, region, centres, radii, pad, box, ng, flags, glcm_steps
             _clear(roi, grey, count, values, ranks, lookup)
 
 
-_serial = numba.njit(cache=True, nogil=True)(_body)
-_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_body)
+def serial_and_parallel(body):
+    """Two dispatchers of the loop ``body``: compiled serially, and with ``parallel=True`` (its ``prange``
+    on numba's threads). They must not share numba's cache, whose index is keyed by the function's name,
+    line and signature but not by ``parallel``: the one compiled first would serve both (a parallel loop
+    running serially, or a cohort worker's serial loop on every thread). The parallel one compiles a copy of
+    ``body`` named ``<name>_parallel``, cached apart."""
+    copy = types.FunctionType(body.__code__, body.__globals__, body.__name__ + "_parallel", body.__defaults__,
+                              body.__closure__)
+    copy.__qualname__ = body.__qualname__ + "_parallel"
+    return numba.njit(cache=True, nogil=True)(body), numba.njit(cache=True, nogil=True, parallel=True)(copy)
+
+
+_serial, _parallel = serial_and_parallel(_body)
 
 
 def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmetric, sizes, starts, flat):
@@ -302,8 +318,7 @@ def _stack_body(levels, region, centres, radii, pad, box, ng, glcm_steps, symmet
             _clear(roi, grey, count, values, ranks, lookup)
 
 
-_stack_serial = numba.njit(cache=True, nogil=True)(_stack_body)
-_stack_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_stack_body)
+_stack_serial, _stack_parallel = serial_and_parallel(_stack_body)
 
 
 def glcm_stack(levels: np.ndarray, region: np.ndarray, centres: np.ndarray, radii, n_levels: int,

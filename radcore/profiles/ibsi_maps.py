@@ -11,13 +11,22 @@ gives the box):
 3. for each voxel c of the intensity mask, its neighbourhood N(c) is the ROI restricted to the box of
    voxels v with |v_a - c_a| <= r_a on every axis a (r from the ``maps`` section, on the (interpolated)
    grid): morphological mask and intensity mask both cut to the box. Every mapped family
-   (:data:`MAPPED_FAMILIES`) is computed on N(c) by the family's own ``compute`` from the registry, with the
-   settings' aggregations (a 3D neighbourhood gives 3D matrices: ``3D_avg`` averages the 13 directions'
-   features, ``3D_comb`` merges their matrices; the 2D and 2.5D aggregations work per slice of the box).
+   (:data:`MAPPED_FAMILIES`) is computed on N(c) with the settings' aggregations (a 3D neighbourhood gives
+   3D matrices: ``3D_avg`` averages the 13 directions' features, ``3D_comb`` merges their matrices; the 2D
+   and 2.5D aggregations work per slice of the box):
+
+   - ``stat``, ``ih`` and the texture families asked for aggregations of :data:`COMPILED` only (the
+     defaults: ``3D_avg``, ``3D_comb``, ``3D``) in one compiled loop over the voxels
+     (:mod:`radcore.kernels.ibsi_voxel_maps`: the shared matrix kernels and compiled formulas on a small
+     layout of each N(c)), in blocks of voxels on numba's threads with ``parallel`` or on one thread;
+   - a family asked for a 2D or 2.5D aggregation by the family's own ``compute`` from the registry on each
+     N(c), one voxel after another (:func:`reference_values`, a few milliseconds per voxel for every
+     family; also the compiled loop's reference in the tests).
 
 So the value of a map at c is what :func:`radcore.extract` gives for the mask N(c) with the same settings,
-whenever the ROI's discretisation and N(c)'s agree (the check of ``tests/radcore/profiles/test_ibsi_maps.py``);
-outlier resegmentation (mean +- k sd) is done once over the whole ROI, not per neighbourhood.
+whenever the ROI's discretisation and N(c)'s agree (the check of ``tests/radcore/profiles/test_ibsi_maps.py``,
+which also checks the compiled loop against :func:`reference_values` at every voxel); outlier
+resegmentation (mean +- k sd) is done once over the whole ROI, not per neighbourhood.
 
 Maps cover the bounding box of the intensity mask on the preprocessed grid (its spacing, origin and
 direction), NaN outside the intensity mask and where a feature is undefined in a neighbourhood.
@@ -35,6 +44,7 @@ import numpy as np
 from radcore import image_types
 from radcore.crop import bounding_box, crop_origin
 from radcore.errors import SettingsError
+from radcore.features.registry import family
 from radcore.io.images import Volume, load_case
 from radcore.naming import FeatureKey
 from radcore.preprocess import prepare
@@ -44,6 +54,12 @@ from radcore.settings import FAMILIES, MapSettings, Settings
 
 #: the families computed per voxel, in column order
 MAPPED_FAMILIES = ("stat", "ih", "glcm", "glrlm", "glszm", "gldzm", "ngtdm", "ngldm")
+#: the aggregations the compiled loop computes (:mod:`radcore.kernels.ibsi_voxel_maps`), per family; a family
+#: asked for others (2D, 2.5D) runs its own code on every neighbourhood
+COMPILED = {"stat": ("",), "ih": ("",), "glcm": ("3D_avg", "3D_comb"), "glrlm": ("3D_avg", "3D_comb"),
+            "glszm": ("3D",), "gldzm": ("3D",), "ngtdm": ("3D",), "ngldm": ("3D",)}
+#: where ibsi_voxel_features puts the GLCM's and GLRLM's aggregations
+_PLACE = {"3D_avg": 0, "3D_comb": 1}
 #: the families without maps, and why
 UNMAPPED = {
     "diagnostics": "it describes the image and the preprocessing, not a voxel's neighbourhood",
@@ -107,15 +123,16 @@ def check(settings: Settings, skip_unmapped: bool = False, image: Volume | None 
 
 
 def image_maps(image, mask, settings: Settings, label: int | None = None, parallel: bool = False) -> dict:
-    """The maps of SimpleITK images as read (the profile's ``image_maps``; one thread: ``parallel`` does not
-    apply)."""
+    """The maps of SimpleITK images as read (the profile's ``image_maps``; ``parallel``: the compiled loop on
+    numba's threads)."""
     from radcore.io.images import to_image
 
     label = settings.label if label is None else label
     if label == "all":
         raise SettingsError("label: the maps of one case are made for one label; give its number")
     img, msk = load_case(image, mask, label)
-    return {key: to_image(volume) for key, volume in extract_volume_maps(img, msk, settings).items()}
+    found = extract_volume_maps(img, msk, settings, parallel=parallel)
+    return {key: to_image(volume) for key, volume in found.items()}
 
 
 def volume_maps(image: Volume, mask: Volume, settings: Settings, label: int | None = None) -> dict:
@@ -130,9 +147,10 @@ def map_box(settings: Settings, info, label: int) -> None:
 
 
 def extract_volume_maps(image: Volume, mask: Volume, settings: Settings, label: int | None = None,
-                        skip_unmapped: bool = False) -> dict[FeatureKey, Volume]:
+                        skip_unmapped: bool = False, parallel: bool = False) -> dict[FeatureKey, Volume]:
     """The voxel feature maps of one loaded case (see module doc), keyed by image type, family, feature and
-    aggregation; ``mask`` is the ROI (bool) or a label map whose ``label`` is the ROI."""
+    aggregation; ``mask`` is the ROI (bool) or a label map whose ``label`` is the ROI; ``parallel`` runs the
+    compiled loop on numba's threads."""
     if mask.array.dtype != bool:
         mask = dataclasses.replace(mask, array=mask.array == (settings.label if label is None else label))
     families = check(settings, skip_unmapped, image)
@@ -142,37 +160,96 @@ def extract_volume_maps(image: Volume, mask: Volume, settings: Settings, label: 
     names = [t.name for t in settings.image_types]
     out: dict[FeatureKey, Volume] = {}
     if "original" in names:
-        out.update(_maps(roi, settings, families, radii, "original"))
+        out.update(_maps(roi, settings, families, radii, "original", parallel))
     filtered = filtered_settings(settings)
     for image_type in settings.image_types:
         if image_type.name == "original":
             continue
         for name, response in image_types.responses(roi, image_type):
             kept = tuple(f for f in families if f in FILTERED_FAMILIES)
-            out.update(_maps(dataclasses.replace(roi, image=response), filtered, kept, radii, name))
+            out.update(_maps(dataclasses.replace(roi, image=response), filtered, kept, radii, name, parallel))
     return out
 
 
-def _maps(roi: RoiImage, settings: Settings, families, radii, image_type: str) -> dict[FeatureKey, Volume]:
+def _maps(roi: RoiImage, settings: Settings, families, radii, image_type: str,
+          parallel: bool) -> dict[FeatureKey, Volume]:
     """The maps of one image type: the values of :func:`voxel_values` on the intensity mask's box."""
     box = bounding_box(roi.int_mask)
     centres = np.argwhere(roi.int_mask)
-    values = voxel_values(roi, discretised(roi, settings), families, settings, radii, centres)
+    values = voxel_values(roi, discretised(roi, settings), families, settings, radii, centres, parallel)
     origin = crop_origin(roi.origin, roi.spacing, roi.direction, [b.start for b in box])
     inside = roi.int_mask[box]
     out = {}
-    for (family, feature, aggregation), column in values.items():
+    for (name, feature, aggregation), column in values.items():
         array = np.full(inside.shape, np.nan)
         array[inside] = column
-        out[FeatureKey(image_type, family, feature, aggregation)] = Volume(array, tuple(roi.spacing), origin,
+        out[FeatureKey(image_type, name, feature, aggregation)] = Volume(array, tuple(roi.spacing), origin,
                                                                            tuple(roi.direction))
     return out
 
 
-def voxel_values(roi: RoiImage, disc: Discretised, families, settings: Settings, radii,
-                 centres: np.ndarray) -> dict[tuple[str, str, str], np.ndarray]:
+def voxel_values(roi: RoiImage, disc: Discretised, families, settings: Settings, radii, centres: np.ndarray,
+                 parallel: bool = False) -> dict[tuple[str, str, str], np.ndarray]:
     """(family, feature, aggregation) -> float64 (N,): each family's values in the neighbourhood of each of
     ``centres`` (N, 3) (z, y, x indices of ``roi``'s arrays), with the grey levels of ``disc``.
+
+    The families whose aggregations are all in :data:`COMPILED` go through the compiled loop
+    (:func:`compiled_values`, on numba's threads when ``parallel``), the others through their own code per
+    voxel (:func:`reference_values`).
+    """
+    fast = tuple(f for f in families if _compiled(family(f).aggregations_of(settings), f))
+    slow = tuple(f for f in families if f not in fast)
+    found = {}
+    if fast:
+        found.update(compiled_values(roi, disc, fast, settings, radii, centres, parallel))
+    if slow:
+        found.update(reference_values(roi, disc, slow, settings, radii, centres))
+    return {key: found[key] for name in families for key in found if key[0] == name}
+
+
+def _compiled(aggregations, name: str) -> bool:
+    return bool(aggregations) and set(aggregations) <= set(COMPILED[name])
+
+
+def compiled_values(roi: RoiImage, disc: Discretised, families, settings: Settings, radii, centres: np.ndarray,
+                    parallel: bool = False) -> dict[tuple[str, str, str], np.ndarray]:
+    """:func:`voxel_values` of ``families`` (each with aggregations of :data:`COMPILED` only) by the compiled
+    loop :func:`radcore.kernels.ibsi_voxel_maps.ibsi_voxel_features`; keys in each family's own order."""
+    from radcore.features import count_matrix as cm
+    from radcore.features import glcm
+    from radcore.kernels.ibsi_voxel_maps import ibsi_voxel_features
+
+    parts = []
+    for name in families:
+        aggregations = family(name).aggregations_of(settings)
+        parts += [name] if name not in ("glcm", "glrlm") else [f"{name}_{a}" for a in aggregations]
+    texture = settings.texture
+    results = ibsi_voxel_features(disc.levels, roi.image, roi.int_mask, roi.morph_mask, centres, radii,
+                                  disc.n_levels, parts, texture.glcm_distance, texture.ngtdm_distance,
+                                  texture.ngldm_distance, texture.ngldm_coarseness, cm.COLUMN[cm.percentage],
+                                  parallel)
+    out = {}
+    for name in families:
+        fam = family(name)
+        table = results[name]
+        for k, feature in enumerate(fam.features):
+            if name in ("stat", "ih", "ngtdm"):
+                out[(name, feature.name, "3D" if name == "ngtdm" else "")] = table[:, k]
+            elif name == "glcm":
+                for a in fam.aggregations_of(settings):
+                    out[(name, feature.name, a)] = table[:, _PLACE[a], glcm.COLUMN[feature.function]]
+            elif name == "glrlm":
+                for a in fam.aggregations_of(settings):
+                    out[(name, feature.name, a)] = table[:, _PLACE[a], cm.COLUMN[feature.function]]
+            else:
+                out[(name, feature.name, "3D")] = table[:, cm.COLUMN[feature.function]]
+    return out
+
+
+def reference_values(roi: RoiImage, disc: Discretised, families, settings: Settings, radii,
+                     centres: np.ndarray) -> dict[tuple[str, str, str], np.ndarray]:
+    """:func:`voxel_values` by each family's own ``compute`` from the registry on every neighbourhood, one
+    voxel after another (every aggregation; the reference of the compiled loop).
 
     A neighbourhood is a crop of the arrays, padded once, one voxel wider than the box on every side so
     its masks never touch the crop's edge (the zone distances of the GLDZM read that edge).

@@ -31,6 +31,7 @@ them), ``weightingNorm``, ``force2D``, and a kernel wider than the image on ever
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import SimpleITK as sitk
@@ -218,12 +219,30 @@ def mcc_values(results: dict, levels: np.ndarray, region: np.ndarray, centres: n
     sizes = np.where(local < n_region, local + 1, local)
     values = np.full(len(empty), np.nan)
     chosen = np.flatnonzero(ok)
-    for start in range(0, chosen.size, MCC_BLOCK):  # memory bounded by a block's matrices
-        part = chosen[start:start + MCC_BLOCK]
-        values[part] = _mcc_block(levels, region, centres[part], radii, glcm_offsets, symmetric, sizes[part],
-                                  empty[part], parallel)
+    blocks = [chosen[start:start + MCC_BLOCK] for start in range(0, chosen.size, MCC_BLOCK)]
+    workers = _threads() if parallel else 1
+
+    def block_values(part: np.ndarray) -> np.ndarray:
+        return _mcc_block(levels, region, centres[part], radii, glcm_offsets, symmetric, sizes[part], empty[part],
+                          parallel and workers == 1)
+
+    if workers > 1 and len(blocks) > 1:
+        # the eigensolvers of NumPy run one block per thread (they release the GIL, as the compiled GLCMs of
+        # each block do): memory bounded by ``workers`` blocks' matrices
+        with ThreadPoolExecutor(workers) as pool:
+            for part, found in zip(blocks, pool.map(block_values, blocks)):
+                values[part] = found
+    else:
+        for part in blocks:  # memory bounded by a block's matrices
+            values[part] = block_values(part)
     out[ok] = values[ok]
     return out
+
+
+def _threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 def _mcc_block(levels, region, centres, radii, glcm_offsets, symmetric, sizes, empty, parallel) -> np.ndarray:

@@ -50,3 +50,16 @@ def test_errors():
         glszm.zone_count_matrix(np.array([1, 1]), np.array([1]), 2)
     with pytest.raises(InvalidImageError, match="zone values"):
         glszm.zone_count_matrix(np.array([1]), np.array([0]), 2)
+
+
+def test_compiled_compressed_counts_equal_compressed_zone_matrix():
+    rng = np.random.default_rng(4)
+    column = np.zeros(40, np.int64)
+    for _ in range(5):
+        level = rng.integers(1, 5, 30).astype(np.int32)
+        value = rng.choice([1, 2, 7, 30, 39], 30).astype(np.int64)
+        matrix, values = glszm._compressed_counts(level, value, 4, column)
+        expected, occurring = glszm.compressed_zone_matrix(level, value, 4)
+        np.testing.assert_array_equal(matrix[0], expected)
+        np.testing.assert_array_equal(values, occurring)
+        assert not column.any()  # left as it came, for the next neighbourhood

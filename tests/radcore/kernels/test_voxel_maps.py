@@ -61,3 +61,15 @@ def test_each_kernel_as_numpy_counts_it(parallel):
         np.testing.assert_allclose(out["glcm"][t], expected, rtol=1e-9, atol=1e-12)
         empty = sum(1 << a for a, m in enumerate(matrices) if m is None)
         assert out["glcm_empty"][t] == empty
+
+
+def test_serial_and_parallel_loops_are_cached_apart():
+    """numba's cache keys a function by name, line and signature, not by ``parallel``: the two loops must be
+    two functions, or the one compiled first serves both."""
+    from radcore.kernels import ibsi_voxel_maps, voxel_maps
+
+    for serial, parallel in ((voxel_maps._serial, voxel_maps._parallel),
+                             (voxel_maps._stack_serial, voxel_maps._stack_parallel),
+                             (ibsi_voxel_maps._serial, ibsi_voxel_maps._parallel)):
+        assert serial.targetoptions.get("parallel") is None and parallel.targetoptions["parallel"] is True
+        assert serial.py_func.__qualname__ != parallel.py_func.__qualname__

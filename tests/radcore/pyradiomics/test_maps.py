@@ -82,6 +82,19 @@ def test_mcc_fails_by_batch_as_in_pyradiomics():
     assert np.isnan(mcc[roi]).sum() == 0 and (mcc[roi] > 0).mean() > 0.9
 
 
+def test_mcc_blocks_on_threads_give_the_serial_values(monkeypatch):
+    """With ``parallel`` the MCC's blocks of voxels run on threads, one block each (here blocks of 50)."""
+    _, params = reference("ct_r1_masked")
+    image, mask = case("ct")
+    params["voxelSetting"].update(voxelBatch=1)
+    params["featureClass"] = {"glcm": ["MCC"]}
+    monkeypatch.setattr(pyradiomics_maps, "MCC_BLOCK", 50)
+    serial = sitk.GetArrayFromImage(extract_maps(image, mask, parse_params(params))["original_glcm_MCC"])
+    threaded = sitk.GetArrayFromImage(extract_maps(image, mask, parse_params(params), True)["original_glcm_MCC"])
+    assert (serial > 0).sum() > 250
+    np.testing.assert_array_equal(serial, threaded)
+
+
 def test_init_value_outside_the_roi_and_voxel_batch():
     _, params = reference("phantom_r1_masked")
     image, mask = case("phantom")
