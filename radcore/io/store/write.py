@@ -142,11 +142,12 @@ def _case_objects(
     documents: dict[str, Any] = {}
     group = zarr.open_group(MemoryStore(documents), mode="w", zarr_format=3)
     chunks = tuple(min(c, n) for c, n in zip(chunks, decoded.image.shape))
-    arrays = [(_create_array(group, IMAGE_PATH, decoded.image, chunks), decoded.image)]
+    arrays = [(_create_array(group, IMAGE_PATH, decoded.image, chunks), decoded.image, None)]
     label_group = group.require_group("labels")
     label_group.attrs["ome"] = {"version": NGFF_VERSION, "labels": ["mask"]}
     mask_group = label_group.require_group("mask")
-    arrays.append((_create_array(mask_group, "0", decoded.labels, chunks), decoded.labels))
+    arrays.append((_create_array(mask_group, "0", decoded.labels, chunks), decoded.labels,
+                   _union(decoded.info.boxes.values())))
     mask_group.attrs["ome"] = {
         "version": NGFF_VERSION,
         "image-label": {"source": {"image": "../../"}},
@@ -155,20 +156,29 @@ def _case_objects(
     if decoded.native is not None:
         native_chunks = tuple(min(c, n) for c, n in zip(chunks, decoded.native.shape))
         arrays.append((_create_array(group.require_group("labels/native"), "0", decoded.native, native_chunks),
-                       decoded.native))
+                       decoded.native, None))
     group.attrs.update({"ome": {"version": NGFF_VERSION,
                                 "multiscales": [_multiscale(decoded.info.case_id, image.spacing, image.origin)]},
                         "radcore": attrs})
     marker = documents.pop("zarr.json").to_bytes()
 
     def objects() -> Iterator[tuple[str, list[bytes]]]:
-        for array, data in arrays:
-            for key, parts in encode_shards(array, data):
+        for array, data, occupied in arrays:
+            for key, parts in encode_shards(array, data, occupied):
                 yield f"{array.path}/{key}", parts
         for key, document in documents.items():
             yield key, [document.to_bytes()]
 
     return objects(), marker
+
+
+def _union(boxes) -> tuple[slice, ...]:
+    """The smallest box holding every one of ``boxes`` (half-open bounds per axis); an empty box for none:
+    outside it a mask holds only zeros."""
+    boxes = list(boxes)
+    if not boxes:
+        return (slice(0, 0),) * 3
+    return tuple(slice(min(b[i][0] for b in boxes), max(b[i][1] for b in boxes)) for i in range(3))
 
 
 def _geometry(volume: Volume) -> dict[str, list[float]]:
