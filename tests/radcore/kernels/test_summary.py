@@ -34,6 +34,16 @@ def test_integer_sums_are_exact_and_give_itk_mean_and_sigma():
     assert (lo, hi) == (stats.GetMinimum(), stats.GetMaximum())
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.int8, np.uint8])
+def test_integer_sums_stay_exact_at_the_type_limits(dtype):
+    info = np.iinfo(dtype)
+    values = np.resize(np.array([info.min, info.max, info.max, -1 if info.min < 0 else 7], dtype), 3 * (1 << 13) + 5)
+    n, lo, hi, total, squares = summary(values)
+    exact = values.astype(np.int64)
+    assert (n, lo, hi) == (values.size, info.min, info.max)
+    assert total == int(exact.sum()) and squares == int((exact * exact).sum())
+
+
 def test_an_empty_image_has_no_summary():
     with pytest.raises(ValueError, match="empty"):
         summary(np.zeros((0, 3, 3), np.int16))
