@@ -1,4 +1,4 @@
-"""The whole image's intensity summary in one pass: count, minimum, maximum, sum and sum of squares.
+"""The whole image's intensity summary in one pass, block by block: count, minimum, maximum, sum and sum of squares.
 
 ``summary(values any real dtype, any shape) -> (n, minimum, maximum, total, total_of_squares)``, from which
 a store keeps the whole image's mean (``total / n``) and ITK's sample standard deviation
