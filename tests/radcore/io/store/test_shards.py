@@ -72,3 +72,18 @@ def test_chunks_of_fill_values_are_left_out_as_zarr_leaves_them_out(tmp_path):
     assert sorted(map(str, mine)) == ["c/1/0/0", "c/2/0/0"]
     assert mine == theirs
     assert np.array_equal(zarr.open_array(str(tmp_path / "mine"), mode="r")[...], data)
+
+
+def test_a_masks_labelled_box_spares_reading_the_chunks_outside_it_and_changes_no_byte(tmp_path):
+    data = np.zeros((150, 100, 90), np.uint8)
+    data[70:80, 10:70, 40:50] = 1
+    data[149, 99, 89] = 7
+    group = zarr.open_group(str(tmp_path), mode="a", zarr_format=3)
+    array = group.create_array("mask", shape=data.shape, dtype=data.dtype, chunks=(64, 64, 64),
+                               shards=(64, 128, 128), compressors=BloscCodec(cname="lz4", clevel=5))
+    whole = {key: shard_bytes(parts) for key, parts in encode_shards(array, data)}
+    box = (slice(70, 150), slice(10, 100), slice(40, 90))  # the labelled voxels' bounding box
+    assert {key: shard_bytes(parts) for key, parts in encode_shards(array, data, box)} == whole
+    # the box is trusted: a chunk it misses is not read (a box that left out a label would lose it)
+    assert sorted(dict(encode_shards(array, data, (slice(149, 150), slice(99, 100), slice(89, 90))))) == ["c/2/0/0"]
+    assert not list(encode_shards(array, data, (slice(0, 0),) * 3))
