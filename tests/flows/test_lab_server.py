@@ -167,9 +167,13 @@ def _next_scheduled_run(api: str, deployment_id: str, since: float, timeout: flo
 
 #: cases big enough that a run is still extracting when it is cancelled or its server killed
 SLOW_CONFIG = "families: [stat, glcm, glszm]\n"
+#: cases of the slow cohort: enough that a run cancelled after its first batches cannot finish them all while
+#: the cancellation reaches its workers (13 s in CI, while one worker writes a batch of this cohort per
+#: 0.3-0.6 s: 24 cases were once all written in that time)
+SLOW_CASES = 60
 
 
-def _slow_cohort(folder: Path, n: int = 24) -> Path:
+def _slow_cohort(folder: Path, n: int = SLOW_CASES) -> Path:
     from radcore.io.manifest import write_manifest
     from tests.cohort_cases import write_good_case
 
@@ -220,18 +224,19 @@ def test_a_cancelled_run_stops_its_dask_tasks_and_a_new_run_finishes_the_rest_on
         time.sleep(0.2)
     stopped = time.monotonic() - cancelled_at
     assert _descendants(worker_process.proc.pid) == [], "the run's processes outlived its cancellation"
-    print(f"cancelled: flow run and its Dask workers gone {stopped:.1f} s after the cancel")
+    print(f"cancelled: flow run and its Dask workers gone {stopped:.1f} s after the cancel; "
+          f"{len(_batch_files(out))} of {SLOW_CASES} batches written")
     written = _batch_files(out)
     time.sleep(5)
-    assert _batch_files(out) == written and 2 <= len(written) < 24  # nothing written after; not all done
+    assert _batch_files(out) == written and 2 <= len(written) < SLOW_CASES  # nothing written after; not all done
     assert duckdb.sql(f"select count(*) from read_parquet('{out}/features/**/*.parquet')").fetchall()[0][0] == len(
         written)  # one case per batch, each file whole
 
     again = launch(server.api, "radcore-cohort", form)
     assert final_state(server.api, again, timeout=900)["type"] == "COMPLETED"
-    assert _rows(out) == [(24, 24)]
+    assert _rows(out) == [(SLOW_CASES, SLOW_CASES)]
     summary = _summary(server.api, again)
-    assert summary["skipped (done before)"] == len(written) and summary["cases done"] == 24 - len(written)
+    assert summary["skipped (done before)"] == len(written) and summary["cases done"] == SLOW_CASES - len(written)
 
 
 def test_a_server_killed_mid_run_loses_no_feature_and_a_rerun_completes_once(lab, worker, tmp_path):
@@ -264,6 +269,6 @@ def test_a_server_killed_mid_run_loses_no_feature_and_a_rerun_completes_once(lab
     finally:
         if worker_process is not worker[1]:
             worker_process.stop()
-    assert _rows(out) == [(24, 24)]
+    assert _rows(out) == [(SLOW_CASES, SLOW_CASES)]
     summary = _summary(server.api, again)
-    assert (summary["skipped (done before)"], summary["cases done"]) == (len(after), 24 - len(after))
+    assert (summary["skipped (done before)"], summary["cases done"]) == (len(after), SLOW_CASES - len(after))
