@@ -115,9 +115,9 @@ def time_radcore(cases, config: Path, folder: Path) -> dict[str, list[float]]:
 def throughput(cases, config: Path, folder: Path, copies: int, workers: int) -> tuple[float, int, float]:
     """(seconds of the fan-out, (case, version) rows written, peak worker MB) of ``copies`` copies of each
     case on a local cluster of ``workers`` processes."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    from radcore.cohort.cluster import ensure_warm, local_cluster_kwargs
+    from radcore.cohort.cluster import ensure_warm, local_cluster, local_cluster_kwargs
     from radcore.cohort.parameters import CohortParameters
     from radcore.cohort.run import CohortRun
     from radcore.io.manifest import CaseEntry, write_manifest
@@ -129,7 +129,7 @@ def throughput(cases, config: Path, folder: Path, copies: int, workers: int) -> 
     write_manifest(entries, run_folder / "manifest.csv")
     run = CohortRun(CohortParameters(manifest=str(run_folder / "manifest.csv"), config=str(config),
                                      out=str(run_folder / "out"), workers=workers, qc_pictures=False))
-    with LocalCluster(**local_cluster_kwargs(workers, dashboard="127.0.0.1:0")) as cluster, Client(cluster) as client:
+    with local_cluster(**local_cluster_kwargs(workers, dashboard="127.0.0.1:0")) as cluster, Client(cluster) as client:
         ensure_warm(client, run.settings)
         with run.locked() as token:
             plan = run.plan(token, workers)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from radcore.cohort.cluster import WORKER_ENV
+
 INFRA = Path(__file__).parents[2] / "infra"
 
 
@@ -25,10 +27,16 @@ def _pods(docs: dict[str, dict]) -> dict[str, dict]:
     return {"worker": cluster["worker"]["spec"], "scheduler": cluster["scheduler"]["spec"], "run": job}
 
 
+def test_local_dask_configuration_sets_what_radcore_workers_start_with():
+    config = yaml.safe_load((INFRA / "local" / "dask.yaml").read_text())
+    spawn = config["distributed"]["nanny"]["pre-spawn-environ"]
+    assert {k: str(spawn.get(k)) for k in WORKER_ENV} == WORKER_ENV
+
+
 def test_kubernetes_workers_are_pinned_to_one_thread():
     (worker,) = _pods(_kubernetes())["worker"]["containers"]
     env = {e["name"]: e["value"] for e in worker["env"]}
-    assert env["NUMBA_NUM_THREADS"] == "1" and env["ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"] == "1"
+    assert {k: env.get(k) for k in WORKER_ENV} == WORKER_ENV  # threads pinned, the allocator as radcore's workers
     args = worker["args"]
     assert args[args.index("--nthreads") + 1] == "1"
 

@@ -1,8 +1,10 @@
+from pathlib import Path
+
 import dask.system
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster
 
-from radcore.cohort.cluster import WORKER_ENV, local_cluster, local_cluster_kwargs, local_workers
+from radcore.cohort.cluster import WORKER_ENV, WORKER_MALLOC, local_cluster, local_cluster_kwargs, local_workers
 from radcore.cohort.parameters import LOCAL_DASHBOARD
 
 
@@ -14,6 +16,26 @@ def test_local_clusters_listen_on_this_machine_only():
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert cluster.dashboard_link.startswith("http://127.0.0.1:")
         assert all(w.startswith("tcp://127.0.0.1:") for w in cluster.scheduler_info["workers"])
+
+
+def _start_environment() -> dict[str, str]:
+    """The environment this process started with (later changes to ``os.environ`` do not show here)."""
+    import os
+
+    with open(f"/proc/{os.getpid()}/environ", "rb") as fh:
+        pairs = [item.decode().split("=", 1) for item in fh.read().split(b"\0") if b"=" in item]
+    return dict(pairs)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
+def test_local_workers_start_with_the_allocator_and_thread_variables_set():
+    """glibc reads its MALLOC_ variables when the process starts: they must be in the environment the worker
+    process starts with, not set once it runs (as Dask's ``env=``), and they replace Dask's own
+    MALLOC_TRIM_THRESHOLD_ (65536)."""
+    assert WORKER_MALLOC["MALLOC_TRIM_THRESHOLD_"] != "65536" and set(WORKER_MALLOC) <= set(WORKER_ENV)
+    with local_cluster(**local_cluster_kwargs(1, dashboard="127.0.0.1:0")) as cluster, Client(cluster) as client:
+        (started,) = client.run(_start_environment).values()
+    assert {k: started.get(k) for k in WORKER_ENV} == WORKER_ENV
 
 
 def _http_status(url: str) -> int:
