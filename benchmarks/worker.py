@@ -15,6 +15,12 @@ warm-up case:
 - :func:`radcore.cohort.worker.run_batch` on the batch, as a Dask worker runs it: for each case, ingest
   into a fresh Zarr store (integrity checks, digests, sharded writes, label boxes, statistics), cutting the
   ROI's crop from the arrays just decoded, extracting and the QC picture; then the batch's Parquet file.
+- the same ``run_batch`` in a real Dask worker: a one-worker local cluster as ``radcore run`` starts it
+  (:func:`radcore.cohort.cluster.local_cluster`: one thread, the variables of
+  :data:`~radcore.cohort.cluster.WORKER_ENV` set before the worker process starts), the task on the
+  worker's task thread; its CPU time is that of the whole worker process (its event loop included);
+- with ``--dask-defaults``, also in a worker with Dask's own environment (``MALLOC_TRIM_THRESHOLD_=65536``,
+  glibc's allocator otherwise as it comes) rather than radcore's allocator settings.
 
 Prints the median seconds per case of each (wall clock, and CPU time of the process), their ratios, and
 the worker's median seconds per step per case, ingest also split into its parts: the input files'
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shutil
 import statistics
 import sys
@@ -84,6 +91,49 @@ def next_case(times: dict[str, list[float]], n: int) -> None:
         values.append(0.0)
 
 
+def dask_worker(spec, warm_up, radcore_env: bool):
+    """(cluster, client) of one local Dask worker of one thread that has run the warm-up batch: as
+    ``radcore run`` starts it (``radcore_env``), or a plain ``LocalCluster`` with radcore's thread
+    variables given after the process starts, as ``env=`` does, and Dask's allocator settings."""
+    from distributed import Client, LocalCluster
+
+    from radcore.cohort.cluster import WORKER_MALLOC, ensure_warm, local_cluster, local_cluster_kwargs
+
+    kwargs = local_cluster_kwargs(1, dashboard="127.0.0.1:0")
+    environ = dict(os.environ)  # a nanny sets its pre-spawn variables here, and the next takes them over its own
+    cluster = local_cluster(**kwargs) if radcore_env else LocalCluster(**kwargs)
+    os.environ.clear()
+    os.environ.update(environ)
+    client = Client(cluster)
+    (started,) = client.run(_start_environment).values()
+    allocator = {name: started.get(name) for name in WORKER_MALLOC}
+    assert (allocator == WORKER_MALLOC) == radcore_env, allocator
+    ensure_warm(client, spec.settings)
+    warm = dataclasses.replace(spec, store=spec.store + "-dask", dataset=spec.dataset + "-dask")
+    client.submit(worker.run_batch, warm_up, warm, pure=False).result()
+    return cluster, client
+
+
+def _start_environment() -> dict[str, str]:
+    with open(f"/proc/{os.getpid()}/environ", "rb") as fh:
+        return dict(item.decode().split("=", 1) for item in fh.read().split(b"\0") if b"=" in item)
+
+
+def _cpu_seconds() -> float:
+    return time.process_time()
+
+
+def run_in_dask(client, batch, spec) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the worker process) of ``run_batch`` on the client's one worker."""
+    (before,) = client.run(_cpu_seconds).values()
+    start = time.perf_counter()
+    report = client.submit(worker.run_batch, batch, spec, pure=False).result()
+    seconds = time.perf_counter() - start
+    (after,) = client.run(_cpu_seconds).values()
+    assert report.done == len(batch.cases), report.failures
+    return seconds, after - before
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=8)
@@ -92,6 +142,8 @@ def main(argv=None) -> None:
     parser.add_argument("--params", help="a settings file (default: the params of cohort_vs_pyradiomics.py)")
     parser.add_argument("--phantom", action="store_true",
                         help="the IBSI CT phantom written once per case rather than realistic CT volumes")
+    parser.add_argument("--dask-defaults", action="store_true",
+                        help="also run the batches in a Dask worker with Dask's own allocator settings")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="radcore-worker-"))
     try:
@@ -115,8 +167,12 @@ def main(argv=None) -> None:
                               ingest=True, feature_columns=feature_columns(keys, "native"))
         radcore.extract(cases[0][1], cases[0][2], settings)  # warm-up: numba's caches, imports
         worker.run_batch(warm_up, spec)
+        clusters = {"radcore": dask_worker(spec, warm_up, radcore_env=True)}
+        if args.dask_defaults:
+            clusters["dask defaults"] = dask_worker(spec, warm_up, radcore_env=False)
         files = {case_id: (image, mask) for case_id, image, mask in cases}
         in_process, in_worker, cpu_ratios, steps = [], [], [], {}
+        in_dask = {name: ([], []) for name in clusters}  # per repeat: (wall, CPU) per case, CPU ratio
         timed_steps(steps)
         for batch in batches:
             n = len(batch.cases)
@@ -133,18 +189,35 @@ def main(argv=None) -> None:
                 next_case(steps, n)
                 assert report.done == n, report.failures
                 cpu_ratios.append(in_worker[-1][1] / in_process[-1][1])
+                for name, (_, client) in clusters.items():
+                    fresh = dataclasses.replace(spec, store=str(work / f"store-{name}-{repeat}.zarr"),
+                                                dataset=str(work / f"out-{name}-{repeat}"))
+                    seconds, cpu = run_in_dask(client, batch, fresh)
+                    in_dask[name][0].append((seconds / n, cpu / n))
+                    in_dask[name][1].append(cpu / n / in_process[-1][1])
         (a, a_cpu), (b, b_cpu) = (tuple(statistics.median(v) for v in zip(*t)) for t in (in_process, in_worker))
         cpu_ratio = statistics.median(cpu_ratios)
         what += f", batches of {args.batch}"
         print(f"{what}, {params.name}, one thread; median seconds per case (wall, and CPU of this process)")
         print(f"radcore.extract (in process)   {a:6.3f}  cpu {a_cpu:6.3f}")
         print(f"cohort worker (run_batch)      {b:6.3f}  cpu {b_cpu:6.3f}   {b / a:4.2f}x wall, {cpu_ratio:4.2f}x CPU")
+        dask_rows = {}
+        for name, (times, ratios) in in_dask.items():
+            c, c_cpu = (statistics.median(v) for v in zip(*times))
+            label = f"Dask worker, {name}"
+            print(f"{label:30s} {c:6.3f}  cpu {c_cpu:6.3f}   {c / a:4.2f}x wall, {statistics.median(ratios):4.2f}x CPU")
+            dask_rows[label] = (f"{c:.3f} s per case ({c_cpu:.3f} s CPU of the worker process): "
+                                f"{c / a:.2f}x wall, {statistics.median(ratios):.2f}x CPU of in process")
+        for cluster, client in clusters.values():
+            client.close()
+            cluster.close()
         steps = {step: steps[step] for step in STEPS if step in steps}  # in the order of STEPS
         for step, values in steps.items():
             print(f"  {step:14s} {statistics.median(values[:-1]):6.3f}")
         record("worker", {"radcore.extract (in process)": f"{a:.3f} s per case ({a_cpu:.3f} s CPU)",
                           "cohort worker (run_batch)": f"{b:.3f} s per case ({b_cpu:.3f} s CPU)",
                           "worker / in process": f"{b / a:.2f}x wall, {cpu_ratio:.2f}x CPU"}
+               | dask_rows
                | {f"worker step: {step.strip()}": f"{statistics.median(values[:-1]):.3f} s"
                   for step, values in steps.items()},
                notes=[f"{what}, {params.name}, one thread; medians of {args.repeats} alternating repeats per batch. "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dask.config
 import dask.system
@@ -23,10 +23,11 @@ from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from radcore.cohort.parameters import DASHBOARD_OFF, LOCAL_DASHBOARD
-from radcore.cohort.synthetic import ct_like_case
-from radcore.io.images import Volume
 from radcore.naming import FeatureKey, column_name
 from radcore.settings import Settings, settings_hash
+
+if TYPE_CHECKING:
+    from radcore.io.images import Volume
 
 log = logging.getLogger(__name__)
 
@@ -102,27 +103,15 @@ HEALTH_ONLY = ("distributed.http.health",)
 def local_cluster(**kwargs):
     """A ``distributed.LocalCluster`` of :func:`local_cluster_kwargs`: their ``http_routes`` (the dashboard
     off) are the scheduler's only HTTP routes, and their ``env`` is set before each worker process starts
-    (the allocator's variables have no effect later), over Dask's own (``MALLOC_TRIM_THRESHOLD_``) and
-    over this process's; this process's environment is left as it was."""
+    (the allocator's variables have no effect later), over Dask's own (``MALLOC_TRIM_THRESHOLD_``). As Dask
+    does, a variable this process's environment has already is kept: that is how to set another value."""
     from distributed import LocalCluster
 
     routes = kwargs.pop("http_routes", None)
-    env = kwargs.get("env", {})
-    spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **env}
-    # the nanny takes a variable this process has over its configuration, and sets its pre-spawn variables
-    # in this process: a cluster started here before (Dask's MALLOC_TRIM_THRESHOLD_) would otherwise win
-    before = {name: os.environ.get(name) for name in spawn}
-    os.environ.update({name: str(value) for name, value in env.items()})
-    try:
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn,
-                              **({"distributed.scheduler.http.routes": routes} if routes is not None else {})}):
-            return LocalCluster(**kwargs)
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **kwargs.get("env", {})}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn,
+                          **({"distributed.scheduler.http.routes": routes} if routes is not None else {})}):
+        return LocalCluster(**kwargs)
 
 
 #: the pixel types the warm-up compiles for: the IBSI profile computes in float64; the PyRadiomics profile
@@ -134,6 +123,8 @@ WARM_UP_TYPES = {"ibsi": ("float64",), "pyradiomics": ("int16", "float32", "floa
 def warm_up(settings: Settings) -> None:
     """Compile (or load from cache) the kernels ``settings`` use on a tiny synthetic case, in each pixel
     type of :data:`WARM_UP_TYPES` (best effort: a failure is logged; the real cases report their own)."""
+    from radcore.cohort.synthetic import ct_like_case
+    from radcore.io.images import Volume
     from radcore.pipeline import extract_volumes
 
     image, mask = ct_like_case((12, 40, 40), seed=0, lesion_radius_mm=6.0)
@@ -152,6 +143,7 @@ def _warm_perturbations(image: Volume, mask: Volume, settings: Settings) -> None
     """The kernels of a robustness run's perturbations (rotation, supervoxels), on the synthetic case."""
     import dataclasses
 
+    from radcore.io.images import Volume
     from radcore.robustness.perturb import Version, perturb
 
     p = dataclasses.replace(settings.perturbation, interpolate=True)
@@ -224,6 +216,7 @@ def _warm_batch_io() -> None:
     import importlib
     import tempfile
 
+    from radcore.cohort.synthetic import ct_like_case
     from radcore.io.qc_pictures import write_picture
 
     importlib.import_module("radcore.cohort.worker")  # what run_batch imports: the store, Parquet writing

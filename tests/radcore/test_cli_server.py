@@ -33,14 +33,32 @@ def test_a_started_server_is_reused_then_stopped(radcore_home, monkeypatch):
     assert (radcore_home / "prefect-server.json").stat().st_mode & 0o777 == 0o600  # daemons.write_private_state
     again, same = cli_server.prefect_for_command()
     assert same == api and "radcore server stop" in again
-    line, ready = cli_server.begin_prefect(temporary=True)  # started by ready(), while the workers ingest
-    assert line == "Prefect's temporary API (started and stopped with this command)"
-    assert ready is cli_server._start_temporary
     assert cli_server.stop() is True
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and daemons.alive(pid):
         time.sleep(0.1)
     assert not daemons.alive(pid) and cli_server.running() is None
+
+
+def test_the_temporary_api_starts_at_once_and_answers_once_ready(radcore_home, tmp_path, monkeypatch):
+    """Prefect's temporary API is launched as ``begin_prefect`` returns (its process readies its database
+    while the command imports the flow), not by ``ready``, which waits until it answers."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    monkeypatch.setattr(cli_server, "_configured_api", lambda: None)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))  # its database, out of ~/.prefect
+    server = SubprocessASGIServer()
+    try:
+        line, ready = cli_server.begin_prefect(temporary=True)
+        assert line == "Prefect's temporary API (started and stopped with this command)"
+        deadline = time.monotonic() + 30
+        while server.server_process is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.server_process is not None  # launched without ready() being called
+        assert ready() is None and _status(f"{server.api_url}/health") == 200
+    finally:
+        server.stop()
+    assert cli_server.running() is None  # the local server that stays up was not started
 
 
 def test_a_configured_api_is_used_as_it_is(radcore_home, monkeypatch):

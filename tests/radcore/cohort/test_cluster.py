@@ -28,11 +28,13 @@ def _start_environment() -> dict[str, str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
-def test_local_workers_start_with_the_allocator_and_thread_variables_set():
+def test_local_workers_start_with_the_allocator_and_thread_variables_set(monkeypatch):
     """glibc reads its MALLOC_ variables when the process starts: they must be in the environment the worker
     process starts with, not set once it runs (as Dask's ``env=``), and they replace Dask's own
     MALLOC_TRIM_THRESHOLD_ (65536)."""
     assert WORKER_MALLOC["MALLOC_TRIM_THRESHOLD_"] != "65536" and set(WORKER_MALLOC) <= set(WORKER_ENV)
+    for name in WORKER_ENV:  # as in a fresh command (a Dask nanny started here before leaves its own set)
+        monkeypatch.delenv(name, raising=False)
     with local_cluster(**local_cluster_kwargs(1, dashboard="127.0.0.1:0")) as cluster, Client(cluster) as client:
         (started,) = client.run(_start_environment).values()
     assert {k: started.get(k) for k in WORKER_ENV} == WORKER_ENV
