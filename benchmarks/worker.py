@@ -22,9 +22,13 @@ warm-up case:
 - with ``--dask-defaults``, also in a worker with Dask's own environment (``MALLOC_TRIM_THRESHOLD_=65536``,
   glibc's allocator otherwise as it comes) rather than radcore's allocator settings.
 
-Prints the median seconds per case of each (wall clock, and CPU time of the process), their ratios, and
-the worker's median seconds per step per case, ingest also split into its parts: the input files'
-digests, decoding them (which ``radcore.extract`` does too) and writing the store (which it does not).
+Prints the median seconds per case of each (wall clock, and CPU time of the process), their ratios to
+``radcore.extract``, and the median seconds per step per case of ``run_batch`` in this process, ingest also
+split into its parts: the input files' digests, decoding them (which ``radcore.extract`` does too) and
+writing the store (which it does not). This process keeps glibc's allocator as it comes, as a user's
+process calling ``radcore.extract`` does; radcore's Dask workers set it to keep their arrays for the next
+case (:data:`radcore.cohort.cluster.WORKER_MALLOC`), which is why the cohort worker's row is the one that
+says what a cohort costs.
 """
 
 from __future__ import annotations
@@ -167,9 +171,9 @@ def main(argv=None) -> None:
                               ingest=True, feature_columns=feature_columns(keys, "native"))
         radcore.extract(cases[0][1], cases[0][2], settings)  # warm-up: numba's caches, imports
         worker.run_batch(warm_up, spec)
-        clusters = {"radcore": dask_worker(spec, warm_up, radcore_env=True)}
+        clusters = {"radcore's": dask_worker(spec, warm_up, radcore_env=True)}
         if args.dask_defaults:
-            clusters["dask defaults"] = dask_worker(spec, warm_up, radcore_env=False)
+            clusters["Dask's"] = dask_worker(spec, warm_up, radcore_env=False)
         files = {case_id: (image, mask) for case_id, image, mask in cases}
         in_process, in_worker, cpu_ratios, steps = [], [], [], {}
         in_dask = {name: ([], []) for name in clusters}  # per repeat: (wall, CPU) per case, CPU ratio
@@ -199,13 +203,13 @@ def main(argv=None) -> None:
         cpu_ratio = statistics.median(cpu_ratios)
         what += f", batches of {args.batch}"
         print(f"{what}, {params.name}, one thread; median seconds per case (wall, and CPU of this process)")
-        print(f"radcore.extract (in process)   {a:6.3f}  cpu {a_cpu:6.3f}")
-        print(f"cohort worker (run_batch)      {b:6.3f}  cpu {b_cpu:6.3f}   {b / a:4.2f}x wall, {cpu_ratio:4.2f}x CPU")
+        print(f"{'radcore.extract (in process)':38s} {a:6.3f}  cpu {a_cpu:6.3f}")
+        print(f"{'run_batch in this process':38s} {b:6.3f}  cpu {b_cpu:6.3f}   {b / a:4.2f}x wall, {cpu_ratio:4.2f}x CPU")
         dask_rows = {}
         for name, (times, ratios) in in_dask.items():
             c, c_cpu = (statistics.median(v) for v in zip(*times))
-            label = f"Dask worker, {name}"
-            print(f"{label:30s} {c:6.3f}  cpu {c_cpu:6.3f}   {c / a:4.2f}x wall, {statistics.median(ratios):4.2f}x CPU")
+            label = f"cohort worker, {name} allocator"
+            print(f"{label:38s} {c:6.3f}  cpu {c_cpu:6.3f}   {c / a:4.2f}x wall, {statistics.median(ratios):4.2f}x CPU")
             dask_rows[label] = (f"{c:.3f} s per case ({c_cpu:.3f} s CPU of the worker process): "
                                 f"{c / a:.2f}x wall, {statistics.median(ratios):.2f}x CPU of in process")
         for cluster, client in clusters.values():
@@ -215,15 +219,17 @@ def main(argv=None) -> None:
         for step, values in steps.items():
             print(f"  {step:14s} {statistics.median(values[:-1]):6.3f}")
         record("worker", {"radcore.extract (in process)": f"{a:.3f} s per case ({a_cpu:.3f} s CPU)",
-                          "cohort worker (run_batch)": f"{b:.3f} s per case ({b_cpu:.3f} s CPU)",
-                          "worker / in process": f"{b / a:.2f}x wall, {cpu_ratio:.2f}x CPU"}
+                          "run_batch in this process": f"{b:.3f} s per case ({b_cpu:.3f} s CPU)",
+                          "run_batch in this process / radcore.extract": f"{b / a:.2f}x wall, {cpu_ratio:.2f}x CPU"}
                | dask_rows
                | {f"worker step: {step.strip()}": f"{statistics.median(values[:-1]):.3f} s"
                   for step, values in steps.items()},
                notes=[f"{what}, {params.name}, one thread; medians of {args.repeats} alternating repeats per batch. "
                       "The CPU ratio is the median of the per-repeat ratios of process CPU time (every thread "
                       "of the process; Blosc compresses on the calling thread, as in a worker), which other "
-                      "load on the machine disturbs least."])
+                      "load on the machine disturbs least. The steps are those of run_batch in this process, "
+                      "with glibc's allocator as it comes; the cohort worker's rows set it as radcore's "
+                      "workers do (radcore.cohort.cluster.WORKER_MALLOC) or leave Dask's setting."])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
