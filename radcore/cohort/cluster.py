@@ -1,13 +1,13 @@
 """Dask worker set-up: one thread per worker for the numba core, and the numba warm-up.
 
 Dask's nanny limits BLAS threads but not numba's or ITK's, so :data:`WORKER_ENV` pins them to one thread
-in every worker process, and sets glibc's allocator to reuse a case's arrays (:data:`WORKER_MALLOC`). It is
-set before the process starts: as the nanny's ``distributed.nanny.pre-spawn-environ`` in a local cluster
-here (:func:`local_cluster`), in the job script of worker jobs on SLURM or PBS in
-:mod:`radcore.cohort.jobqueue`, in the worker's environment elsewhere (see ``infra/``). numba's on-disk cache can race when many processes compile at once, so the
-flow compiles once in its own process while the cluster starts (:func:`warm_up`) and each worker then
-loads the compiled kernels once, at start (:class:`WarmUp`). A command's local cluster starts in the
-background (:class:`radcore.cohort.background.BackgroundCluster`) or is the workers an earlier run kept
+in every worker process, and sets glibc's allocator to reuse a case's arrays (:data:`WORKER_MALLOC`). It
+is set before the process starts: as the nanny's ``distributed.nanny.pre-spawn-environ`` in a local
+cluster here (:func:`local_cluster`), in the job script of worker jobs on SLURM or PBS in
+:mod:`radcore.cohort.jobqueue`, in the worker's environment elsewhere (see ``infra/``). numba's on-disk
+cache can race when many processes compile at once, so the flow compiles once in its own process while
+the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
+(:class:`WarmUp`). A command's local cluster starts in the background (:class:`radcore.cohort.background.BackgroundCluster`) or is the workers an earlier run kept
 warm (:mod:`radcore.cohort.kept_workers`).
 """
 
@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 #: arrays of up to 1 GiB are taken and to which they return, kept for the next case rather than given back
 #: to the system at once. Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` instead, so that idle workers
 #: give memory back; with a case's many temporary arrays of 1-600 MB, every one was then a fresh mapping
-#: whose pages the kernel zeroes: 20 realistic CTs took 29 CPU-seconds in a worker's task thread against 12
-#: with these, and 16-23 with glibc's defaults. A worker keeps the memory of its largest case (about 0.55 GB
-#: for a 512 x 512 x 300 CT) between cases.
+#: whose pages the kernel zeroes. 20 realistic CTs extracted on a thread other than the main one took 27-30
+#: CPU-seconds so, 12 with these and 17-23 with glibc's defaults; the two workers of a kept 20-case run used
+#: 47 CPU-seconds, now 20. A worker then holds the memory of its largest case between cases (about 0.75 GB
+#: in all after CTs of 512 x 512 x 300, against 0.4 GB before its first case).
 WORKER_MALLOC = {
     "MALLOC_ARENA_MAX": "1",
     "MALLOC_MMAP_THRESHOLD_": str(2**30),
