@@ -7,8 +7,9 @@ cluster here (:func:`local_cluster`), in the job script of worker jobs on SLURM 
 :mod:`radcore.cohort.jobqueue`, in the worker's environment elsewhere (see ``infra/``). numba's on-disk
 cache can race when many processes compile at once, so the flow compiles once in its own process while
 the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
-(:class:`WarmUp`). A command's local cluster starts in the background (:class:`radcore.cohort.background.BackgroundCluster`) or is the workers an earlier run kept
-warm (:mod:`radcore.cohort.kept_workers`).
+(:class:`WarmUp`). A command's local cluster starts in the background
+(:class:`radcore.cohort.background.BackgroundCluster`) or is the workers an earlier run kept warm
+(:mod:`radcore.cohort.kept_workers`).
 """
 
 from __future__ import annotations
