@@ -1,6 +1,6 @@
 """A cohort worker's time per case against ``radcore.extract`` on the same case, one thread, one process.
 
-    python benchmarks/worker.py [--cases 8] [--batch 1] [--repeats 3] [--params FILE] [--phantom]
+    python benchmarks/worker.py [--cases 8] [--batch 1] [--repeats 3] [--params FILE] [--phantom] [--dask-defaults]
 
 The cases are realistic CT volumes (``benchmarks/_realistic.py``: each its own 512 x 512 x (100-300) int16
 image, ROIs of 10^3-10^5 voxels), or with ``--phantom`` those of ``benchmarks/cohort_vs_pyradiomics.py``
