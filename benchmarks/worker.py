@@ -1,4 +1,4 @@
-"""A cohort worker's time per case against ``radcore.extract`` on the same case, one thread, one process.
+"""A cohort worker's time per case against ``radcore.extract`` on the same case, one thread each.
 
     python benchmarks/worker.py [--cases 8] [--batch 1] [--repeats 3] [--params FILE] [--phantom] [--dask-defaults]
 
