@@ -2,8 +2,8 @@
 
 Dask's nanny limits BLAS threads but not numba's or ITK's, so :data:`WORKER_ENV` pins them to one thread
 in every worker process, and sets glibc's allocator to reuse a case's arrays (:data:`WORKER_MALLOC`). It
-is set before the process starts: as the nanny's ``distributed.nanny.pre-spawn-environ`` in a local
-cluster here (:func:`local_cluster`), in the job script of worker jobs on SLURM or PBS in
+is set before the process starts (the allocator's part as the nanny's ``distributed.nanny.pre-spawn-environ``
+in a local cluster here, :func:`local_cluster`), in the job script of worker jobs on SLURM or PBS in
 :mod:`radcore.cohort.jobqueue`, in the worker's environment elsewhere (see ``infra/``). numba's on-disk
 cache can race when many processes compile at once, so the flow compiles once in its own process while
 the cluster starts (:func:`warm_up`) and each worker then loads the compiled kernels once, at start
@@ -104,13 +104,18 @@ HEALTH_ONLY = ("distributed.http.health",)
 
 def local_cluster(**kwargs):
     """A ``distributed.LocalCluster`` of :func:`local_cluster_kwargs`: their ``http_routes`` (the dashboard
-    off) are the scheduler's only HTTP routes, and their ``env`` is set before each worker process starts
-    (the allocator's variables have no effect later), over Dask's own (``MALLOC_TRIM_THRESHOLD_``). As Dask
-    does, a variable this process's environment has already is kept: that is how to set another value."""
+    off) are the scheduler's only HTTP routes, and the allocator's variables of their ``env``
+    (:data:`WORKER_MALLOC`) are set before each worker process starts (they have no effect later), over
+    Dask's own (``MALLOC_TRIM_THRESHOLD_``); the others, as ``env=`` sets them, when it runs. As Dask does, an
+    allocator variable this process's environment has already is kept: that is how to set another value.
+    (The nanny also sets its pre-spawn variables in this process: harmless for the allocator's, which glibc
+    reads at a process's start, but numba's thread count may not change once its threads run.)"""
     from distributed import LocalCluster
 
     routes = kwargs.pop("http_routes", None)
-    spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **kwargs.get("env", {})}
+    # only the allocator's: the nanny sets these in this process too, where numba's threads may run already
+    spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ"),
+             **{name: value for name, value in kwargs.get("env", {}).items() if name in WORKER_MALLOC}}
     with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn,
                           **({"distributed.scheduler.http.routes": routes} if routes is not None else {})}):
         return LocalCluster(**kwargs)

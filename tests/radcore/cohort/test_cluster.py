@@ -27,17 +27,31 @@ def _start_environment() -> dict[str, str]:
     return dict(pairs)
 
 
+def _environment() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
-def test_local_workers_start_with_the_allocator_and_thread_variables_set(monkeypatch):
+def test_local_workers_start_with_the_allocator_variables_set(monkeypatch):
     """glibc reads its MALLOC_ variables when the process starts: they must be in the environment the worker
     process starts with, not set once it runs (as Dask's ``env=``), and they replace Dask's own
-    MALLOC_TRIM_THRESHOLD_ (65536)."""
+    MALLOC_TRIM_THRESHOLD_ (65536). The thread variables are set in the worker too, but not in this process
+    (as the nanny does with its pre-spawn variables): numba raises when its thread count changes after its
+    threads started."""
     assert WORKER_MALLOC["MALLOC_TRIM_THRESHOLD_"] != "65536" and set(WORKER_MALLOC) <= set(WORKER_ENV)
-    for name in WORKER_ENV:  # as in a fresh command (a Dask nanny started here before leaves its own set)
+    for name in WORKER_MALLOC:  # as in a fresh command (a Dask nanny started here before leaves its own set)
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "3")  # this process's own (read when ITK loads)
     with local_cluster(**local_cluster_kwargs(1, dashboard="127.0.0.1:0")) as cluster, Client(cluster) as client:
         (started,) = client.run(_start_environment).values()
-    assert {k: started.get(k) for k in WORKER_ENV} == WORKER_ENV
+        (running,) = client.run(_environment).values()
+    assert {k: started.get(k) for k in WORKER_MALLOC} == WORKER_MALLOC
+    assert {k: running.get(k) for k in WORKER_ENV} == WORKER_ENV
+    import os
+
+    assert os.environ["ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"] == "3"
 
 
 def _http_status(url: str) -> int:
